@@ -1,0 +1,88 @@
+"""The matter catalogue (一张清单): domains, matters, check items and scenarios (监管一件事)."""
+
+import uuid
+
+from sqlalchemy import CheckConstraint, Text
+from sqlmodel import Field, SQLModel
+
+from server.models_base import new_id
+
+__all__ = [
+    "CheckItem",
+    "EnforcementDomain",
+    "Matter",
+    "MatterEmpowerment",
+    "Scenario",
+    "ScenarioItem",
+]
+
+
+class EnforcementDomain(SQLModel, table=True):
+    """A field of enforcement (领域): market, fire safety, environment …"""
+
+    __tablename__ = "enforcement_domain"
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    code: str = Field(max_length=32, unique=True)
+    name: str = Field(max_length=64, unique=True)
+
+
+class Matter(SQLModel, table=True):
+    """An enforcement matter (执法事项) with its legal basis and who may act on it."""
+
+    __tablename__ = "matter"
+    __table_args__ = (CheckConstraint("level IN ('district', 'street')", name="matter_level"),)
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    code: str = Field(max_length=32, unique=True)
+    name: str = Field(max_length=255)
+    domain_id: uuid.UUID = Field(foreign_key="enforcement_domain.id", index=True)
+    department_id: uuid.UUID = Field(foreign_key="department.id", index=True)
+    legal_basis: str = Field(sa_type=Text)
+    level: str = Field(default="district", max_length=8, description="district or street")
+    empowered_to_all_streets: bool = Field(default=False)
+
+
+class MatterEmpowerment(SQLModel, table=True):
+    """A matter empowered to one street beyond the all-streets list (pilot streets)."""
+
+    __tablename__ = "matter_empowerment"
+
+    matter_id: uuid.UUID = Field(foreign_key="matter.id", primary_key=True, ondelete="CASCADE")
+    street_id: uuid.UUID = Field(foreign_key="street.id", primary_key=True, ondelete="CASCADE")
+
+
+class CheckItem(SQLModel, table=True):
+    """One thing checked on site (检查项), key or general."""
+
+    __tablename__ = "check_item"
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    code: str = Field(max_length=32, unique=True)
+    matter_id: uuid.UUID = Field(foreign_key="matter.id", index=True)
+    title: str = Field(max_length=255)
+    guidance: str = Field(default="", sa_type=Text)
+    is_key: bool = Field(default=False, description="重点项")
+    no_penalty_eligible: bool = Field(default=False, description="on the 首违不罚 list")
+
+
+class Scenario(SQLModel, table=True):
+    """A 监管一件事 scenario: check items across departments for one business type."""
+
+    __tablename__ = "scenario"
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    code: str = Field(max_length=32, unique=True)
+    name: str = Field(max_length=64, unique=True)
+    business_type: str = Field(max_length=32, index=True)
+
+
+class ScenarioItem(SQLModel, table=True):
+    """A check item carried by a scenario."""
+
+    __tablename__ = "scenario_item"
+
+    scenario_id: uuid.UUID = Field(foreign_key="scenario.id", primary_key=True, ondelete="CASCADE")
+    check_item_id: uuid.UUID = Field(
+        foreign_key="check_item.id", primary_key=True, ondelete="CASCADE"
+    )
