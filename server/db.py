@@ -4,6 +4,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+from litestar.datastructures import State
+from litestar.di import NamedDependency
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -12,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 __all__ = [
     "AsyncSession",
+    "DbSession",
     "async_url",
     "is_sqlite",
     "make_async_engine",
@@ -19,6 +22,10 @@ __all__ = [
     "provide_db_session",
     "sync_url",
 ]
+
+
+# What a route handler declares to receive the request's session.
+DbSession = NamedDependency[AsyncSession]
 
 
 def is_sqlite(url: str) -> bool:
@@ -83,7 +90,7 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
 
 
-async def provide_db_session(state: Any) -> AsyncIterator[AsyncSession]:
+async def provide_db_session(state: State) -> AsyncIterator[AsyncSession]:
     """The request's session: committed once when the handler succeeds, else rolled back."""
     async with state.db_sessionmaker() as session:
         try:

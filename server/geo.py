@@ -1,4 +1,4 @@
-"""Coordinates: WGS-84 is stored; GCJ-02 (AMap, Tencent) and BD-09 (Baidu) are converted on entry."""
+"""Coordinates: WGS-84 is stored; GCJ-02 (AMap, Tencent) and BD-09 (Baidu) convert on entry."""
 
 import math
 
@@ -18,10 +18,25 @@ _X_PI = math.pi * 3000.0 / 180.0
 
 # Names people write in a coordinate-system column, mapped to one of wgs84 / gcj02 / bd09.
 CRS_NAMES = {
-    "": "wgs84", "wgs84": "wgs84", "wgs-84": "wgs84", "wgs 84": "wgs84", "gps": "wgs84",
-    "epsg:4326": "wgs84", "gcj02": "gcj02", "gcj-02": "gcj02", "火星坐标": "gcj02",
-    "高德": "gcj02", "amap": "gcj02", "腾讯": "gcj02", "tencent": "gcj02", "国测局": "gcj02",
-    "bd09": "bd09", "bd-09": "bd09", "bd09ll": "bd09", "百度": "bd09", "baidu": "bd09",
+    "": "wgs84",
+    "wgs84": "wgs84",
+    "wgs-84": "wgs84",
+    "wgs 84": "wgs84",
+    "gps": "wgs84",
+    "epsg:4326": "wgs84",
+    "gcj02": "gcj02",
+    "gcj-02": "gcj02",
+    "火星坐标": "gcj02",
+    "高德": "gcj02",
+    "amap": "gcj02",
+    "腾讯": "gcj02",
+    "tencent": "gcj02",
+    "国测局": "gcj02",
+    "bd09": "bd09",
+    "bd-09": "bd09",
+    "bd09ll": "bd09",
+    "百度": "bd09",
+    "baidu": "bd09",
 }
 
 

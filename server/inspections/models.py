@@ -56,9 +56,7 @@ class Finding(SQLModel, table=True):
     """The outcome of one check item in one inspection."""
 
     __tablename__ = "finding"
-    __table_args__ = (
-        CheckConstraint("outcome IN ('pass', 'fail', 'na')", name="finding_outcome"),
-    )
+    __table_args__ = (CheckConstraint("outcome IN ('pass', 'fail', 'na')", name="finding_outcome"),)
 
     inspection_id: uuid.UUID = Field(
         foreign_key="inspection.id", primary_key=True, ondelete="CASCADE"

@@ -29,9 +29,7 @@ def validate_uscc(raw: str) -> str:
         raise UsccError(f"统一社会信用代码应为18位，实际{len(code)}位")
     bad = sorted({c for c in code if c not in _VALUE})
     if bad:
-        raise UsccError(
-            f"统一社会信用代码含非法字符 {''.join(bad)}（代码不使用 I、O、S、V、Z）"
-        )
+        raise UsccError(f"统一社会信用代码含非法字符 {''.join(bad)}（代码不使用 I、O、S、V、Z）")
     if code[0] not in _REGISTRARS:
         raise UsccError(f"统一社会信用代码第1位登记管理部门代码 {code[0]} 无效")
     if not code[2:8].isdigit():
@@ -42,8 +40,9 @@ def validate_uscc(raw: str) -> str:
     return code
 
 
-def make_uscc(rng: random.Random, *, area: str = "330102", registrar: str = "9",
-              category: str | None = None) -> str:
+def make_uscc(
+    rng: random.Random, *, area: str = "330102", registrar: str = "9", category: str | None = None
+) -> str:
     """A valid code for test and demo data, drawn from `rng`."""
     category = category or rng.choice("12")
     body = "".join(rng.choice(USCC_ALPHABET) for _ in range(9))

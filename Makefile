@@ -1,0 +1,63 @@
+# OneVisit — `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+VENDOR_STAMP := pwa/vendor/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*?## "} /^[a-zA-Z_-]+:.*?## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+$(VENDOR_STAMP): package.json
+	npm install --no-audit --no-fund --loglevel=error
+	$(BIN)/python -m server.vendor node_modules pwa/vendor
+	touch $@
+
+.PHONY: install
+install: $(STAMP) $(VENDOR_STAMP) ## Install Python and front-end dependencies
+	@true
+
+.PHONY: run
+run: install ## Migrate, load the demo district into an empty database, serve on :8000
+	$(BIN)/onevisit db upgrade
+	$(BIN)/onevisit demo --if-empty
+	$(BIN)/onevisit serve --host $(HOST) --port $(PORT)
+
+.PHONY: test
+test: install ## Run the whole suite (starts a SeaweedFS S3 server for the session)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+.PHONY: lint
+lint: install ## ruff check and format check
+	$(BIN)/ruff check server tests bench
+	$(BIN)/ruff format --check server tests bench
+
+.PHONY: format
+format: install ## Format the code
+	$(BIN)/ruff format server tests bench
+	$(BIN)/ruff check --fix server tests bench
+
+.PHONY: bench
+bench: install ## Run the benchmarks (see bench/README.md)
+	$(BIN)/python bench/import/run.py
+
+.PHONY: migration
+migration: install ## Autogenerate a migration: make migration m="what changed"
+	$(BIN)/python -c "from alembic import command; from server.migrate import alembic_config; \
+	command.revision(alembic_config('sqlite:///var/migration-draft.db'), message='$(m)', autogenerate=True)"
+
+.PHONY: clean
+clean: ## Remove the venv, front-end libraries and caches (keeps var/ and media/)
+	rm -rf $(VENV) node_modules pwa/vendor .pytest_cache .ruff_cache

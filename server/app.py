@@ -1,0 +1,80 @@
+"""`create_app(settings)`: the Litestar application."""
+
+import logging
+from pathlib import Path
+
+import anyio
+from litestar import Litestar
+from litestar.config.compression import CompressionConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.template import TemplateConfig
+
+from server import __version__
+from server.audit.routes import AuditController
+from server.auth.middleware import SessionAuthMiddleware
+from server.auth.routes import AuthController
+from server.console.routes import ConsoleController
+from server.db import make_async_engine, provide_db_session, session_factory
+from server.errors import exception_handlers
+from server.health import healthz
+from server.i18n import t
+from server.merchants.routes import MerchantController
+from server.settings import Settings, load_settings
+from server.storage import storage_from_url
+
+__all__ = ["create_app"]
+
+ROOT = Path(__file__).resolve().parent.parent
+log = logging.getLogger("onevisit")
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    """Build the app; engines and storage open on start-up and close on shutdown."""
+    settings = settings or load_settings()
+
+    async def open_resources(app: Litestar) -> None:
+        app.state.db_engine = make_async_engine(settings.database_url)
+        app.state.db_sessionmaker = session_factory(app.state.db_engine)
+        app.state.storage = storage_from_url(settings.storage_url)
+        try:
+            await anyio.to_thread.run_sync(app.state.storage.ensure_ready)
+        except Exception as exc:  # /healthz reports it; the app still serves what it can
+            log.warning("object store not ready: %s", exc)
+
+    async def close_resources(app: Litestar) -> None:
+        await app.state.db_engine.dispose()
+
+    def template_engine(engine: JinjaTemplateEngine) -> None:
+        engine.engine.globals["t"] = t
+
+    return Litestar(
+        route_handlers=[
+            healthz,
+            AuthController,
+            MerchantController,
+            AuditController,
+            ConsoleController,
+            create_static_files_router(
+                path="/static/vendor",
+                directories=[ROOT / "pwa" / "vendor"],
+                include_in_schema=False,
+            ),
+        ],
+        dependencies={"db_session": Provide(provide_db_session)},
+        middleware=[SessionAuthMiddleware()],
+        exception_handlers=exception_handlers,
+        on_startup=[open_resources],
+        on_shutdown=[close_resources],
+        state=State({"settings": settings}),
+        openapi_config=OpenAPIConfig(title="OneVisit API", version=__version__, path="/schema"),
+        template_config=TemplateConfig(
+            directory=ROOT / "templates",
+            engine=JinjaTemplateEngine,
+            engine_callback=template_engine,
+        ),
+        compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
+    )

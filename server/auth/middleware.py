@@ -1,0 +1,86 @@
+"""Resolve the session cookie to a principal and enforce CSRF on cookie-authenticated writes."""
+
+import hmac
+
+from litestar.datastructures import Cookie
+from litestar.enums import ScopeType
+from litestar.exceptions import PermissionDeniedException
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from server.auth.service import principal_for_token
+from server.i18n import t
+
+__all__ = ["CSRF_COOKIE", "CSRF_HEADER", "SESSION_COOKIE", "SessionAuthMiddleware", "cookies"]
+
+SESSION_COOKIE = "ov_session"
+CSRF_COOKIE = "ov_csrf"
+CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+# Paths that open a session (no session to protect yet) or take public, unauthenticated input.
+CSRF_EXEMPT = ("/api/v1/auth/login", "/console/login")
+
+
+def _cookie(scope: Scope, name: str) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == b"cookie":
+            for part in value.decode("latin-1").split(";"):
+                k, _, v = part.strip().partition("=")
+                if k == name:
+                    return v
+    return None
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+class SessionAuthMiddleware(ASGIMiddleware):
+    """Sets scope["user"] to a Principal or None; rejects cross-site writes."""
+
+    scopes = (ScopeType.HTTP,)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        scope["user"] = None
+        token = _cookie(scope, SESSION_COOKIE)
+        if token:
+            state = scope["litestar_app"].state
+            async with state.db_sessionmaker() as session:
+                scope["user"] = await principal_for_token(session, token)
+            principal = scope["user"]
+            if (
+                principal is not None
+                and scope["method"] not in SAFE_METHODS
+                and not scope["path"].startswith(CSRF_EXEMPT)
+            ):
+                sent = _header(scope, CSRF_HEADER.encode()) or ""
+                if not hmac.compare_digest(sent.encode(), principal.csrf_token.encode()):
+                    raise PermissionDeniedException(detail=t("auth.csrf"))
+        await next_app(scope, receive, send)
+
+
+def cookies(token: str, csrf: str, *, max_age: int, secure: bool) -> list[Cookie]:
+    """The session cookie (HttpOnly) and the CSRF cookie (readable by our own scripts)."""
+    return [
+        Cookie(
+            key=SESSION_COOKIE,
+            value=token,
+            max_age=max_age,
+            httponly=True,
+            samesite="lax",
+            secure=secure,
+            path="/",
+        ),
+        Cookie(
+            key=CSRF_COOKIE,
+            value=csrf,
+            max_age=max_age,
+            httponly=False,
+            samesite="strict",
+            secure=secure,
+            path="/",
+        ),
+    ]

@@ -1,0 +1,120 @@
+"""Sign-in endpoints: login, logout, who am I."""
+
+import uuid
+from dataclasses import dataclass
+from typing import Annotated
+
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import State
+from litestar.exceptions import NotAuthorizedException, TooManyRequestsException
+from litestar.params import JSONBody
+from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
+from msgspec import Meta
+
+from server.auth.middleware import CSRF_COOKIE, SESSION_COOKIE, cookies
+from server.auth.principal import Principal, signed_in
+from server.auth.service import LoginThrottled, end_session, login
+from server.db import DbSession
+from server.i18n import t
+
+__all__ = ["AuthController", "client_ip"]
+
+
+@dataclass
+class LoginRequest:
+    username: Annotated[str, Meta(min_length=1, max_length=64)]
+    password: Annotated[str, Meta(min_length=1, max_length=256)]
+
+
+@dataclass
+class UserRead:
+    id: uuid.UUID
+    username: str
+    name: str
+    role: str
+    department_id: uuid.UUID | None
+    street_id: uuid.UUID | None
+    team_id: uuid.UUID | None
+
+
+@dataclass
+class LoginResponse:
+    user: UserRead
+    csrf_token: str
+
+
+def client_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def _user_read(p: Principal) -> UserRead:
+    return UserRead(p.id, p.username, p.name, p.role, p.department_id, p.street_id, p.team_id)
+
+
+class AuthController(Controller):
+    path = "/api/v1/auth"
+    tags = ["auth"]
+
+    @post("/login", status_code=HTTP_200_OK, summary="Sign in and receive a session cookie")
+    async def login(
+        self, request: Request, data: JSONBody[LoginRequest], db_session: DbSession, state: State
+    ) -> Response[LoginResponse]:
+        settings = state.settings
+        try:
+            result = await login(
+                db_session,
+                settings,
+                username=data.username,
+                password=data.password,
+                ip=client_ip(request),
+                user_agent=request.headers.get("user-agent"),
+            )
+        except LoginThrottled as exc:
+            minutes = max(1, (exc.retry_after + 59) // 60)
+            raise TooManyRequestsException(
+                detail=t("auth.throttled", minutes=minutes),
+                headers={"Retry-After": str(exc.retry_after)},
+            ) from None
+        if result is None:
+            # The failed attempt must be kept even though the request fails.
+            await db_session.commit()
+            raise NotAuthorizedException(detail=t("auth.bad_credentials"))
+        user = result.user
+        body = LoginResponse(
+            user=UserRead(
+                user.id,
+                user.username,
+                user.name,
+                user.role,
+                user.department_id,
+                user.street_id,
+                user.team_id,
+            ),
+            csrf_token=result.csrf_token,
+        )
+        return Response(
+            body,
+            cookies=cookies(
+                result.token,
+                result.csrf_token,
+                max_age=settings.session_hours * 3600,
+                secure=settings.secure_cookies,
+            ),
+        )
+
+    @post(
+        "/logout",
+        status_code=HTTP_204_NO_CONTENT,
+        guards=[signed_in],
+        summary="Sign out; the session ends on every device using it",
+    )
+    async def logout(self, request: Request, db_session: DbSession) -> Response[None]:
+        await end_session(db_session, request.user, client_ip(request))
+        response: Response[None] = Response(None, status_code=HTTP_204_NO_CONTENT)
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        response.delete_cookie(CSRF_COOKIE, path="/")
+        return response
+
+    @get("/me", guards=[signed_in], summary="The signed-in user")
+    async def me(self, request: Request) -> UserRead:
+        return _user_read(request.user)

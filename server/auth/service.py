@@ -1,0 +1,159 @@
+"""Sign-in rules: passwords, throttling, sessions. Services never commit."""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func
+from sqlmodel import col, select
+
+from server.audit.service import record
+from server.auth.models import LoginAttempt, UserSession
+from server.auth.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
+from server.auth.principal import Principal
+from server.db import AsyncSession
+from server.models_base import utcnow
+from server.org.models import User
+from server.settings import Settings
+
+__all__ = [
+    "LoginResult",
+    "LoginThrottled",
+    "end_session",
+    "login",
+    "principal_for_token",
+    "token_hash",
+]
+
+IP_FAILURE_FACTOR = 4  # an address may fail for a few users before it is slowed down
+
+
+class LoginThrottled(Exception):
+    """Too many recent failures; `retry_after` seconds until the next attempt is heard."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(retry_after)
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    user: User
+    token: str
+    csrf_token: str
+    expires_at: datetime
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def _retry_after(
+    session: AsyncSession, settings: Settings, username: str, ip: str | None
+) -> int:
+    """Seconds to wait if the username or the address has failed too often, else 0."""
+    window_start = utcnow() - timedelta(minutes=settings.login_window_minutes)
+    checks = [(LoginAttempt.username == username, settings.login_max_failures)]
+    if ip:
+        checks.append((LoginAttempt.ip == ip, settings.login_max_failures * IP_FAILURE_FACTOR))
+    for condition, limit in checks:
+        stmt = select(func.count(), func.min(LoginAttempt.at)).where(
+            condition, col(LoginAttempt.succeeded).is_(False), LoginAttempt.at >= window_start
+        )
+        count, oldest = (await session.exec(stmt)).one()
+        if count >= limit and oldest is not None:
+            if oldest.tzinfo is None:  # SQLite hands back naive UTC
+                oldest = oldest.replace(tzinfo=window_start.tzinfo)
+            wait = oldest + timedelta(minutes=settings.login_window_minutes) - utcnow()
+            return max(1, int(wait.total_seconds()) + 1)
+    return 0
+
+
+async def login(
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    username: str,
+    password: str,
+    ip: str | None,
+    user_agent: str | None,
+) -> LoginResult | None:
+    """Check the credentials and open a session; None on bad credentials.
+
+    Raises LoginThrottled after repeated failures. An unknown user costs the same hashing time
+    as a known one, so the answer never tells whether a username exists.
+    """
+    username = username.strip()
+    wait = await _retry_after(session, settings, username, ip)
+    if wait:
+        raise LoginThrottled(wait)
+    user = (await session.exec(select(User).where(User.username == username))).first()
+    ok = verify_password(user.password_hash if user else DUMMY_HASH, password)
+    ok = ok and user is not None and user.active
+    session.add(LoginAttempt(username=username[:64], ip=ip, succeeded=ok))
+    if not ok or user is None:
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
+    expires = utcnow() + timedelta(hours=settings.session_hours)
+    row = UserSession(
+        token_hash=token_hash(token),
+        csrf_token=csrf,
+        user_id=user.id,
+        expires_at=expires,
+        ip=ip,
+        user_agent=(user_agent or "")[:255] or None,
+    )
+    session.add(row)
+    record(
+        session,
+        action="auth.login",
+        entity="user",
+        entity_id=user.id,
+        actor=user.username,
+        actor_id=user.id,
+        ip=ip,
+    )
+    return LoginResult(user=user, token=token, csrf_token=csrf, expires_at=expires)
+
+
+async def principal_for_token(session: AsyncSession, token: str) -> Principal | None:
+    """The principal of a live session token, or None."""
+    stmt = (
+        select(UserSession, User)
+        .join(User, col(User.id) == UserSession.user_id)
+        .where(UserSession.token_hash == token_hash(token))
+        .where(UserSession.expires_at > utcnow())
+        .where(col(User.active).is_(True))
+    )
+    found = (await session.exec(stmt)).first()
+    if found is None:
+        return None
+    user_session, user = found
+    return Principal(
+        id=user.id,
+        username=user.username,
+        name=user.name,
+        role=user.role,
+        department_id=user.department_id,
+        street_id=user.street_id,
+        team_id=user.team_id,
+        session_id=user_session.id,
+        csrf_token=user_session.csrf_token,
+    )
+
+
+async def end_session(session: AsyncSession, principal: Principal, ip: str | None) -> None:
+    """Sign out: the session row goes, so the cookie is worthless everywhere at once."""
+    await session.exec(delete(UserSession).where(col(UserSession.id) == principal.session_id))
+    record(
+        session,
+        action="auth.logout",
+        entity="user",
+        entity_id=principal.id,
+        actor=principal.username,
+        actor_id=principal.id,
+        ip=ip,
+    )

@@ -1,0 +1,66 @@
+"""The `onevisit` command line (also `python -m server`)."""
+
+import sys
+
+import click
+
+from server.settings import load_settings
+
+__all__ = ["main"]
+
+
+@click.group(help="OneVisit: the field-inspection system of a joint-inspection district.")
+def cli() -> None:
+    pass
+
+
+@cli.group(help="Database commands.")
+def db() -> None:
+    pass
+
+
+@db.command("upgrade", help="Migrate the database at DATABASE_URL to the newest schema.")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    from server.migrate import upgrade
+
+    settings = load_settings()
+    upgrade(settings.database_url, revision)
+    click.echo(f"database migrated to {revision}")
+
+
+@cli.command(help="Serve the web app and the API.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int)
+@click.option("--reload", is_flag=True, help="Restart on code changes (development).")
+def serve(host: str, port: int, workers: int, reload: bool) -> None:
+    import uvicorn
+
+    uvicorn.run(
+        "server.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        reload=reload,
+        proxy_headers=True,
+        log_level="info",
+    )
+
+
+def _register_domain_commands() -> None:
+    """Commands that live with their domain."""
+    from server.demo.cli import demo
+    from server.merchants.cli import import_group
+
+    cli.add_command(demo)
+    cli.add_command(import_group)
+
+
+def main() -> None:
+    _register_domain_commands()
+    try:
+        cli(prog_name="onevisit")
+    except KeyboardInterrupt:
+        sys.exit(130)

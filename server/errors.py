@@ -1,0 +1,62 @@
+"""Errors as JSON a person can act on: 4xx with a reason, never a 500 for bad input."""
+
+import logging
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.status_codes import (
+    HTTP_400_BAD_REQUEST,
+    HTTP_409_CONFLICT,
+    HTTP_500_INTERNAL_SERVER_ERROR,
+)
+from sqlalchemy.exc import IntegrityError
+
+from server.i18n import t
+
+__all__ = ["exception_handlers"]
+
+log = logging.getLogger("onevisit")
+
+
+def _json(
+    status: int, detail: str, headers: dict[str, str] | None = None, **extra: object
+) -> Response:
+    body = {"status_code": status, "detail": detail, **extra}
+    return Response(body, status_code=status, media_type=MediaType.JSON, headers=headers)
+
+
+def _validation(request: Request, exc: ValidationException) -> Response:
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    fields = []
+    for item in extra:
+        if isinstance(item, dict):
+            key = item.get("key") or item.get("source") or ""
+            fields.append(f"{key} {item.get('message', '')}".strip())
+    if not fields and "JSON" in (exc.detail or ""):
+        return _json(HTTP_400_BAD_REQUEST, t("error.bad_json"))
+    reason = "；".join(fields) or exc.detail
+    return _json(HTTP_400_BAD_REQUEST, t("error.validation", fields=reason), errors=extra)
+
+
+def _http(request: Request, exc: HTTPException) -> Response:
+    headers = dict(exc.headers or {})
+    extra = {"errors": exc.extra} if exc.extra else {}
+    return _json(exc.status_code, exc.detail, headers=headers or None, **extra)
+
+
+def _integrity(request: Request, exc: IntegrityError) -> Response:
+    log.info("integrity error on %s %s: %s", request.method, request.url.path, exc.orig)
+    return _json(HTTP_409_CONFLICT, t("error.conflict", detail=type(exc.orig).__name__))
+
+
+def _internal(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return _json(HTTP_500_INTERNAL_SERVER_ERROR, t("error.internal"))
+
+
+exception_handlers = {
+    ValidationException: _validation,
+    HTTPException: _http,
+    IntegrityError: _integrity,
+    Exception: _internal,
+}

@@ -1,0 +1,96 @@
+"""Merchant queries. Services never commit."""
+
+import uuid
+
+from sqlalchemy import func, or_
+from sqlmodel import col, select
+
+from server.db import AsyncSession
+from server.merchants.models import COLOURS, Merchant
+from server.merchants.schemas import MerchantPage, MerchantRead
+from server.org.models import Street
+
+__all__ = ["UnknownFilter", "get_merchant", "list_merchants"]
+
+
+class UnknownFilter(ValueError):
+    """A filter value that names nothing, with the i18n key and the value."""
+
+    def __init__(self, key: str, value: str) -> None:
+        super().__init__(key, value)
+        self.key, self.value = key, value
+
+
+def _read(m: Merchant, s: Street) -> MerchantRead:
+    return MerchantRead(
+        id=m.id,
+        uscc=m.uscc,
+        name=m.name,
+        address=m.address,
+        street=s.code,
+        street_name=s.name,
+        business_type=m.business_type,
+        colour=m.colour,
+        next_due=m.next_due,
+        lat=m.lat,
+        lng=m.lng,
+        contact=m.contact,
+        phone=m.phone,
+    )
+
+
+async def list_merchants(
+    session: AsyncSession,
+    *,
+    q: str | None = None,
+    street: str | None = None,
+    colour: str | None = None,
+    page: int = 1,
+    page_size: int = 50,
+) -> MerchantPage:
+    """A page of active merchants matching a name / credit code / address search and filters."""
+    stmt = select(Merchant, Street).join(Street, col(Street.id) == Merchant.street_id)
+    stmt = stmt.where(col(Merchant.active).is_(True))
+    if colour:
+        if colour not in COLOURS:
+            raise UnknownFilter("error.unknown_colour", colour)
+        stmt = stmt.where(Merchant.colour == colour)
+    if street:
+        found = (
+            await session.exec(
+                select(Street.id).where(or_(Street.code == street, Street.name == street))
+            )
+        ).first()
+        if found is None:
+            raise UnknownFilter("error.unknown_street", street)
+        stmt = stmt.where(Merchant.street_id == found)
+    if q and q.strip():
+        term = q.strip()
+        like = f"%{term}%"
+        stmt = stmt.where(
+            or_(
+                col(Merchant.name).like(like),
+                col(Merchant.address).like(like),
+                Merchant.uscc == term.upper(),
+            )
+        )
+    total = (await session.exec(select(func.count()).select_from(stmt.subquery()))).one()
+    rows = await session.exec(
+        stmt.order_by(col(Merchant.name), col(Merchant.id))
+        .offset((page - 1) * page_size)
+        .limit(page_size)
+    )
+    return MerchantPage(
+        items=[_read(m, s) for m, s in rows], total=total, page=page, page_size=page_size
+    )
+
+
+async def get_merchant(session: AsyncSession, merchant_id: uuid.UUID) -> MerchantRead | None:
+    row = (
+        await session.exec(
+            select(Merchant, Street)
+            .join(Street, col(Street.id) == Merchant.street_id)
+            .where(Merchant.id == merchant_id)
+        )
+    ).first()
+    return _read(*row) if row else None

@@ -1,0 +1,45 @@
+"""Who may see what."""
+
+from tests.support.app import login_as
+from tests.support.factories import make_user
+
+
+def test_api_needs_sign_in(client):
+    response = client.get("/api/v1/merchants")
+    assert response.status_code == 401
+    assert response.json()["detail"] == "请先登录"
+
+
+def test_audit_trail_is_for_administrators_only(client, sync_engine):
+    make_user(sync_engine, "insp", role="inspector")
+    make_user(sync_engine, "boss", role="admin")
+    login_as(client, "insp")
+    forbidden = client.get("/api/v1/audit")
+    assert forbidden.status_code == 403
+    assert forbidden.json()["detail"]
+    login_as(client, "boss")
+    allowed = client.get("/api/v1/audit", params={"action": "auth.login"})
+    assert allowed.status_code == 200
+    actors = {e["actor"] for e in allowed.json()["items"]}
+    assert {"insp", "boss"} <= actors
+
+
+def test_console_is_for_supervisors_not_inspectors(client, sync_engine):
+    make_user(sync_engine, "insp2", role="inspector")
+    make_user(sync_engine, "sup", role="supervisor")
+    page = client.post(
+        "/console/login",
+        data={"username": "insp2", "password": "pw-correct-horse"},
+        follow_redirects=False,
+    )
+    assert page.status_code == 401
+    assert "用户名或密码错误" in page.text
+    ok = client.post(
+        "/console/login",
+        data={"username": "sup", "password": "pw-correct-horse"},
+        follow_redirects=False,
+    )
+    assert ok.status_code in (302, 303)
+    home = client.get("/console/")
+    assert home.status_code == 200
+    assert "各街道三色码分布" in home.text

@@ -1,0 +1,48 @@
+"""The app under test, wired to the test database and the real S3 server."""
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from litestar.testing import TestClient
+
+from server.app import create_app
+from server.settings import Settings
+
+__all__ = ["client", "login_as", "settings"]
+
+
+@pytest.fixture(scope="session")
+def s3_bucket_url(s3_server) -> str:
+    """One bucket for the app tests; storage contract tests make their own."""
+    return s3_server.url(f"onevisit-app-{uuid.uuid4().hex[:8]}")
+
+
+@pytest.fixture
+def settings(database_url: str, s3_bucket_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=database_url,
+        storage_url=s3_bucket_url,
+        secret_key="test-secret-key",
+        public_base_url="http://testserver.local",
+        var_dir=tmp_path / "var",
+    )
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+def login_as(client: TestClient, username: str, password: str = "pw-correct-horse") -> str:
+    """Sign in; returns the CSRF token to send with writes."""
+    response = client.post("/api/v1/auth/login", json={"username": username, "password": password})
+    assert response.status_code == 200, response.text
+    return response.json()["csrf_token"]
+
+
+def with_settings(settings: Settings, **changes: object) -> Settings:
+    return replace(settings, **changes)
