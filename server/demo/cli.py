@@ -1,0 +1,120 @@
+"""`onevisit demo`: load the demo district into the database at DATABASE_URL."""
+
+import sys
+
+import click
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import OperationalError
+
+from server.db import make_sync_engine
+from server.demo.loader import DEFAULT_MERCHANTS, DEFAULT_SEED, DemoSummary, load_demo
+from server.merchants.models import Merchant
+from server.migrate import alembic_config
+from server.org.models import User
+from server.settings import load_settings
+
+__all__ = ["demo"]
+
+_COLOUR_NAMES = {"green": "绿码", "yellow": "黄码", "red": "红码"}
+_ROLE_NAMES = {"admin": "管理员", "supervisor": "指挥调度", "inspector": "执法人员"}
+
+
+def _schema_is_current(engine: Engine, database_url: str) -> bool:
+    """Whether the database has been migrated to the newest revision."""
+    heads = set(ScriptDirectory.from_config(alembic_config(database_url)).get_heads())
+    with engine.connect() as connection:
+        return set(MigrationContext.configure(connection).get_current_heads()) == heads
+
+
+def _is_empty(engine: Engine) -> bool:
+    """No users and no merchants: a fresh installation."""
+    with engine.connect() as connection:
+        users = connection.execute(select(func.count()).select_from(User)).scalar_one()
+        shops = connection.execute(select(func.count()).select_from(Merchant)).scalar_one()
+    return users == 0 and shops == 0
+
+
+@click.command(help="Load the demo district: streets, catalogue, people, merchants, history.")
+@click.option(
+    "--merchants",
+    default=DEFAULT_MERCHANTS,
+    show_default=True,
+    type=click.IntRange(0, 200_000),
+    help="How many merchants to create.",
+)
+@click.option(
+    "--seed",
+    default=DEFAULT_SEED,
+    show_default=True,
+    type=int,
+    help="The same seed always gives the same district.",
+)
+@click.option(
+    "--if-empty",
+    is_flag=True,
+    help="Load only into a database with no users and no merchants (what `make run` does).",
+)
+def demo(merchants: int, seed: int, if_empty: bool) -> None:
+    settings = load_settings()
+    console = Console()
+    engine = make_sync_engine(settings.database_url)
+    try:
+        if not _schema_is_current(engine, settings.database_url):
+            console.print(
+                "[red]The database is not migrated to the newest schema.[/red] "
+                "Run [bold]onevisit db upgrade[/bold] first."
+            )
+            sys.exit(2)
+        if if_empty and not _is_empty(engine):
+            console.print("The database already holds data; the demo district was not loaded.")
+            return
+        with Progress(
+            TextColumn("loading the demo district"),
+            BarColumn(),
+            TextColumn("{task.percentage:>3.0f}%"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        ) as progress:
+            task = progress.add_task("demo", total=None)
+            summary = load_demo(
+                engine,
+                merchants=merchants,
+                seed=seed,
+                bbox=settings.district_bbox,
+                on_progress=lambda done, total: progress.update(task, completed=done, total=total),
+            )
+    except OperationalError as exc:
+        console.print(f"[red]Cannot use the database:[/red] {exc.orig}")
+        sys.exit(2)
+    finally:
+        engine.dispose()
+    _print_summary(console, summary)
+
+
+def _print_summary(console: Console, summary: DemoSummary) -> None:
+    if summary.loaded:
+        console.print("[green]Demo district loaded.[/green]")
+    else:
+        console.print("The demo district is already loaded; nothing changed.")
+    colours = "  ".join(
+        f"{_COLOUR_NAMES[c]} {n} ({n * 100 / max(summary.merchants, 1):.0f}%)"
+        for c, n in summary.colours.items()
+    )
+    console.print(
+        f"merchants {summary.merchants} · inspections {summary.inspections} · "
+        f"users {summary.users}\n{colours}"
+    )
+    table = Table(title=f"Demo logins (password: {summary.password})")
+    for column in ("username", "role", "name", "team"):
+        table.add_column(column)
+    for login in summary.logins:
+        table.add_row(
+            login.username, _ROLE_NAMES.get(login.role, login.role), login.name, login.where
+        )
+    console.print(table)

@@ -1,0 +1,152 @@
+"""Load the demo district: catalogue, scenarios, people, merchants and their past inspections."""
+
+import math
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Engine, func, insert
+from sqlmodel import Session, SQLModel, select
+
+from server.audit.service import record
+from server.auth.passwords import hash_password
+from server.codes.policy import COLOURS, DEFAULT_POLICY, Policy
+from server.demo.catalog import load_catalogue
+from server.demo.history import Batch
+from server.demo.shops import ShopGenerator
+from server.demo.staff import DemoLogin, create_staff, demo_logins
+from server.inspections.models import Inspection
+from server.merchants.models import Merchant
+from server.org.models import User
+from server.org.service import ensure_district
+from server.settings import Settings
+
+__all__ = [
+    "DEFAULT_MERCHANTS",
+    "DEFAULT_SEED",
+    "DEMO_PASSWORD",
+    "DemoLogin",
+    "DemoSummary",
+    "load_demo",
+]
+
+DEMO_PASSWORD = "demo"
+DEFAULT_MERCHANTS = 3000
+DEFAULT_SEED = 20261127
+BATCH_SIZE = 500
+
+ProgressCallback = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    """What the demo database holds, and whether this call loaded it."""
+
+    loaded: bool  # False when the demo was already there and nothing changed
+    merchants: int
+    inspections: int
+    users: int
+    colours: dict[str, int]
+    logins: tuple[DemoLogin, ...]
+    password: str = DEMO_PASSWORD
+
+
+def load_demo(
+    engine: Engine,
+    *,
+    merchants: int = DEFAULT_MERCHANTS,
+    seed: int = DEFAULT_SEED,
+    today: date | None = None,
+    bbox: tuple[float, float, float, float] = Settings().district_bbox,
+    policy: Policy = DEFAULT_POLICY,
+    on_progress: ProgressCallback | None = None,
+) -> DemoSummary:
+    """Load the demo district in one transaction; a second call changes nothing.
+
+    The same seed and day give the same merchants, people and history.
+    """
+    today = today or date.today()
+    report = on_progress or (lambda _done, _total: None)
+    batches = math.ceil(merchants / BATCH_SIZE)
+    total = batches + 4
+    with Session(engine) as session:
+        if _already_loaded(session):
+            report(total, total)
+            return _summary(session, loaded=False)
+        streets = ensure_district(session)
+        report(1, total)
+        scenarios = load_catalogue(session, streets)
+        report(2, total)
+        staff = create_staff(
+            session,
+            streets,
+            rng=random.Random(f"onevisit-demo:{seed}:staff"),
+            today=today,
+            password_hash=hash_password(DEMO_PASSWORD),  # hashed once: Argon2 is slow on purpose
+        )
+        report(3, total)
+        shops = ShopGenerator(
+            seed=seed,
+            today=today,
+            bbox=bbox,
+            policy=policy,
+            streets=streets,
+            scenarios=scenarios,
+            inspectors=staff.street_inspectors,
+            taken_usccs=set(session.exec(select(Merchant.uscc))),
+        )
+        inspections = 0
+        for n in range(batches):
+            batch = shops.batch(min(BATCH_SIZE, merchants - n * BATCH_SIZE))
+            _insert(session, batch)
+            inspections += len(batch.inspections)
+            report(4 + n, total)
+        record(
+            session,
+            action="demo.load",
+            entity="demo",
+            detail={
+                "seed": seed,
+                "today": today.isoformat(),
+                "merchants": merchants,
+                "inspections": inspections,
+                "users": len(staff.users),
+                "colours": dict(shops.colours),
+            },
+        )
+        session.commit()
+        report(total, total)
+        return _summary(session, loaded=True)
+
+
+def _already_loaded(session: Session) -> bool:
+    return session.exec(select(User.id).where(User.username == "admin")).first() is not None
+
+
+def _insert(session: Session, batch: Batch) -> None:
+    """Bulk-insert a batch through the session's connection (one executemany per table)."""
+    connection = session.connection()
+    tables = SQLModel.metadata.tables
+    for table, rows in (
+        ("merchant", batch.merchants),
+        ("merchant_scenario", batch.merchant_scenarios),
+        ("inspection", batch.inspections),
+        ("inspection_officer", batch.inspection_officers),
+        ("finding", batch.findings),
+    ):
+        if rows:
+            connection.execute(insert(tables[table]), rows)
+
+
+def _summary(session: Session, *, loaded: bool) -> DemoSummary:
+    by_colour = select(Merchant.colour, func.count()).group_by(Merchant.colour)
+    colours = dict(session.exec(by_colour).all())
+    return DemoSummary(
+        loaded=loaded,
+        merchants=session.exec(select(func.count()).select_from(Merchant)).one(),
+        inspections=session.exec(select(func.count()).select_from(Inspection)).one(),
+        users=session.exec(select(func.count()).select_from(User)).one(),
+        colours={colour: colours.get(colour, 0) for colour in COLOURS},
+        logins=demo_logins(session),
+    )
