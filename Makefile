@@ -20,8 +20,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-$(VENDOR_STAMP): package.json
-	npm install --no-audit --no-fund --loglevel=error
+$(VENDOR_STAMP): package.json package-lock.json server/vendor.py $(STAMP)
+	npm ci --no-audit --no-fund --loglevel=error
 	$(BIN)/python -m server.vendor node_modules pwa/vendor
 	touch $@
 
@@ -52,6 +52,7 @@ format: install ## Format the code
 .PHONY: bench
 bench: install ## Run the benchmarks (see bench/README.md)
 	$(BIN)/python bench/import/run.py
+	$(BIN)/python bench/plan/run.py
 
 .PHONY: migration
 migration: install ## Autogenerate a migration: make migration m="what changed"
