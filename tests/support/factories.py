@@ -5,10 +5,10 @@ import random
 import secrets
 from datetime import date, timedelta
 
-from server.auth.passwords import hash_password
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from server.auth.passwords import hash_password
 from server.merchants.models import Merchant
 from server.merchants.uscc import make_uscc
 from server.org.models import Street, User
