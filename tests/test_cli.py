@@ -10,18 +10,32 @@ from tests.support.s3server import free_port
 
 
 def _onevisit(*args: str, env: dict[str, str], timeout: int = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "server", *args], env=env, capture_output=True,
-                          text=True, timeout=timeout, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "server", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def test_db_upgrade_then_serve_answers_healthz(empty_database_url, tmp_path):
-    env = {**os.environ, "DATABASE_URL": empty_database_url,
-           "STORAGE_URL": f"file://{tmp_path / 'media'}", "ONEVISIT_VAR_DIR": str(tmp_path)}
+    env = {
+        **os.environ,
+        "DATABASE_URL": empty_database_url,
+        "STORAGE_URL": f"file://{tmp_path / 'media'}",
+        "ONEVISIT_VAR_DIR": str(tmp_path),
+    }
     migrated = _onevisit("db", "upgrade", env=env)
     assert migrated.returncode == 0, migrated.stderr
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "server", "serve", "--port", str(port)],
-                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "server", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 30
         while True:
