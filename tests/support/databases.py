@@ -75,12 +75,29 @@ def database_url(migrated_database: str, tmp_path: Path) -> str:
         copy = tmp_path / "test.db"
         shutil.copyfile(template, copy)
         return f"sqlite:///{copy}"
-    engine = make_sync_engine(migrated_database)
-    tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    engine.dispose()
+    _empty_postgres_tables(migrated_database)
     return migrated_database
+
+
+def _empty_postgres_tables(url: str) -> None:
+    """Empty every table between tests.
+
+    DELETE with triggers off (replica role) is far quicker than TRUNCATE on the handful of rows
+    a test leaves; the replica role also lets the append-only audit table be emptied.
+    """
+    engine = make_sync_engine(url)
+    tables = [t.name for t in reversed(metadata.sorted_tables)]
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
+            for name in tables:
+                conn.execute(text(f'DELETE FROM "{name}"'))
+    except Exception:  # not a superuser: fall back to TRUNCATE
+        with engine.begin() as conn:
+            joined = ", ".join(f'"{name}"' for name in tables)
+            conn.execute(text(f"TRUNCATE {joined} RESTART IDENTITY CASCADE"))
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture
