@@ -1,0 +1,147 @@
+"""`onevisit plan`: build the day's plan, publish the draw seed, verify the draws."""
+
+import json
+import sys
+from datetime import date
+
+import click
+from rich.console import Console
+from rich.table import Table
+from sqlmodel import Session
+
+from server.db import make_sync_engine
+from server.i18n import t
+from server.planning.draws import SeedAlreadyPublished, publish_seed, verify_draws
+from server.planning.read import plan_document
+from server.planning.service import (
+    Actor,
+    PlanConflict,
+    PlanRefused,
+    build_plan,
+    check_day,
+    district_today,
+    planning_policy,
+    resolve_streets,
+)
+from server.settings import load_settings
+
+__all__ = ["plan"]
+
+
+def _day(value: str | None) -> date:
+    if not value:
+        raise click.UsageError("--date YYYY-MM-DD is required")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(t("plan.bad_date", value=value), param_hint="--date") from None
+
+
+@click.group(invoke_without_command=True, help="Build the day's joint visits, teams and routes.")
+@click.option("--date", "day", metavar="YYYY-MM-DD", help="The day to plan.")
+@click.option("--street", help="One street's code or name (default: every street).")
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON (CONTRACT.md).")
+@click.pass_context
+def plan(ctx: click.Context, day: str | None, street: str | None, as_json: bool) -> None:
+    if ctx.invoked_subcommand is not None:
+        return
+    settings = load_settings()
+    target = _day(day)
+    console = Console(stderr=as_json)
+    engine = make_sync_engine(settings.database_url)
+    try:
+        with Session(engine) as session:
+            # The seed is published in its own transaction, before anything is drawn with it.
+            check_day(target, district_today())
+            resolve_streets(session, street)
+            publish_seed(session, target)
+            session.commit()
+        with Session(engine) as session:
+            plans = build_plan(
+                session,
+                target,
+                settings=settings.planning,
+                street=street,
+                policy=planning_policy(settings.policy_file),
+                actor=Actor("cli"),
+            )
+            session.commit()
+            document = plan_document(session, target, street_ids=[p.street_id for p in plans])
+    except PlanRefused as exc:
+        console.print(f"[red]{t(exc.key, **exc.values)}[/red]")
+        sys.exit(2)
+    except PlanConflict:
+        console.print(f"[red]{t('plan.conflict', version='?')}[/red]")
+        sys.exit(1)
+    finally:
+        engine.dispose()
+    if as_json:
+        click.echo(json.dumps(document, ensure_ascii=False, indent=1))
+        return
+    _summary(console, document)
+
+
+def _summary(console: Console, document: dict) -> None:
+    table = Table(title=f"{t('plan.title')} {document['date']}")
+    for column in ("street", "version", "status", "teams", "visits", "unassigned"):
+        table.add_column(column)
+    for street in document["streets"]:
+        routes = [r for r in document["routes"] if r["street"] == street["street"]]
+        unassigned = [u for u in document["unassigned"] if u["street"] == street["street"]]
+        table.add_row(
+            street["name"],
+            str(street["version"]),
+            street["status"],
+            str(len(routes)),
+            str(sum(len(r["visits"]) for r in routes)),
+            str(len(unassigned)),
+        )
+    console.print(table)
+    console.print(t("plan.summary", **document["stats"]))
+    reasons: dict[str, int] = {}
+    for entry in document["unassigned"]:
+        reasons[entry["reason"]] = reasons.get(entry["reason"], 0) + 1
+    for reason, count in sorted(reasons.items(), key=lambda r: -r[1]):
+        console.print(f"  {t('plan.unassigned')}: {count} × {reason}")
+
+
+@plan.command("verify", help="Replay the day's recorded draws from the published seed.")
+@click.option("--date", "day", required=True, metavar="YYYY-MM-DD")
+def verify(day: str) -> None:
+    target = _day(day)
+    engine = make_sync_engine(load_settings().database_url)
+    try:
+        with Session(engine) as session:
+            seed, checks = verify_draws(session, target)
+    finally:
+        engine.dispose()
+    if not checks:
+        click.echo(t("plan.verify_none", day=target.isoformat()))
+        sys.exit(1)
+    for check in checks:
+        state = "ok" if check.ok else "MISMATCH: " + "; ".join(check.problems)
+        click.echo(f"{check.kind:<12} {check.scope:<12} #{check.seq}  {state}")
+    bad = sum(1 for c in checks if not c.ok)
+    if bad:
+        click.echo(t("plan.verify_failed", day=target.isoformat(), bad=bad))
+        sys.exit(1)
+    published = seed.published_at.isoformat() if seed else "?"
+    click.echo(t("plan.verify_ok", day=target.isoformat(), count=len(checks), published=published))
+
+
+@plan.command("seed", help="Publish the day's draw seed ahead of the draw (once; never changed).")
+@click.option("--date", "day", required=True, metavar="YYYY-MM-DD")
+@click.option("--seed", "value", help="A public value to use, e.g. a lottery result (hex).")
+def seed(day: str, value: str | None) -> None:
+    target = _day(day)
+    engine = make_sync_engine(load_settings().database_url)
+    try:
+        with Session(engine) as session:
+            row = publish_seed(session, target, seed=value, actor="cli")
+            session.commit()
+            click.echo(f"{row.day.isoformat()} seed {row.seed} published {row.published_at}")
+    except SeedAlreadyPublished:
+        click.echo(t("draw.seed_published", day=target.isoformat()))
+        sys.exit(1)
+    finally:
+        engine.dispose()

@@ -1,0 +1,286 @@
+"""The supervisor console's planning pages: the day per street, merchants, the complaints inbox."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.datastructures import State
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotFoundException
+from litestar.params import Body, FromQuery
+from litestar.response import Redirect, Template
+
+from server.auth.principal import Principal, requires_role
+from server.codes.policy import COLOURS
+from server.db import AsyncSession, DbSession
+from server.i18n import t
+from server.planning import edits, service
+from server.planning.config import hhmm
+from server.planning.console_data import (
+    colour_chart,
+    complaint_inbox,
+    merchant_detail,
+    merchant_page,
+)
+from server.planning.read import map_data, plan_document
+from server.planning.service import Actor, PlanConflict, PlanRefused
+from server.planning.web import parse_day, run_build, today_for
+
+__all__ = ["PlanningConsoleController"]
+
+CONSOLE_ROLES = ("admin", "supervisor")
+Form = Annotated["PlanForm", Body(media_type=RequestEncodingType.URL_ENCODED)]
+
+
+@dataclass
+class PlanForm:
+    date: str = ""
+    street: str = ""
+    version: int = 0
+    team: str = ""
+    visit: str = ""
+    order: str = ""  # visit ids, comma-separated
+    locked: str = ""
+
+
+def _user(request: Request) -> Principal | None:
+    user = request.scope.get("user")
+    return user if isinstance(user, Principal) and user.role in CONSOLE_ROLES else None
+
+
+async def _plan_context(
+    session: AsyncSession, state: State, day: date, street_code: str
+) -> dict[str, Any]:
+    def read(s: Any) -> dict[str, Any]:
+        streets = service.resolve_streets(s, None)
+        street = next((x for x in streets if x.code == street_code), streets[0])
+        document = plan_document(s, day, street_ids=[street.id])
+        return {
+            "streets": streets,
+            "street": street,
+            "plan": document,
+            "map": map_data(document, street),
+        }
+
+    context = await session.run_sync(read)
+    meta = context["plan"]["streets"][0] if context["plan"]["streets"] else None
+    settings = state.settings.planning
+    return context | {
+        "day": day,
+        "meta": meta,
+        "tile_url": settings.map_tile_url,
+        "attribution": settings.map_attribution,
+        "message": None,
+    }
+
+
+class PlanningConsoleController(Controller):
+    path = "/console"
+    include_in_schema = False
+
+    @get("/plan")
+    async def plan_page(
+        self,
+        request: Request,
+        db_session: DbSession,
+        state: State,
+        date: FromQuery[str | None] = None,
+        street: FromQuery[str] = "hubin",
+    ) -> Template | Redirect:
+        user = _user(request)
+        if user is None:
+            return Redirect("/console/login")
+        try:
+            day = parse_day(date) if date else today_for(state.settings) + timedelta(days=1)
+        except PlanRefused:
+            day = today_for(state.settings) + timedelta(days=1)
+        context = await _plan_context(db_session, state, day, street)
+        return Template(
+            "planning/plan.html", context=context | {"user": user, "csrf_token": user.csrf_token}
+        )
+
+    @get("/plan/view")
+    async def plan_view(
+        self,
+        request: Request,
+        db_session: DbSession,
+        state: State,
+        date: FromQuery[str],
+        street: FromQuery[str],
+    ) -> Template:
+        if _user(request) is None:
+            raise NotFoundException()
+        context = await _plan_context(db_session, state, parse_day(date), street)
+        return Template("planning/_plan.html", context=context)
+
+    async def _act(
+        self, request: Request, db_session: DbSession, state: State, form: "PlanForm", act: Any
+    ) -> Template:
+        """Run a change; a refusal or a lost race shows its reason above the current plan."""
+        day = parse_day(form.date)
+        status, message = 200, None
+        try:
+            with service.lost_race(None, day):
+                await act(day)
+                await db_session.flush()
+        except PlanRefused as exc:
+            await db_session.rollback()
+            status, message = 422, t(exc.key, **exc.values)
+        except PlanConflict:
+            await db_session.rollback()
+            status, message = 409, None
+        context = await _plan_context(db_session, state, day, form.street)
+        if status == 409:
+            message = t(
+                "plan.conflict", version=context["meta"]["version"] if context["meta"] else 0
+            )
+        return Template(
+            "planning/_plan.html", status_code=status, context=context | {"message": message}
+        )
+
+    def _edit(self, request: Request, state: State, form: "PlanForm", day: date) -> edits.Edit:
+        user: Principal = request.user
+        return edits.Edit(
+            day, form.street, form.version, Actor(user.username, user.id), today_for(state.settings)
+        )
+
+    @post("/plan/build", guards=[requires_role("supervisor")])
+    async def build(
+        self, request: Request, db_session: DbSession, state: State, data: Form
+    ) -> Template:
+        user: Principal = request.user
+
+        async def act(day: date) -> None:
+            # The version on screen is the base: if someone planned since, this one loses.
+            await run_build(
+                db_session, state, day, data.street, data.version, Actor(user.username, user.id)
+            )
+
+        return await self._act(request, db_session, state, data, act)
+
+    @post("/plan/publish", guards=[requires_role("supervisor")])
+    async def publish(
+        self, request: Request, db_session: DbSession, state: State, data: Form
+    ) -> Template:
+        async def act(day: date) -> None:
+            edit = self._edit(request, state, data, day)
+            await db_session.run_sync(lambda s: edits.publish(s, edit))
+
+        return await self._act(request, db_session, state, data, act)
+
+    @post("/plan/reorder", guards=[requires_role("supervisor")])
+    async def reorder(
+        self, request: Request, db_session: DbSession, state: State, data: Form
+    ) -> Template:
+        settings = state.settings.planning
+
+        async def act(day: date) -> None:
+            edit = self._edit(request, state, data, day)
+            keys = [uuid.UUID(k) for k in data.order.split(",") if k]
+            await db_session.run_sync(
+                lambda s: edits.reorder(s, edit, int(data.team), keys, settings)
+            )
+
+        return await self._act(request, db_session, state, data, act)
+
+    @post("/plan/move", guards=[requires_role("supervisor")])
+    async def move(
+        self, request: Request, db_session: DbSession, state: State, data: Form
+    ) -> Template:
+        settings = state.settings.planning
+
+        async def act(day: date) -> None:
+            edit, team = (
+                self._edit(request, state, data, day),
+                int(data.team) if data.team else None,
+            )
+            await db_session.run_sync(
+                lambda s: edits.move_visit(s, edit, uuid.UUID(data.visit), team, settings)
+            )
+
+        return await self._act(request, db_session, state, data, act)
+
+    @post("/plan/lock", guards=[requires_role("supervisor")])
+    async def lock(
+        self, request: Request, db_session: DbSession, state: State, data: Form
+    ) -> Template:
+        async def act(day: date) -> None:
+            edit = self._edit(request, state, data, day)
+            locked = data.locked == "1"
+            await db_session.run_sync(lambda s: edits.set_lock(s, edit, int(data.team), locked))
+
+        return await self._act(request, db_session, state, data, act)
+
+    @get("/merchants")
+    async def merchants(
+        self,
+        request: Request,
+        db_session: DbSession,
+        q: FromQuery[str] = "",
+        street: FromQuery[str] = "",
+        colour: FromQuery[str] = "",
+        business_type: FromQuery[str] = "",
+        page: FromQuery[int] = 1,
+    ) -> Template | Redirect:
+        user = _user(request)
+        if user is None:
+            return Redirect("/console/login")
+        page = max(1, page)
+        found = await db_session.run_sync(
+            lambda s: merchant_page(
+                s, q=q, street=street, colour=colour, business_type=business_type, page=page
+            )
+        )
+        chart = await db_session.run_sync(colour_chart)
+        filters = {"q": q, "street": street, "colour": colour, "business_type": business_type}
+        return Template(
+            "planning/merchants.html",
+            context={
+                "user": user,
+                "csrf_token": user.csrf_token,
+                "found": found,
+                "chart": chart,
+                "filters": filters,
+                "page": page,
+                "colours": COLOURS,
+            },
+        )
+
+    @get("/merchants/{merchant_id:uuid}")
+    async def merchant(
+        self, request: Request, db_session: DbSession, merchant_id: uuid.UUID
+    ) -> Template | Redirect:
+        user = _user(request)
+        if user is None:
+            return Redirect("/console/login")
+        found = await db_session.run_sync(lambda s: merchant_detail(s, merchant_id))
+        if found is None:
+            raise NotFoundException(detail=t("error.not_found"))
+        return Template(
+            "planning/merchant.html",
+            context=found | {"user": user, "csrf_token": user.csrf_token, "hhmm": hhmm},
+        )
+
+    @get("/complaints")
+    async def complaints(
+        self, request: Request, db_session: DbSession, state: State
+    ) -> Template | Redirect:
+        user = _user(request)
+        if user is None:
+            return Redirect("/console/login")
+        today = today_for(state.settings)
+        policy = service.planning_policy(state.settings.policy_file)
+        inbox = await db_session.run_sync(lambda s: complaint_inbox(s, policy, today))
+        return Template(
+            "planning/complaints.html",
+            context=inbox
+            | {
+                "user": user,
+                "csrf_token": user.csrf_token,
+                "today": today,
+                "hhmm": hhmm,
+                "next_day": today + timedelta(days=1),
+            },
+        )

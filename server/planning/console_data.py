@@ -1,0 +1,196 @@
+"""What the supervisor console shows beyond the plan: merchants, their history, complaints."""
+
+import uuid
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import func, inspect, or_
+from sqlmodel import Session, col, select
+
+from server.codes.policy import COLOURS, Policy
+from server.inspections.models import Inspection, InspectionOfficer
+from server.merchants.models import Merchant
+from server.org.models import Street, User
+from server.planning.models import JointVisit, Plan, Route
+
+__all__ = [
+    "colour_chart",
+    "complaint_inbox",
+    "merchant_detail",
+    "merchant_page",
+    "planned_visits",
+]
+
+PAGE = 50
+
+
+def _has(session: Session, table: str) -> bool:
+    """Whether a table another domain owns has landed in this database yet."""
+    return inspect(session.connection()).has_table(table)
+
+
+def colour_chart(session: Session) -> list[dict[str, Any]]:
+    """Per street: merchants of each colour, and their shares for a stacked bar."""
+    rows = session.exec(
+        select(Street.code, Street.name, Merchant.colour, func.count())
+        .join(Merchant, col(Merchant.street_id) == Street.id)
+        .where(col(Merchant.active).is_(True))
+        .group_by(Street.code, Street.name, Merchant.colour)
+    )
+    table: dict[str, dict[str, Any]] = {}
+    for code, name, colour, count in rows:
+        table.setdefault(code, {"code": code, "name": name, **dict.fromkeys(COLOURS, 0)})
+        table[code][colour] = count
+    for row in table.values():
+        row["total"] = sum(row[c] for c in COLOURS)
+        row["share"] = {c: 100 * row[c] / max(row["total"], 1) for c in COLOURS}
+    return sorted(table.values(), key=lambda r: r["code"])
+
+
+def merchant_page(
+    session: Session, *, q: str, street: str, colour: str, business_type: str, page: int
+) -> dict[str, Any]:
+    """A filtered page of merchants and the filter choices."""
+    stmt = (
+        select(Merchant, Street)
+        .join(Street, col(Street.id) == Merchant.street_id)
+        .where(col(Merchant.active).is_(True))
+    )
+    if q.strip():
+        like = f"%{q.strip()}%"
+        stmt = stmt.where(
+            or_(
+                col(Merchant.name).like(like),
+                col(Merchant.address).like(like),
+                Merchant.uscc == q.strip().upper(),
+            )
+        )
+    if street:
+        stmt = stmt.where(Street.code == street)
+    if colour in COLOURS:
+        stmt = stmt.where(Merchant.colour == colour)
+    if business_type:
+        stmt = stmt.where(Merchant.business_type == business_type)
+    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
+    rows = session.exec(
+        stmt.order_by(col(Merchant.name), col(Merchant.id)).offset((page - 1) * PAGE).limit(PAGE)
+    ).all()
+    types = session.exec(
+        select(Merchant.business_type).distinct().order_by(Merchant.business_type)
+    ).all()
+    return {
+        "rows": [{"merchant": m, "street": s} for m, s in rows],
+        "total": total,
+        "pages": max(1, -(-total // PAGE)),
+        "business_types": [b for b in types if b],
+        "streets": session.exec(select(Street).order_by(Street.code)).all(),
+    }
+
+
+def merchant_detail(session: Session, merchant_id: uuid.UUID) -> dict[str, Any] | None:
+    """A merchant with its inspections (newest first), colour events and planned visits."""
+    found = session.exec(
+        select(Merchant, Street)
+        .join(Street, col(Street.id) == Merchant.street_id)
+        .where(Merchant.id == merchant_id)
+    ).first()
+    if found is None:
+        return None
+    merchant, street = found
+    inspections = session.exec(
+        select(Inspection)
+        .where(Inspection.merchant_id == merchant_id)
+        .order_by(col(Inspection.visit_date).desc())
+    ).all()
+    names: dict[uuid.UUID, list[str]] = {}
+    for inspection_id, name in session.exec(
+        select(InspectionOfficer.inspection_id, User.name)
+        .join(User, col(User.id) == InspectionOfficer.user_id)
+        .where(
+            col(InspectionOfficer.inspection_id).in_([i.id for i in inspections] or [uuid.uuid4()])
+        )
+    ):
+        names.setdefault(inspection_id, []).append(name)
+    events = None
+    if _has(session, "colour_event"):
+        from server.codes.models import ColourEvent
+
+        events = session.exec(
+            select(ColourEvent)
+            .where(ColourEvent.merchant_id == merchant_id)
+            .order_by(col(ColourEvent.at).desc())
+        ).all()
+    return {
+        "merchant": merchant,
+        "street": street,
+        "inspections": [{"row": i, "officers": names.get(i.id, [])} for i in inspections],
+        "events": events,
+        "planned": planned_visits(session, [merchant_id], date.today()).get(merchant_id, []),
+    }
+
+
+def planned_visits(
+    session: Session, merchant_ids: list[uuid.UUID], since: date
+) -> dict[uuid.UUID, list[dict[str, Any]]]:
+    """Visits in the newest plan version of each street-day from `since` on."""
+    newest = (
+        select(Plan.street_id, Plan.day, func.max(Plan.version).label("version"))
+        .where(Plan.day >= since)
+        .group_by(Plan.street_id, Plan.day)
+        .subquery()
+    )
+    rows = session.exec(
+        select(JointVisit, Plan, Route)
+        .join(Plan, col(Plan.id) == JointVisit.plan_id)
+        .join(
+            newest,
+            (newest.c.street_id == Plan.street_id)
+            & (newest.c.day == Plan.day)
+            & (newest.c.version == Plan.version),
+        )
+        .join(Route, col(Route.id) == JointVisit.route_id, isouter=True)
+        .where(col(JointVisit.merchant_id).in_(merchant_ids or [uuid.uuid4()]))
+        .order_by(Plan.day)
+    )
+    found: dict[uuid.UUID, list[dict[str, Any]]] = {}
+    for visit, plan, route in rows:
+        found.setdefault(visit.merchant_id, []).append(
+            {
+                "day": plan.day,
+                "team": route.name if route else None,
+                "eta": visit.eta_minute,
+                "status": plan.status,
+                "reason": visit.unassigned_reason,
+            }
+        )
+    return found
+
+
+def complaint_inbox(session: Session, policy: Policy, today: date) -> dict[str, Any]:
+    """New complaints, each with its visit deadline and where it stands in the plans."""
+    if not _has(session, "complaint"):
+        return {"ready": False, "rows": []}
+    from server.complaints.models import Complaint
+
+    rows = session.exec(
+        select(Complaint, Merchant, Street)
+        .join(Merchant, col(Merchant.id) == Complaint.merchant_id)
+        .join(Street, col(Street.id) == Merchant.street_id)
+        .where(col(Complaint.status).in_(("received", "planned")))
+        .order_by(col(Complaint.created_at))
+    ).all()
+    planned = planned_visits(session, [m.id for _, m, _ in rows], today)
+    days = policy.complaint_visit_days
+    return {
+        "ready": True,
+        "rows": [
+            {
+                "complaint": c,
+                "merchant": m,
+                "street": s,
+                "deadline": c.created_at.date() + timedelta(days=days),
+                "visits": planned.get(m.id, []),
+            }
+            for c, m, s in rows
+        ],
+    }

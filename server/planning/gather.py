@@ -1,0 +1,298 @@
+"""What planning reads from the database, as plain values the pure steps can work on."""
+
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from server.catalog.models import CheckItem, Matter, MatterEmpowerment, ScenarioItem
+from server.codes.policy import Policy, add_months
+from server.inspections.models import Finding, Inspection, InspectionOfficer
+from server.merchants.models import Merchant, MerchantScenario
+from server.org.models import Department, Team, User
+from server.planning.models import OfficerLeave, OpeningHours, Recusal
+
+__all__ = [
+    "Catalogue",
+    "DepartmentInfo",
+    "History",
+    "ItemInfo",
+    "MerchantInfo",
+    "Officer",
+    "available_officers",
+    "chunks",
+    "load_catalogue",
+    "load_history",
+    "load_merchants",
+    "opening_windows",
+    "recusals",
+]
+
+CHUNK = 2000  # ids per IN list: far below SQLite's and PostgreSQL's parameter limits
+
+
+def chunks(ids: Sequence[uuid.UUID], size: int = CHUNK) -> Iterator[list[uuid.UUID]]:
+    for start in range(0, len(ids), size):
+        yield list(ids[start : start + size])
+
+
+@dataclass(frozen=True)
+class DepartmentInfo:
+    id: uuid.UUID
+    code: str
+    name: str
+    specialised: bool
+
+
+@dataclass(frozen=True)
+class ItemInfo:
+    id: uuid.UUID
+    code: str
+    department_id: uuid.UUID
+    matter_id: uuid.UUID
+    all_streets: bool
+
+
+@dataclass
+class Catalogue:
+    """Departments, the items each scenario carries, and which matters streets may act on."""
+
+    departments: dict[uuid.UUID, DepartmentInfo]
+    scenario_items: dict[uuid.UUID, list[ItemInfo]]
+    empowered: set[tuple[uuid.UUID, uuid.UUID]]  # (matter, street)
+    _grouped: dict[tuple[uuid.UUID, ...], dict[uuid.UUID, list[ItemInfo]]] = field(
+        default_factory=dict, repr=False
+    )
+
+    def items_by_department(
+        self, scenario_ids: tuple[uuid.UUID, ...]
+    ) -> dict[uuid.UUID, list[ItemInfo]]:
+        """The merchant's items (each once) grouped by department, in item-code order."""
+        # Thousands of merchants share a handful of scenario sets: work each set out once.
+        if scenario_ids not in self._grouped:
+            self._grouped[scenario_ids] = self._group(scenario_ids)
+        return self._grouped[scenario_ids]
+
+    def _group(self, scenario_ids: tuple[uuid.UUID, ...]) -> dict[uuid.UUID, list[ItemInfo]]:
+        seen: dict[uuid.UUID, ItemInfo] = {}
+        for scenario_id in scenario_ids:
+            for item in self.scenario_items.get(scenario_id, ()):
+                seen[item.id] = item
+        grouped: dict[uuid.UUID, list[ItemInfo]] = defaultdict(list)
+        for item in sorted(seen.values(), key=lambda i: i.code):
+            grouped[item.department_id].append(item)
+        return dict(grouped)
+
+    def needs_specialist(self, item: ItemInfo, street_id: uuid.UUID) -> bool:
+        """A specialised department's item the street is not empowered to act on (赋权)."""
+        department = self.departments[item.department_id]
+        if not department.specialised or item.all_streets:
+            return False
+        return (item.matter_id, street_id) not in self.empowered
+
+
+def load_catalogue(session: Session) -> Catalogue:
+    departments = {
+        d.id: DepartmentInfo(d.id, d.code, d.name, d.specialised)
+        for d in session.exec(select(Department))
+    }
+    rows = session.exec(
+        select(
+            ScenarioItem.scenario_id,
+            CheckItem.id,
+            CheckItem.code,
+            Matter.department_id,
+            Matter.id,
+            Matter.empowered_to_all_streets,
+        )
+        .join(CheckItem, col(CheckItem.id) == ScenarioItem.check_item_id)
+        .join(Matter, col(Matter.id) == CheckItem.matter_id)
+    )
+    scenario_items: dict[uuid.UUID, list[ItemInfo]] = defaultdict(list)
+    for scenario_id, item_id, code, department_id, matter_id, all_streets in rows:
+        scenario_items[scenario_id].append(
+            ItemInfo(item_id, code, department_id, matter_id, all_streets)
+        )
+    empowered = {
+        (m, s)
+        for m, s in session.exec(select(MatterEmpowerment.matter_id, MatterEmpowerment.street_id))
+    }
+    return Catalogue(departments, dict(scenario_items), empowered)
+
+
+@dataclass(frozen=True)
+class MerchantInfo:
+    id: uuid.UUID
+    uscc: str
+    name: str
+    address: str
+    lat: float
+    lng: float
+    street_id: uuid.UUID
+    colour: str
+    scenario_ids: tuple[uuid.UUID, ...]
+
+
+def load_merchants(session: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, MerchantInfo]:
+    scenarios: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
+    rows: list = []
+    columns = (
+        Merchant.id,
+        Merchant.uscc,
+        Merchant.name,
+        Merchant.address,
+        Merchant.lat,
+        Merchant.lng,
+        Merchant.street_id,
+        Merchant.colour,
+    )
+    for part in chunks(sorted(set(ids))):
+        rows.extend(session.exec(select(*columns).where(col(Merchant.id).in_(part))))
+        for merchant_id, scenario_id in session.exec(
+            select(MerchantScenario.merchant_id, MerchantScenario.scenario_id).where(
+                col(MerchantScenario.merchant_id).in_(part)
+            )
+        ):
+            scenarios[merchant_id].append(scenario_id)
+    return {row[0]: MerchantInfo(*row, tuple(sorted(scenarios.get(row[0], ())))) for row in rows}
+
+
+@dataclass
+class History:
+    """What past inspections say about the frequency caps and the rotation of officers."""
+
+    agency_visits: Counter[tuple[uuid.UUID, uuid.UUID]] = field(default_factory=Counter)
+    higher_level_items: dict[uuid.UUID, set[uuid.UUID]] = field(default_factory=dict)
+    last_officers: dict[uuid.UUID, frozenset[uuid.UUID]] = field(default_factory=dict)
+
+
+def load_history(
+    session: Session, merchant_ids: Sequence[uuid.UUID], day: date, policy: Policy
+) -> History:
+    """Street-level inspections this calendar year per department, items a district-level
+    inspection checked in the quiet months, and each merchant's last pair of officers."""
+    history = History()
+    year_start = day.replace(month=1, day=1)
+    quiet_since = add_months(day, -policy.higher_level_quiet_months)
+    # An inspection is district-level when an officer of a district team (no street) took part.
+    district = (
+        select(InspectionOfficer.inspection_id)
+        .join(User, col(User.id) == InspectionOfficer.user_id)
+        .join(Team, col(Team.id) == User.team_id)
+        .where(col(Team.street_id).is_(None))
+    )
+    latest: dict[uuid.UUID, tuple[date, uuid.UUID]] = {}
+    for part in chunks(sorted(set(merchant_ids))):
+        counts = session.exec(
+            select(
+                Inspection.merchant_id,
+                Matter.department_id,
+                func.count(func.distinct(Inspection.id)),
+            )
+            .join(Finding, col(Finding.inspection_id) == Inspection.id)
+            .join(CheckItem, col(CheckItem.id) == Finding.check_item_id)
+            .join(Matter, col(Matter.id) == CheckItem.matter_id)
+            .where(col(Inspection.merchant_id).in_(part))
+            .where(Inspection.visit_date >= year_start, Inspection.visit_date < day)
+            # The cap is per administrative level: a street plan counts street-level visits.
+            .where(col(Inspection.id).not_in(district))
+            .group_by(Inspection.merchant_id, Matter.department_id)
+        )
+        for merchant_id, department_id, count in counts:
+            history.agency_visits[(merchant_id, department_id)] = count
+        recent = session.exec(
+            select(Inspection.merchant_id, Finding.check_item_id)
+            .join(Finding, col(Finding.inspection_id) == Inspection.id)
+            .where(col(Inspection.merchant_id).in_(part))
+            .where(Inspection.visit_date >= quiet_since, Inspection.visit_date < day)
+            .where(col(Inspection.id).in_(district))
+        )
+        for merchant_id, item_id in recent:
+            history.higher_level_items.setdefault(merchant_id, set()).add(item_id)
+        visits = session.exec(
+            select(Inspection.merchant_id, Inspection.visit_date, Inspection.id)
+            .where(col(Inspection.merchant_id).in_(part))
+            .where(Inspection.visit_date < day)
+        )
+        for merchant_id, visit_date, inspection_id in visits:
+            if merchant_id not in latest or (visit_date, inspection_id) > latest[merchant_id]:
+                latest[merchant_id] = (visit_date, inspection_id)
+    officers: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
+    last = {inspection_id: merchant_id for merchant_id, (_, inspection_id) in latest.items()}
+    for part in chunks(list(last)):
+        for inspection_id, user_id in session.exec(
+            select(InspectionOfficer.inspection_id, InspectionOfficer.user_id).where(
+                col(InspectionOfficer.inspection_id).in_(part)
+            )
+        ):
+            officers[last[inspection_id]].add(user_id)
+    history.last_officers = {m: frozenset(users) for m, users in officers.items()}
+    return history
+
+
+@dataclass(frozen=True)
+class Officer:
+    id: uuid.UUID
+    username: str
+    name: str
+    cert_no: str
+    department_id: uuid.UUID | None
+    street_id: uuid.UUID | None
+    team_id: uuid.UUID | None
+
+
+def available_officers(session: Session, day: date) -> list[Officer]:
+    """Active inspectors holding a valid certificate on `day` and not on leave."""
+    away = set(
+        session.exec(
+            select(OfficerLeave.user_id).where(
+                OfficerLeave.starts_on <= day, OfficerLeave.ends_on >= day
+            )
+        )
+    )
+    users = session.exec(
+        select(User).where(User.role == "inspector", col(User.active).is_(True)).order_by(User.id)
+    )
+    return [
+        Officer(u.id, u.username, u.name, u.cert_no or "", u.department_id, u.street_id, u.team_id)
+        for u in users
+        if u.certified_on(day) and u.id not in away
+    ]
+
+
+def recusals(
+    session: Session, merchant_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, set[uuid.UUID]]:
+    found: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
+    for part in chunks(sorted(set(merchant_ids))):
+        for merchant_id, user_id in session.exec(
+            select(Recusal.merchant_id, Recusal.user_id).where(col(Recusal.merchant_id).in_(part))
+        ):
+            found[merchant_id].add(user_id)
+    return dict(found)
+
+
+def opening_windows(
+    session: Session,
+    merchant_ids: Sequence[uuid.UUID],
+    weekday: int,
+    default: tuple[int, int],
+) -> dict[uuid.UUID, list[tuple[int, int]]]:
+    """Each merchant's opening periods on `weekday`; merchants without recorded hours get
+    `default`, and a merchant with hours on other days only is closed that day."""
+    recorded: set[uuid.UUID] = set()
+    windows: dict[uuid.UUID, list[tuple[int, int]]] = defaultdict(list)
+    for part in chunks(sorted(set(merchant_ids))):
+        for row in session.exec(
+            select(OpeningHours).where(col(OpeningHours.merchant_id).in_(part))
+        ):
+            recorded.add(row.merchant_id)
+            if row.weekday == weekday:
+                windows[row.merchant_id].append((row.opens_minute, row.closes_minute))
+    return {
+        m: sorted(windows.get(m, [])) if m in recorded else [default] for m in set(merchant_ids)
+    }

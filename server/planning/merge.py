@@ -1,0 +1,121 @@
+"""Merge every department's checks due for a merchant into one joint visit (综合查一次).
+
+A visit carries only the items of the merchant's scenarios, each once, for the departments
+whose checks are due. Proactive checks respect the frequency caps: an agency's visits a year,
+and no repeat of items a higher level inspected in the last months.
+"""
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from server.codes.policy import Policy
+from server.planning.due import REASON_ORDER, DueCheck, priority_of
+from server.planning.gather import Catalogue, History, ItemInfo, MerchantInfo
+
+__all__ = ["Merged", "SkippedCheck", "VisitDraft", "merge"]
+
+
+def _ordered(reasons: Iterable[str]) -> list[str]:
+    rank = {r: n for n, r in enumerate(REASON_ORDER)}
+    return sorted(set(reasons), key=lambda r: (rank.get(r, len(rank)), r))
+
+
+@dataclass
+class VisitDraft:
+    """A joint visit before it has a team: what it checks, for whom, and why."""
+
+    merchant: MerchantInfo
+    items: list[ItemInfo]
+    checks: list[dict[str, object]]  # [{"department": code, "reasons": [...]}]
+    reasons: list[str]
+    needs: list[uuid.UUID]  # specialised departments whose officer must come along
+    priority: int
+
+    @property
+    def department_ids(self) -> list[uuid.UUID]:
+        return list(dict.fromkeys(i.department_id for i in self.items))
+
+
+@dataclass(frozen=True)
+class SkippedCheck:
+    """A department check the caps held back, or a merchant nothing could be checked at."""
+
+    merchant_id: uuid.UUID
+    street_id: uuid.UUID
+    department: str | None
+    code: str  # cap_year, higher_level, no_items
+
+
+@dataclass
+class Merged:
+    visits: list[VisitDraft] = field(default_factory=list)
+    skipped: list[SkippedCheck] = field(default_factory=list)
+
+    @property
+    def department_checks(self) -> int:
+        return sum(len(v.checks) for v in self.visits)
+
+
+def merge(
+    checks: Iterable[DueCheck],
+    merchants: dict[uuid.UUID, MerchantInfo],
+    catalogue: Catalogue,
+    history: History,
+    policy: Policy,
+) -> Merged:
+    """One visit per merchant with at least one department check left after the caps."""
+    by_merchant: dict[uuid.UUID, list[DueCheck]] = defaultdict(list)
+    for check in checks:
+        by_merchant[check.merchant_id].append(check)
+    merged = Merged()
+    departments = catalogue.departments
+    for merchant_id in sorted(by_merchant):
+        merchant = merchants.get(merchant_id)
+        if merchant is None:
+            continue
+        available = catalogue.items_by_department(merchant.scenario_ids)
+        if not available:
+            merged.skipped.append(SkippedCheck(merchant_id, merchant.street_id, None, "no_items"))
+            continue
+        due: dict[uuid.UUID, list[DueCheck]] = defaultdict(list)
+        for check in by_merchant[merchant_id]:
+            wanted = [check.department_id] if check.department_id else list(available)
+            for department_id in wanted:
+                if department_id in available:
+                    due[department_id].append(check)
+        items: list[ItemInfo] = []
+        visit_checks: list[dict[str, object]] = []
+        for department_id in sorted(due, key=lambda d: departments[d].code):
+            found = due[department_id]
+            code = departments[department_id].code
+            kept = available[department_id]
+            if not any(c.exempt for c in found):
+                if history.agency_visits[(merchant_id, department_id)] >= (
+                    policy.agency_visits_per_year
+                ):
+                    merged.skipped.append(
+                        SkippedCheck(merchant_id, merchant.street_id, code, "cap_year")
+                    )
+                    continue
+                recent = history.higher_level_items.get(merchant_id, set())
+                kept = [i for i in kept if i.id not in recent]
+                if not kept:
+                    merged.skipped.append(
+                        SkippedCheck(merchant_id, merchant.street_id, code, "higher_level")
+                    )
+                    continue
+            items.extend(kept)
+            visit_checks.append({"department": code, "reasons": _ordered(c.reason for c in found)})
+        if not items:
+            continue
+        reasons = _ordered(r for c in visit_checks for r in c["reasons"])  # type: ignore[attr-defined]
+        needs = sorted(
+            {i.department_id for i in items if catalogue.needs_specialist(i, merchant.street_id)},
+            key=lambda d: departments[d].code,
+        )
+        merged.visits.append(
+            VisitDraft(merchant, items, visit_checks, reasons, needs, priority_of(reasons))
+        )
+    return merged

@@ -1,0 +1,89 @@
+"""Public and personal planning endpoints: the 双随机 record, an inspector's tasks."""
+
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.params import FromQuery
+from sqlmodel import select
+
+from server.auth.principal import signed_in
+from server.db import DbSession
+from server.planning.draws import publish_seed, verify_draws
+from server.planning.models import Draw, DrawSeed
+from server.planning.read import tasks_for
+from server.planning.web import HANDLERS, SUPERVISORS, actor_of, parse_day
+
+__all__ = ["DrawController", "TaskController"]
+
+
+def _draw_read(draw: Draw) -> dict[str, Any]:
+    return {
+        "kind": draw.kind,
+        "scope": draw.scope,
+        "seq": draw.seq,
+        "pool": draw.pool,
+        "pool_hash": draw.pool_hash,
+        "params": draw.params,
+        "result": draw.result,
+        "drawn_at": draw.drawn_at.isoformat(),
+    }
+
+
+class DrawController(Controller):
+    exception_handlers = HANDLERS  # type: ignore[assignment]
+    path = "/api/v1/draws"
+    tags = ["planning"]
+
+    @get("/{day:str}", summary="双随机一公开: the day's seed, pools, results and their replay")
+    async def read(self, db_session: DbSession, day: str) -> dict[str, Any]:
+        target = parse_day(day)
+
+        def read(s: Any) -> dict[str, Any]:
+            seed, checks = verify_draws(s, target)
+            draws = s.exec(
+                select(Draw).where(Draw.day == target).order_by(Draw.kind, Draw.scope, Draw.seq)
+            )
+            return {
+                "date": target.isoformat(),
+                "seed": _seed_read(seed),
+                "draws": [
+                    {**_draw_read(d), "verified": c.ok, "problems": list(c.problems)}
+                    for d, c in zip(draws, checks, strict=True)
+                ],
+            }
+
+        return await db_session.run_sync(read)
+
+    @post("/{day:str}/seed", guards=[SUPERVISORS], summary="Publish the day's seed ahead")
+    async def seed(self, request: Request, db_session: DbSession, day: str) -> dict[str, Any]:
+        target, actor = parse_day(day), actor_of(request)
+        row = await db_session.run_sync(lambda s: publish_seed(s, target, actor=actor.username))
+        return _seed_read(row) or {}
+
+
+def _seed_read(seed: DrawSeed | None) -> dict[str, Any] | None:
+    if seed is None:
+        return None
+    return {
+        "day": seed.day.isoformat(),
+        "seed": seed.seed,
+        "published_at": seed.published_at.isoformat(),
+        "published_by": seed.published_by,
+    }
+
+
+class TaskController(Controller):
+    exception_handlers = HANDLERS  # type: ignore[assignment]
+    path = "/api/v1/me"
+    tags = ["planning"]
+    guards = [signed_in]
+
+    @get("/tasks", summary="The signed-in inspector's published route for the day")
+    async def tasks(
+        self, request: Request, db_session: DbSession, date: FromQuery[str]
+    ) -> dict[str, Any]:
+        target, user_id = parse_day(date), request.user.id
+        found = await db_session.run_sync(lambda s: tasks_for(s, target, user_id))
+        if found is None:
+            return {"date": target.isoformat(), "version": None, "route": None}
+        return found

@@ -1,0 +1,217 @@
+"""Planning rules as the CLI and the web app call them. Services never commit."""
+
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlmodel import Session, col, select
+
+from server.codes.policy import DEFAULT_POLICY, Policy
+from server.org.models import Street
+from server.planning.build import Prepared, assemble, prepare, solve
+from server.planning.config import PlanningSettings
+from server.planning.draws import publish_seed, published_seed
+from server.planning.models import Plan, Route, RouteOfficer
+from server.planning.routing import StreetProblem, StreetSolution
+from server.planning.versions import (
+    PlanConflict,
+    RouteData,
+    latest_plans,
+    load_version,
+    write_version,
+)
+
+__all__ = [
+    "Actor",
+    "BuildRequest",
+    "PlanConflict",
+    "PlanRefused",
+    "build_plan",
+    "district_today",
+    "lost_race",
+    "planning_policy",
+    "prepare_build",
+    "resolve_streets",
+    "store_build",
+]
+
+Solver = Callable[[list[StreetProblem], PlanningSettings], list[StreetSolution]]
+
+
+class PlanRefused(ValueError):
+    """Bad input a person can fix (422): the i18n key of the reason and its values."""
+
+    def __init__(self, key: str, **values: object) -> None:
+        super().__init__(key, values)
+        self.key, self.values = key, values
+
+
+@dataclass(frozen=True)
+class Actor:
+    username: str = "system"
+    id: uuid.UUID | None = None
+
+
+def district_today(timezone: str = "Asia/Shanghai") -> date:
+    """Today where the district is, not where the server's clock happens to be."""
+    return datetime.now(ZoneInfo(timezone)).date()
+
+
+def planning_policy(policy_file: str | None = None) -> Policy:
+    """The policy planning follows: POLICY_FILE's, or the defaults."""
+    from server.codes.policy_file import load_policy
+
+    return load_policy(policy_file) if policy_file else DEFAULT_POLICY
+
+
+def resolve_streets(session: Session, street: str | None) -> list[Street]:
+    """The street named by code or name, or every street; PlanRefused for an unknown one."""
+    stmt = select(Street).order_by(Street.code)
+    if street:
+        found = session.exec(stmt.where((Street.code == street) | (Street.name == street))).all()
+        if not found:
+            raise PlanRefused("error.unknown_street", value=street)
+        return list(found)
+    return list(session.exec(stmt))
+
+
+def check_day(day: date, today: date) -> None:
+    if day < today:
+        raise PlanRefused("plan.past_date", day=day.isoformat(), today=today.isoformat())
+
+
+@dataclass
+class BuildRequest:
+    """A prepared build: what to solve, and the versions it will write."""
+
+    prepared: Prepared
+    versions: dict[uuid.UUID, int]  # street → the version to write
+    statuses: dict[uuid.UUID, str]
+
+
+def _busy_elsewhere(session: Session, day: date, street_ids: set[uuid.UUID]) -> set[uuid.UUID]:
+    """Officers already on routes of the other streets' plans that day (specialists travel)."""
+    others = [p.id for s, p in latest_plans(session, day).items() if s not in street_ids]
+    if not others:
+        return set()
+    return set(
+        session.exec(
+            select(RouteOfficer.user_id)
+            .join(Route, col(Route.id) == RouteOfficer.route_id)
+            .where(col(Route.plan_id).in_(others))
+        )
+    )
+
+
+def prepare_build(
+    session: Session,
+    day: date,
+    *,
+    street: str | None,
+    base_version: int | None,
+    settings: PlanningSettings,
+    policy: Policy,
+    today: date,
+) -> BuildRequest:
+    """Check the request and gather the day (draws are recorded in the session)."""
+    check_day(day, today)
+    streets = resolve_streets(session, street)
+    latest = latest_plans(session, day, [s.id for s in streets])
+    if base_version is not None and street:
+        current = latest.get(streets[0].id)
+        if (current.version if current else 0) != base_version:
+            raise PlanConflict(streets[0].id, day)
+    seed = published_seed(session, day) or publish_seed(session, day)
+    locked: dict[uuid.UUID, list[RouteData]] = {}
+    keys: dict[uuid.UUID, dict[uuid.UUID, uuid.UUID]] = {}
+    for street_id, plan in latest.items():
+        data = load_version(session, plan)
+        locked[street_id] = [r for r in data.routes if r.locked]
+        visits = [*data.unassigned, *(v for r in data.routes for v in r.visits)]
+        keys[street_id] = {v.merchant_id: v.key for v in visits}
+    prepared = prepare(
+        session,
+        day,
+        streets,
+        seed,
+        settings,
+        policy,
+        locked=locked,
+        keys=keys,
+        busy=_busy_elsewhere(session, day, {s.id for s in streets}),
+    )
+    return BuildRequest(
+        prepared,
+        {s.id: (latest[s.id].version if s.id in latest else 0) + 1 for s in streets},
+        {s.id: latest[s.id].status if s.id in latest else "draft" for s in streets},
+    )
+
+
+def store_build(
+    session: Session,
+    request: BuildRequest,
+    solutions: list[StreetSolution],
+    settings: PlanningSettings,
+    actor: Actor,
+) -> list[Plan]:
+    """Write every street's new version; a lost race raises PlanConflict (roll back)."""
+    plans = []
+    for data in assemble(request.prepared, solutions, settings):
+        # Changes after publishing are published too: the phones get the new version.
+        data.status = request.statuses[data.street_id]
+        plans.append(
+            write_version(
+                session,
+                data,
+                version=request.versions[data.street_id],
+                change="build",
+                actor=actor.username,
+                actor_id=actor.id,
+            )
+        )
+    return plans
+
+
+@contextmanager
+def lost_race(street_id: uuid.UUID | None, day: date) -> Iterator[None]:
+    """Another writer of the same day got there first: its draws, its seed or its version
+    (unique rows), or on SQLite its newer snapshot. All mean the same to the caller."""
+    try:
+        yield
+    except IntegrityError as exc:
+        raise PlanConflict(street_id, day) from exc
+    except OperationalError as exc:
+        if "locked" not in str(exc.orig).lower():
+            raise
+        raise PlanConflict(street_id, day) from exc
+
+
+def build_plan(
+    session: Session,
+    day: date,
+    *,
+    settings: PlanningSettings,
+    street: str | None = None,
+    base_version: int | None = None,
+    policy: Policy | None = None,
+    actor: Actor = Actor(),
+    today: date | None = None,
+    solver: Solver = solve,
+) -> list[Plan]:
+    """Plan the day for one street or all of them, in the caller's transaction."""
+    with lost_race(None, day):
+        request = prepare_build(
+            session,
+            day,
+            street=street,
+            base_version=base_version,
+            settings=settings,
+            policy=policy or planning_policy(),
+            today=today or district_today(),
+        )
+        problems = [w.problem for w in request.prepared.streets]
+        return store_build(session, request, solver(problems, settings), settings, actor)
