@@ -7,7 +7,6 @@ import threading
 import time
 import tracemalloc
 from collections.abc import Iterator
-from uuid import uuid4
 
 import pytest
 
@@ -22,28 +21,6 @@ from server.storage import (
 from tests.support.s3server import S3Server, free_port
 
 MiB = 1024 * 1024
-
-
-def _drop_bucket(server: S3Server, bucket: str) -> None:
-    client = server.client()
-    for obj in client.list_objects(bucket, recursive=True):
-        client.remove_object(bucket, obj.object_name)
-    client.remove_bucket(bucket)
-
-
-@pytest.fixture(params=["local", "s3"])
-def storage(request: pytest.FixtureRequest, tmp_path) -> Iterator[Storage]:
-    if request.param == "local":
-        store = storage_from_url(f"file://{tmp_path / 'media'}")
-        store.ensure_ready()
-        yield store
-        return
-    server: S3Server = request.getfixturevalue("s3_server")
-    bucket = f"test-{uuid4().hex[:16]}"
-    store = storage_from_url(server.url(bucket))
-    store.ensure_ready()
-    yield store
-    _drop_bucket(server, bucket)
 
 
 def read_all(store: Storage, key: str) -> bytes:

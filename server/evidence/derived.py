@@ -1,0 +1,87 @@
+"""Derived copies of photos (thumbnail, watermarked display copy): made on demand from the
+original, cached under `derived/`, never evidence themselves."""
+
+import hashlib
+from contextlib import suppress
+from zoneinfo import ZoneInfo
+
+import anyio
+from sqlmodel import col, select
+
+from server.db import AsyncSession
+from server.evidence.images import display_copy, thumbnail
+from server.evidence.models import Evidence, EvidenceLink
+from server.i18n import t
+from server.inspections.models import Inspection
+from server.merchants.models import Merchant
+from server.org.models import User
+from server.settings import Settings
+from server.storage import ObjectExists, ObjectNotFound, Storage
+
+__all__ = ["VARIANTS", "derived_copy", "watermark_lines"]
+
+VARIANTS = ("thumbnail", "display")
+_VERSION = "v1"  # bump when the rendering changes, so cached copies are made anew
+
+
+async def watermark_lines(
+    session: AsyncSession, evidence: Evidence, settings: Settings
+) -> list[str]:
+    """Time, place, the officer's certificate number and the merchant, as the band shows them."""
+    moment = evidence.captured_at or evidence.created_at
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo("UTC"))
+    local = moment.astimezone(ZoneInfo(settings.local_timezone)).strftime("%Y-%m-%d %H:%M:%S")
+    unknown = t("evidence.unknown")
+    place = (
+        f"{evidence.lat:.6f}, {evidence.lng:.6f}"
+        if evidence.lat is not None and evidence.lng is not None
+        else unknown
+    )
+    user = await session.get(User, evidence.uploaded_by) if evidence.uploaded_by else None
+    merchant = (
+        await session.exec(
+            select(Merchant.name)
+            .join(Inspection, col(Inspection.merchant_id) == Merchant.id)
+            .join(EvidenceLink, col(EvidenceLink.inspection_id) == Inspection.id)
+            .where(EvidenceLink.evidence_id == evidence.id)
+            .order_by(col(EvidenceLink.created_at))
+        )
+    ).first()
+    return [
+        t("evidence.watermark.time", value=local),
+        t("evidence.watermark.place", value=place),
+        t("evidence.watermark.officer", value=(user.cert_no if user and user.cert_no else unknown)),
+        t("evidence.watermark.merchant", value=merchant or unknown),
+        t("evidence.watermark.copy", value=evidence.sha256[:16]),
+    ]
+
+
+def _render(
+    storage: Storage, evidence: Evidence, variant: str, lines: list[str], font: str | None
+) -> bytes:
+    tag = (
+        hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16] if variant == "display" else "-"
+    )
+    key = f"derived/{evidence.id}/{variant}-{_VERSION}-{tag}.jpg"
+    with suppress(ObjectNotFound), storage.open(key) as cached:
+        return b"".join(cached)
+    with storage.open(evidence.storage_key) as reader:
+        original = b"".join(reader)
+    data = thumbnail(original) if variant == "thumbnail" else display_copy(original, lines, font)
+    with suppress(ObjectExists):  # made by another request meanwhile: same picture
+        storage.put(key, [data], content_type="image/jpeg")
+    return data
+
+
+async def derived_copy(
+    session: AsyncSession, storage: Storage, settings: Settings, evidence: Evidence, variant: str
+) -> bytes:
+    """The JPEG of `variant` for a photo (ValueError if the original cannot be rendered)."""
+    lines = await watermark_lines(session, evidence, settings) if variant == "display" else []
+    try:
+        return await anyio.to_thread.run_sync(
+            _render, storage, evidence, variant, lines, settings.watermark_font
+        )
+    except (OSError, SyntaxError) as exc:
+        raise ValueError(str(exc)) from exc

@@ -1,0 +1,247 @@
+"""Receiving a tus PATCH: bytes are hashed as they arrive, gathered into parts in a bounded
+buffer, stored, and the progress committed, so a drop or a crash loses at most one part.
+
+Layout in storage: parts of the upload's S3 multipart object (each PART_SIZE, the last shorter);
+bytes past the last full part (a PATCH that ended mid-part) wait as small fragment objects under
+`uploads/<id>/` until the next PATCH fills the part. The SHA-256 state is committed with each
+checkpoint, so any process can go on hashing where another stopped.
+"""
+
+import hashlib
+import logging
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TypeVar
+
+import anyio
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from server.db import AsyncSession
+from server.evidence import upload_store as store
+from server.evidence.errors import ClientGone, UploadRefused
+from server.evidence.hashstate import ResumableSha256
+from server.evidence.models import UploadFragment, UploadPart
+from server.evidence.protocol import Checksum
+from server.evidence.service import Actor
+from server.evidence.spool import SpoolBudget
+from server.models_base import utcnow
+from server.settings import Settings
+from server.storage import ObjectNotFound, Storage, StorageError
+
+__all__ = ["PART_SIZE", "Patch", "UploadEnv"]
+
+log = logging.getLogger("onevisit")
+T = TypeVar("T")
+PART_SIZE = 8 * 1024 * 1024  # S3 wants at least 5 MiB per part; 8 keeps requests few
+
+
+@dataclass(frozen=True)
+class UploadEnv:
+    """What receiving needs from the running app."""
+
+    sessions: async_sessionmaker[AsyncSession]
+    storage: Storage
+    settings: Settings
+    budget: SpoolBudget
+
+    async def run(self, func, *args, **kwargs):
+        """Call a blocking storage function in a worker thread."""
+        return await anyio.to_thread.run_sync(lambda: func(*args, **kwargs))
+
+
+class Patch:
+    """One PATCH request's work on one upload."""
+
+    def __init__(
+        self, env: UploadEnv, state: store.UploadState, actor: Actor, checksum: Checksum | None
+    ) -> None:
+        up = state.upload
+        self.env, self.state, self.up, self.actor = env, state, up, actor
+        self.offset = up.upload_offset  # as committed
+        self.remaining = up.length - up.upload_offset  # what this request may still bring
+        self.part_start = state.parts_end  # file offset of the buffer's first byte
+        self.fragments = list(state.fragments)  # committed, already inside the buffer
+        self.buffer = bytearray()
+        self.size = 0  # how much of the buffer this part uses
+        self.filled = 0
+        self.fresh_from = 0  # where this request's uncommitted bytes begin in the buffer
+        self.received = 0
+        resumed = ResumableSha256.resume(up.hash_state)
+        self.hasher = resumed or (ResumableSha256() if self.offset == 0 else None)
+        self.hash_lost = up.hash_lost or self.hasher is None
+        self.content_type = up.content_type
+        self.multipart_id = up.multipart_id
+        self.pending: list[UploadPart] = []
+        self.stale: list[str] = []  # fragment objects folded into a pending part
+        self.checksum = checksum
+        self.request_hash = hashlib.new(checksum.algorithm) if checksum else None
+
+    # Lifecycle
+
+    async def run(self, body: AsyncIterator[bytes]) -> bool:
+        """Take the body; True if the file is now whole (the caller then finishes it)."""
+        self.size = min(PART_SIZE, self.up.length - self.part_start)
+        async with self.env.budget.reserve(self.size):
+            self.buffer = bytearray(self.size)
+            await self._load_fragments()
+            gone = False
+            try:
+                async for chunk in body:
+                    await self._take(chunk)
+            except ClientGone:
+                gone = True
+            if self.request_hash is not None:
+                if gone:  # a checksummed body is all or nothing
+                    return False
+                if self.request_hash.digest() != self.checksum.digest:  # type: ignore[union-attr]
+                    raise UploadRefused(460, "upload.checksum_mismatch", offset=self.offset)
+            if self.at_end:
+                return True
+            await self._commit(write_fragment=True)
+            return False
+
+    @property
+    def at_end(self) -> bool:
+        return self.part_start + self.filled == self.up.length
+
+    async def _load_fragments(self) -> None:
+        """Put the bytes that earlier PATCHes left past the last part back into the buffer."""
+        for fragment in self.fragments:
+            try:
+                reader = await self.env.run(self.env.storage.open, fragment.storage_key)
+                with reader:
+                    data = b"".join(await self.env.run(list, reader))
+            except ObjectNotFound:
+                data = b""
+            if len(data) != fragment.size:
+                await self._lose_fragments()
+            self.buffer[self.filled : self.filled + fragment.size] = data
+            self.filled += fragment.size
+        self.fresh_from = self.filled
+
+    async def _lose_fragments(self) -> None:
+        """A fragment went missing: go back to the last part; the phone re-sends from there."""
+        log.error("upload %s lost a fragment; rewinding to %s", self.up.id, self.part_start)
+        progress = store.Progress(
+            offset=self.part_start,
+            hash_state=None,
+            hash_lost=True,
+            expires_at=self._expiry(),
+            drop_fragments=True,
+        )
+        await store.checkpoint(self.env.sessions, self.up.id, self.offset, progress)
+        raise UploadRefused(409, "upload.offset_mismatch", offset=self.part_start)
+
+    async def _take(self, chunk: bytes) -> None:
+        if self.received + len(chunk) > self.remaining:
+            raise UploadRefused(413, "upload.body_too_long", remaining=self.remaining)
+        self.received += len(chunk)
+        if self.request_hash is not None:
+            self.request_hash.update(chunk)
+        view = memoryview(chunk)
+        while view:
+            n = min(len(view), self.size - self.filled)
+            self.buffer[self.filled : self.filled + n] = view[:n]
+            if self.hasher is not None:
+                self.hasher.update(memoryview(self.buffer)[self.filled : self.filled + n])
+            self.filled += n
+            view = view[n:]
+            if self.filled == self.size and not self.at_end:
+                await self._flush_part()
+
+    # Storing
+
+    def head(self) -> bytes:
+        """The file's first bytes, when the buffer holds them."""
+        return bytes(self.buffer[: min(self.filled, 4096)]) if self.part_start == 0 else b""
+
+    async def _flush_part(self) -> None:
+        from server.evidence.finish import settle_type  # the type check lives with finishing
+
+        await settle_type(self)
+        number = await store.allocate_part(self.env.sessions, self.up.id)
+        upload_id = await self._multipart()
+        data = memoryview(self.buffer)[: self.filled]
+        etag = await self.env.run(
+            self.env.storage.upload_part, self.up.storage_key, upload_id, number, data
+        )
+        self.pending.append(
+            UploadPart(
+                upload_id=self.up.id,
+                number=number,
+                part_offset=self.part_start,
+                size=self.filled,
+                etag=etag,
+            )
+        )
+        self.stale += [f.storage_key for f in self.fragments]
+        self.fragments = []
+        self.part_start += self.filled
+        self.filled = self.fresh_from = 0
+        self.size = min(PART_SIZE, self.up.length - self.part_start)
+        if self.request_hash is None:
+            await self._commit(write_fragment=False)
+
+    async def _multipart(self) -> str:
+        if self.multipart_id:
+            return self.multipart_id
+        ours = await self.env.run(
+            self.env.storage.create_multipart,
+            self.up.storage_key,
+            content_type=self.content_type or "application/octet-stream",
+            sha256=self.up.declared_sha256,
+        )
+        winner = await store.attach_multipart(
+            self.env.sessions, self.up.id, ours, self.content_type or ""
+        )
+        if winner != ours:
+            with suppress(StorageError):
+                await self.env.run(self.env.storage.abort_multipart, self.up.storage_key, ours)
+        self.multipart_id = winner
+        return winner
+
+    def _expiry(self) -> datetime:
+        return utcnow() + timedelta(hours=self.env.settings.upload_expiry_hours)
+
+    async def _commit(self, *, write_fragment: bool) -> None:
+        """Commit what is stored: pending parts, and the buffer's fresh bytes as a fragment."""
+        fragment = None
+        if write_fragment and self.filled > self.fresh_from:
+            start = self.part_start + self.fresh_from
+            key = f"uploads/{self.up.id}/{start:015d}-{uuid.uuid4().hex[:8]}"
+            data = memoryview(self.buffer)[self.fresh_from : self.filled]
+            await self.env.run(self.env.storage.put, key, [data])
+            fragment = UploadFragment(
+                upload_id=self.up.id, fragment_offset=start, size=len(data), storage_key=key
+            )
+        if fragment is None and not self.pending:
+            return
+        new_offset = self.part_start + (self.filled if fragment else self.fresh_from)
+        progress = store.Progress(
+            offset=new_offset,
+            hash_state=None if self.hash_lost or not self.hasher else self.hasher.export(),
+            hash_lost=self.hash_lost,
+            expires_at=self._expiry(),
+            content_type=self.content_type,
+            parts=self.pending,
+            fragment=fragment,
+            drop_fragments=bool(self.stale),
+        )
+        if not await store.checkpoint(self.env.sessions, self.up.id, self.offset, progress):
+            if fragment is not None:
+                await self.env.run(self.env.storage.delete, fragment.storage_key)
+            current = await store.load(self.env.sessions, self.up.id)
+            now = current.upload.upload_offset if current else self.offset
+            raise UploadRefused(409, "upload.offset_mismatch", offset=now)
+        self.state.parts += self.pending
+        self.offset, self.pending = new_offset, []
+        if fragment is not None:
+            self.fragments.append(fragment)
+            self.fresh_from = self.filled
+        stale, self.stale = self.stale, []
+        for key in stale:
+            with suppress(StorageError):
+                await self.env.run(self.env.storage.delete, key)

@@ -1,0 +1,178 @@
+"""The review queue: recorder clips that matched no visit, for supervisors to place."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import col, or_, select
+
+from server.audit.service import record
+from server.auth.principal import Principal
+from server.db import AsyncSession
+from server.evidence.models import Evidence
+from server.evidence.recorder_models import Recorder, RecorderClip
+from server.evidence.service import Actor, link_evidence
+from server.inspections.models import Inspection
+from server.merchants.models import Merchant
+from server.models_base import utcnow
+from server.org.models import User
+
+__all__ = ["Candidate", "QueueItem", "assign_clip", "dismiss_clip", "review_queue"]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    inspection_id: uuid.UUID
+    label: str
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    evidence_id: uuid.UUID
+    filename: str
+    device_id: str
+    officer: str
+    started: str
+    duration: str
+    size_mb: str
+    reason: str
+    candidates: list[Candidate]
+
+
+def _streets_clause(principal: Principal):
+    """Street supervisors see clips of their street's officers or recorders; others all."""
+    if principal.role == "admin" or principal.street_id is None:
+        return True
+    return or_(
+        col(User.street_id) == principal.street_id, col(Recorder.street_id) == principal.street_id
+    )
+
+
+async def _candidates(
+    session: AsyncSession, principal: Principal, start: datetime | None, zone: ZoneInfo
+) -> list[Candidate]:
+    """Visits of that day (in the supervisor's street), nearest in time first."""
+    if start is None:
+        return []
+    start = start if start.tzinfo else start.replace(tzinfo=UTC)
+    local = start.astimezone(zone)
+    stmt = (
+        select(Inspection, Merchant)
+        .join(Merchant, col(Merchant.id) == Inspection.merchant_id)
+        .where(Inspection.visit_date == local.date())
+    )
+    if principal.role != "admin" and principal.street_id is not None:
+        stmt = stmt.where(Merchant.street_id == principal.street_id)
+    found = []
+    for visit, merchant in await session.exec(stmt):
+        began = visit.started_at or start
+        began = began if began.tzinfo else began.replace(tzinfo=UTC)
+        label = f"{began.astimezone(zone):%H:%M} {merchant.name}（{visit.action_code}）"
+        found.append((abs((began - start).total_seconds()), Candidate(visit.id, label)))
+    return [c for _, c in sorted(found, key=lambda x: x[0])[:20]]
+
+
+async def review_queue(
+    session: AsyncSession, principal: Principal, zone_name: str
+) -> list[QueueItem]:
+    """Unmatched clips this supervisor may place, oldest first."""
+    zone = ZoneInfo(zone_name)
+    stmt = (
+        select(RecorderClip, Evidence, Recorder, User)
+        .join(Evidence, col(Evidence.id) == RecorderClip.evidence_id)
+        .join(Recorder, col(Recorder.id) == RecorderClip.recorder_id)
+        .join(User, col(User.id) == RecorderClip.officer_id, isouter=True)
+        .where(RecorderClip.state == "unmatched", col(Evidence.deleted_at).is_(None))
+        .where(_streets_clause(principal))
+        .order_by(col(RecorderClip.started_at), col(RecorderClip.created_at))
+        .limit(200)
+    )
+    items = []
+    for clip, evidence, recorder, officer in await session.exec(stmt):
+        started = (
+            clip.started_at
+            if clip.started_at is None or clip.started_at.tzinfo
+            else clip.started_at.replace(tzinfo=UTC)
+        )
+        items.append(
+            QueueItem(
+                evidence_id=evidence.id,
+                filename=evidence.filename,
+                device_id=recorder.device_id,
+                officer=officer.name if officer else "—",
+                started=f"{started.astimezone(zone):%Y-%m-%d %H:%M:%S}" if started else "—",
+                duration=str(timedelta(seconds=round(clip.duration_s))) if clip.duration_s else "—",
+                size_mb=f"{evidence.size / 2**20:.1f}",
+                reason=clip.reason,
+                candidates=await _candidates(session, principal, started, zone),
+            )
+        )
+    return items
+
+
+async def _clip_in_reach(
+    session: AsyncSession, principal: Principal, evidence_id: uuid.UUID
+) -> RecorderClip | None:
+    stmt = (
+        select(RecorderClip)
+        .join(Recorder, col(Recorder.id) == RecorderClip.recorder_id)
+        .join(User, col(User.id) == RecorderClip.officer_id, isouter=True)
+        .where(RecorderClip.evidence_id == evidence_id, RecorderClip.state == "unmatched")
+        .where(_streets_clause(principal))
+    )
+    return (await session.exec(stmt)).first()
+
+
+async def assign_clip(
+    session: AsyncSession,
+    principal: Principal,
+    evidence_id: uuid.UUID,
+    inspection_id: uuid.UUID,
+    ip: str | None,
+) -> bool:
+    """Place a queued clip with a visit; False if the clip or the visit is not theirs to use."""
+    clip = await _clip_in_reach(session, principal, evidence_id)
+    visit = await session.get(Inspection, inspection_id)
+    if clip is None or visit is None:
+        return False
+    merchant = await session.get(Merchant, visit.merchant_id)
+    if principal.role != "admin" and principal.street_id not in (
+        None,
+        merchant and merchant.street_id,
+    ):
+        return False
+    actor = Actor(principal.username, principal.id, ip)
+    await link_evidence(
+        session,
+        evidence_id,
+        subject="inspection",
+        subject_id=inspection_id,
+        inspection_id=inspection_id,
+        actor=actor,
+    )
+    clip.state, clip.inspection_id = "assigned", inspection_id
+    clip.reviewed_by, clip.reviewed_at = principal.id, utcnow()
+    session.add(clip)
+    return True
+
+
+async def dismiss_clip(
+    session: AsyncSession, principal: Principal, evidence_id: uuid.UUID, ip: str | None
+) -> bool:
+    """Take a clip off the queue as belonging to no visit (it is kept for its retention)."""
+    clip = await _clip_in_reach(session, principal, evidence_id)
+    if clip is None:
+        return False
+    clip.state, clip.reviewed_by, clip.reviewed_at = "dismissed", principal.id, utcnow()
+    session.add(clip)
+    record(
+        session,
+        action="recorder.clip_dismissed",
+        entity="evidence",
+        entity_id=evidence_id,
+        actor=principal.username,
+        actor_id=principal.id,
+        ip=ip,
+    )
+    return True
