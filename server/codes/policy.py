@@ -1,8 +1,12 @@
-"""The colour policy (三色码): how a visit scores, which colour follows, how often to visit."""
+"""The colour policy (三色码): how a visit scores, which colour follows, how often to visit.
+
+Every number of the policy lives in `Policy`; its defaults are DOMAIN.md's "Default policy" and a
+`POLICY_FILE` (server.codes.policy_file) may change any of them.
+"""
 
 import calendar
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from types import MappingProxyType
 from typing import Literal, NamedTuple
@@ -10,10 +14,13 @@ from typing import Literal, NamedTuple
 __all__ = [
     "COLOURS",
     "DEFAULT_POLICY",
+    "FILE_KEYS",
+    "RANK",
     "Assessment",
     "Colour",
     "ItemOutcome",
     "Policy",
+    "PolicyError",
     "add_months",
     "colour_for",
     "next_due",
@@ -22,10 +29,48 @@ __all__ = [
 
 Colour = Literal["green", "yellow", "red"]
 COLOURS: tuple[Colour, ...] = ("green", "yellow", "red")
+# Colours ordered by severity: worsening means a higher rank.
+RANK: Mapping[str, int] = MappingProxyType({c: n for n, c in enumerate(COLOURS)})
+
+# Where each Policy field sits in a policy file (dotted path), so errors name the file's key.
+FILE_KEYS: Mapping[str, str] = MappingProxyType(
+    {
+        "key_item_points": "scoring.key_item_points",
+        "general_item_points": "scoring.general_item_points",
+        "yellow_min": "thresholds.yellow_min",
+        "red_min": "thresholds.red_min",
+        "interval_months": "interval_months",
+        "sampling_share": "sampling_share",
+        "recheck_min_days": "recheck_days.min",
+        "recheck_max_days": "recheck_days.max",
+        "red_to_yellow_max_score": "improvement.red_to_yellow_max_score",
+        "green_after_months": "improvement.green_after_months",
+        "rerating_within_months": "rerating_within_months",
+        "no_penalty_lookback_years": "no_penalty_lookback_years",
+        "override_max_days": "override_max_days",
+        "verified_complaint_colour": "verified_complaint_colour",
+        "sampling_days_per_year": "sampling_days_per_year",
+        "agency_visits_per_year": "frequency.agency_visits_per_year",
+        "higher_level_quiet_months": "frequency.higher_level_quiet_months",
+        "complaint_visit_days": "complaint_visit_days",
+    }
+)
 
 
-def _frozen(values: dict[str, float]) -> Mapping[str, float]:
-    return MappingProxyType(values)
+class PolicyError(ValueError):
+    """An impossible policy value; `key` is the policy file's dotted key that holds it."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(f"{key}: {message}")
+        self.key = key
+
+
+def _frozen(values: Mapping[str, float]) -> Mapping[str, float]:
+    return MappingProxyType(dict(values))
+
+
+def _whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 @dataclass(frozen=True)
@@ -44,16 +89,107 @@ class Policy:
     sampling_share: Mapping[str, float] = field(
         default_factory=lambda: _frozen({"green": 0.03, "yellow": 0.20, "red": 1.0})
     )
+    # a re-check falls this many days after a rectification deadline
+    recheck_min_days: int = 7
+    recheck_max_days: int = 21
+    # red → yellow: a re-check scoring at most this, with the rectification verified
+    red_to_yellow_max_score: int = 13
+    # yellow → green: a clean visit this many months after the last adverse event
+    green_after_months: int = 12
+    # a merchant's re-rating request is visited within this many months
+    rerating_within_months: int = 3
+    # 首违不罚: a first minor violation corrected on site never raises the colour above yellow
+    no_penalty_lookback_years: int = 3
+    # a supervisor's manual override lasts at most this long
+    override_max_days: int = 90
+    # the colour a complaint verified on site earns at least
+    verified_complaint_colour: str = "yellow"
+    # 双随机: the working days a year's sampling share is spread over (one draw a day)
+    sampling_days_per_year: int = 250
+    # one agency inspects one merchant at most this often a calendar year (exempt reasons aside)
+    agency_visits_per_year: int = 2
+    # no repeat of the same items within this many months of a higher-level inspection
+    higher_level_quiet_months: int = 3
+    # a complaint is visited within this many days of being received
+    complaint_visit_days: int = 3
 
     def __post_init__(self) -> None:
-        if not 0 < self.yellow_min < self.red_min:
-            raise ValueError("policy needs 0 < yellow_min < red_min")
-        if self.key_item_points <= 0 or self.general_item_points <= 0:
-            raise ValueError("policy item points must be positive")
+        object.__setattr__(self, "interval_months", _frozen(self.interval_months))
+        object.__setattr__(self, "sampling_share", _frozen(self.sampling_share))
+        self._check_numbers()
+        self._check_per_colour()
+        self._check_rules()
+
+    def _fail(self, name: str, message: str) -> None:
+        raise PolicyError(FILE_KEYS.get(name, name), message)
+
+    def _check_numbers(self) -> None:
+        whole = {f.name for f in fields(self) if f.type is int}
+        for name in sorted(whole):
+            value = getattr(self, name)
+            if not _whole(value):
+                self._fail(name, f"must be a whole number (got {value!r})")
+            if value < 0:
+                self._fail(name, f"must not be negative (got {value})")
+        for name in ("key_item_points", "general_item_points", "yellow_min"):
+            if getattr(self, name) == 0:
+                self._fail(name, "must be greater than 0")
+        for name in ("rerating_within_months", "override_max_days", "sampling_days_per_year"):
+            if getattr(self, name) == 0:
+                self._fail(name, "must be greater than 0")
+
+    def _check_per_colour(self) -> None:
         for name in ("interval_months", "sampling_share"):
-            missing = set(COLOURS) - set(getattr(self, name))
+            values = getattr(self, name)
+            key = FILE_KEYS[name]
+            missing = [c for c in COLOURS if c not in values]
             if missing:
-                raise ValueError(f"policy {name} lacks {', '.join(sorted(missing))}")
+                raise PolicyError(f"{key}.{missing[0]}", f"{name} lacks {', '.join(missing)}")
+            extra = sorted(set(values) - set(COLOURS))
+            if extra:
+                raise PolicyError(f"{key}.{extra[0]}", "is not a colour (green, yellow, red)")
+        for colour in COLOURS:
+            months = self.interval_months[colour]
+            if not _whole(months) or months <= 0:
+                raise PolicyError(
+                    f"interval_months.{colour}",
+                    f"must be a positive whole number of months (got {months!r})",
+                )
+            share = self.sampling_share[colour]
+            if isinstance(share, bool) or not isinstance(share, int | float) or not 0 <= share <= 1:
+                raise PolicyError(
+                    f"sampling_share.{colour}", f"must be a share between 0 and 1 (got {share!r})"
+                )
+        for lower, higher in (("yellow", "green"), ("red", "yellow")):
+            if self.interval_months[lower] > self.interval_months[higher]:
+                raise PolicyError(
+                    f"interval_months.{lower}",
+                    f"a {lower} merchant cannot be visited less often than a {higher} one "
+                    f"({self.interval_months[lower]} > {self.interval_months[higher]} months)",
+                )
+            if self.sampling_share[lower] < self.sampling_share[higher]:
+                raise PolicyError(
+                    f"sampling_share.{lower}",
+                    f"a {lower} merchant cannot be drawn less often than a {higher} one",
+                )
+
+    def _check_rules(self) -> None:
+        if self.red_min <= self.yellow_min:
+            self._fail(
+                "red_min",
+                f"thresholds overlap: red_min ({self.red_min}) must be above "
+                f"yellow_min ({self.yellow_min})",
+            )
+        if self.recheck_max_days < self.recheck_min_days:
+            self._fail("recheck_max_days", "must not be before recheck_days.min")
+        if self.red_to_yellow_max_score >= self.red_min:
+            self._fail("red_to_yellow_max_score", f"must be below red_min ({self.red_min})")
+        if self.verified_complaint_colour not in ("yellow", "red"):
+            self._fail("verified_complaint_colour", "must be yellow or red")
+
+    def interval(self, colour: str) -> int:
+        """Months between proactive checks of a merchant of `colour`."""
+        return int(self.interval_months[colour])
 
 
 DEFAULT_POLICY = Policy()
@@ -99,7 +235,7 @@ def colour_for(
     key_corrected: bool = False,
     policy: Policy = DEFAULT_POLICY,
 ) -> Colour:
-    """The colour a visit's result earns.
+    """The colour a visit's result earns on its own (before history and the first-violation rule).
 
     Red: at least `red_min` points, a failed key item left uncorrected, or an opened case.
     Yellow: at least `yellow_min` points, or a failed key item put right on site (it still
@@ -122,5 +258,5 @@ def add_months(day: date, months: int) -> date:
 
 
 def next_due(last_visit: date, colour: str, policy: Policy = DEFAULT_POLICY) -> date:
-    """When a merchant of `colour` last visited on `last_visit` is due again."""
-    return add_months(last_visit, policy.interval_months[colour])
+    """When a merchant of `colour` last visited on `last_visit` is due again (routine interval)."""
+    return add_months(last_visit, policy.interval(colour))

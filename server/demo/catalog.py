@@ -90,7 +90,9 @@ def load_catalogue(session: Session, streets: dict[str, Street]) -> list[DemoSce
                         no_penalty_eligible=item.no_penalty,
                     )
                 )
-            bundles[ref.code].append(DemoItem(items[code], item.is_key, item.fixable))
+            bundles[ref.code].append(
+                DemoItem(items[code], item.is_key, item.fixable, item.no_penalty)
+            )
     _add_layer(session, layer)
 
     new_scenarios = [ref for ref in SCENARIOS if ref.code not in scenarios]

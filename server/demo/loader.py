@@ -134,6 +134,10 @@ def _insert(session: Session, batch: Batch) -> None:
         ("inspection", batch.inspections),
         ("inspection_officer", batch.inspection_officers),
         ("finding", batch.findings),
+        ("rectification_order", batch.orders),
+        ("enforcement_case", batch.cases),
+        ("colour_event", batch.colour_events),
+        ("colour_state", batch.colour_states),
     ):
         if rows:
             connection.execute(insert(tables[table]), rows)

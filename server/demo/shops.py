@@ -7,7 +7,8 @@ import uuid
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
-from server.codes.policy import Policy, next_due
+from server.codes.policy import Policy
+from server.demo.colours import colour_rows, final_outcome, scheduler
 from server.demo.history import HISTORY_DAYS, Batch, DemoScenario, History
 from server.demo.names_data import person_name, phone_number, road_for
 from server.geo import haversine_m
@@ -70,6 +71,7 @@ class ShopGenerator:
         self.scenarios = scenarios
         self.scenario_weights = [s.ref.share for s in scenarios]
         self.history = History(self.rng, today=today, policy=policy, inspectors=inspectors)
+        self.schedule = scheduler(policy)
         self.usccs = set(taken_usccs)
         self.names: set[str] = set()
         self.colours: Counter[str] = Counter()
@@ -94,17 +96,19 @@ class ShopGenerator:
         uscc = self._uscc("2" if individual else "1")
         name = self._name(scenario, ref, road, individual)
         token = base64.urlsafe_b64encode(rng.getrandbits(192).to_bytes(24, "big")).decode()
-        visits = self.history.visits(scenario) if rng.random() < INSPECTED_SHARE else []
+        inspected = rng.random() < INSPECTED_SHARE
+        visits = self.history.visits(scenario, self.schedule) if inspected else []
+        # Never inspected: its first check is spread over the coming two years.
+        first_due = None if visits else self.today + timedelta(days=rng.randint(1, HISTORY_DAYS))
+        now = datetime.now(UTC)
+        outcome = final_outcome(visits, self.today, first_due, self.policy)
+        colour, due = outcome.colour, outcome.next_due
         if visits:
             self.history.record(merchant_id, ref.code, scenario, visits, batch)
-            colour, due = (
-                visits[-1].colour,
-                next_due(visits[-1].day, visits[-1].colour, self.policy),
-            )
-        else:  # never inspected: green, its first check spread over the coming interval
-            colour, due = "green", self.today + timedelta(days=rng.randint(1, HISTORY_DAYS))
+        events, state = colour_rows(merchant_id, outcome, self.policy, now)
+        batch.colour_events.extend(events)
+        batch.colour_states.append(state)
         self.colours[colour] += 1
-        now = datetime.now(UTC)
         batch.merchants.append(
             {
                 "id": merchant_id,

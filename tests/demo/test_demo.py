@@ -1,8 +1,8 @@
 """`onevisit demo`: a realistic, repeatable district with mixed colours and sound history."""
 
 import uuid
-from collections import defaultdict
-from datetime import date, timedelta
+from collections import Counter, defaultdict
+from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -13,7 +13,12 @@ from sqlmodel import Session, select
 from server.audit.models import AuditEvent
 from server.auth.passwords import verify_password
 from server.catalog.models import CheckItem, Matter, Scenario, ScenarioItem
-from server.codes.policy import ItemOutcome, colour_for, next_due, score_findings
+from server.codes.engine import assess
+from server.codes.models import ColourEvent, ColourState
+from server.codes.policy import DEFAULT_POLICY, ItemOutcome, score_findings
+from server.codes.recompute import recompute_all
+from server.codes.records import load_records
+from server.codes.texts import state_reason_text
 from server.db import make_sync_engine
 from server.demo.cli import demo
 from server.demo.loader import load_demo
@@ -24,6 +29,7 @@ from server.migrate import upgrade
 from server.org.district import nearest_street
 from server.org.models import Department, Street, Team, User
 from server.org.service import ensure_district
+from server.rectifications.models import RectificationOrder
 from server.settings import Settings
 from tests.support.factories import make_merchants
 
@@ -149,10 +155,13 @@ def test_every_merchant_lies_in_its_own_street_inside_the_district(demo_engine: 
         assert address.startswith(name)
 
 
-def test_colours_are_mixed_and_follow_each_merchants_latest_inspection(demo_engine: Engine):
+def test_colours_are_mixed_and_are_what_the_colour_engine_makes_of_each_history(
+    demo_engine: Engine,
+):
     with Session(demo_engine) as session:
         merchants = {m.id: m for m in session.exec(select(Merchant))}
-        inspections = session.exec(select(Inspection).order_by(Inspection.visit_date)).all()
+        states = {s.merchant_id: s for s in session.exec(select(ColourState))}
+        inspections = session.exec(select(Inspection)).all()
         findings = defaultdict(list)
         for finding, is_key in session.exec(
             select(Finding, CheckItem.is_key).join(CheckItem)
@@ -160,28 +169,43 @@ def test_colours_are_mixed_and_follow_each_merchants_latest_inspection(demo_engi
             findings[finding.inspection_id].append(
                 ItemOutcome(is_key, finding.outcome, finding.corrected_on_site)
             )
-    latest = {i.merchant_id: i for i in inspections}  # ordered by date: the last one wins
-    assert {m.colour for m in merchants.values()} == {"green", "yellow", "red"}
-    assert len(latest) > N // 2
-    for merchant in merchants.values():
-        inspection = latest.get(merchant.id)
-        if inspection is None:
-            assert merchant.colour == "green"
-            assert TODAY < merchant.next_due <= TODAY + timedelta(days=730)
-            continue
+    shares = Counter(m.colour for m in merchants.values())
+    assert set(shares) == {"green", "yellow", "red"}
+    assert shares["green"] > N // 2 and shares["red"] < N // 4
+    assert len({i.merchant_id for i in inspections}) > N // 2
+    for inspection in inspections:
         assessment = score_findings(findings[inspection.id])
         assert (inspection.score, inspection.key_failed) == (
             assessment.score,
             assessment.key_failed,
         )
-        colour = colour_for(
-            inspection.score,
-            inspection.key_failed,
-            inspection.result == "case",
-            key_corrected=assessment.key_corrected,
-        )
-        assert merchant.colour == colour
-        assert merchant.next_due == next_due(inspection.visit_date, colour)
+    with demo_engine.connect() as conn:
+        for merchant in merchants.values():
+            outcome = assess(load_records(conn, merchant.id, TODAY), TODAY, DEFAULT_POLICY)
+            assert (merchant.colour, merchant.next_due) == (outcome.colour, outcome.next_due)
+            stored = states[merchant.id]
+            assert state_reason_text(stored, DEFAULT_POLICY) == outcome.reason.text(DEFAULT_POLICY)
+            if outcome.reason.code == "initial":
+                assert merchant.colour == "green"
+                assert TODAY < merchant.next_due <= TODAY + timedelta(days=730)
+
+
+def test_the_demo_keeps_each_colour_change_as_an_event_and_recompute_agrees(
+    demo_engine: Engine,
+):
+    with Session(demo_engine) as session:
+        non_green = session.exec(select(Merchant.id).where(Merchant.colour != "green")).all()
+        events = session.exec(select(ColourEvent).order_by(ColourEvent.at)).all()
+        orders = session.exec(select(RectificationOrder)).all()
+    latest = {e.merchant_id: e for e in events}
+    assert set(non_green) <= set(latest)
+    assert all(e.reason and e.actor == "system" and e.source_id for e in events)
+    assert "verified" in {o.status for o in orders}
+    noon = datetime.combine(TODAY, time(12), tzinfo=timezone(timedelta(hours=8)))
+    with demo_engine.begin() as conn:
+        report = recompute_all(conn, DEFAULT_POLICY, now=noon)
+    assert report.merchants == N
+    assert (report.colour_changes, report.events) == (0, 0)
 
 
 def test_every_inspection_has_two_certified_officers_of_the_merchants_street(

@@ -1,0 +1,297 @@
+"""Console pages of the codes domain: a merchant's colour and its history, overrides, token
+rotation, owner links, and printable posters (one merchant, or a whole street)."""
+
+import uuid
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import State
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, FromQuery
+from litestar.response import Redirect, Template
+from sqlalchemy import func
+from sqlmodel import col, or_, select
+
+from server.auth.principal import Principal
+from server.codes.clock import utcnow
+from server.codes.qr import merchant_url, qr_svg
+from server.codes.queries import colour_read, poster_for_merchant, posters_for_street
+from server.codes.routes import owner_url
+from server.codes.service import Actor, ColourInputError, revoke_override, set_override
+from server.codes.tokens import rotate_token
+from server.db import AsyncSession, DbSession
+from server.i18n import t
+from server.merchants.models import Merchant
+from server.org.models import Street
+from server.public.owner import issue_owner_link, revoke_owner_links
+from server.public.service import legend
+
+__all__ = ["CodesConsoleController"]
+
+CONSOLE_ROLES = ("admin", "supervisor")
+POSTERS_PER_PRINT = 100  # one print job; a street's later pages are linked
+FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
+
+
+def _user(request: Request) -> Principal | None:
+    principal = request.scope.get("user")
+    if isinstance(principal, Principal) and principal.role in CONSOLE_ROLES:
+        return principal
+    return None
+
+
+def _message(text: str, status: int = 200) -> Response[str]:
+    # htmx swaps only 2xx answers, so a message for the form comes back as 200.
+    return Response(
+        f'<p class="error">{_escape(text)}</p>', media_type="text/html", status_code=status
+    )
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _reload(merchant_id: FromPath[uuid.UUID]) -> Response[str]:
+    return Response("", headers={"HX-Redirect": f"/console/codes/merchants/{merchant_id}"})
+
+
+async def _streets(session: AsyncSession) -> list[tuple[Street, int]]:
+    counts = (
+        select(Merchant.street_id, func.count().label("n"))
+        .where(col(Merchant.active).is_(True))
+        .group_by(Merchant.street_id)
+        .subquery()
+    )
+    rows = await session.exec(
+        select(Street, counts.c.n)
+        .outerjoin(counts, counts.c.street_id == Street.id)
+        .order_by(col(Street.name))
+    )
+    return [(street, n or 0) for street, n in rows]
+
+
+async def _search(session: AsyncSession, q: str) -> list[tuple[Merchant, str]]:
+    like = f"%{q.strip()}%"
+    rows = await session.exec(
+        select(Merchant, Street.name)
+        .join(Street, col(Street.id) == Merchant.street_id)
+        .where(or_(col(Merchant.name).like(like), Merchant.uscc == q.strip().upper()))
+        .order_by(col(Merchant.name))
+        .limit(50)
+    )
+    return list(rows)
+
+
+class CodesConsoleController(Controller):
+    path = "/console/codes"
+    include_in_schema = False
+
+    def _template(self, name: str, user: Principal, **context: Any) -> Template:
+        return Template(name, context={"user": user, "csrf_token": user.csrf_token, **context})
+
+    @get("/")
+    async def index(
+        self, request: Request, db_session: DbSession, q: FromQuery[str | None] = None
+    ) -> Template | Redirect:
+        user = _user(request)
+        if user is None:
+            return Redirect("/console/login")
+        found = await _search(db_session, q) if q and q.strip() else None
+        return self._template(
+            "codes/index.html", user, streets=await _streets(db_session), q=q or "", found=found
+        )
+
+    @get("/merchants/{merchant_id:uuid}")
+    async def merchant(
+        self,
+        request: Request,
+        db_session: DbSession,
+        state: State,
+        merchant_id: FromPath[uuid.UUID],
+    ) -> Template | Redirect:
+        user = _user(request)
+        if user is None:
+            return Redirect("/console/login")
+        colour = await db_session.run_sync(colour_read, merchant_id, state.policy)
+        poster = await db_session.run_sync(poster_for_merchant, merchant_id)
+        if colour is None or poster is None:
+            return Redirect("/console/codes/")
+        return self._template(
+            "codes/merchant.html",
+            user,
+            colour=colour,
+            poster=poster,
+            max_days=state.policy.override_max_days,
+        )
+
+    @post("/merchants/{merchant_id:uuid}/override")
+    async def override(
+        self,
+        request: Request,
+        db_session: DbSession,
+        state: State,
+        merchant_id: FromPath[uuid.UUID],
+        data: dict[str, str] = FORM,
+    ) -> Response[str]:
+        user = _user(request)
+        if user is None:
+            return _message(t("auth.forbidden"), 403)
+        try:
+            days = int(data.get("days") or 0)
+            await db_session.run_sync(
+                lambda s: set_override(
+                    s,
+                    merchant_id,
+                    colour=data.get("colour", ""),
+                    reason=data.get("reason", ""),
+                    days=days,
+                    policy=state.policy,
+                    actor=Actor(user.username, user.id),
+                )
+            )
+        except ValueError as exc:
+            text = (
+                str(exc)
+                if isinstance(exc, ColourInputError)
+                else t("colour.error.bad_days", max=state.policy.override_max_days)
+            )
+            return _message(text)
+        return _reload(merchant_id)
+
+    @post("/merchants/{merchant_id:uuid}/override/revoke")
+    async def end_override(
+        self,
+        request: Request,
+        db_session: DbSession,
+        state: State,
+        merchant_id: FromPath[uuid.UUID],
+    ) -> Response[str]:
+        user = _user(request)
+        if user is None:
+            return _message(t("auth.forbidden"), 403)
+        try:
+            await db_session.run_sync(
+                lambda s: revoke_override(
+                    s, merchant_id, policy=state.policy, actor=Actor(user.username, user.id)
+                )
+            )
+        except ColourInputError as exc:
+            return _message(str(exc))
+        return _reload(merchant_id)
+
+    @post("/merchants/{merchant_id:uuid}/rotate")
+    async def rotate(
+        self,
+        request: Request,
+        db_session: DbSession,
+        merchant_id: FromPath[uuid.UUID],
+        data: dict[str, str] = FORM,
+    ) -> Response[str]:
+        user = _user(request)
+        if user is None:
+            return _message(t("auth.forbidden"), 403)
+        try:
+            await db_session.run_sync(
+                lambda s: rotate_token(
+                    s,
+                    merchant_id,
+                    reason=data.get("reason", ""),
+                    revoke=data.get("revoke") == "1",
+                    actor=Actor(user.username, user.id),
+                )
+            )
+        except ColourInputError as exc:
+            return _message(str(exc))
+        return _reload(merchant_id)
+
+    @post("/merchants/{merchant_id:uuid}/owner-link")
+    async def owner_link(
+        self,
+        request: Request,
+        db_session: DbSession,
+        state: State,
+        merchant_id: FromPath[uuid.UUID],
+    ) -> Template | Response[str]:
+        user = _user(request)
+        if user is None:
+            return _message(t("auth.forbidden"), 403)
+        issued = await issue_owner_link(
+            db_session,
+            merchant_id,
+            days=state.settings.owner_link_days,
+            actor=Actor(user.username, user.id),
+            now=utcnow(),
+        )
+        if issued is None:
+            return _message(t("error.not_found"))
+        url = owner_url(state.settings.public_base_url, issued.secret)
+        return Template(
+            "codes/owner_link.html",
+            context={"url": url, "qr": qr_svg(url), "expires": issued.expires_at},
+            headers={"Cache-Control": "no-store"},
+        )
+
+    @post("/merchants/{merchant_id:uuid}/owner-links/revoke")
+    async def end_owner_links(
+        self, request: Request, db_session: DbSession, merchant_id: FromPath[uuid.UUID]
+    ) -> Response[str]:
+        user = _user(request)
+        if user is None:
+            return _message(t("auth.forbidden"), 403)
+        await revoke_owner_links(
+            db_session, merchant_id, actor=Actor(user.username, user.id), now=utcnow()
+        )
+        return _reload(merchant_id)
+
+    @get("/merchants/{merchant_id:uuid}/poster")
+    async def poster(
+        self,
+        request: Request,
+        db_session: DbSession,
+        state: State,
+        merchant_id: FromPath[uuid.UUID],
+    ) -> Template | Redirect:
+        if _user(request) is None:
+            return Redirect("/console/login")
+        row = await db_session.run_sync(poster_for_merchant, merchant_id)
+        if row is None:
+            return Redirect("/console/codes/")
+        return self._posters([row], state, title=row.name)
+
+    @get("/streets/{code:str}/posters")
+    async def street_posters(
+        self,
+        request: Request,
+        db_session: DbSession,
+        state: State,
+        code: FromPath[str],
+        page: FromQuery[int] = 1,
+    ) -> Template | Redirect:
+        if _user(request) is None:
+            return Redirect("/console/login")
+        page = max(1, page)
+        street, rows = await db_session.run_sync(
+            lambda s: posters_for_street(
+                s, code, offset=(page - 1) * POSTERS_PER_PRINT, limit=POSTERS_PER_PRINT + 1
+            )
+        )
+        if street is None:
+            return Redirect("/console/codes/")
+        more = len(rows) > POSTERS_PER_PRINT
+        return self._posters(
+            rows[:POSTERS_PER_PRINT],
+            state,
+            title=street.name,
+            page=page,
+            more=more,
+            next_url=f"/console/codes/streets/{code}/posters?page={page + 1}",
+        )
+
+    def _posters(self, rows: list, state: State, **context: Any) -> Template:
+        base = state.settings.public_base_url
+        posters = [(row, qr_svg(merchant_url(base, row.token))) for row in rows]
+        return Template(
+            "codes/posters.html",
+            context={"posters": posters, "legend": legend(state.policy), **context},
+            headers={"Cache-Control": "private, no-store"},
+        )

@@ -1,0 +1,106 @@
+"""Reads for staff: a merchant's colour with its history, and street lists for printing."""
+
+import uuid
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
+
+from server.codes.clock import local_today, utcnow
+from server.codes.models import ColourEvent, ColourOverride, ColourState
+from server.codes.policy import Policy
+from server.codes.schemas import ColourEventRead, ColourRead, OverrideRead
+from server.codes.texts import state_guidance_text, state_reason_text
+from server.merchants.models import Merchant
+from server.org.models import Street
+
+__all__ = ["PosterRow", "colour_read", "poster_for_merchant", "posters_for_street"]
+
+
+def colour_read(
+    session: Session, merchant_id: uuid.UUID, policy: Policy, *, events: int = 50
+) -> ColourRead | None:
+    """The merchant's colour now, why, the override in force, and its latest changes."""
+    merchant = session.get(Merchant, merchant_id)
+    if merchant is None:
+        return None
+    state = session.get(ColourState, merchant_id)
+    today = local_today(utcnow())
+    override = session.exec(
+        select(ColourOverride)
+        .where(
+            ColourOverride.merchant_id == merchant_id,
+            col(ColourOverride.revoked_at).is_(None),
+            ColourOverride.starts_on <= today,
+            ColourOverride.ends_on >= today,
+        )
+        .order_by(col(ColourOverride.starts_on).desc())
+    ).first()
+    rows = session.exec(
+        select(ColourEvent)
+        .where(ColourEvent.merchant_id == merchant_id)
+        .order_by(col(ColourEvent.at).desc(), col(ColourEvent.id).desc())
+        .limit(events)
+    )
+    return ColourRead(
+        merchant_id=merchant_id,
+        colour=merchant.colour,
+        reason=state_reason_text(state, policy) if state else None,
+        guidance=state_guidance_text(state, policy) if state else None,
+        next_due=merchant.next_due,
+        override=OverrideRead(
+            override.colour, override.reason, override.starts_on, override.ends_on
+        )
+        if override
+        else None,
+        events=[
+            ColourEventRead(
+                e.at,
+                e.from_colour,
+                e.to_colour,
+                e.reason,
+                e.reason_code,
+                e.source_kind,
+                e.source_id,
+                e.is_override,
+                e.actor,
+            )
+            for e in rows
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class PosterRow:
+    merchant_id: uuid.UUID
+    name: str
+    address: str
+    street: str
+    token: str
+
+
+def _posters(session: Session, where: object, offset: int = 0, limit: int | None = None):
+    stmt = (
+        select(Merchant.id, Merchant.name, Merchant.address, Street.name, Merchant.qr_token)
+        .join(Street, col(Street.id) == Merchant.street_id)
+        .where(col(Merchant.active).is_(True), where)
+        .order_by(col(Merchant.address), col(Merchant.name), col(Merchant.id))
+        .offset(offset)
+    )
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return [PosterRow(*row) for row in session.exec(stmt)]
+
+
+def poster_for_merchant(session: Session, merchant_id: uuid.UUID) -> PosterRow | None:
+    rows = _posters(session, Merchant.id == merchant_id)
+    return rows[0] if rows else None
+
+
+def posters_for_street(
+    session: Session, street_code: str, *, offset: int, limit: int
+) -> tuple[Street | None, list[PosterRow]]:
+    """One page of a street's posters, ordered by address for the walk that puts them up."""
+    street = session.exec(select(Street).where(Street.code == street_code)).first()
+    if street is None:
+        return None, []
+    return street, _posters(session, Merchant.street_id == street.id, offset, limit)

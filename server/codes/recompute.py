@@ -1,0 +1,162 @@
+"""`onevisit codes recompute`: every merchant's colour and due date, set-wise in the database."""
+
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import Connection, Date, DateTime, bindparam, func, select, text
+from sqlalchemy.exc import DBAPIError
+
+from server.audit.service import SYSTEM_ACTOR
+from server.codes.clock import local_today, utcnow
+from server.codes.policy import RANK, Policy
+from server.codes.recompute_sql import TEMP_TABLES, statements
+from server.codes.records import finding_tally
+from server.codes.sqlbits import SqlDialect
+from server.codes.texts import GUIDANCE_CODES, REASON_CODES, guidance_template, reason_template
+from server.i18n import t
+from server.merchants.models import Merchant
+
+__all__ = ["RecomputeReport", "recompute_all"]
+
+
+@dataclass
+class RecomputeReport:
+    """What a recompute changed, and how long each part took."""
+
+    today: date
+    merchants: int = 0
+    colour_changes: int = 0
+    due_changes: int = 0
+    events: int = 0
+    states: int = 0
+    overdue_orders: int = 0
+    colours: dict[str, int] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def _params(policy: Policy, today: date, now: datetime, actor: str) -> dict[str, object]:
+    values: dict[str, object] = {
+        "today": today,
+        "now": now,
+        "actor": actor,
+        "yellow_min": policy.yellow_min,
+        "red_min": policy.red_min,
+        "lookback_months": 12 * policy.no_penalty_lookback_years,
+        "complaint_rank": RANK[policy.verified_complaint_colour],
+        "red_to_yellow_max": policy.red_to_yellow_max_score,
+        "green_after": policy.green_after_months,
+        "green_months": policy.interval("green"),
+        "yellow_months": policy.interval("yellow"),
+        "red_months": policy.interval("red"),
+        "recheck_min": policy.recheck_min_days,
+        "rerating_months": policy.rerating_within_months,
+        "months_text": str(policy.green_after_months),
+        "max_score_text": str(policy.red_to_yellow_max_score),
+        "override_ended": t("colour.reason.override_ended"),
+    }
+    values |= {f"r_{code}": reason_template(code) for code in REASON_CODES}
+    values |= {f"g_{code}": guidance_template(code) for code in GUIDANCE_CODES}
+    return values
+
+
+def _typed(sql: str) -> object:
+    stmt = text(sql)
+    binds = []
+    if ":today" in sql:
+        binds.append(bindparam("today", type_=Date()))
+    if ":now" in sql:
+        binds.append(bindparam("now", type_=DateTime(timezone=True)))
+    return stmt.bindparams(*binds) if binds else stmt
+
+
+def _run(conn: Connection, sql: str, params: dict[str, object]) -> int:
+    stmt = _typed(sql)
+    wanted = {k: v for k, v in params.items() if f":{k}" in sql}
+    return conn.execute(stmt, wanted).rowcount or 0  # type: ignore[attr-defined]
+
+
+# The recompute sorts and joins millions of rows in temporary tables: give this one session the
+# memory to do it without spilling to disk (both settings end with the transaction).
+# Compiling these one-off queries to machine code (JIT) costs more than it saves.
+PG_MEMORY = {"work_mem": "256MB", "temp_buffers": "1GB", "jit": "off"}
+
+
+def _pg_memory(conn: Connection) -> None:
+    for name, value in PG_MEMORY.items():
+        try:
+            # temp_buffers cannot change once the session has used a temporary table.
+            with conn.begin_nested():
+                conn.exec_driver_sql(f"SET LOCAL {name} = '{value}'")
+        except DBAPIError:
+            pass
+
+
+def _stage_name(sql: str) -> str:
+    words = sql.split()
+    return words[3] if words[:3] == ["CREATE", "TEMP", "TABLE"] else " ".join(words[:3]).lower()
+
+
+def _drop_temps(conn: Connection) -> None:
+    for name in TEMP_TABLES:
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
+
+
+def recompute_all(
+    conn: Connection,
+    policy: Policy,
+    *,
+    now: datetime | None = None,
+    actor: str = SYSTEM_ACTOR,
+) -> RecomputeReport:
+    """Recompute every active merchant in the caller's transaction; returns what changed."""
+    now = now or utcnow()
+    today = local_today(now)
+    dialect = SqlDialect(conn.dialect.name)
+    tally = str(
+        finding_tally().compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})
+    )
+    stages, writes = statements(dialect, tally)
+    params = _params(policy, today, now, actor)
+    report = RecomputeReport(today=today)
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        report.seconds[name] = round(time.perf_counter() - clock, 3)
+        clock = time.perf_counter()
+
+    _drop_temps(conn)
+    if dialect.pg:
+        _pg_memory(conn)
+    report.overdue_orders = _run(
+        conn,
+        "UPDATE rectification_order SET status = 'overdue' "
+        "WHERE status = 'open' AND deadline < :today",
+        params,
+    )
+    for sql in stages:
+        _run(conn, sql, params)
+        if dialect.pg and sql.startswith("CREATE INDEX"):
+            conn.exec_driver_sql("ANALYZE rc_fact")
+        lap(_stage_name(sql))
+    report.merchants = conn.execute(text("SELECT COUNT(*) FROM rc_result")).scalar_one()
+    for name, sql in writes:
+        count = _run(conn, sql, params)
+        if name == "changes":
+            report.colour_changes, report.due_changes, report.states = conn.execute(
+                text(
+                    "SELECT COALESCE(SUM(CASE WHEN colour <> old_colour THEN 1 ELSE 0 END), 0), "
+                    f"COALESCE(SUM(CASE WHEN {dialect.distinct('due', 'old_due')} "
+                    "THEN 1 ELSE 0 END), 0), COALESCE(SUM(state), 0) FROM rc_changed"
+                )
+            ).one()
+        elif name == "events":
+            report.events = count
+        lap(f"write {name}")
+    _drop_temps(conn)
+    by_colour = (
+        select(Merchant.colour, func.count()).where(Merchant.active).group_by(Merchant.colour)
+    )
+    report.colours = {colour: n for colour, n in conn.execute(by_colour)}
+    return report

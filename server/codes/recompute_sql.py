@@ -1,0 +1,316 @@
+"""The statements of the set-wise recompute: the engine's rules as SQL over every merchant.
+
+Each stage is a temporary table; the walk over each merchant's facts is one recursive query.
+Facts are gathered for every merchant (a deregistered one costs little); only active merchants
+are written.
+Keep every rule here in step with server.codes.engine: tests/codes compare the two.
+"""
+
+from server.codes.sqlbits import SqlDialect
+from server.codes.texts import GUIDANCE_CODES, REASON_CODES
+
+__all__ = ["STATE_COLUMNS", "TEMP_TABLES", "statements"]
+
+TEMP_TABLES = ("rc_visit", "rc_fact", "rc_walk", "rc_last", "rc_ov", "rc_result", "rc_changed")
+
+
+def _facts(d: SqlDialect, tally: str) -> list[str]:
+    first = (
+        "(v.failed > 0 AND v.lenient = v.failed AND (v.prior_violation IS NULL "
+        f"OR v.prior_violation < {d.add_months('v.day', '-:lookback_months')}))"
+    )
+    adverse = "(v.score >= :yellow_min OR v.key_failed = 1)"
+    return [
+        f"""CREATE TEMP TABLE rc_visit AS
+        SELECT v.*, MAX(CASE WHEN v.failed > 0 THEN v.day END) OVER (
+                   PARTITION BY v.merchant_id ORDER BY v.day, v.id
+                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prior_violation
+        FROM (SELECT i.id, i.merchant_id, i.visit_date AS day, i.result, i.score,
+                     CASE WHEN i.key_failed THEN 1 ELSE 0 END AS key_failed,
+                     COALESCE(t.key_open, 0) AS key_open, COALESCE(t.failed, 0) AS failed,
+                     COALESCE(t.lenient, 0) AS lenient
+              FROM inspection i
+              LEFT JOIN ({tally}) t ON t.inspection_id = i.id
+              WHERE i.result <> 'absent' AND i.visit_date <= :today) v""",
+        f"""CREATE TEMP TABLE rc_fact AS
+        SELECT f.*,
+               ROW_NUMBER() OVER (
+                   PARTITION BY f.merchant_id ORDER BY f.day, f.kord, f.src_id) AS seq,
+               COUNT(*) OVER (PARTITION BY f.merchant_id) AS n
+        FROM (
+            SELECT v.merchant_id, v.day, 0 AS kord, v.id AS src_id,
+                   CAST('inspection' AS TEXT) AS src_kind,
+                   CASE WHEN v.result IN ('case', 'obstructed') OR v.key_open > 0 THEN 2
+                        WHEN {first} AND {adverse} THEN 1
+                        WHEN v.score >= :red_min THEN 2
+                        WHEN {adverse} THEN 1 ELSE 0 END AS earned,
+                   CAST(CASE WHEN v.result = 'case' THEN 'visit_case'
+                        WHEN v.result = 'obstructed' THEN 'visit_obstructed'
+                        WHEN v.key_open > 0 THEN 'visit_key_open'
+                        WHEN {first} AND {adverse} THEN 'first_violation'
+                        WHEN v.score >= :yellow_min THEN 'visit_score'
+                        WHEN v.key_failed = 1 THEN 'visit_key_fixed'
+                        WHEN v.failed = 0 THEN 'visit_clean' ELSE 'visit_minor' END AS TEXT)
+                       AS code,
+                   v.score, CAST(v.result AS TEXT) AS result, v.key_open,
+                   COALESCE(oa.n, 0) AS open_after, {d.null("DATE")} AS deadline
+            FROM rc_visit v
+            LEFT JOIN (SELECT x.id, COUNT(*) AS n
+                       FROM rc_visit x
+                       JOIN rectification_order o ON o.merchant_id = x.merchant_id
+                        AND o.issued_on <= x.day
+                        AND (o.verified_on IS NULL OR o.verified_on > x.day)
+                       GROUP BY x.id) oa ON oa.id = v.id
+            UNION ALL
+            SELECT c.merchant_id, c.opened_on, 1, c.id, 'case', 2, 'case_opened',
+                   {d.null("INTEGER")}, {d.null("TEXT")}, 0, 0, {d.null("DATE")}
+            FROM enforcement_case c
+            WHERE c.status <> 'withdrawn' AND c.opened_on <= :today
+            UNION ALL
+            SELECT p.merchant_id, p.verified_on, 2, p.id, 'complaint', :complaint_rank,
+                   'complaint_verified', {d.null("INTEGER")}, {d.null("TEXT")}, 0, 0,
+                   {d.null("DATE")}
+            FROM complaint p
+            WHERE p.status = 'verified' AND p.verified_on IS NOT NULL
+              AND p.verified_on <= :today
+            UNION ALL
+            SELECT o.merchant_id, o.issued_on, 3, o.id, 'order', 1, 'order_issued',
+                   {d.null("INTEGER")}, {d.null("TEXT")}, 0, 0, o.deadline
+            FROM rectification_order o
+            WHERE o.issued_on <= :today
+        ) f""",
+        "CREATE INDEX rc_fact_walk ON rc_fact (merchant_id, seq)",
+    ]
+
+
+def _walk(d: SqlDialect) -> str:
+    worse = "(f.earned > w.colour)"
+    refresh = "(f.earned = w.colour AND (w.r_day IS NULL OR f.day > w.r_day))"
+    imp_red = (
+        "(f.kord = 0 AND w.colour = 2 AND f.result NOT IN ('case', 'obstructed') "
+        "AND f.key_open = 0 AND f.score <= :red_to_yellow_max AND f.open_after = 0)"
+    )
+    imp_yellow = (
+        "(f.kord = 0 AND w.colour = 1 AND f.earned = 0 AND f.open_after = 0 AND "
+        f"(w.adverse_on IS NULL OR f.day >= {d.add_months('w.adverse_on', ':green_after')}))"
+    )
+    cause = f"{worse} OR {refresh}"
+    moved = f"{cause} OR {imp_red} OR {imp_yellow}"
+    return f"""CREATE TEMP TABLE rc_walk AS
+    WITH RECURSIVE walk(merchant_id, seq, n, colour, adverse_on, r_code, r_day, r_score,
+                        r_deadline, r_kind, r_src) AS (
+        SELECT merchant_id, CAST(0 AS BIGINT), n, 0, {d.null("DATE")}, CAST('initial' AS TEXT),
+               {d.null("DATE")}, {d.null("INTEGER")}, {d.null("DATE")}, {d.null("TEXT")},
+               {d.null("UUID")}
+        FROM rc_fact WHERE seq = 1
+        UNION ALL
+        SELECT w.merchant_id, f.seq, w.n,
+               CASE WHEN {worse} THEN f.earned WHEN {refresh} THEN w.colour
+                    WHEN {imp_red} THEN 1 WHEN {imp_yellow} THEN 0 ELSE w.colour END,
+               CASE WHEN f.earned >= 1 THEN f.day ELSE w.adverse_on END,
+               CASE WHEN {cause} THEN f.code WHEN {imp_red} THEN 'improved_yellow'
+                    WHEN {imp_yellow} THEN 'improved_green' ELSE w.r_code END,
+               CASE WHEN {moved} THEN f.day ELSE w.r_day END,
+               CASE WHEN {cause} OR {imp_red} THEN f.score
+                    WHEN {imp_yellow} THEN NULL ELSE w.r_score END,
+               CASE WHEN {cause} THEN f.deadline
+                    WHEN {imp_red} OR {imp_yellow} THEN NULL ELSE w.r_deadline END,
+               CASE WHEN {moved} THEN f.src_kind ELSE w.r_kind END,
+               CASE WHEN {moved} THEN f.src_id ELSE w.r_src END
+        FROM walk w JOIN rc_fact f ON f.merchant_id = w.merchant_id AND f.seq = w.seq + 1
+    )
+    SELECT * FROM walk WHERE seq = n"""
+
+
+def _assemble(d: SqlDialect) -> list[str]:
+    interval = (
+        "CASE b.eff WHEN 0 THEN :green_months WHEN 1 THEN :yellow_months ELSE :red_months END"
+    )
+    base_due = (
+        f"CASE WHEN b.last_visit IS NULL THEN b.old_due "
+        f"ELSE {d.add_months('b.last_visit', interval)} END"
+    )
+    recheck = f"CASE WHEN b.open_count > 0 THEN {d.add_days('b.min_deadline', ':recheck_min')} END"
+    rerate = d.add_months("b.pending_on", ":rerating_months")
+    applies = (
+        "CASE WHEN b.ov_id IS NOT NULL AND NOT (b.computed > b.ov_rank AND b.adverse_on "
+        "IS NOT NULL AND b.adverse_on >= b.ov_start) THEN 1 ELSE 0 END"
+    )
+    return [
+        """CREATE TEMP TABLE rc_last AS
+        SELECT merchant_id, MAX(day) AS last_visit FROM rc_visit GROUP BY merchant_id""",
+        """CREATE TEMP TABLE rc_ov AS
+        SELECT merchant_id, id, colour, reason, starts_on, ends_on,
+               CASE colour WHEN 'green' THEN 0 WHEN 'yellow' THEN 1 ELSE 2 END AS rank
+        FROM (SELECT o.*, ROW_NUMBER() OVER (
+                  PARTITION BY o.merchant_id ORDER BY o.starts_on DESC, o.id DESC) AS rn
+              FROM colour_override o
+              WHERE o.revoked_at IS NULL AND o.starts_on <= :today AND o.ends_on >= :today) x
+        WHERE rn = 1""",
+        f"""CREATE TEMP TABLE rc_result AS
+        SELECT b.merchant_id, b.old_colour, b.old_due, b.old_updated, b.adverse_on,
+               CASE b.eff WHEN 0 THEN 'green' WHEN 1 THEN 'yellow' ELSE 'red' END AS colour,
+               {d.least(d.least("b.base_due", "b.recheck_on"), "b.rerate_on")} AS due,
+               CASE WHEN b.applies = 1 THEN 'override' ELSE b.r_code END AS code,
+               CASE WHEN b.applies = 1 THEN {d.null("DATE")} ELSE b.r_day END AS day,
+               CASE WHEN b.applies = 1 THEN {d.null("INTEGER")} ELSE b.r_score END AS score,
+               CASE WHEN b.applies = 1 THEN {d.null("DATE")} ELSE b.r_deadline END AS deadline,
+               CASE WHEN b.applies = 1 THEN b.ov_reason END AS note,
+               CASE WHEN b.applies = 1 THEN b.ov_end END AS until,
+               CASE WHEN b.applies = 1 THEN 'override' ELSE b.r_kind END AS kind,
+               CASE WHEN b.applies = 1 THEN b.ov_id ELSE b.r_src END AS src,
+               CASE WHEN b.applies = 1 THEN b.ov_id END AS ov_applied,
+               CASE WHEN b.applies = 1 THEN 'override' WHEN b.eff = 0 THEN 'green'
+                    WHEN b.eff = 2 THEN 'red' WHEN b.open_count > 0 THEN 'yellow_orders'
+                    ELSE 'yellow' END AS guidance_code,
+               {d.add_months("b.adverse_on", ":green_after")} AS green_from
+        FROM (SELECT b.*, {base_due} AS base_due, {recheck} AS recheck_on, {rerate} AS rerate_on
+              FROM (SELECT b.*, CASE WHEN b.applies = 1 THEN b.ov_rank ELSE b.computed END
+                               AS eff
+                    FROM (SELECT b.*, {applies} AS applies
+                          FROM (SELECT m.id AS merchant_id, m.colour AS old_colour,
+                                       m.next_due AS old_due, m.updated_at AS old_updated,
+                                       COALESCE(w.colour, 0) AS computed, w.adverse_on,
+                                       COALESCE(w.r_code, 'initial') AS r_code, w.r_day,
+                                       w.r_score, w.r_deadline, w.r_kind, w.r_src,
+                                       ov.id AS ov_id, ov.rank AS ov_rank,
+                                       ov.reason AS ov_reason, ov.starts_on AS ov_start,
+                                       ov.ends_on AS ov_end, l.last_visit, od.min_deadline,
+                                       COALESCE(od.open_count, 0) AS open_count, rr.pending_on
+                                FROM merchant m
+                                LEFT JOIN rc_walk w ON w.merchant_id = m.id
+                                LEFT JOIN rc_ov ov ON ov.merchant_id = m.id
+                                LEFT JOIN rc_last l ON l.merchant_id = m.id
+                                LEFT JOIN (SELECT merchant_id, MIN(deadline) AS min_deadline,
+                                                  COUNT(*) AS open_count
+                                           FROM rectification_order
+                                           WHERE issued_on <= :today AND (verified_on IS NULL
+                                                 OR verified_on > :today)
+                                           GROUP BY merchant_id) od ON od.merchant_id = m.id
+                                LEFT JOIN (SELECT q.merchant_id,
+                                                  MIN(q.requested_on) AS pending_on
+                                           FROM rerating_request q
+                                           LEFT JOIN rc_last l2
+                                             ON l2.merchant_id = q.merchant_id
+                                           WHERE q.status <> 'cancelled'
+                                             AND q.requested_on <= :today
+                                             AND (l2.last_visit IS NULL
+                                                  OR q.requested_on > l2.last_visit)
+                                           GROUP BY q.merchant_id) rr
+                                  ON rr.merchant_id = m.id
+                                WHERE m.active) b) b) b) b""",
+    ]
+
+
+def _texts(d: SqlDialect) -> tuple[str, str]:
+    """The reason and guidance texts of rc_changed row `c`, from the i18n templates."""
+    reason_tpl = " ".join(f"WHEN '{c}' THEN :r_{c}" for c in REASON_CODES)
+    guidance_tpl = " ".join(f"WHEN '{c}' THEN :g_{c}" for c in GUIDANCE_CODES)
+    reason = (
+        f"replace(replace(replace(replace(replace(replace(replace("
+        f"CASE c.code {reason_tpl} END, "
+        f"'{{date}}', COALESCE({d.date_text('c.day')}, '')), "
+        f"'{{score}}', COALESCE(CAST(c.score AS TEXT), '')), "
+        f"'{{deadline}}', COALESCE({d.date_text('c.deadline')}, '')), "
+        f"'{{note}}', COALESCE(c.note, '')), "
+        f"'{{until}}', COALESCE({d.date_text('c.until')}, '')), "
+        f"'{{months}}', :months_text), '{{max_score}}', :max_score_text)"
+    )
+    guidance = (
+        f"replace(replace(replace(replace(CASE c.guidance_code {guidance_tpl} END, "
+        f"'{{until}}', COALESCE({d.date_text('c.until')}, '')), "
+        f"'{{green_from}}', COALESCE({d.date_text('c.green_from')}, '')), "
+        f"'{{months}}', :months_text), '{{max_score}}', :max_score_text)"
+    )
+    return reason, guidance
+
+
+STATE_COLUMNS = (
+    ("reason_code", "code"),
+    ("reason_on", "day"),
+    ("reason_score", "score"),
+    ("reason_deadline", "deadline"),
+    ("reason_note", "note"),
+    ("reason_until", "until"),
+    ("source_kind", "kind"),
+    ("source_id", "src"),
+    ("guidance_code", "guidance_code"),
+    ("green_from", "green_from"),
+    ("adverse_on", "adverse_on"),
+    ("override_id", "ov_applied"),
+)
+
+
+def _writes(d: SqlDialect) -> list[tuple[str, str]]:
+    cause = " OR ".join(
+        d.distinct(f"s.{col}", f"r.{res}")
+        for col, res in STATE_COLUMNS
+        if col in ("reason_code", "reason_on", "source_kind", "source_id")
+    )
+    state = " OR ".join(d.distinct(f"s.{col}", f"r.{res}") for col, res in STATE_COLUMNS)
+    due = d.distinct("r.due", "r.old_due")
+    reason, guidance = _texts(d)
+    columns = ", ".join(col for col, _ in STATE_COLUMNS)
+    values = ", ".join(f"c.{res}" for _, res in STATE_COLUMNS)
+    updates = ", ".join(f"{col} = excluded.{col}" for col, _ in STATE_COLUMNS)
+    return [
+        # Only what changed is written; the rest of the run only read.
+        (
+            "changes",
+            f"""CREATE TEMP TABLE rc_changed AS
+            SELECT r.*, s.updated_at AS old_state_updated,
+                   CASE WHEN s.merchant_id IS NULL THEN 0 ELSE 1 END AS had_state,
+                   CASE WHEN s.reason_code = 'override' THEN 1 ELSE 0 END AS was_override,
+                   CASE WHEN r.colour <> r.old_colour
+                             OR (s.merchant_id IS NOT NULL AND ({cause})) THEN 1 ELSE 0 END
+                       AS event,
+                   CASE WHEN r.colour <> r.old_colour OR {due} THEN 1 ELSE 0 END AS merchant,
+                   CASE WHEN s.merchant_id IS NULL OR {state} THEN 1 ELSE 0 END AS state
+            FROM rc_result r LEFT JOIN colour_state s ON s.merchant_id = r.merchant_id
+            WHERE r.colour <> r.old_colour OR {due} OR s.merchant_id IS NULL OR {state}""",
+        ),
+        # An incremental update that ran meanwhile is newer than this run's view: such a
+        # merchant (its row or its state touched since it was read) is left alone.
+        (
+            "events",
+            f"""INSERT INTO colour_event (merchant_id, at, from_colour, to_colour,
+                reason_code, reason, guidance, source_kind, source_id, is_override, actor)
+            SELECT c.merchant_id, :now, c.old_colour, c.colour, c.code,
+                   CASE WHEN c.was_override = 1 AND c.code <> 'override'
+                        THEN replace(:override_ended, '{{reason}}', {reason}) ELSE {reason} END,
+                   {guidance}, c.kind, c.src,
+                   CASE WHEN c.code = 'override' THEN {d.true()} ELSE {d.false()} END, :actor
+            FROM rc_changed c
+            JOIN merchant m ON m.id = c.merchant_id AND m.updated_at = c.old_updated
+            LEFT JOIN colour_state s ON s.merchant_id = c.merchant_id
+            WHERE c.event = 1 AND NOT {d.distinct("s.updated_at", "c.old_state_updated")}""",
+        ),
+        (
+            "merchants",
+            """UPDATE merchant SET colour = c.colour, next_due = c.due, updated_at = :now
+            FROM rc_changed c
+            WHERE c.merchant = 1 AND merchant.id = c.merchant_id
+              AND merchant.updated_at = c.old_updated""",
+        ),
+        (
+            "states",
+            f"""INSERT INTO colour_state (merchant_id, {columns}, updated_at)
+            SELECT c.merchant_id, {values}, :now
+            FROM rc_changed c LEFT JOIN colour_state s ON s.merchant_id = c.merchant_id
+            WHERE c.state = 1 AND NOT {d.distinct("s.updated_at", "c.old_state_updated")}
+            ON CONFLICT (merchant_id) DO UPDATE SET {updates}, updated_at = excluded.updated_at""",
+        ),
+        (
+            "reratings",
+            """UPDATE rerating_request SET status = 'done'
+            WHERE status = 'pending' AND EXISTS (SELECT 1 FROM rc_last l
+                WHERE l.merchant_id = rerating_request.merchant_id
+                  AND l.last_visit >= rerating_request.requested_on)""",
+        ),
+    ]
+
+
+def statements(d: SqlDialect, tally: str) -> tuple[list[str], list[tuple[str, str]]]:
+    """The staging statements, and the named writes (run in the order given)."""
+    stages = [*_facts(d, tally), _walk(d), *_assemble(d)]
+    return stages, _writes(d)

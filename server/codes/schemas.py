@@ -1,0 +1,75 @@
+"""What the codes API says (never the table models themselves)."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Annotated
+
+from msgspec import Meta
+
+__all__ = [
+    "ColourEventRead",
+    "ColourRead",
+    "OverrideRead",
+    "OverrideRequest",
+    "OwnerLinkRead",
+    "RotateRequest",
+    "RotateResponse",
+]
+
+
+@dataclass
+class OverrideRequest:
+    colour: Annotated[str, Meta(pattern="^(green|yellow|red)$")]
+    reason: Annotated[str, Meta(min_length=1, max_length=500)]
+    days: Annotated[int, Meta(ge=1)]
+
+
+@dataclass
+class OverrideRead:
+    colour: str
+    reason: str
+    starts_on: date
+    ends_on: date
+
+
+@dataclass
+class ColourEventRead:
+    at: datetime
+    from_colour: str | None
+    to_colour: str
+    reason: str
+    reason_code: str
+    source_kind: str | None
+    source_id: uuid.UUID | None
+    is_override: bool
+    actor: str
+
+
+@dataclass
+class ColourRead:
+    merchant_id: uuid.UUID
+    colour: str
+    reason: str | None
+    guidance: str | None
+    next_due: date | None
+    override: OverrideRead | None
+    events: list[ColourEventRead]
+
+
+@dataclass
+class RotateRequest:
+    reason: Annotated[str, Meta(min_length=1, max_length=500)]
+    revoke: bool = False
+
+
+@dataclass
+class RotateResponse:
+    merchant_id: uuid.UUID
+    url: str
+
+
+@dataclass
+class OwnerLinkRead:
+    url: str
+    expires_at: datetime

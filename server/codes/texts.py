@@ -1,0 +1,135 @@
+"""The plain-Chinese reason and guidance texts of colours, from the i18n catalogue.
+
+Placeholders are filled by plain replacement (never str.format), so the set-wise recompute can
+fill the same templates in SQL with replace() and produce the very same text.
+"""
+
+from datetime import date
+from typing import Any, Protocol
+
+from server.codes.policy import Policy
+from server.i18n import DEFAULT_LOCALE, MESSAGES
+
+__all__ = [
+    "GUIDANCE_CODES",
+    "REASON_CODES",
+    "fill",
+    "guidance_template",
+    "guidance_text",
+    "policy_values",
+    "reason_template",
+    "reason_text",
+    "state_guidance_text",
+    "state_reason_text",
+]
+
+REASON_CODES = (
+    "initial",
+    "visit_clean",
+    "visit_minor",
+    "visit_score",
+    "visit_key_fixed",
+    "visit_key_open",
+    "visit_case",
+    "visit_obstructed",
+    "first_violation",
+    "case_opened",
+    "complaint_verified",
+    "order_issued",
+    "improved_yellow",
+    "improved_green",
+    "override",
+)
+GUIDANCE_CODES = ("green", "yellow", "yellow_orders", "red", "override")
+
+
+class _ReasonLike(Protocol):
+    code: str
+    day: date | None
+    score: int | None
+    deadline: date | None
+    note: str | None
+    until: date | None
+
+
+def _catalogue() -> dict[str, str]:
+    return MESSAGES[DEFAULT_LOCALE]
+
+
+def reason_template(code: str) -> str:
+    return _catalogue()[f"colour.reason.{code}"]
+
+
+def guidance_template(code: str) -> str:
+    return _catalogue()[f"colour.guidance.{code}"]
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def fill(template: str, **values: Any) -> str:
+    """Replace each `{name}` in `template` by its value (None → empty)."""
+    for name, value in values.items():
+        template = template.replace("{" + name + "}", _text(value))
+    return template
+
+
+def policy_values(policy: Policy) -> dict[str, int]:
+    """The policy numbers the texts quote."""
+    return {"months": policy.green_after_months, "max_score": policy.red_to_yellow_max_score}
+
+
+def reason_text(reason: _ReasonLike, policy: Policy) -> str:
+    return fill(
+        reason_template(reason.code),
+        date=reason.day,
+        score=reason.score,
+        deadline=reason.deadline,
+        note=reason.note,
+        until=reason.until,
+        **policy_values(policy),
+    )
+
+
+def guidance_text(
+    code: str, policy: Policy, *, until: date | None = None, green_from: date | None = None
+) -> str:
+    return fill(
+        guidance_template(code), until=until, green_from=green_from, **policy_values(policy)
+    )
+
+
+class _StateLike(Protocol):
+    reason_code: str
+    reason_on: date | None
+    reason_score: int | None
+    reason_deadline: date | None
+    reason_note: str | None
+    reason_until: date | None
+    guidance_code: str
+    green_from: date | None
+
+
+def state_reason_text(state: _StateLike, policy: Policy) -> str:
+    """The reason of a stored colour_state row, in words."""
+    return fill(
+        reason_template(state.reason_code),
+        date=state.reason_on,
+        score=state.reason_score,
+        deadline=state.reason_deadline,
+        note=state.reason_note,
+        until=state.reason_until,
+        **policy_values(policy),
+    )
+
+
+def state_guidance_text(state: _StateLike, policy: Policy) -> str:
+    """What brings a stored colour_state row's merchant back to green, in words."""
+    return guidance_text(
+        state.guidance_code, policy, until=state.reason_until, green_from=state.green_from
+    )

@@ -1,0 +1,118 @@
+"""Staff endpoints for complaints: the queue, a complaint's photo, and what came of it."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated
+
+import anyio
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import State
+from litestar.exceptions import NotFoundException, ValidationException
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.status_codes import HTTP_200_OK
+from msgspec import Meta
+
+from server.audit.service import record
+from server.auth.principal import requires_role
+from server.codes.clock import utcnow
+from server.codes.routes import actor_of
+from server.complaints.models import Complaint
+from server.complaints.service import (
+    ComplaintInvalid,
+    ComplaintRead,
+    Outcome,
+    list_complaints,
+    record_outcome,
+)
+from server.db import DbSession
+from server.i18n import t
+
+__all__ = ["ComplaintController"]
+
+
+@dataclass
+class OutcomeRequest:
+    status: Annotated[str, Meta(pattern="^(planned|verified|unfounded|closed)$")]
+    note: Annotated[str, Meta(max_length=2000)] = ""
+    verified_on: date | None = None
+    inspection_id: uuid.UUID | None = None
+
+
+class ComplaintController(Controller):
+    path = "/api/v1/complaints"
+    tags = ["complaints"]
+    guards = [requires_role("supervisor")]
+
+    @get("/", summary="Complaints, newest first; filter by status or merchant")
+    async def list(
+        self,
+        db_session: DbSession,
+        status: FromQuery[str | None] = None,
+        merchant_id: FromQuery[uuid.UUID | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
+    ) -> list[ComplaintRead]:
+        return await list_complaints(
+            db_session, status=status, merchant_id=merchant_id, limit=limit
+        )
+
+    @post(
+        "/{complaint_id:uuid}/outcome",
+        status_code=HTTP_200_OK,
+        summary="Record what came of a complaint; one found true counts against the colour",
+    )
+    async def outcome(
+        self,
+        request: Request,
+        db_session: DbSession,
+        state: State,
+        complaint_id: FromPath[uuid.UUID],
+        data: JSONBody[OutcomeRequest],
+    ) -> ComplaintRead:
+        try:
+            found = await record_outcome(
+                db_session,
+                complaint_id,
+                Outcome(data.status, data.note, data.verified_on, data.inspection_id),
+                policy=state.policy,
+                actor=actor_of(request),
+                now=utcnow(),
+            )
+        except ComplaintInvalid as exc:
+            raise ValidationException(detail=str(exc)) from None
+        if found is None:
+            raise NotFoundException(detail=t("error.not_found"))
+        return found
+
+    @get("/{complaint_id:uuid}/photo", summary="The complaint's photo (each access is audited)")
+    async def photo(
+        self,
+        request: Request,
+        db_session: DbSession,
+        state: State,
+        complaint_id: FromPath[uuid.UUID],
+    ) -> Response[bytes]:
+        complaint = await db_session.get(Complaint, complaint_id)
+        if complaint is None or complaint.photo_key is None:
+            raise NotFoundException(detail=t("error.not_found"))
+        key = complaint.photo_key
+
+        def read() -> bytes:
+            with state.storage.open(key) as reader:
+                return b"".join(reader)
+
+        data = await anyio.to_thread.run_sync(read)
+        actor = actor_of(request)
+        record(
+            db_session,
+            action="complaint.photo_viewed",
+            entity="complaint",
+            entity_id=complaint_id,
+            actor=actor.name,
+            actor_id=actor.id,
+        )
+        return Response(
+            data,
+            media_type=complaint.photo_type or "application/octet-stream",
+            headers={"Cache-Control": "private, no-store"},
+        )

@@ -1,0 +1,229 @@
+"""Complaints from the public page: rate limits, validation, storage, and their handling."""
+
+import re
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlmodel import col, select
+
+from server.audit.service import record
+from server.codes.clock import local_today
+from server.codes.policy import Policy
+from server.codes.service import Actor, update_colour
+from server.complaints.models import Complaint
+from server.db import AsyncSession
+from server.i18n import t
+from server.public.photos import CheckedPhoto, check_photo, store_photo
+from server.ratelimit.service import Limit, hit, keyed_hash
+from server.settings import Settings
+from server.storage import Storage
+
+__all__ = [
+    "ComplaintInvalid",
+    "ComplaintRead",
+    "Outcome",
+    "check_complaint_rate",
+    "complaints_awaiting_visit",
+    "decoy_tracking_no",
+    "find_by_tracking_no",
+    "list_complaints",
+    "record_outcome",
+    "submit_complaint",
+]
+
+TEXT_MAX = 2000
+CONTACT_MAX = 64
+# Crockford's base32: no I, L, O or U, so a number read over the phone is not misheard.
+_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+OUTCOMES = ("planned", "verified", "unfounded", "closed")
+
+
+class ComplaintInvalid(ValueError):
+    """Bad input from the form; the message is for the sender."""
+
+
+@dataclass(frozen=True)
+class ComplaintRead:
+    id: uuid.UUID
+    tracking_no: str
+    merchant_id: uuid.UUID
+    text: str
+    contact: str
+    has_photo: bool
+    status: str
+    created_at: datetime
+    verified_on: date | None
+    outcome_note: str
+
+
+def _read(c: Complaint) -> ComplaintRead:
+    return ComplaintRead(
+        c.id,
+        c.tracking_no,
+        c.merchant_id,
+        c.text,
+        c.contact,
+        c.photo_key is not None,
+        c.status,
+        c.created_at,
+        c.verified_on,
+        c.outcome_note,
+    )
+
+
+def _tracking_no(now: datetime) -> str:
+    tail = "".join(secrets.choice(_ALPHABET) for _ in range(8))
+    return f"TS{local_today(now):%Y%m%d}-{tail}"
+
+
+def decoy_tracking_no(now: datetime) -> str:
+    """What a bot that filled the honeypot is shown: shaped like a real number, stored nowhere."""
+    return _tracking_no(now)
+
+
+async def check_complaint_rate(
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    client: str,
+    merchant_id: uuid.UUID,
+    now: datetime,
+) -> None:
+    """Count a submission against its client and its merchant; raises RateLimited when over."""
+    await hit(
+        session,
+        "complaint.client",
+        keyed_hash(settings.secret_key, client),
+        Limit(*settings.complaint_rate_client),
+        now,
+    )
+    await hit(
+        session,
+        "complaint.merchant",
+        merchant_id.hex,
+        Limit(*settings.complaint_rate_merchant),
+        now,
+    )
+
+
+def validate(text: str, contact: str, photo: bytes | None, max_bytes: int) -> CheckedPhoto | None:
+    """Check the form; raises ComplaintInvalid (or PhotoRejected) with a message for the sender."""
+    if not text.strip():
+        raise ComplaintInvalid(t("complaint.error.text_required"))
+    if len(text.strip()) > TEXT_MAX:
+        raise ComplaintInvalid(t("complaint.error.text_too_long", max=TEXT_MAX))
+    if len(contact.strip()) > CONTACT_MAX:
+        raise ComplaintInvalid(t("complaint.error.contact_too_long", max=CONTACT_MAX))
+    return check_photo(photo, max_bytes) if photo else None
+
+
+async def submit_complaint(
+    session: AsyncSession,
+    storage: Storage,
+    settings: Settings,
+    *,
+    merchant_id: uuid.UUID,
+    text: str,
+    contact: str,
+    photo: bytes | None,
+    client: str,
+    now: datetime,
+) -> Complaint:
+    """Store a complaint (and its photo) with a fresh tracking number; it awaits a visit."""
+    checked = validate(text, contact, photo, settings.photo_max_bytes)
+    complaint = Complaint(
+        tracking_no=_tracking_no(now),
+        merchant_id=merchant_id,
+        text=text.strip(),
+        contact=contact.strip(),
+        client_hash=keyed_hash(settings.secret_key, client),
+        created_at=now,
+    )
+    if checked is not None:
+        key = f"complaints/{now:%Y/%m}/{complaint.id}.{checked.extension}"
+        stored = await store_photo(storage, key, checked)
+        complaint.photo_key, complaint.photo_sha256 = key, stored.sha256
+        complaint.photo_type, complaint.photo_size = checked.content_type, stored.size
+    session.add(complaint)
+    record(
+        session,
+        action="complaint.received",
+        entity="complaint",
+        entity_id=complaint.id,
+        detail={"merchant_id": str(merchant_id), "tracking_no": complaint.tracking_no},
+    )
+    await session.flush()
+    return complaint
+
+
+async def find_by_tracking_no(session: AsyncSession, tracking_no: str) -> Complaint | None:
+    wanted = re.sub(r"[^0-9A-Z-]", "~", tracking_no.strip().upper()[:24])
+    stmt = select(Complaint).where(Complaint.tracking_no == wanted)
+    return (await session.exec(stmt)).first()
+
+
+async def complaints_awaiting_visit(session: AsyncSession) -> list[Complaint]:
+    """Complaints that planning owes a complaint visit (received, not yet planned or handled)."""
+    stmt = select(Complaint).where(Complaint.status == "received").order_by(Complaint.created_at)
+    return list(await session.exec(stmt))
+
+
+async def list_complaints(
+    session: AsyncSession, *, status: str | None, merchant_id: uuid.UUID | None, limit: int
+) -> list[ComplaintRead]:
+    stmt = select(Complaint).order_by(col(Complaint.created_at).desc()).limit(limit)
+    if status:
+        stmt = stmt.where(Complaint.status == status)
+    if merchant_id:
+        stmt = stmt.where(Complaint.merchant_id == merchant_id)
+    return [_read(c) for c in await session.exec(stmt)]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str
+    note: str = ""
+    verified_on: date | None = None
+    inspection_id: uuid.UUID | None = None
+
+
+async def record_outcome(
+    session: AsyncSession,
+    complaint_id: uuid.UUID,
+    outcome: Outcome,
+    *,
+    policy: Policy,
+    actor: Actor,
+    now: datetime,
+) -> ComplaintRead | None:
+    """Record what came of a complaint; one found true on site counts against the colour."""
+    if outcome.status not in OUTCOMES:
+        raise ComplaintInvalid(t("complaint.error.unknown_status", value=outcome.status))
+    complaint = await session.get(Complaint, complaint_id)
+    if complaint is None:
+        return None
+    if complaint.status in ("verified", "unfounded", "closed") and outcome.status == "planned":
+        raise ComplaintInvalid(t("complaint.error.bad_transition"))
+    complaint.status = outcome.status
+    complaint.outcome_note = outcome.note.strip()[:2000]
+    complaint.handled_by = actor.id
+    complaint.inspection_id = outcome.inspection_id or complaint.inspection_id
+    if outcome.status == "verified":
+        complaint.verified_on = outcome.verified_on or local_today(now)
+    record(
+        session,
+        action="complaint.outcome",
+        entity="complaint",
+        entity_id=complaint.id,
+        actor=actor.name,
+        actor_id=actor.id,
+        detail={"status": outcome.status},
+    )
+    await session.flush()
+    merchant_id = complaint.merchant_id
+    await session.run_sync(
+        lambda s: update_colour(s, merchant_id, policy=policy, actor=actor, now=now)
+    )
+    return _read(complaint)

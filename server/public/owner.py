@@ -1,0 +1,102 @@
+"""Owner links: issued to a merchant at a visit, they open its full records and let it act."""
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+from sqlmodel import col, select
+
+from server.audit.service import record
+from server.codes.service import Actor
+from server.db import AsyncSession
+from server.merchants.models import Merchant
+from server.public.models import OwnerLink
+
+__all__ = ["IssuedLink", "find_owner_link", "issue_owner_link", "revoke_owner_links"]
+
+
+@dataclass(frozen=True)
+class IssuedLink:
+    secret: str  # shown once, printed on the papers; only its hash is kept
+    expires_at: datetime
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+async def issue_owner_link(
+    session: AsyncSession, merchant_id: uuid.UUID, *, days: int, actor: Actor, now: datetime
+) -> IssuedLink | None:
+    """A new owner secret for the merchant (earlier ones stay valid until they expire)."""
+    if await session.get(Merchant, merchant_id) is None:
+        return None
+    secret = secrets.token_urlsafe(32)
+    expires = now + timedelta(days=days)
+    session.add(
+        OwnerLink(
+            merchant_id=merchant_id,
+            secret_hash=_hash(secret),
+            issued_at=now,
+            issued_by=actor.id,
+            expires_at=expires,
+        )
+    )
+    record(
+        session,
+        action="owner_link.issued",
+        entity="merchant",
+        entity_id=merchant_id,
+        actor=actor.name,
+        actor_id=actor.id,
+    )
+    await session.flush()
+    return IssuedLink(secret, expires)
+
+
+async def revoke_owner_links(
+    session: AsyncSession, merchant_id: uuid.UUID, *, actor: Actor, now: datetime
+) -> int:
+    """End every owner link of the merchant (papers lost, owner changed)."""
+    result = await session.exec(
+        update(OwnerLink)
+        .where(col(OwnerLink.merchant_id) == merchant_id, col(OwnerLink.revoked_at).is_(None))
+        .values(revoked_at=now)
+    )
+    record(
+        session,
+        action="owner_link.revoked",
+        entity="merchant",
+        entity_id=merchant_id,
+        actor=actor.name,
+        actor_id=actor.id,
+    )
+    return result.rowcount or 0
+
+
+async def find_owner_link(
+    session: AsyncSession, secret: str, now: datetime
+) -> tuple[OwnerLink, Merchant] | None:
+    """The live link and its merchant, or None; the same single lookup whatever the secret."""
+    wanted = _hash(secret[:256])
+    row = (
+        await session.exec(
+            select(OwnerLink, Merchant)
+            .join(Merchant, col(Merchant.id) == OwnerLink.merchant_id)
+            .where(OwnerLink.secret_hash == wanted)
+        )
+    ).first()
+    if row is None:
+        return None
+    link, merchant = row
+    expires = (
+        link.expires_at if link.expires_at.tzinfo else link.expires_at.replace(tzinfo=now.tzinfo)
+    )
+    live = link.revoked_at is None and expires > now and merchant.active
+    if not hmac.compare_digest(link.secret_hash, wanted) or not live:
+        return None
+    return link, merchant

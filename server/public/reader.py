@@ -1,0 +1,240 @@
+"""The public page's reads: one indexed query per scan, straight on the database driver.
+
+`GET /m/{token}` is the busiest page (every passer-by's scan), so it skips the ORM: on SQLite a
+read-only connection of this process answers in microseconds without a thread hop; on
+PostgreSQL the app's pooled connection runs the same SQL through psycopg directly.
+"""
+
+import sqlite3
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+__all__ = ["LastInspection", "OpenOrder", "PageRow", "PublicReader", "StoredState"]
+
+_PUBLISHED = "{t}.published_at IS NOT NULL AND {t}.published_at <= {p}"
+_MERCHANT = """
+SELECT m.id, m.qr_token, m.name, m.colour, s.name, cs.reason_code, cs.reason_on,
+       cs.reason_score, cs.reason_deadline, cs.reason_note, cs.reason_until, cs.guidance_code,
+       cs.green_from, cs.source_kind, ci.published_at, li.visit_date, li.result, li.summary,
+       li.action_code,
+       (SELECT COUNT(*) FROM rectification_order o WHERE o.merchant_id = m.id
+          AND o.status <> 'verified' AND (o.inspection_id IS NULL OR EXISTS (
+              SELECT 1 FROM inspection x WHERE x.id = o.inspection_id AND {pub_x})))
+FROM merchant m
+JOIN street s ON s.id = m.street_id
+LEFT JOIN colour_state cs ON cs.merchant_id = m.id
+LEFT JOIN inspection ci ON cs.source_kind = 'inspection' AND ci.id = cs.source_id
+LEFT JOIN inspection li ON li.id = (
+    SELECT i.id FROM inspection i
+    WHERE i.merchant_id = m.id AND i.result <> 'absent' AND {pub_i}
+    ORDER BY i.visit_date DESC, i.published_at DESC LIMIT 1)
+WHERE m.qr_token = {p} AND m.active
+"""
+_ORDERS = """
+SELECT o.deadline, o.status, o.requirement FROM rectification_order o
+WHERE o.merchant_id = {p} AND o.status <> 'verified' AND (o.inspection_id IS NULL OR EXISTS (
+    SELECT 1 FROM inspection x WHERE x.id = o.inspection_id AND {pub_x}))
+ORDER BY o.deadline, o.id
+"""
+_EVENTS = """
+SELECT e.from_colour, e.to_colour, e.reason, e.guidance, e.source_kind, i.published_at
+FROM colour_event e
+LEFT JOIN inspection i ON e.source_kind = 'inspection' AND i.id = e.source_id
+WHERE e.merchant_id = {p} ORDER BY e.at DESC, e.id DESC LIMIT 50
+"""
+
+
+@dataclass(frozen=True)
+class LastInspection:
+    day: date
+    result: str
+    summary: str
+    action_code: str
+
+
+@dataclass(frozen=True)
+class OpenOrder:
+    deadline: date
+    status: str
+    requirement: str
+
+
+@dataclass(frozen=True)
+class StoredState:
+    """The merchant's explained colour as stored (codes and figures)."""
+
+    reason_code: str
+    reason_on: date | None
+    reason_score: int | None
+    reason_deadline: date | None
+    reason_note: str | None
+    reason_until: date | None
+    guidance_code: str
+    green_from: date | None
+
+
+@dataclass(frozen=True)
+class PageRow:
+    """What the public page shows of a merchant, as read."""
+
+    id: uuid.UUID
+    token: str
+    name: str
+    colour: str
+    street: str
+    state: StoredState | None
+    cause_unpublished: bool  # the current colour rests on a result not yet published
+    last: LastInspection | None
+    open_orders: int
+
+
+def _sql(template: str, p: str) -> str:
+    return template.format(
+        p=p, pub_x=_PUBLISHED.format(t="x", p=p), pub_i=_PUBLISHED.format(t="i", p=p)
+    )
+
+
+class PublicReader:
+    """Reads for the public pages, on the app's database."""
+
+    def __init__(self, database_url: str, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.sqlite = database_url.startswith("sqlite")
+        p = "?" if self.sqlite else "%s"
+        self.sql = {
+            name: _sql(text, p)
+            for name, text in (("merchant", _MERCHANT), ("orders", _ORDERS), ("events", _EVENTS))
+        }
+        self._conn: sqlite3.Connection | None = None
+        if self.sqlite:
+            path = make_url(database_url).database or ""
+            self._path = Path(path).resolve()
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def _sqlite(self) -> sqlite3.Connection:
+        if self._conn is None:
+            # Read-only and autocommit: each query sees the newest committed data (WAL).
+            conn = sqlite3.connect(
+                f"file:{self._path}?mode=ro",
+                uri=True,
+                check_same_thread=False,
+                isolation_level=None,
+            )
+            conn.execute("PRAGMA busy_timeout=2000")
+            self._conn = conn
+        return self._conn
+
+    def _param(self, value: Any) -> Any:
+        if not self.sqlite:
+            return value
+        if isinstance(value, datetime):  # stored as naive UTC text, as SQLAlchemy writes it
+            return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        if isinstance(value, uuid.UUID):
+            return value.hex
+        return value
+
+    async def _rows(self, name: str, *params: Any) -> list[tuple]:
+        values = tuple(self._param(v) for v in params)
+        if self.sqlite:
+            return self._sqlite().execute(self.sql[name], values).fetchall()
+        async with self.engine.connect() as conn:
+            raw = await conn.get_raw_connection()
+            cursor = await raw.driver_connection.execute(self.sql[name], values, prepare=True)
+            return await cursor.fetchall()
+
+    async def merchant(self, token: str, now: datetime) -> tuple | None:
+        """The raw page row for `token` (None when no active merchant holds it)."""
+        rows = await self._rows("merchant", now, now, token)
+        return rows[0] if rows else None
+
+    def page_row(self, raw: tuple, now: datetime) -> PageRow:
+        (
+            mid,
+            token,
+            name,
+            colour,
+            street,
+            code,
+            reason_on,
+            score,
+            deadline,
+            note,
+            until,
+            guidance,
+            green_from,
+            kind,
+            cause_published,
+            day,
+            result,
+            summary,
+            action_code,
+            open_orders,
+        ) = raw
+        state = None
+        if code is not None:
+            state = StoredState(
+                code,
+                _maybe_day(reason_on),
+                score,
+                _maybe_day(deadline),
+                note,
+                _maybe_day(until),
+                guidance,
+                _maybe_day(green_from),
+            )
+        last = None
+        if day is not None:
+            last = LastInspection(_day(day), result, summary or "", action_code)
+        return PageRow(
+            id=mid if isinstance(mid, uuid.UUID) else uuid.UUID(mid),
+            token=token,
+            name=name,
+            colour=colour,
+            street=street,
+            state=state,
+            cause_unpublished=kind == "inspection"
+            and (cause_published is None or _instant(cause_published) > now),
+            last=last,
+            open_orders=int(open_orders or 0),
+        )
+
+    async def orders(self, merchant_id: uuid.UUID, now: datetime) -> list[OpenOrder]:
+        rows = await self._rows("orders", merchant_id, now)
+        return [OpenOrder(_day(d), status, text or "") for d, status, text in rows]
+
+    async def public_colour(
+        self, merchant_id: uuid.UUID, now: datetime
+    ) -> tuple[str | None, str | None, str | None]:
+        """The colour, reason and guidance of the newest change whose cause is public."""
+        hidden_from = None
+        for before, after, reason, guidance, kind, published in await self._rows(
+            "events", merchant_id
+        ):
+            if kind != "inspection" or (published is not None and _instant(published) <= now):
+                return after, reason, guidance
+            hidden_from = before
+        return hidden_from, None, None
+
+
+def _maybe_day(value: date | str | None) -> date | None:
+    return None if value is None else _day(value)
+
+
+def _day(value: date | str) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def _instant(value: datetime | str) -> datetime:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

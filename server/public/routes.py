@@ -1,0 +1,172 @@
+"""Public pages under /m/: the merchant page, complaints and their tracking (no sign-in)."""
+
+from functools import lru_cache
+from typing import Any
+
+from litestar import Controller, Litestar, MediaType, Request, Response, get, post
+from litestar.datastructures import State, UploadFile
+from litestar.exceptions import ClientException
+from litestar.params import FromPath
+from litestar.response import Template
+
+from server.codes.clock import utcnow
+from server.complaints.service import (
+    ComplaintInvalid,
+    check_complaint_rate,
+    decoy_tracking_no,
+    find_by_tracking_no,
+    submit_complaint,
+)
+from server.db import DbSession
+from server.i18n import t
+from server.public.photos import PhotoRejected, PhotoTooLarge, mb
+from server.public.service import PublicPage, merchant_page
+from server.ratelimit.service import RateLimited
+
+__all__ = ["PublicController", "form_photo", "not_found", "page_headers"]
+
+# A hard ceiling on any form body; the photo limit itself (PHOTO_MAX_MB) is checked in the app.
+BODY_CEILING = 64 * 1024 * 1024
+FORM_OVERHEAD = 64 * 1024  # the text fields around a photo
+HONEYPOT = "website"
+
+
+def page_headers(*, private: bool = False) -> dict[str, str]:
+    headers = {"X-Robots-Tag": "noindex", "Referrer-Policy": "no-referrer"}
+    headers["Cache-Control"] = "no-store" if private else "no-cache"
+    return headers
+
+
+def page_html(app: Litestar, page: PublicPage | None) -> bytes:
+    """The rendered page for `page` (None: the 404 page).
+
+    Rendering is a pure function of the data just read, so each process memoises it by that
+    data: a scan still reads the database every time (a revoked code is gone at once) but skips
+    the template when nothing changed since it last drew this very page.
+    """
+    render = getattr(app.state, "render_public_page", None)
+    if render is None:
+        engine = app.template_engine
+
+        @lru_cache(maxsize=app.state.settings.public_page_cache)
+        def render(page: PublicPage | None) -> bytes:
+            if page is None:
+                return engine.get_template("public/not_found.html").render().encode()
+            context = {"page": page, "honeypot": HONEYPOT, "error": None, "form": {}}
+            return engine.get_template("public/merchant.html").render(**context).encode()
+
+        app.state.render_public_page = render
+    return render(page)
+
+
+def not_found() -> Template:
+    """The one page for every unknown, malformed, revoked or expired link."""
+    return Template("public/not_found.html", status_code=404, headers=page_headers())
+
+
+def client_key(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+async def form_photo(value: Any) -> bytes | None:
+    """The bytes of an uploaded photo field (None when no file was chosen)."""
+    if not isinstance(value, UploadFile) or not value.filename:
+        return None
+    return await value.read()
+
+
+def _too_big(request: Request, limit: int) -> bool:
+    length = request.headers.get("content-length", "")
+    return length.isdigit() and int(length) > limit + FORM_OVERHEAD
+
+
+class PublicController(Controller):
+    path = "/m"
+    include_in_schema = False
+
+    def _page(self, page: PublicPage, state: State, *, status: int = 200, **extra: Any) -> Template:
+        context = {"page": page, "honeypot": HONEYPOT, "error": None, "form": {}, **extra}
+        return Template(
+            "public/merchant.html", context=context, status_code=status, headers=page_headers()
+        )
+
+    @get("/{token:str}")
+    async def merchant(self, token: FromPath[str], request: Request, state: State) -> Response:
+        page = await merchant_page(state.public_reader, token, utcnow(), state.policy)
+        html = page_html(request.app, page)
+        return Response(
+            html,
+            media_type=MediaType.HTML,
+            status_code=200 if page else 404,
+            headers=page_headers(),
+        )
+
+    @post("/{token:str}/complaints", request_max_body_size=BODY_CEILING, status_code=200)
+    async def complain(
+        self, token: FromPath[str], request: Request, state: State, db_session: DbSession
+    ) -> Template:
+        now, settings = utcnow(), state.settings
+        page = await merchant_page(state.public_reader, token, now, state.policy)
+        if page is None:
+            return not_found()
+        merchant_id = page.merchant_id
+        try:
+            await check_complaint_rate(
+                db_session, settings, client=client_key(request), merchant_id=merchant_id, now=now
+            )
+        except RateLimited as exc:
+            minutes = max(1, (exc.retry_after + 59) // 60)
+            return Template(
+                "public/throttled.html",
+                context={
+                    "message": t("complaint.error.throttled", minutes=minutes),
+                    "token": page.token,
+                },
+                status_code=429,
+                headers={**page_headers(), "Retry-After": str(exc.retry_after)},
+            )
+        too_large = t("complaint.error.photo_too_large", max=mb(settings.photo_max_bytes))
+        if _too_big(request, settings.photo_max_bytes):
+            return self._page(page, state, status=413, error=too_large)
+        try:
+            form = await request.form()
+        except ClientException:
+            return self._page(page, state, status=413, error=too_large)
+        values = {k: form.get(k) or "" for k in ("text", "contact", HONEYPOT)}
+        if str(values[HONEYPOT]).strip():
+            # A bot filled the field people never see: thank it and keep nothing.
+            return self._done(decoy_tracking_no(now), page)
+        try:
+            complaint = await submit_complaint(
+                db_session,
+                state.storage,
+                settings,
+                merchant_id=merchant_id,
+                text=str(values["text"]),
+                contact=str(values["contact"]),
+                photo=await form_photo(form.get("photo")),
+                client=client_key(request),
+                now=now,
+            )
+        except (ComplaintInvalid, PhotoRejected) as exc:
+            status = 413 if isinstance(exc, PhotoTooLarge) else 400
+            return self._page(page, state, status=status, error=str(exc), form=values)
+        return self._done(complaint.tracking_no, page)
+
+    def _done(self, tracking_no: FromPath[str], page: PublicPage) -> Template:
+        return Template(
+            "public/complaint_done.html",
+            context={"tracking_no": tracking_no, "page": page},
+            headers=page_headers(private=True),
+        )
+
+    @get("/c/{tracking_no:str}")
+    async def track(self, tracking_no: FromPath[str], db_session: DbSession) -> Template:
+        complaint = await find_by_tracking_no(db_session, tracking_no)
+        if complaint is None:
+            return not_found()
+        return Template(
+            "public/track.html",
+            context={"complaint": complaint},
+            headers=page_headers(private=True),
+        )

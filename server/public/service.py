@@ -1,0 +1,94 @@
+"""The public merchant page: what a passer-by sees after scanning a shop's code."""
+
+import hmac
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from server.codes.policy import COLOURS, Policy
+from server.codes.texts import guidance_text, state_guidance_text, state_reason_text
+from server.i18n import t
+from server.public.reader import LastInspection, OpenOrder, PublicReader
+
+__all__ = ["LegendRow", "PublicPage", "legend", "lookup_key", "merchant_page"]
+
+TOKEN_MAX = 128  # longer than any token we issue; longer input is cut before the lookup
+# Tokens are URL-safe base64; anything else becomes "~", which no token holds, so a malformed
+# token still costs the same one lookup (and never reaches the database as NUL or odd bytes).
+_OUTSIDE_ALPHABET = re.compile(r"[^A-Za-z0-9_-]")
+
+
+def lookup_key(token: str) -> str:
+    """The token as looked up: cut to length, foreign characters neutralised."""
+    return _OUTSIDE_ALPHABET.sub("~", token[:TOKEN_MAX])
+
+
+@dataclass(frozen=True)
+class LegendRow:
+    colour: str
+    name: str
+    meaning: str
+
+
+@dataclass(frozen=True)
+class PublicPage:
+    merchant_id: uuid.UUID
+    token: str
+    name: str
+    street: str
+    colour: str
+    reason: str
+    guidance: str
+    last: LastInspection | None
+    orders: tuple[OpenOrder, ...]
+
+
+def legend(policy: Policy) -> list[LegendRow]:
+    """The three colours and how often each is inspected, under the policy in force."""
+    return [
+        LegendRow(c, t(f"colour.{c}"), t(f"colour.meaning.{c}", months=policy.interval(c)))
+        for c in COLOURS
+    ]
+
+
+def _fallback_guidance(colour: str, policy: Policy) -> str:
+    code = colour if colour in ("green", "red") else "yellow_orders"
+    return guidance_text(code, policy)
+
+
+async def merchant_page(
+    reader: PublicReader, token: str, now: datetime, policy: Policy
+) -> PublicPage | None:
+    """The page for `token`, or None for a token that is unknown, malformed or revoked.
+
+    Every such token costs the same: one indexed lookup that finds nothing.
+    """
+    token = lookup_key(token)
+    raw = await reader.merchant(token, now)
+    if raw is None or not hmac.compare_digest(str(raw[1]).encode(), token.encode()):
+        return None
+    row = reader.page_row(raw, now)
+    colour, reason, guidance = row.colour, None, None
+    if row.state is not None:
+        reason = state_reason_text(row.state, policy)
+        guidance = state_guidance_text(row.state, policy)
+    if row.cause_unpublished:
+        # The newest change rests on a result not yet published: show the last public state.
+        shown, reason, guidance = await reader.public_colour(row.id, now)
+        colour = shown or colour
+        reason = reason or t("colour.reason.unpublished")
+    if not reason:
+        reason = t("colour.reason.initial") if colour == "green" else t("colour.reason.unpublished")
+    orders = tuple(await reader.orders(row.id, now)) if row.open_orders else ()
+    return PublicPage(
+        merchant_id=row.id,
+        token=row.token,
+        name=row.name,
+        street=row.street,
+        colour=colour,
+        reason=reason,
+        guidance=guidance or _fallback_guidance(colour, policy),
+        last=row.last,
+        orders=orders,
+    )

@@ -1,0 +1,67 @@
+"""Fixed-window rate limits counted in the database, shared by every app process."""
+
+import hashlib
+import hmac
+import math
+import random
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from server.db import AsyncSession
+from server.ratelimit.models import RateCounter
+
+__all__ = ["Limit", "RateLimited", "hit", "keyed_hash"]
+
+PURGE_CHANCE = 0.01  # now and then a hit also clears windows long past
+
+
+@dataclass(frozen=True)
+class Limit:
+    """At most `count` hits per `seconds`."""
+
+    count: int
+    seconds: int
+
+
+class RateLimited(Exception):
+    """Over the limit; `retry_after` seconds until the window ends."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(retry_after)
+        self.retry_after = retry_after
+
+
+def keyed_hash(secret: str, value: str) -> str:
+    """An HMAC of `value`, so client addresses are counted without being stored."""
+    return hmac.new(secret.encode(), value.encode(), hashlib.sha256).hexdigest()
+
+
+async def hit(session: AsyncSession, scope: str, key: str, limit: Limit, now: datetime) -> None:
+    """Count one hit of `key`; raises RateLimited when the window holds more than allowed.
+
+    The hit is counted even when refused, so a flood keeps being refused until it stops.
+    """
+    epoch = now.timestamp()
+    slot = int(epoch // limit.seconds)
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = (
+        insert(RateCounter)
+        .values(scope=scope, key=key, slot=slot, hits=1)
+        .on_conflict_do_update(
+            index_elements=["scope", "key", "slot"],
+            set_={"hits": RateCounter.hits + 1},
+        )
+        .returning(RateCounter.hits)
+    )
+    hits = (await session.execute(stmt)).scalar_one()
+    if random.random() < PURGE_CHANCE:
+        await session.execute(
+            delete(RateCounter).where(RateCounter.scope == scope, RateCounter.slot < slot - 1)
+        )
+    if hits > limit.count:
+        raise RateLimited(max(1, math.ceil((slot + 1) * limit.seconds - epoch)))

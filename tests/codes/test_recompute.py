@@ -1,0 +1,157 @@
+"""`onevisit codes recompute` works set-wise in SQL; it must agree with the pure engine exactly."""
+
+import random
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlmodel import Session
+
+from server.codes.clock import local_today
+from server.codes.engine import assess
+from server.codes.models import ColourEvent, ColourState
+from server.codes.policy import DEFAULT_POLICY, Policy
+from server.codes.recompute import recompute_all
+from server.codes.records import load_records
+from server.codes.service import update_colour
+from server.codes.texts import state_guidance_text, state_reason_text
+from server.merchants.models import Merchant
+from tests.support.factories import make_merchants
+from tests.support.records import (
+    ITEMS,
+    add_case,
+    add_complaint,
+    add_inspection,
+    add_order,
+    add_override,
+    add_rerating,
+    make_catalogue,
+)
+
+NOW = datetime(2026, 11, 26, 4, 0, tzinfo=UTC)
+TODAY = local_today(NOW)
+
+
+def random_history(engine: Engine, catalogue, merchant_id, rng: random.Random) -> None:
+    """Visits, orders, cases, complaints, overrides and re-rating requests drawn at random."""
+    day = TODAY - timedelta(days=rng.randint(200, 1500))
+    for _ in range(rng.randint(0, 6)):
+        failures = {
+            name: rng.random() < 0.6
+            for name in rng.sample(list(ITEMS), rng.choice([0, 0, 1, 2, 3, 7]))
+        }
+        result = rng.choice([None] * 8 + ["case", "obstructed", "absent"])
+        visit = add_inspection(engine, catalogue, merchant_id, day, failures, result=result)
+        if any(not fixed for fixed in failures.values()) and rng.random() < 0.8:
+            deadline = day + timedelta(days=rng.randint(5, 30))
+            verified = deadline + timedelta(days=rng.randint(0, 40))
+            verified = verified if verified <= TODAY and rng.random() < 0.7 else None
+            add_order(engine, merchant_id, day, deadline, verified, inspection_id=visit)
+        if rng.random() < 0.1:
+            add_case(engine, merchant_id, day + timedelta(days=rng.randint(0, 20)))
+        day += timedelta(days=rng.choice([10, 30, 95, 190, 200, 380, 400]))
+        if day > TODAY:
+            break
+    if rng.random() < 0.15:
+        add_complaint(engine, merchant_id, TODAY - timedelta(days=rng.randint(0, 500)))
+    if rng.random() < 0.05:
+        add_complaint(engine, merchant_id, TODAY, status="unfounded")
+    if rng.random() < 0.15:
+        start = TODAY - timedelta(days=rng.randint(0, 60))
+        colour = rng.choice(["green", "yellow", "red"])
+        add_override(engine, merchant_id, colour, start, start + timedelta(days=rng.randint(0, 90)))
+    if rng.random() < 0.1:
+        add_rerating(engine, merchant_id, TODAY - timedelta(days=rng.randint(0, 120)))
+
+
+def expected_outcomes(engine: Engine, ids, policy: Policy) -> dict:
+    with engine.connect() as conn:
+        return {i: assess(load_records(conn, i, TODAY), TODAY, policy) for i in ids}
+
+
+def stored(engine: Engine) -> dict:
+    with Session(engine) as session:
+        rows = session.exec(
+            select(Merchant, ColourState).join(ColourState, ColourState.merchant_id == Merchant.id)
+        ).all()
+        return {m.id: (m, s) for m, s in rows}
+
+
+@pytest.mark.parametrize("policy", [DEFAULT_POLICY, Policy(red_min=20, green_after_months=6)])
+def test_the_sql_recompute_agrees_with_the_engine_on_random_histories(
+    sync_engine: Engine, policy: Policy
+):
+    catalogue = make_catalogue(sync_engine)
+    merchants = make_merchants(sync_engine, 80)
+    rng = random.Random(20261126)
+    for merchant in merchants:
+        random_history(sync_engine, catalogue, merchant.id, rng)
+    expected = expected_outcomes(sync_engine, [m.id for m in merchants], policy)
+
+    with sync_engine.begin() as conn:
+        report = recompute_all(conn, policy, now=NOW)
+    assert report.merchants == 80
+    got = stored(sync_engine)
+    assert set(got) == set(expected)
+    colours = set()
+    for merchant_id, outcome in expected.items():
+        merchant, state = got[merchant_id]
+        colours.add(merchant.colour)
+        assert (merchant.colour, merchant.next_due) == (outcome.colour, outcome.next_due)
+        assert state.reason_code == outcome.reason.code
+        assert state_reason_text(state, policy) == outcome.reason.text(policy)
+        assert state_guidance_text(state, policy) == outcome.guidance
+        assert state.guidance_code == outcome.guidance_code
+        assert (state.reason_on, state.source_kind, state.source_id) == (
+            outcome.reason.day,
+            outcome.reason.source_kind,
+            outcome.reason.source_id,
+        )
+        assert state.adverse_on == outcome.adverse_on
+    assert colours == {"green", "yellow", "red"}
+
+
+def test_a_second_recompute_changes_nothing_and_agrees_with_incremental_updates(
+    sync_engine: Engine,
+):
+    catalogue = make_catalogue(sync_engine)
+    merchants = make_merchants(sync_engine, 40)
+    rng = random.Random(7)
+    for merchant in merchants:
+        random_history(sync_engine, catalogue, merchant.id, rng)
+    with sync_engine.begin() as conn:
+        first = recompute_all(conn, DEFAULT_POLICY, now=NOW)
+    assert first.events == first.colour_changes > 0
+    events = {}
+    with Session(sync_engine) as session:
+        for event in session.scalars(select(ColourEvent)):
+            events[event.merchant_id] = event
+    expected = expected_outcomes(sync_engine, [m.id for m in merchants], DEFAULT_POLICY)
+    for merchant_id, event in events.items():  # the SQL-written texts are the engine's texts
+        outcome = expected[merchant_id]
+        assert event.reason.endswith(outcome.reason.text(DEFAULT_POLICY))
+        assert event.guidance == outcome.guidance
+    with sync_engine.begin() as conn:
+        second = recompute_all(conn, DEFAULT_POLICY, now=NOW)
+    assert (second.events, second.colour_changes, second.due_changes) == (0, 0, 0)
+    with Session(sync_engine) as session:
+        for merchant in merchants:
+            update_colour(session, merchant.id, policy=DEFAULT_POLICY, now=NOW)
+        session.commit()
+        events = session.scalar(select(func.count()).select_from(ColourEvent))
+    assert events == first.events
+
+
+def test_recompute_only_writes_merchants_whose_colour_or_cause_changed(sync_engine: Engine):
+    catalogue = make_catalogue(sync_engine)
+    calm, risky = make_merchants(sync_engine, 2)
+    add_inspection(sync_engine, catalogue, calm.id, date(2026, 3, 2))
+    add_inspection(sync_engine, catalogue, risky.id, date(2026, 3, 2), {"licence": False})
+    with sync_engine.begin() as conn:
+        report = recompute_all(conn, DEFAULT_POLICY, now=NOW)
+    assert (report.colour_changes, report.events, report.states) == (1, 1, 2)
+    with Session(sync_engine) as session:
+        event = session.scalars(select(ColourEvent)).one()
+    assert (event.merchant_id, event.from_colour, event.to_colour) == (risky.id, "green", "red")
+    assert event.actor == "system" and event.source_kind == "inspection"
+    assert "重点项" in event.reason and "2026-03-02" in event.reason

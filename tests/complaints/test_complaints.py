@@ -1,0 +1,211 @@
+"""Complaints from the public page: a tracking number for the sender, a photo kept safely, bots
+and floods turned away, and a complaint found true on site counting against the colour."""
+
+import io
+import re
+
+import pytest
+from litestar.testing import TestClient
+from PIL import Image
+from sqlalchemy import Engine, func, select
+from sqlmodel import Session
+
+from server.audit.models import AuditEvent
+from server.complaints.models import Complaint
+from server.merchants.models import Merchant
+from server.settings import Settings
+from tests.support.app import login_as, with_settings
+from tests.support.factories import make_merchants, make_user
+
+
+def jpeg(size: tuple[int, int] = (64, 48)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def complain(client: TestClient, token: str, text: str = "后厨地面油污严重，有老鼠出没", **extra):
+    files = extra.pop("files", None)
+    data = {"text": text, "contact": extra.pop("contact", ""), **extra}
+    return client.post(f"/m/{token}/complaints", data=data, files=files)
+
+
+def complaints(engine: Engine) -> list[Complaint]:
+    with Session(engine) as session:
+        return list(session.exec(select(Complaint)).scalars())
+
+
+def tracking_no(html: str) -> str:
+    found = re.search(r"TS\d{8}-[0-9A-Z]{8}", html)
+    assert found, html
+    return found.group(0)
+
+
+def test_a_complaint_is_stored_and_the_sender_gets_a_tracking_number(
+    client: TestClient, sync_engine: Engine
+):
+    (merchant,) = make_merchants(sync_engine, 1)
+    response = complain(client, merchant.qr_token, contact="13900001111")
+    assert response.status_code == 200, response.text
+    number = tracking_no(response.text)
+    assert "投诉已受理" in response.text
+    (stored,) = complaints(sync_engine)
+    assert (stored.tracking_no, stored.merchant_id, stored.status) == (
+        number,
+        merchant.id,
+        "received",
+    )
+    assert stored.contact == "13900001111" and stored.client_hash
+    assert "testclient" not in (stored.client_hash or "")  # the address is kept only as a hash
+    track = client.get(f"/m/c/{number}")
+    assert track.status_code == 200 and "已受理" in track.text
+    assert "13900001111" not in track.text and "老鼠" not in track.text
+    assert client.get("/m/c/TS20260101-ZZZZZZZZ").status_code == 404
+
+
+def test_a_photo_is_kept_in_object_storage_and_staff_can_see_it(
+    client: TestClient, sync_engine: Engine
+):
+    (merchant,) = make_merchants(sync_engine, 1)
+    photo = jpeg()
+    response = complain(client, merchant.qr_token, files={"photo": ("p.jpg", photo, "image/jpeg")})
+    assert response.status_code == 200, response.text
+    (stored,) = complaints(sync_engine)
+    assert (
+        stored.photo_key and stored.photo_type == "image/jpeg" and stored.photo_size == len(photo)
+    )
+    make_user(sync_engine, "sup", role="supervisor")
+    login_as(client, "sup")
+    got = client.get(f"/api/v1/complaints/{stored.id}/photo")
+    assert got.status_code == 200 and got.content == photo
+    with Session(sync_engine) as session:
+        viewed = session.exec(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "complaint.photo_viewed")
+        ).scalar_one()
+    assert viewed == 1
+
+
+def test_an_oversized_photo_is_refused_with_a_clear_message(
+    settings: Settings, sync_engine: Engine
+):
+    from server.app import create_app
+
+    small = with_settings(settings, photo_max_bytes=50_000)
+    (merchant,) = make_merchants(sync_engine, 1)
+    big = jpeg((1600, 1600)) + b"\0" * 60_000
+    with TestClient(create_app(small)) as client:
+        response = complain(
+            client, merchant.qr_token, files={"photo": ("big.jpg", big, "image/jpeg")}
+        )
+    assert response.status_code == 413
+    assert "照片太大：请上传不超过 49 KB 的照片" in response.text
+    assert "后厨地面油污严重" in response.text or "投诉" in response.text
+    assert complaints(sync_engine) == []
+
+
+def test_a_file_that_is_not_an_image_is_refused_with_a_clear_message(
+    client: TestClient, sync_engine: Engine
+):
+    (merchant,) = make_merchants(sync_engine, 1)
+    response = complain(
+        client, merchant.qr_token, files={"photo": ("x.jpg", b"%PDF-1.7 not a photo", "image/jpeg")}
+    )
+    assert response.status_code == 400
+    assert "不是可识别的图片" in response.text
+    assert "后厨地面油污严重" in response.text  # what was typed is kept
+    assert complaints(sync_engine) == []
+
+
+def test_an_empty_complaint_is_refused(client: TestClient, sync_engine: Engine):
+    (merchant,) = make_merchants(sync_engine, 1)
+    response = complain(client, merchant.qr_token, text="   ")
+    assert response.status_code == 400 and "请填写投诉内容" in response.text
+
+
+def test_the_honeypot_drops_a_bot_silently(client: TestClient, sync_engine: Engine):
+    (merchant,) = make_merchants(sync_engine, 1)
+    response = complain(client, merchant.qr_token, website="http://spam.example")
+    assert response.status_code == 200
+    tracking_no(response.text)  # looks like success
+    assert complaints(sync_engine) == []
+
+
+def test_a_flood_from_one_client_gets_429_with_retry_after(settings: Settings, sync_engine: Engine):
+    from server.app import create_app
+
+    tight = with_settings(settings, complaint_rate_client=(3, 600))
+    (merchant,) = make_merchants(sync_engine, 1)
+    with TestClient(create_app(tight)) as client:
+        codes = [complain(client, merchant.qr_token).status_code for _ in range(5)]
+        refused = complain(client, merchant.qr_token)
+    assert codes == [200, 200, 200, 429, 429]
+    assert refused.status_code == 429
+    assert 0 < int(refused.headers["retry-after"]) <= 600
+    assert "提交过于频繁" in refused.text
+    assert len(complaints(sync_engine)) == 3
+
+
+def test_a_flood_against_one_merchant_is_limited_whoever_sends_it(
+    settings: Settings, sync_engine: Engine
+):
+    from server.app import create_app
+
+    tight = with_settings(settings, complaint_rate_merchant=(2, 3600))
+    target, other = make_merchants(sync_engine, 2)
+    with TestClient(create_app(tight)) as client:
+        assert complain(client, target.qr_token).status_code == 200
+        assert complain(client, target.qr_token).status_code == 200
+        assert complain(client, target.qr_token).status_code == 429
+        assert complain(client, other.qr_token).status_code == 200
+
+
+def test_a_visitor_with_a_staff_cookie_can_still_complain(client: TestClient, sync_engine: Engine):
+    make_user(sync_engine, "insp", role="inspector")
+    login_as(client, "insp")  # the session cookie is sent; no CSRF header is
+    (merchant,) = make_merchants(sync_engine, 1)
+    assert complain(client, merchant.qr_token).status_code == 200
+
+
+def test_a_complaint_about_an_unknown_code_is_404(client: TestClient, sync_engine: Engine):
+    assert complain(client, "Q" * 32).status_code == 404
+
+
+def test_a_complaint_found_true_on_site_turns_the_merchant_yellow(
+    client: TestClient, sync_engine: Engine
+):
+    (merchant,) = make_merchants(sync_engine, 1)
+    complain(client, merchant.qr_token)
+    (stored,) = complaints(sync_engine)
+    make_user(sync_engine, "sup", role="supervisor")
+    csrf = login_as(client, "sup")
+    queue = client.get("/api/v1/complaints?status=received").json()
+    assert [c["tracking_no"] for c in queue] == [stored.tracking_no]
+    response = client.post(
+        f"/api/v1/complaints/{stored.id}/outcome",
+        json={"status": "verified", "note": "现场核实：后厨卫生差"},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert response.status_code == 200, response.text
+    with Session(sync_engine) as session:
+        assert session.get(Merchant, merchant.id).colour == "yellow"
+    colour = client.get(f"/api/v1/merchants/{merchant.id}/colour").json()
+    assert colour["events"][0]["source_kind"] == "complaint"
+    assert "投诉经现场核实属实" in colour["events"][0]["reason"]
+    assert colour["events"][0]["actor"] == "sup"
+
+
+@pytest.mark.parametrize("status", ["approved", ""])
+def test_an_unknown_outcome_is_refused(client: TestClient, sync_engine: Engine, status: str):
+    (merchant,) = make_merchants(sync_engine, 1)
+    complain(client, merchant.qr_token)
+    (stored,) = complaints(sync_engine)
+    make_user(sync_engine, "sup", role="supervisor")
+    csrf = login_as(client, "sup")
+    response = client.post(
+        f"/api/v1/complaints/{stored.id}/outcome",
+        json={"status": status},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert response.status_code == 400

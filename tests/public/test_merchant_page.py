@@ -1,0 +1,191 @@
+"""What a passer-by sees after scanning a shop's code, and what a bad code gets."""
+
+import re
+import statistics
+import time
+from datetime import timedelta
+
+import pytest
+from litestar.testing import TestClient
+from sqlalchemy import Engine, update
+from sqlmodel import Session
+
+from server.codes.clock import local_today
+from server.codes.policy import DEFAULT_POLICY
+from server.codes.recompute import recompute_all
+from server.inspections.models import Inspection
+from server.merchants.models import Merchant
+from tests.support.factories import make_merchants
+from tests.support.records import add_inspection, add_order, make_catalogue
+
+TODAY = local_today()
+
+
+def recompute(engine: Engine) -> None:
+    with engine.begin() as conn:
+        recompute_all(conn, DEFAULT_POLICY)
+
+
+def visible(html: str) -> str:
+    return re.sub(r"<style>.*?</style>|<[^>]+>", " ", html, flags=re.S)
+
+
+def test_the_page_shows_the_colour_why_and_the_way_back_to_green(
+    client: TestClient, sync_engine: Engine
+):
+    catalogue = make_catalogue(sync_engine)
+    (merchant,) = make_merchants(sync_engine, 1, name_prefix="阿明小吃")
+    day = TODAY - timedelta(days=30)
+    add_inspection(
+        sync_engine,
+        catalogue,
+        merchant.id,
+        day,
+        {"exits": False},
+        summary="综合查一次：检查8项，不符合1项，责令限期整改。",
+    )
+    recompute(sync_engine)
+    response = client.get(f"/m/{merchant.qr_token}")
+    assert response.status_code == 200
+    text = visible(response.text)
+    assert "阿明小吃0000" in text and "湖滨街道" in text
+    assert "红码" in text and 'class="badge bg-red"' in response.text
+    assert f"{day.isoformat()} 检查发现重点项不符合要求，未当场整改" in text
+    assert "复查扣分不超过 13 分" in text and "恢复绿码" in text
+    assert "综合查一次：检查8项，不符合1项，责令限期整改。" in text
+    assert "/v/XZ" in response.text  # the action code, to verify the record
+
+
+def test_the_page_is_one_small_html_response_that_needs_no_javascript(
+    client: TestClient, sync_engine: Engine
+):
+    (merchant,) = make_merchants(sync_engine, 1)
+    response = client.get(f"/m/{merchant.qr_token}")
+    html = response.text
+    assert response.headers["content-type"].startswith("text/html")
+    assert "<script" not in html and "<link" not in html and "<style>" in html
+    assert len(response.content) < 12_000
+    assert 'name="viewport"' in html and 'lang="zh-CN"' in html
+    assert re.search(r'<form method="post" action="/m/[^"]+/complaints"', html)
+
+
+def test_the_page_shows_no_personal_data(client: TestClient, sync_engine: Engine):
+    (merchant,) = make_merchants(sync_engine, 1)
+    with Session(sync_engine) as session:
+        session.exec(
+            update(Merchant)
+            .where(Merchant.id == merchant.id)
+            .values(contact="王小明", phone="13812345678")
+        )
+        session.commit()
+    html = client.get(f"/m/{merchant.qr_token}").text
+    assert "13812345678" not in html and "王小明" not in html
+    assert merchant.uscc not in html
+
+
+def test_open_orders_are_listed_with_their_deadlines(client: TestClient, sync_engine: Engine):
+    catalogue = make_catalogue(sync_engine)
+    (merchant,) = make_merchants(sync_engine, 1)
+    day = TODAY - timedelta(days=5)
+    visit = add_inspection(sync_engine, catalogue, merchant.id, day, {"hygiene": False})
+    deadline = day + timedelta(days=15)
+    add_order(
+        sync_engine,
+        merchant.id,
+        day,
+        deadline,
+        inspection_id=visit,
+        requirement="后厨防蝇设施修复到位",
+    )
+    recompute(sync_engine)
+    text = visible(client.get(f"/m/{merchant.qr_token}").text)
+    assert "黄码" in text
+    assert "后厨防蝇设施修复到位" in text and deadline.isoformat() in text
+
+
+def test_results_not_yet_published_are_not_shown(client: TestClient, sync_engine: Engine):
+    catalogue = make_catalogue(sync_engine)
+    (merchant,) = make_merchants(sync_engine, 1)
+    earlier = TODAY - timedelta(days=200)
+    add_inspection(sync_engine, catalogue, merchant.id, earlier, {}, summary="上次检查全部合格")
+    recompute(sync_engine)
+    fresh = add_inspection(
+        sync_engine,
+        catalogue,
+        merchant.id,
+        TODAY - timedelta(days=1),
+        {"licence": False},
+        published=False,
+        summary="尚未公开的检查结论",
+    )
+    add_order(
+        sync_engine,
+        merchant.id,
+        TODAY - timedelta(days=1),
+        TODAY + timedelta(days=10),
+        inspection_id=fresh,
+        requirement="尚未公开的整改要求",
+    )
+    recompute(sync_engine)
+    with Session(sync_engine) as session:
+        assert session.get(Merchant, merchant.id).colour == "red"  # the engine knows
+    text = visible(client.get(f"/m/{merchant.qr_token}").text)
+    assert "尚未公开" not in text and "红码" not in text.split("三色码说明")[0]
+    assert "上次检查全部合格" in text and "绿码" in text
+
+    with Session(sync_engine) as session:  # published: now the page tells
+        session.get(Inspection, fresh).published_at = session.get(Inspection, fresh).finished_at
+        session.commit()
+    text = visible(client.get(f"/m/{merchant.qr_token}").text)
+    assert "尚未公开的检查结论" in text and "尚未公开的整改要求" in text
+    assert "bg-red" in client.get(f"/m/{merchant.qr_token}").text
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["nonexistent", "A" * 32, "%E4%BD%A0%E5%A5%BD", "x" * 500, "'; DROP TABLE merchant; --"],
+)
+def test_bad_tokens_get_the_same_404_page(client: TestClient, sync_engine: Engine, token: str):
+    (merchant,) = make_merchants(sync_engine, 1)
+    reference = client.get("/m/" + "B" * 32)
+    response = client.get(f"/m/{token}")
+    assert response.status_code == 404 == reference.status_code
+    assert response.text == reference.text
+    assert "二维码无效" in response.text and merchant.name not in response.text
+
+
+def test_a_deregistered_merchant_is_404(client: TestClient, sync_engine: Engine):
+    (merchant,) = make_merchants(sync_engine, 1)
+    with Session(sync_engine) as session:
+        session.get(Merchant, merchant.id).active = False
+        session.commit()
+    assert client.get(f"/m/{merchant.qr_token}").status_code == 404
+
+
+def test_a_forged_token_close_to_a_real_one_is_404(client: TestClient, sync_engine: Engine):
+    (merchant,) = make_merchants(sync_engine, 1)
+    token = merchant.qr_token
+    forged = token[:-1] + ("A" if token[-1] != "A" else "B")
+    assert client.get(f"/m/{forged}").status_code == 404
+
+
+def test_unknown_malformed_and_revoked_tokens_take_the_same_time(
+    client: TestClient, sync_engine: Engine
+):
+    merchants = make_merchants(sync_engine, 50)
+    revoked = merchants[0].qr_token
+    with Session(sync_engine) as session:
+        session.get(Merchant, merchants[0].id).qr_token = "R" * 32
+        session.commit()
+    kinds = {"unknown": "Z" * 32, "malformed": "%00<>" * 9, "revoked": revoked}
+
+    samples: dict[str, list[float]] = {kind: [] for kind in kinds}
+    for round_no in range(70):  # interleaved, so drift in the machine's load hits every kind
+        for kind, token in kinds.items():
+            start = time.perf_counter()
+            assert client.get(f"/m/{token}").status_code == 404
+            if round_no >= 10:  # the first rounds warm up
+                samples[kind].append((time.perf_counter() - start) * 1000)
+    medians = {kind: statistics.median(values) for kind, values in samples.items()}
+    spread = max(medians.values()) - min(medians.values())
+    assert spread < 1.0 + 0.5 * min(medians.values()), medians
