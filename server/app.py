@@ -17,12 +17,29 @@ from server import __version__
 from server.audit.routes import AuditController
 from server.auth.middleware import SessionAuthMiddleware
 from server.auth.routes import AuthController
+from server.codes.clock import set_district_timezone
+from server.codes.console import CodesConsoleController
+from server.codes.policy_file import load_policy
+from server.codes.routes import CodeController
+from server.complaints.routes import ComplaintController
 from server.console.routes import ConsoleController
 from server.db import make_async_engine, provide_db_session, session_factory
 from server.errors import exception_handlers
+from server.evidence.console import EvidenceConsoleController
+from server.evidence.routes import EvidenceController
+from server.evidence.routes_tus import UploadController
 from server.health import healthz
 from server.i18n import t
+from server.inspections.routes import ActionCodeController, DayController, InspectionController
 from server.merchants.routes import MerchantController
+from server.planning.availability import AvailabilityController
+from server.planning.console import PlanningConsoleController
+from server.planning.public_routes import DrawController, TaskController
+from server.planning.routes import PlanController
+from server.public.owner_routes import OwnerController
+from server.public.reader import PublicReader
+from server.public.routes import PublicController
+from server.public.texts import PublicText
 from server.settings import Settings, load_settings
 from server.storage import storage_from_url
 
@@ -35,21 +52,27 @@ log = logging.getLogger("onevisit")
 def create_app(settings: Settings | None = None) -> Litestar:
     """Build the app; engines and storage open on start-up and close on shutdown."""
     settings = settings or load_settings()
+    # A bad POLICY_FILE stops start-up here, naming the offending key.
+    policy = load_policy(settings.policy_file)
+    set_district_timezone(settings.local_timezone)
 
     async def open_resources(app: Litestar) -> None:
         app.state.db_engine = make_async_engine(settings.database_url)
         app.state.db_sessionmaker = session_factory(app.state.db_engine)
         app.state.storage = storage_from_url(settings.storage_url)
+        app.state.public_reader = PublicReader(settings.database_url, app.state.db_engine)
         try:
             await anyio.to_thread.run_sync(app.state.storage.ensure_ready)
         except Exception as exc:  # /healthz reports it; the app still serves what it can
             log.warning("object store not ready: %s", exc)
 
     async def close_resources(app: Litestar) -> None:
+        app.state.public_reader.close()
         await app.state.db_engine.dispose()
 
     def template_engine(engine: JinjaTemplateEngine) -> None:
         engine.engine.globals["t"] = t
+        engine.engine.globals["pt"] = PublicText(settings, policy)
 
     return Litestar(
         route_handlers=[
@@ -58,6 +81,29 @@ def create_app(settings: Settings | None = None) -> Litestar:
             MerchantController,
             AuditController,
             ConsoleController,
+            CodeController,
+            CodesConsoleController,
+            ComplaintController,
+            PublicController,
+            OwnerController,
+            PlanController,
+            DrawController,
+            TaskController,
+            PlanningConsoleController,
+            AvailabilityController,
+            UploadController,
+            EvidenceController,
+            EvidenceConsoleController,
+            DayController,
+            InspectionController,
+            ActionCodeController,
+            create_static_files_router(
+                path="/app",
+                directories=[ROOT / "pwa"],
+                html_mode=True,
+                include_in_schema=False,
+                name="pwa",
+            ),
             create_static_files_router(
                 path="/static/vendor",
                 directories=[ROOT / "pwa" / "vendor"],
@@ -69,7 +115,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         exception_handlers=exception_handlers,
         on_startup=[open_resources],
         on_shutdown=[close_resources],
-        state=State({"settings": settings}),
+        state=State({"settings": settings, "policy": policy}),
         openapi_config=OpenAPIConfig(title="OneVisit API", version=__version__, path="/schema"),
         template_config=TemplateConfig(
             directory=ROOT / "templates",

@@ -51,11 +51,17 @@ def serve(host: str, port: int, workers: int, reload: bool) -> None:
 
 def _register_domain_commands() -> None:
     """Commands that live with their domain."""
+    from server.codes.cli import codes
     from server.demo.cli import demo
+    from server.evidence.cli import evidence
     from server.merchants.cli import import_group
+    from server.planning.cli import plan
 
+    cli.add_command(codes)
     cli.add_command(demo)
+    cli.add_command(evidence)
     cli.add_command(import_group)
+    cli.add_command(plan)
 
 
 def main() -> None:

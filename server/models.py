@@ -4,6 +4,7 @@ from sqlmodel import SQLModel
 
 from server.audit.models import AuditEvent
 from server.auth.models import LoginAttempt, UserSession
+from server.cases.models import EnforcementCase
 from server.catalog.models import (
     CheckItem,
     EnforcementDomain,
@@ -12,29 +13,93 @@ from server.catalog.models import (
     Scenario,
     ScenarioItem,
 )
+from server.codes.models import (
+    ColourEvent,
+    ColourOverride,
+    ColourState,
+    MerchantToken,
+    ReratingRequest,
+)
+from server.complaints.models import Complaint
+from server.evidence.models import (
+    Evidence,
+    EvidenceLink,
+    LegalHold,
+    Upload,
+    UploadFragment,
+    UploadPart,
+)
+from server.evidence.recorder_models import Recorder, RecorderAssignment, RecorderClip
 from server.inspections.models import Finding, Inspection, InspectionOfficer
+from server.inspections.record_models import InspectionRecord
 from server.merchants.models import Merchant, MerchantScenario
 from server.org.models import Department, Street, Team, User
+from server.planning.models import (
+    Draw,
+    DrawSeed,
+    JointVisit,
+    OfficerLeave,
+    OpeningHours,
+    Plan,
+    Recusal,
+    Route,
+    RouteOfficer,
+    VisitItem,
+)
+from server.public.models import OwnerLink
+from server.ratelimit.models import RateCounter
+from server.rectifications.models import RectificationOrder, RectificationPhoto
 
 __all__ = [
     "AuditEvent",
     "CheckItem",
+    "ColourEvent",
+    "ColourOverride",
+    "ColourState",
+    "Complaint",
     "Department",
+    "Draw",
+    "DrawSeed",
+    "EnforcementCase",
     "EnforcementDomain",
+    "Evidence",
+    "EvidenceLink",
     "Finding",
     "Inspection",
     "InspectionOfficer",
+    "InspectionRecord",
+    "JointVisit",
+    "LegalHold",
     "LoginAttempt",
     "Matter",
     "MatterEmpowerment",
     "Merchant",
     "MerchantScenario",
+    "MerchantToken",
+    "OfficerLeave",
+    "OpeningHours",
+    "OwnerLink",
+    "Plan",
+    "RateCounter",
+    "Recorder",
+    "RecorderAssignment",
+    "RecorderClip",
+    "RectificationOrder",
+    "RectificationPhoto",
+    "Recusal",
+    "ReratingRequest",
+    "Route",
+    "RouteOfficer",
     "Scenario",
     "ScenarioItem",
     "Street",
     "Team",
+    "Upload",
+    "UploadFragment",
+    "UploadPart",
     "User",
     "UserSession",
+    "VisitItem",
     "metadata",
 ]
 

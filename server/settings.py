@@ -5,11 +5,17 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from server.planning.config import PlanningSettings, load_planning_settings
+
 __all__ = ["Settings", "load_settings"]
 
 DEFAULT_DATABASE_URL = "sqlite:///var/onevisit.db"
 DEFAULT_STORAGE_URL = "file://media"
 DEFAULT_PUBLIC_BASE_URL = "http://127.0.0.1:8000"
+EVIDENCE_KINDS = ("photo", "video", "audio", "signature", "document")
+DEFAULT_UPLOAD_LIMITS_MB = "photo=30,video=4096,audio=512,signature=2,document=50"
+DEFAULT_RETENTION_MONTHS = "photo=36,video=6,audio=6,signature=36,document=36"
+MIN_RETENTION_MONTHS = 6  # recorder footage is kept at least six months, by rule
 
 
 @dataclass(frozen=True)
@@ -29,6 +35,26 @@ class Settings:
     var_dir: Path = field(default=Path("var"))
     # south, west, north, east (WGS-84): imported merchants must lie inside.
     district_bbox: tuple[float, float, float, float] = (30.18, 120.12, 30.38, 120.32)
+    # complaints from the public page: (count, seconds) per client address and per merchant
+    complaint_rate_client: tuple[int, int] = (5, 600)
+    complaint_rate_merchant: tuple[int, int] = (30, 3600)
+    photo_max_bytes: int = 10 * 1024 * 1024
+    owner_link_days: int = 365
+    # rendered public merchant pages memoised per process (0: render every scan)
+    public_page_cache: int = 4096
+    # Planning: shift, travel speeds, service times, solver effort, map tiles (PLAN_*, MAP_*).
+    planning: PlanningSettings = field(default_factory=PlanningSettings)
+    # Evidence: largest upload per kind (bytes), how long an abandoned upload may be resumed,
+    # how long a content link lives, and how long unreferenced evidence is kept per kind.
+    upload_limits: dict[str, int] = field(default_factory=lambda: _limits(DEFAULT_UPLOAD_LIMITS_MB))
+    upload_expiry_hours: int = 72
+    upload_spool_mb: int = 256
+    evidence_link_seconds: int = 300
+    retention_months: dict[str, int] = field(
+        default_factory=lambda: _retention(DEFAULT_RETENTION_MONTHS)
+    )
+    local_timezone: str = "Asia/Shanghai"
+    watermark_font: str | None = None
 
     @property
     def production(self) -> bool:
@@ -86,6 +112,23 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         secure_cookies=public.startswith("https://"),
         var_dir=var_dir,
         district_bbox=_bbox(source.get("DISTRICT_BBOX", "30.18,120.12,30.38,120.32")),
+        complaint_rate_client=_rate("COMPLAINT_RATE_CLIENT", source.get("COMPLAINT_RATE_CLIENT")),
+        complaint_rate_merchant=_rate(
+            "COMPLAINT_RATE_MERCHANT", source.get("COMPLAINT_RATE_MERCHANT")
+        ),
+        photo_max_bytes=_positive(source, "PHOTO_MAX_MB", 10) * 1024 * 1024,
+        owner_link_days=_positive(source, "OWNER_LINK_DAYS", 365),
+        public_page_cache=int(source.get("PUBLIC_PAGE_CACHE", "4096") or 0),
+        planning=load_planning_settings(source),
+        upload_limits=_limits(source.get("UPLOAD_LIMITS_MB", DEFAULT_UPLOAD_LIMITS_MB)),
+        upload_expiry_hours=_positive(source, "UPLOAD_EXPIRY_HOURS", 72),
+        upload_spool_mb=_positive(source, "UPLOAD_SPOOL_MB", 256),
+        evidence_link_seconds=_positive(source, "EVIDENCE_LINK_SECONDS", 300),
+        retention_months=_retention(
+            source.get("EVIDENCE_RETENTION_MONTHS", DEFAULT_RETENTION_MONTHS)
+        ),
+        local_timezone=_timezone(source.get("LOCAL_TIMEZONE", "Asia/Shanghai")),
+        watermark_font=source.get("WATERMARK_FONT") or None,
     )
 
 
@@ -95,3 +138,54 @@ def _bbox(raw: str) -> tuple[float, float, float, float]:
     if len(parts) != 4 or parts[0] >= parts[2] or parts[1] >= parts[3]:
         raise ValueError("DISTRICT_BBOX must be south,west,north,east with south<north, west<east")
     return parts[0], parts[1], parts[2], parts[3]
+
+
+def _kind_numbers(name: str, raw: str, defaults: str, unit: int = 1) -> dict[str, int]:
+    """Parse `kind=N,kind=N` over every evidence kind (a kind left out keeps its default)."""
+    values: dict[str, int] = {}
+    for text in (defaults, raw):
+        for item in filter(None, (part.strip() for part in text.split(","))):
+            kind, _, number = item.partition("=")
+            kind = kind.strip()
+            if kind not in EVIDENCE_KINDS or not number.strip().isdigit() or int(number) < 1:
+                raise ValueError(f"{name} must be kind=N pairs over {', '.join(EVIDENCE_KINDS)}")
+            values[kind] = int(number) * unit
+    return values
+
+
+def _limits(raw: str) -> dict[str, int]:
+    return _kind_numbers("UPLOAD_LIMITS_MB", raw, DEFAULT_UPLOAD_LIMITS_MB, 2**20)
+
+
+def _retention(raw: str) -> dict[str, int]:
+    months = _kind_numbers("EVIDENCE_RETENTION_MONTHS", raw, DEFAULT_RETENTION_MONTHS)
+    if min(months.values()) < MIN_RETENTION_MONTHS:
+        raise ValueError(f"EVIDENCE_RETENTION_MONTHS may not go below {MIN_RETENTION_MONTHS}")
+    return months
+
+
+def _positive(source: dict[str, str], name: str, default: int) -> int:
+    raw = source.get(name, "").strip() or str(default)
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValueError(f"{name} must be a positive whole number (got {raw!r})")
+    return int(raw)
+
+
+def _timezone(name: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"LOCAL_TIMEZONE {name!r} is not a known time zone") from None
+    return name
+
+
+def _rate(name: str, raw: str | None) -> tuple[int, int]:
+    """Parse `COUNT/SECONDS`, e.g. 5/600 for five per ten minutes."""
+    default = {"COMPLAINT_RATE_CLIENT": (5, 600), "COMPLAINT_RATE_MERCHANT": (30, 3600)}[name]
+    if not raw:
+        return default
+    count, _, seconds = raw.partition("/")
+    parts = {name: count.strip() or "0", f"{name} seconds": seconds.strip() or "0"}
+    return _positive(parts, name, 0), _positive(parts, f"{name} seconds", 0)

@@ -9,6 +9,20 @@ __all__ = ["VENDOR_FILES", "copy_vendor"]
 # npm package file -> name served under /static/vendor/
 VENDOR_FILES = {
     "htmx.org/dist/htmx.min.js": "htmx.min.js",
+    "leaflet/dist/leaflet.js": "leaflet.js",
+    "leaflet/dist/leaflet.css": "leaflet.css",
+    "sortablejs/Sortable.min.js": "Sortable.min.js",
+    # the inspector PWA
+    "tus-js-client/dist/tus.min.js": "tus.min.js",
+    "signature_pad/dist/signature_pad.umd.min.js": "signature_pad.umd.min.js",
+    "idb/build/umd.js": "idb.umd.js",
+    "qr-scanner/qr-scanner.umd.min.js": "qr-scanner.umd.min.js",
+    "qr-scanner/qr-scanner-worker.min.js": "qr-scanner-worker.min.js",
+    "workbox-sw/build/workbox-sw.js": "workbox-sw.js",
+    "workbox-core/build/workbox-core.prod.js": "workbox-core.prod.js",
+    "workbox-routing/build/workbox-routing.prod.js": "workbox-routing.prod.js",
+    "workbox-strategies/build/workbox-strategies.prod.js": "workbox-strategies.prod.js",
+    "workbox-precaching/build/workbox-precaching.prod.js": "workbox-precaching.prod.js",
 }
 
 

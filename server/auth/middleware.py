@@ -18,7 +18,9 @@ CSRF_COOKIE = "ov_csrf"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 # Paths that open a session (no session to protect yet) or take public, unauthenticated input.
-CSRF_EXEMPT = ("/api/v1/auth/login", "/console/login")
+# /m/ is the public merchant page: a visitor who also holds a staff cookie must still be able to
+# complain; those forms change nothing a session protects.
+CSRF_EXEMPT = ("/api/v1/auth/login", "/console/login", "/m/")
 
 
 def _cookie(scope: Scope, name: str) -> str | None:

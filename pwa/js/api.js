@@ -1,0 +1,37 @@
+// JSON calls with the session cookie and the CSRF header; errors carry the server's reason.
+import { kv } from "./store.js";
+
+export class ApiError extends Error {
+  constructor(status, detail, body) {
+    super(detail);
+    this.status = status;
+    this.body = body;
+  }
+}
+
+export async function call(method, path, body, headers = {}) {
+  const session = await kv.get("session");
+  const init = { method, credentials: "same-origin", headers: { ...headers } };
+  if (method !== "GET" && session) init.headers["X-CSRF-Token"] = session.csrf;
+  if (body !== undefined) {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  const response = await fetch(path, init);
+  const text = await response.text();
+  const data = text ? JSON.parse(text) : null;
+  if (!response.ok) throw new ApiError(response.status, data?.detail || response.statusText, data);
+  return { status: response.status, data };
+}
+
+export async function login(username, password) {
+  const { data } = await call("POST", "/api/v1/auth/login", { username, password });
+  await kv.set("session", { user: data.user, csrf: data.csrf_token, at: Date.now() });
+  return data.user;
+}
+
+export async function downloadDay(date) {
+  const { data } = await call("GET", `/api/v1/me/day?date=${date}`);
+  await kv.set(`day:${date}`, { ...data, downloadedAt: new Date().toISOString() });
+  return data;
+}

@@ -1,0 +1,128 @@
+// The outbox: every record is saved on the phone first, then sent with capped back-off.
+// Photos go through tus (resumable across restarts); the record POST is idempotent by its id.
+import { ApiError, call } from "./api.js";
+import { getPhoto, kv, outboxAll, outboxPut, putPhoto } from "./store.js";
+
+const MAX_DELAY_MS = 5 * 60 * 1000;
+let draining = null;
+const listeners = new Set();
+
+export function onChange(listener) {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+async function changed() {
+  const entries = await outboxAll();
+  for (const listener of listeners) listener(entries);
+}
+
+export async function enqueue(entry) {
+  await outboxPut({ state: "saved", attempts: 0, nextAt: 0, error: null, ...entry });
+  await changed();
+  drain();
+}
+
+function backoff(attempts) {
+  const base = Math.min(MAX_DELAY_MS, 2000 * 2 ** attempts);
+  return base / 2 + Math.random() * (base / 2);
+}
+
+function tusUpload(photo, csrf) {
+  return new Promise((resolve, reject) => {
+    const upload = new tus.Upload(photo.blob, {
+      endpoint: "/api/v1/uploads/",
+      chunkSize: 256 * 1024,
+      retryDelays: [0, 1000, 3000, 5000],
+      metadata: { filename: photo.name, filetype: photo.type, kind: photo.kind, sha256: photo.sha256 },
+      headers: { "X-CSRF-Token": csrf },
+      fingerprint: async () => `onevisit-${photo.id}`,
+      removeFingerprintOnSuccess: true,
+      onError: reject,
+      onSuccess: () => resolve(upload.url),
+    });
+    upload.findPreviousUploads().then((previous) => {
+      if (previous.length) upload.resumeFromPreviousUpload(previous[0]);
+      upload.start();
+    }, reject);
+  });
+}
+
+async function uploadPhotos(entry, csrf) {
+  const ids = {};
+  for (const photoId of entry.photos) {
+    const photo = await getPhoto(photoId);
+    if (!photo) throw new ApiError(0, "photo missing");
+    if (!photo.evidenceId) {
+      const url = await tusUpload(photo, csrf);
+      const { data } = await call("GET", new URL(url, location.href).pathname);
+      if (!data.evidence_id) throw new ApiError(0, data.error || data.state_label);
+      photo.evidenceId = data.evidence_id;
+      photo.blob = null; // the server holds the bytes now
+      await putPhoto(photo);
+    }
+    ids[photoId] = photo.evidenceId;
+  }
+  return ids;
+}
+
+async function attempt(entry) {
+  const session = await kv.get("session");
+  entry.state = "uploading";
+  await outboxPut(entry);
+  await changed();
+  try {
+    if (!entry.body) {
+      const ids = await uploadPhotos(entry, session.csrf);
+      entry.body = composeBody(entry.draftBody, ids);
+      await outboxPut(entry);
+    }
+    const { data } = await call("POST", "/api/v1/inspections", entry.body, {
+      "X-Device-Time": new Date().toISOString(),
+    });
+    Object.assign(entry, { state: "synced", response: data, error: null, syncedAt: Date.now() });
+  } catch (error) {
+    const status = error instanceof ApiError ? error.status : 0;
+    if ([403, 404, 409, 422].includes(status)) {
+      Object.assign(entry, { state: "attention", error: error.message, status });
+    } else {
+      entry.attempts += 1;
+      const message = status === 401 ? "signin" : error.message || String(error);
+      Object.assign(entry, { state: "waiting", error: message, status, nextAt: Date.now() + backoff(entry.attempts) });
+    }
+  }
+  await outboxPut(entry);
+  await changed();
+}
+
+// The record references evidence by id: photo ids made on the phone become server evidence ids.
+export function composeBody(draftBody, ids) {
+  const swap = (list) => (list || []).map((id) => ids[id]);
+  return {
+    ...draftBody,
+    evidence: swap(draftBody.evidence),
+    findings: draftBody.findings.map((f) => ({ ...f, evidence: swap(f.evidence) })),
+  };
+}
+
+export function drain({ force = false } = {}) {
+  if (draining) return draining;
+  draining = (async () => {
+    try {
+      for (const entry of await outboxAll()) {
+        if (!navigator.onLine) break;
+        const due = entry.state === "saved" || (entry.state === "waiting" && (force || entry.nextAt <= Date.now()));
+        if (due || entry.state === "uploading") await attempt(entry);
+      }
+    } finally {
+      draining = null;
+    }
+  })();
+  return draining;
+}
+
+export function startSync() {
+  addEventListener("online", () => drain({ force: true }));
+  setInterval(() => drain(), 5000);
+  drain();
+}

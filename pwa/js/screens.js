@@ -1,0 +1,107 @@
+// Sign-in, the day's route, the sync bar and the outbox screen.
+import { ApiError, downloadDay, login } from "./api.js";
+import { t } from "./i18n.js";
+import { drain, enqueue } from "./outbox.js";
+import { esc } from "./record.js";
+import { getVisit, kv, outboxAll, outboxDelete, outboxPut } from "./store.js";
+
+export const today = () => new Date().toLocaleDateString("sv-SE");
+const view = () => document.getElementById("view");
+
+export function renderLogin(go) {
+  view().innerHTML = `<h1>${t("login.title")}</h1>
+    <form id="login"><label for="u">${t("login.username")}</label><input id="u" name="username" autocomplete="username" required>
+    <label for="p">${t("login.password")}</label><input id="p" name="password" type="password" autocomplete="current-password" required>
+    <p class="error" id="err" role="alert"></p><button class="primary" type="submit">${t("login.submit")}</button></form>`;
+  document.getElementById("login").onsubmit = async (event) => {
+    event.preventDefault();
+    const form = new FormData(event.target);
+    if (!navigator.onLine) return (document.getElementById("err").textContent = t("login.offline"));
+    try {
+      await login(form.get("username"), form.get("password"));
+      go("#/");
+    } catch (error) {
+      document.getElementById("err").textContent = t("login.failed", { detail: error.message });
+    }
+  };
+}
+
+export async function renderDay(go) {
+  const date = today();
+  const packet = await kv.get(`day:${date}`);
+  const entries = await outboxAll();
+  const stateOf = Object.fromEntries(entries.map((e) => [e.visitId, e.state]));
+  let html = `<h1>${t("day.title", { date })}</h1>
+    <button class="primary" data-testid="download">${t("day.download")}</button><p class="error" id="err" role="alert"></p>`;
+  if (!packet) html += `<p>${t("day.not_downloaded")}</p>`;
+  else if (!packet.route) html += `<p>${t("day.none")}</p>`;
+  else {
+    const r = packet.route;
+    html += `<p class="muted" data-testid="downloaded">${esc(t("day.downloaded", { time: new Date(packet.downloadedAt).toLocaleTimeString("zh-CN") }))}<br>
+      ${esc(t("day.team", { team: r.team, officers: r.officers.map((o) => o.name).join("、") }))}</p>`;
+    for (const v of r.visits) {
+      const draft = await getVisit(v.id);
+      const state = stateOf[v.id] || (draft?.step === "done" ? "saved" : null);
+      const badge = state ? `<span class="tag state-${state}" data-testid="state">${t(`state.${state}`)}</span>` : "";
+      html += `<div class="card" data-testid="visit"><strong>${v.order}. <span class="dot ${esc(v.merchant.colour)}"></span>${esc(v.merchant.name)}</strong>${badge}
+        <div class="muted">${esc(v.merchant.address)} · ${t("day.eta", { eta: v.eta })}</div>
+        <a class="btn" href="#/visit/${v.id}">${v.submitted || state ? t("day.done") : t("day.open")}</a></div>`;
+    }
+  }
+  view().innerHTML = html;
+  view().querySelector("[data-testid=download]").onclick = async () => {
+    try {
+      await downloadDay(date);
+      renderDay(go);
+    } catch (error) {
+      document.getElementById("err").textContent = error instanceof ApiError && error.status === 401 ? t("outbox.signin") : error.message;
+    }
+  };
+}
+
+export function renderSyncBar(entries) {
+  const count = (...states) => entries.filter((e) => states.includes(e.state)).length;
+  document.getElementById("syncbar").innerHTML = `<a href="#/outbox" data-testid="sync-counts">${t("sync.counts", {
+    waiting: count("saved", "waiting", "uploading"),
+    attention: count("attention"),
+    synced: count("synced"),
+  })}</a>`;
+}
+
+export async function renderOutbox(go) {
+  const entries = await outboxAll();
+  let html = `<h1>${t("outbox.title")}</h1><button data-act="sync">${t("sync.now")}</button>`;
+  if (!entries.length) html += `<p>${t("outbox.empty")}</p>`;
+  for (const e of entries) {
+    html += `<div class="card" data-testid="entry"><strong>${esc(e.title)}</strong>
+      <span class="tag state-${e.state}" data-testid="entry-state">${t(`state.${e.state}`)}</span>`;
+    if (e.response) html += `<div data-testid="action-code">${esc(t("outbox.code", { code: e.response.action_code }))}</div>`;
+    if (e.error) html += `<p class="${e.state === "attention" ? "error" : "muted"}">${esc(e.error === "signin" ? t("outbox.signin") : e.error)}</p>`;
+    if (e.state === "waiting") html += `<p class="muted">${t("outbox.next_try", { seconds: Math.max(0, Math.round((e.nextAt - Date.now()) / 1000)) })}</p>`;
+    if (e.state === "attention")
+      html += `<button data-act="resend" data-id="${e.id}">${t("outbox.resend")}</button>
+        <button class="danger" data-act="discard" data-id="${e.id}">${t("outbox.discard")}</button>`;
+    html += `</div>`;
+  }
+  view().innerHTML = html;
+  view().onclick = async (event) => {
+    const act = event.target.dataset?.act;
+    const entry = entries.find((e) => e.id === event.target.dataset.id);
+    if (act === "sync") await drain({ force: true });
+    if (act === "discard" && confirm(t("outbox.discard_sure"))) await outboxDelete(entry.id);
+    if (act === "resend") {
+      // A 409 means this id already holds another body on the server: keep both, send ours anew.
+      await outboxDelete(entry.id);
+      const id = crypto.randomUUID();
+      const body = entry.body ? { ...entry.body, id } : null;
+      await enqueue({ ...entry, id, body, draftBody: { ...entry.draftBody, id }, state: "saved", error: null, attempts: 0 });
+    }
+    if (act) renderOutbox(go);
+  };
+}
+
+export async function unsyncedCount() {
+  return (await outboxAll()).filter((e) => e.state !== "synced").length;
+}
+
+export { outboxPut };

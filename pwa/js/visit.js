@@ -1,0 +1,226 @@
+// One visit: arrive (QR or by hand, GPS), check each item, read the record, sign, save.
+import { t } from "./i18n.js";
+import { enqueue } from "./outbox.js";
+import { esc, recordHtml } from "./record.js";
+import { today } from "./screens.js";
+import { addPhoto, getVisit, kv, putVisit } from "./store.js";
+
+const view = () => document.getElementById("view");
+
+async function context(visitId) {
+  const packet = await kv.get(`day:${today()}`);
+  const visit = packet?.route?.visits.find((v) => v.id === visitId);
+  let draft = await getVisit(visitId);
+  if (!draft)
+    draft = await putVisit({ visitId, recordId: crypto.randomUUID(), step: "arrive", findings: {}, closedPhotos: [], signatures: { officers: {} } });
+  return { packet, visit, draft };
+}
+
+function position() {
+  return new Promise((resolve) => {
+    if (!navigator.geolocation) return resolve(null);
+    navigator.geolocation.getCurrentPosition(
+      (p) => resolve({ lat: p.coords.latitude, lng: p.coords.longitude, accuracy_m: p.coords.accuracy }),
+      () => resolve(null),
+      { enableHighAccuracy: true, timeout: 10000, maximumAge: 30000 },
+    );
+  });
+}
+
+async function arrive(draft, method, extra = {}) {
+  const fix = await position();
+  draft.presence = { method, ...extra, ...(fix || {}), at: new Date().toISOString() };
+  draft.startedAt = draft.startedAt || new Date().toISOString();
+  draft.step = method === "closed" ? "finish" : "check";
+  await putVisit(draft);
+}
+
+function loadScript(src) {
+  return new Promise((resolve, reject) => {
+    const s = Object.assign(document.createElement("script"), { src, onload: resolve, onerror: reject });
+    document.head.append(s);
+  });
+}
+
+async function scan(visit, draft, rerender) {
+  const err = document.getElementById("err");
+  try {
+    if (!self.QrScanner) await loadScript("/static/vendor/qr-scanner.umd.min.js");
+    const video = Object.assign(document.createElement("video"), { style: "width:100%" });
+    view().prepend(video);
+    const scanner = new QrScanner(video, async (result) => {
+      scanner.stop();
+      const token = String(result.data || result).split("/m/").pop();
+      if (token !== visit.merchant.qr_token) return (err.textContent = t("visit.qr_wrong"));
+      await arrive(draft, "qr", { qr_token: token });
+      rerender();
+    }, { returnDetailedScanResult: true });
+    await scanner.start();
+  } catch (error) {
+    err.textContent = t("visit.camera_fail", { detail: error.message || error });
+  }
+}
+
+function header(visit) {
+  const m = visit.merchant;
+  const history = visit.history.map((h) => `<li>${h.date} ${esc(h.result)} ${h.score}分 ${esc(h.action_code)}</li>`).join("") || `<li>${t("visit.no_history")}</li>`;
+  const orders = visit.open_orders.map((o) => `<li>${esc(o.requirement)}（${o.deadline}）</li>`).join("");
+  const previous = visit.previous_findings.map((f) => `<li>${esc(f.title)} ${esc(f.note)}</li>`).join("");
+  return `<a href="#/">${t("visit.back")}</a><h1><span class="dot ${esc(m.colour)}"></span>${esc(m.name)}</h1>
+    <p class="muted">${esc(m.address)} · <a href="geo:${m.lat},${m.lng}">${m.lat?.toFixed(5)}, ${m.lng?.toFixed(5)}</a></p>
+    <details><summary>${t("visit.history")}</summary><ul>${history}</ul></details>
+    ${orders ? `<details open><summary>${t("visit.orders")}</summary><ul>${orders}</ul></details>` : ""}
+    ${previous ? `<details><summary>${t("visit.previous")}</summary><ul>${previous}</ul></details>` : ""}`;
+}
+
+function renderArrive(ctx, rerender) {
+  const { visit, draft } = ctx;
+  view().innerHTML = `${header(visit)}<h2>${t("visit.arrive")}</h2><p class="error" id="err" role="alert"></p>
+    <button class="primary" data-act="scan">${t("visit.scan")}</button>
+    <details><summary>${t("visit.manual")}</summary><label for="reason">${t("visit.manual_reason")}</label>
+      <textarea id="reason" data-testid="manual-reason"></textarea><button data-act="manual">${t("visit.confirm")}</button></details>
+    <details><summary>${t("visit.closed")}</summary><label class="btn">${t("visit.closed_photo")}
+      <input type="file" accept="image/*" capture="environment" hidden data-testid="closed-photo"></label></details>`;
+  view().querySelector("[data-act=scan]").onclick = () => scan(visit, draft, rerender);
+  view().querySelector("[data-act=manual]").onclick = async () => {
+    const reason = document.getElementById("reason").value.trim();
+    if (!reason) return (document.getElementById("err").textContent = t("visit.manual_reason"));
+    await arrive(draft, "manual", { reason });
+    rerender();
+  };
+  view().querySelector("[data-testid=closed-photo]").onchange = async (event) => {
+    const photo = await addPhoto(visit.id, event.target.files[0]);
+    draft.closedPhotos.push(photo.id);
+    await arrive(draft, "closed");
+    rerender();
+  };
+}
+
+function itemCard(packet, code, f) {
+  const item = packet.items[code];
+  const tags = `${item.key ? `<span class="tag">${t("check.key")}</span>` : ""}${item.no_penalty ? `<span class="tag">${t("check.no_penalty")}</span>` : ""}`;
+  const pressed = (o) => `aria-pressed="${f.outcome === o}"`;
+  let html = `<div class="card" data-item="${esc(code)}" data-testid="item"><strong>${esc(item.title)}</strong>${tags}
+    <details><summary>${t("check.basis")}</summary><p class="muted">${esc(item.basis)}</p>${item.guidance ? `<p>${esc(item.guidance)}</p>` : ""}</details>
+    <div class="row"><button data-set="pass" ${pressed("pass")}>${t("check.pass")}</button><button data-set="fail" ${pressed("fail")}>${t("check.fail")}</button><button data-set="na" ${pressed("na")}>${t("check.na")}</button></div>`;
+  if (f.outcome === "fail") {
+    if (item.no_penalty) html += `<p class="muted">${t("check.no_penalty_hint")}</p>`;
+    html += `<label><input type="checkbox" data-field="corrected_on_site" ${f.corrected_on_site ? "checked" : ""} style="width:auto;min-height:auto"> ${t("check.corrected")}</label>`;
+    if (!f.corrected_on_site) html += `<label>${t("check.deadline")}<input type="date" data-field="deadline" value="${esc(f.deadline || "")}"></label>`;
+  }
+  html += `<label>${t("check.note")}<textarea data-field="note">${esc(f.note || "")}</textarea></label>
+    <label class="btn">${t("check.photo")} · ${t("check.photos", { count: (f.photos || []).length })}<input type="file" accept="image/*" capture="environment" hidden data-field="photo"></label></div>`;
+  return html;
+}
+
+function renderCheck(ctx, rerender) {
+  const { packet, visit, draft } = ctx;
+  let html = `${header(visit)}<h2>${t("check.title")}</h2>`;
+  for (const group of visit.checklist) {
+    html += `<h2>${esc(group.name)}</h2>`;
+    for (const code of group.items) html += itemCard(packet, code, (draft.findings[code] ||= { photos: [] }));
+  }
+  view().innerHTML = `${html}<p class="error" id="err" role="alert"></p><button class="primary" data-act="next">${t("check.next")}</button>`;
+  view().oninput = view().onchange = view().onclick = async (event) => {
+    const card = event.target.closest("[data-item]");
+    if (event.target.dataset.act === "next") {
+      const codes = visit.checklist.flatMap((g) => g.items);
+      const missing = codes.filter((c) => !draft.findings[c]?.outcome);
+      const unfixed = codes.filter((c) => draft.findings[c].outcome === "fail" && !draft.findings[c].corrected_on_site && !draft.findings[c].deadline);
+      if (missing.length) return (document.getElementById("err").textContent = t("check.missing", { count: missing.length }));
+      if (unfixed.length) return (document.getElementById("err").textContent = t("check.remedy"));
+      draft.step = "finish";
+      await putVisit(draft);
+      return rerender();
+    }
+    if (!card) return;
+    const f = draft.findings[card.dataset.item];
+    const field = event.target.dataset.field;
+    if (event.type === "click" && event.target.dataset.set) f.outcome = event.target.dataset.set;
+    else if (event.type === "change" && field === "photo") f.photos.push((await addPhoto(visit.id, event.target.files[0])).id);
+    else if (event.type === "change" && field === "corrected_on_site") f.corrected_on_site = event.target.checked;
+    else if (["input", "change"].includes(event.type) && ["note", "deadline"].includes(field)) f[field] = event.target.value;
+    else return;
+    await putVisit(draft);
+    if (event.target.dataset.set || ["photo", "corrected_on_site"].includes(field)) rerender();
+  };
+}
+
+function pad(canvas, value, onDone) {
+  const ratio = Math.max(window.devicePixelRatio || 1, 1);
+  canvas.width = canvas.offsetWidth * ratio;
+  canvas.height = canvas.offsetHeight * ratio;
+  canvas.getContext("2d").scale(ratio, ratio);
+  const signature = new SignaturePad(canvas, { penColor: "#000", minWidth: 1.2, maxWidth: 3 });
+  if (value) signature.fromDataURL(value, { ratio });
+  signature.addEventListener("endStroke", () => onDone(signature.toDataURL("image/png")));
+  return signature;
+}
+
+function draftBody(packet, visit, draft) {
+  const closed = draft.presence.method === "closed";
+  return {
+    id: draft.recordId,
+    visit_id: visit.id,
+    started_at: draft.startedAt,
+    finished_at: draft.finishedAt,
+    presence: draft.presence,
+    officers: packet.route.officers.map((o) => o.id),
+    findings: closed ? [] : Object.entries(draft.findings).map(([item, f]) => ({
+      item, outcome: f.outcome, note: f.note || "", corrected_on_site: !!f.corrected_on_site,
+      deadline: f.outcome === "fail" && !f.corrected_on_site ? f.deadline : null, evidence: f.photos || [],
+    })),
+    signatures: draft.signatures,
+    evidence: draft.closedPhotos,
+    summary: "",
+  };
+}
+
+function renderFinish(ctx, rerender) {
+  const { packet, visit, draft } = ctx;
+  const closed = draft.presence.method === "closed";
+  const sig = draft.signatures;
+  let html = `${header(visit)}${closed ? `<p>${t("visit.present", { method: t("visit.method.closed") })}</p>` : `<p>${t("finish.read")}</p>${recordHtml(packet, visit, draft)}`}`;
+  for (const o of packet.route.officers) html += `<label>${esc(t("finish.officer_sign", { name: o.name }))}</label><canvas class="sign" data-officer="${o.id}" data-testid="sign-officer"></canvas>`;
+  if (!closed)
+    html += `<label>${t("finish.merchant_sign")}</label><canvas class="sign" data-merchant data-testid="sign-merchant"></canvas>
+      <details ${sig.refusal ? "open" : ""}><summary>${t("finish.refuse")}</summary><label>${t("finish.witness")}<input data-ref="witness" value="${esc(sig.refusal?.witness || "")}"></label>
+      <label>${t("finish.refuse_note")}<textarea data-ref="note">${esc(sig.refusal?.note || "")}</textarea></label></details>`;
+  view().innerHTML = `${html}<p class="error" id="err" role="alert"></p><button class="primary" data-act="save">${t("finish.save")}</button>`;
+  for (const canvas of view().querySelectorAll("canvas[data-officer]"))
+    pad(canvas, sig.officers[canvas.dataset.officer], (url) => { sig.officers[canvas.dataset.officer] = url; putVisit(draft); });
+  const merchantCanvas = view().querySelector("canvas[data-merchant]");
+  if (merchantCanvas) pad(merchantCanvas, sig.merchant, (url) => { sig.merchant = url; putVisit(draft); });
+  view().oninput = (event) => {
+    if (!event.target.dataset.ref) return;
+    sig.refusal = { ...(sig.refusal || { witness: "", note: "" }), [event.target.dataset.ref]: event.target.value };
+    putVisit(draft);
+  };
+  view().querySelector("[data-act=save]").onclick = async () => {
+    const refused = sig.refusal?.witness?.trim() && sig.refusal?.note?.trim();
+    const officersSigned = packet.route.officers.every((o) => sig.officers[o.id]);
+    if (!officersSigned || (!closed && !sig.merchant && !refused)) return (document.getElementById("err").textContent = t("finish.need_signs"));
+    if (!refused) delete sig.refusal;
+    draft.finishedAt = new Date().toISOString();
+    draft.step = "done";
+    await putVisit(draft);
+    const body = draftBody(packet, visit, draft);
+    const photos = [...body.evidence, ...body.findings.flatMap((f) => f.evidence)];
+    await enqueue({ id: draft.recordId, visitId: visit.id, title: visit.merchant.name, draftBody: body, photos, body: null });
+    rerender();
+  };
+}
+
+function renderDone(ctx) {
+  const { packet, visit, draft } = ctx;
+  view().innerHTML = `${header(visit)}<p class="state-saved" data-testid="saved">${t("finish.saved")}</p>
+    ${draft.presence.method === "closed" ? "" : recordHtml(packet, visit, draft)}<a class="btn" href="#/outbox">${t("sync.view")}</a>`;
+}
+
+export async function renderVisit(visitId) {
+  const ctx = await context(visitId);
+  if (!ctx.visit) return (location.hash = "#/");
+  const rerender = () => renderVisit(visitId);
+  view().onclick = view().onchange = view().oninput = null;
+  ({ arrive: renderArrive, check: renderCheck, finish: renderFinish, done: renderDone })[ctx.draft.step](ctx, rerender);
+}

@@ -1,0 +1,144 @@
+"""The day packet (`GET /api/v1/me/day`): the inspector's route with all a phone needs offline."""
+
+import uuid
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from server.catalog.models import CheckItem, Matter
+from server.inspections.models import Finding, Inspection
+from server.inspections.record_models import InspectionRecord
+from server.inspections.route_read import my_route
+from server.org.models import Department
+from server.planning.models import JointVisit, VisitItem
+from server.rectifications.models import RectificationOrder
+
+__all__ = ["HISTORY", "day_packet"]
+
+HISTORY = 3  # earlier inspections shown per merchant
+
+
+def _in(column: Any, ids: list[uuid.UUID]) -> Any:
+    return col(column).in_(ids or [uuid.uuid4()])
+
+
+def _checklists(session: Session, route_id: uuid.UUID) -> tuple[dict, dict]:
+    """Per visit key: [{department, name, items}]; and every item once, with its legal basis."""
+    rows = session.exec(
+        select(JointVisit.key, Department.code, Department.name, CheckItem, Matter.legal_basis)
+        .join(VisitItem, col(VisitItem.joint_visit_id) == JointVisit.id)
+        .join(CheckItem, col(CheckItem.id) == VisitItem.check_item_id)
+        .join(Matter, col(Matter.id) == CheckItem.matter_id)
+        .join(Department, col(Department.id) == VisitItem.department_id)
+        .where(JointVisit.route_id == route_id)
+        .order_by(Department.code, CheckItem.code)
+    )
+    groups: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
+    items: dict[str, dict[str, Any]] = {}
+    for key, dept_code, dept_name, item, basis in rows:
+        group = groups[str(key)].setdefault(
+            dept_code, {"department": dept_code, "name": dept_name, "items": []}
+        )
+        group["items"].append(item.code)
+        items[item.code] = {
+            "title": item.title,
+            "guidance": item.guidance,
+            "key": item.is_key,
+            "no_penalty": item.no_penalty_eligible,
+            "basis": basis,
+        }
+    return {k: list(v.values()) for k, v in groups.items()}, items
+
+
+def _history(session: Session, merchant_ids: list[uuid.UUID], day: date) -> dict:
+    rows = session.exec(
+        select(Inspection)
+        .where(_in(Inspection.merchant_id, merchant_ids), Inspection.visit_date < day)
+        .order_by(col(Inspection.visit_date).desc())
+    )
+    history: dict[uuid.UUID, list[Inspection]] = defaultdict(list)
+    for row in rows:
+        if len(history[row.merchant_id]) < HISTORY:
+            history[row.merchant_id].append(row)
+    return history
+
+
+def _failed(session: Session, inspection_ids: list[uuid.UUID]) -> dict:
+    rows = session.exec(
+        select(Finding.inspection_id, CheckItem.code, CheckItem.title, Finding)
+        .join(CheckItem, col(CheckItem.id) == Finding.check_item_id)
+        .where(_in(Finding.inspection_id, inspection_ids), Finding.outcome == "fail")
+    )
+    found: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
+    for inspection_id, code, title, finding in rows:
+        found[inspection_id].append(
+            {
+                "item": code,
+                "title": title,
+                "note": finding.note,
+                "corrected_on_site": finding.corrected_on_site,
+            }
+        )
+    return found
+
+
+def _orders(session: Session, merchant_ids: list[uuid.UUID]) -> dict:
+    rows = session.exec(
+        select(RectificationOrder)
+        .where(_in(RectificationOrder.merchant_id, merchant_ids))
+        .where(col(RectificationOrder.status).in_(("open", "overdue")))
+        .order_by(RectificationOrder.deadline)
+    )
+    found: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
+    for o in rows:
+        found[o.merchant_id].append(
+            {
+                "requirement": o.requirement,
+                "deadline": o.deadline.isoformat(),
+                "status": o.status,
+                "key": o.key_item,
+                "action_code": o.action_code,
+            }
+        )
+    return found
+
+
+def day_packet(session: Session, day: date, user_id: uuid.UUID) -> dict[str, Any]:
+    """The signed-in inspector's day: route, merchants, checklists, history and what is open."""
+    found = my_route(session, day, user_id)
+    if found is None:
+        return {"date": day.isoformat(), "version": None, "route": None, "items": {}}
+    route = found["route"]
+    visits = route["visits"]
+    merchant_ids = [uuid.UUID(v["merchant"]["id"]) for v in visits]
+    checklists, items = _checklists(session, uuid.UUID(route["id"]))
+    history = _history(session, merchant_ids, day)
+    last_ids = [rows[0].id for rows in history.values() if rows]
+    failed = _failed(session, last_ids)
+    orders = _orders(session, merchant_ids)
+    done = set(
+        session.exec(
+            select(InspectionRecord.visit_key).where(
+                _in(InspectionRecord.visit_key, [uuid.UUID(v["id"]) for v in visits])
+            )
+        )
+    )
+    for visit in visits:
+        mid = uuid.UUID(visit["merchant"]["id"])
+        past = history.get(mid, [])
+        visit["history"] = [
+            {
+                "date": i.visit_date.isoformat(),
+                "result": i.result,
+                "score": i.score,
+                "action_code": i.action_code,
+            }
+            for i in past
+        ]
+        visit["previous_findings"] = failed.get(past[0].id, []) if past else []
+        visit["open_orders"] = orders.get(mid, [])
+        visit["checklist"] = checklists.get(visit["id"], [])
+        visit["submitted"] = uuid.UUID(visit["id"]) in done
+    return {**found, "items": items}

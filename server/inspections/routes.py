@@ -1,0 +1,179 @@
+"""The phone's endpoints: the day packet and inspection records; the public action-code page."""
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.response import Template
+from sqlalchemy.exc import IntegrityError
+
+from server.auth.principal import signed_in
+from server.codes.clock import utcnow
+from server.codes.qr import qr_svg
+from server.db import DbSession
+from server.evidence.service import Actor as EvidenceActor
+from server.evidence.service import link_evidence
+from server.i18n import t
+from server.inspections.day import day_packet
+from server.inspections.models import Inspection, InspectionOfficer
+from server.inspections.payload import RecordError
+from server.inspections.service import Stored, inspection_read, submit_record
+from server.inspections.verify import printable_record, verify_code
+
+__all__ = ["ActionCodeController", "DayController", "InspectionController"]
+
+DEVICE_TIME = "x-device-time"
+
+
+def _refused(request: Request, exc: RecordError) -> Response:
+    body: dict[str, Any] = {"status_code": exc.status, "detail": str(exc)}
+    if exc.problems:
+        body["problems"] = exc.problems
+    return Response(body, status_code=exc.status)
+
+
+HANDLERS = {RecordError: _refused}
+
+
+def _day(raw: str) -> date:
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise RecordError(422, t("inspection.error.bad_date", value=raw)) from None
+
+
+def _device_time(request: Request) -> datetime | None:
+    raw = request.headers.get(DEVICE_TIME)
+    try:
+        moment = datetime.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+    return moment if moment is None or moment.tzinfo else None
+
+
+class DayController(Controller):
+    exception_handlers = HANDLERS  # type: ignore[assignment]
+    path = "/api/v1/me"
+    tags = ["inspections"]
+    guards = [signed_in]
+
+    @get("/day", summary="The day packet: route, merchants, checklists and history, for offline")
+    async def day(
+        self, request: Request, db_session: DbSession, date: FromQuery[str]
+    ) -> dict[str, Any]:
+        target, user_id = _day(date), request.user.id
+        return await db_session.run_sync(lambda s: day_packet(s, target, user_id))
+
+
+class InspectionController(Controller):
+    exception_handlers = HANDLERS  # type: ignore[assignment]
+    path = "/api/v1/inspections"
+    tags = ["inspections"]
+    guards = [signed_in]
+
+    @post("/", summary="Store an inspection record (idempotent by its client-made id)")
+    async def submit(
+        self, request: Request, db_session: DbSession, data: JSONBody[dict[str, Any]]
+    ) -> Response[dict[str, Any]]:
+        user, policy = request.user, request.app.state.policy
+        sent_at, now = _device_time(request), utcnow()
+
+        def submit(s: Any) -> Stored:
+            return submit_record(
+                s,
+                data,
+                user_id=user.id,
+                username=user.username,
+                device_sent_at=sent_at,
+                policy=policy,
+                now=now,
+            )
+
+        try:
+            stored = await db_session.run_sync(submit)
+        except IntegrityError:
+            # The same record arrived twice at once: the loser reads what the winner stored.
+            await db_session.rollback()
+            stored = await db_session.run_sync(submit)
+        actor = EvidenceActor(
+            user.username, user.id, request.client.host if request.client else None
+        )
+        for evidence_id, subject, subject_id in stored.evidence:
+            await link_evidence(
+                db_session,
+                evidence_id,
+                subject=subject,
+                subject_id=subject_id,
+                inspection_id=uuid.UUID(stored.body["id"]),
+                actor=actor,
+            )
+        return Response(stored.body, status_code=201 if stored.created else 200)
+
+    @get("/{inspection_id:uuid}", summary="A stored inspection as the phone sees it")
+    async def read(
+        self, request: Request, db_session: DbSession, inspection_id: FromPath[uuid.UUID]
+    ) -> dict[str, Any]:
+        policy, user = request.app.state.policy, request.user
+        found = await db_session.run_sync(
+            lambda s: (
+                _read_if_any(s, inspection_id, policy)
+                if _may_read(s, inspection_id, user)
+                else None
+            )
+        )
+        if found is None:
+            raise NotFoundException(detail=t("error.not_found"))
+        return found
+
+    @get("/{inspection_id:uuid}/record", summary="The printable on-site record (现场检查笔录)")
+    async def record(
+        self, request: Request, db_session: DbSession, inspection_id: FromPath[uuid.UUID]
+    ) -> Template:
+        base, user = request.app.state.settings.public_base_url, request.user
+        page = await db_session.run_sync(
+            lambda s: (
+                printable_record(s, inspection_id, base)
+                if _may_read(s, inspection_id, user)
+                else None
+            )
+        )
+        if page is None:
+            raise NotFoundException(detail=t("error.not_found"))
+        page["qr"] = qr_svg(page["verify_url"])
+        return Template("inspections/record.html", context=page)
+
+
+def _may_read(session: Any, inspection_id: uuid.UUID, user: Any) -> bool:
+    """Its officers, and supervisors and administrators; 404 to everyone else."""
+    if session.get(Inspection, inspection_id) is None:
+        return False
+    if user.role in ("supervisor", "admin"):
+        return True
+    return session.get(InspectionOfficer, (inspection_id, user.id)) is not None
+
+
+def _read_if_any(session: Any, inspection_id: uuid.UUID, policy: Any) -> dict[str, Any] | None:
+    if session.get(Inspection, inspection_id) is None:
+        return None
+    return inspection_read(session, inspection_id, policy)
+
+
+class ActionCodeController(Controller):
+    path = "/v"
+    include_in_schema = False
+
+    @get("/{code:str}", summary="Verify an action code (行政行为码)")
+    async def verify(
+        self, request: Request, db_session: DbSession, code: FromPath[str]
+    ) -> Template:
+        found = await db_session.run_sync(lambda s: verify_code(s, code.strip().upper()))
+        if found is None:
+            return Template(
+                "inspections/verify.html", context={"found": None, "code": code}, status_code=404
+            )
+        base = request.app.state.settings.public_base_url.rstrip("/")
+        found["qr"] = qr_svg(f"{base}/v/{found['code']}")
+        return Template("inspections/verify.html", context={"found": found, "code": code})

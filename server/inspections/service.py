@@ -1,0 +1,195 @@
+"""Store an inspection record: score it, update the colour, open orders, issue action codes.
+
+Functions take a synchronous Session (async callers use `run_sync`) and never commit.
+"""
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from server.audit.service import record as audit
+from server.codes.policy import ItemOutcome, Policy, score_findings
+from server.codes.service import Actor, update_colour
+from server.i18n import t
+from server.inspections.models import Finding, Inspection, InspectionOfficer
+from server.inspections.payload import InspectionIn, RecordError, body_hash, parse_record
+from server.inspections.record_models import InspectionRecord
+from server.inspections.validate import Checked, check_record
+from server.merchants.models import Merchant
+from server.rectifications.models import RectificationOrder
+
+__all__ = ["Stored", "action_code", "inspection_read", "submit_record"]
+
+
+@dataclass(frozen=True)
+class Stored:
+    body: dict[str, Any]
+    created: bool
+    evidence: list[tuple[uuid.UUID, str, str]]  # evidence id, subject, subject id to link
+
+
+def action_code(prefix: str, day: date) -> str:
+    """An unguessable 行政行为码: kind, date, random part (XZ20261127A1B2C3D4E5)."""
+    return f"{prefix}{day:%Y%m%d}{secrets.token_hex(5).upper()}"
+
+
+def _result(record: InspectionIn) -> str:
+    if record.presence.method == "closed":
+        return "absent"
+    unfixed = any(f.outcome == "fail" and not f.corrected_on_site for f in record.findings)
+    return "rectify" if unfixed else "pass"
+
+
+def _store(session: Session, record: InspectionIn, ok: Checked, user_id: uuid.UUID) -> Inspection:
+    closed = record.presence.method == "closed"
+    findings = [] if closed else record.findings
+    assessment = score_findings(
+        ItemOutcome(ok.items[f.item].is_key, f.outcome, f.corrected_on_site) for f in findings
+    )
+    inspection = Inspection(
+        id=record.id,
+        merchant_id=ok.merchant.id,
+        visit_date=ok.plan.day,
+        started_at=record.started_at,
+        finished_at=record.finished_at,
+        result=_result(record),
+        score=assessment.score,
+        key_failed=assessment.key_failed,
+        summary=record.summary.strip()[:2000],
+        action_code=action_code("XZ", ok.plan.day),
+        created_by=user_id,
+    )
+    session.add(inspection)
+    session.flush()
+    for officer in ok.officers:
+        session.add(InspectionOfficer(inspection_id=record.id, user_id=officer.id))
+    for f in findings:
+        item = ok.items[f.item]
+        session.add(
+            Finding(
+                inspection_id=record.id,
+                check_item_id=item.id,
+                outcome=f.outcome,
+                corrected_on_site=f.outcome == "fail" and f.corrected_on_site,
+                note=f.note.strip()[:2000],
+            )
+        )
+        if f.outcome == "fail" and not f.corrected_on_site and f.deadline is not None:
+            requirement = f"{item.title}：{f.note.strip()}" if f.note.strip() else item.title
+            session.add(
+                RectificationOrder(
+                    merchant_id=ok.merchant.id,
+                    inspection_id=record.id,
+                    issued_on=ok.plan.day,
+                    deadline=f.deadline,
+                    requirement=requirement[:2000],
+                    key_item=item.is_key,
+                    action_code=action_code("ZG", ok.plan.day),
+                    issued_by=user_id,
+                )
+            )
+    session.flush()
+    return inspection
+
+
+def submit_record(
+    session: Session,
+    raw: Any,
+    *,
+    user_id: uuid.UUID,
+    username: str,
+    device_sent_at: datetime | None,
+    policy: Policy,
+    now: datetime,
+) -> Stored:
+    """Store the phone's record once; the same body again is a no-op, another body a 409."""
+    record = parse_record(raw)
+    digest = body_hash(raw)
+    existing = session.get(InspectionRecord, record.id)
+    if existing is not None:
+        if existing.body_sha256 != digest:
+            raise RecordError(409, t("inspection.error.changed"))
+        return Stored(inspection_read(session, record.id, policy), False, [])
+    if session.get(Inspection, record.id) is not None:
+        raise RecordError(409, t("inspection.error.changed"))
+    offset = (device_sent_at - now) if device_sent_at else timedelta(0)
+    ok = check_record(session, record, user_id, device_offset=offset)
+    colour_before = ok.merchant.colour
+    _store(session, record, ok, user_id)
+    session.add(
+        InspectionRecord(
+            inspection_id=record.id,
+            visit_key=record.visit_id,
+            body_sha256=digest,
+            body=raw,
+            submitted_by=user_id,
+            received_at=now,
+            device_sent_at=device_sent_at,
+            clock_offset_seconds=int(offset.total_seconds()),
+            presence=record.presence.method,
+            lat=record.presence.lat,
+            lng=record.presence.lng,
+            accuracy_m=record.presence.accuracy_m,
+            flags=ok.flags,
+        )
+    )
+    session.flush()
+    update_colour(session, ok.merchant.id, policy=policy, actor=Actor(username, user_id), now=now)
+    audit(
+        session,
+        action="inspection.submit",
+        entity="inspection",
+        entity_id=record.id,
+        actor=username,
+        actor_id=user_id,
+        detail={"visit": str(record.visit_id), "flags": ok.flags, "from": colour_before},
+    )
+    links = [(e, "inspection", str(record.id)) for e in record.evidence]
+    links += [
+        (e, "finding", f"{record.id.hex}:{f.item}"[:64])
+        for f in record.findings
+        for e in f.evidence
+    ]
+    return Stored(inspection_read(session, record.id, policy), True, links)
+
+
+def inspection_read(session: Session, inspection_id: uuid.UUID, policy: Policy) -> dict[str, Any]:
+    """What the phone is told about a stored record."""
+    inspection = session.get(Inspection, inspection_id)
+    assert inspection is not None
+    stored = session.get(InspectionRecord, inspection_id)
+    merchant = session.get(Merchant, inspection.merchant_id)
+    assert merchant is not None
+    session.refresh(merchant)  # the colour engine writes through the connection
+    orders = session.exec(
+        select(RectificationOrder)
+        .where(RectificationOrder.inspection_id == inspection_id)
+        .order_by(col(RectificationOrder.deadline))
+    )
+    return {
+        "id": str(inspection.id),
+        "action_code": inspection.action_code,
+        "result": inspection.result,
+        "score": inspection.score,
+        "key_failed": inspection.key_failed,
+        "visit_date": inspection.visit_date.isoformat(),
+        "merchant": {"id": str(merchant.id), "name": merchant.name, "colour": merchant.colour},
+        "next_due": merchant.next_due.isoformat() if merchant.next_due else None,
+        "flags": list(stored.flags) if stored else [],
+        "received_at": stored.received_at.isoformat() if stored else None,
+        "orders": [
+            {
+                "id": str(o.id),
+                "action_code": o.action_code,
+                "requirement": o.requirement,
+                "deadline": o.deadline.isoformat(),
+                "recheck_from": (o.deadline + timedelta(days=policy.recheck_min_days)).isoformat(),
+                "recheck_by": (o.deadline + timedelta(days=policy.recheck_max_days)).isoformat(),
+            }
+            for o in orders
+        ],
+    }

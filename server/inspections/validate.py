@@ -1,0 +1,173 @@
+"""Check an inspection record against its visit: who may send it and what it must hold."""
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlmodel import Session, col, select
+
+from server.catalog.models import CheckItem
+from server.evidence.models import Evidence
+from server.i18n import t
+from server.inspections.payload import InspectionIn, RecordError
+from server.merchants.models import Merchant
+from server.org.models import User
+from server.planning.models import JointVisit, Plan, RouteOfficer, VisitItem
+
+__all__ = ["CLOCK_TOLERANCE", "Checked", "check_record", "find_visit"]
+
+CLOCK_TOLERANCE = timedelta(minutes=5)
+LONGEST_VISIT = timedelta(hours=12)
+
+
+@dataclass
+class Checked:
+    """A record that passed: its visit, plan, merchant, checklist and what to review."""
+
+    visit: JointVisit
+    plan: Plan
+    merchant: Merchant
+    items: dict[str, CheckItem]
+    officers: list[User]
+    flags: list[str] = field(default_factory=list)
+
+
+def find_visit(session: Session, key: uuid.UUID) -> tuple[JointVisit, Plan] | None:
+    """The visit `key` in the newest published plan version that routes it."""
+    return session.exec(
+        select(JointVisit, Plan)
+        .join(Plan, col(Plan.id) == JointVisit.plan_id)
+        .where(JointVisit.key == key, Plan.status == "published")
+        .where(col(JointVisit.route_id).is_not(None))
+        .order_by(col(Plan.version).desc())
+    ).first()
+
+
+def _route_officers(session: Session, route_id: uuid.UUID) -> dict[uuid.UUID, User]:
+    rows = session.exec(
+        select(User)
+        .join(RouteOfficer, col(RouteOfficer.user_id) == User.id)
+        .where(RouteOfficer.route_id == route_id)
+    )
+    return {u.id: u for u in rows}
+
+
+def _checklist(session: Session, visit_id: uuid.UUID) -> dict[str, CheckItem]:
+    rows = session.exec(
+        select(CheckItem)
+        .join(VisitItem, col(VisitItem.check_item_id) == CheckItem.id)
+        .where(VisitItem.joint_visit_id == visit_id)
+    )
+    return {i.code: i for i in rows}
+
+
+def _findings(
+    record: InspectionIn, items: dict[str, CheckItem], closed: bool, day: date
+) -> list[str]:
+    problems: list[str] = []
+    codes = [f.item for f in record.findings]
+    foreign = sorted({c for c in codes if c not in items})
+    if foreign:
+        problems.append(t("inspection.error.not_on_checklist", items="、".join(foreign)))
+    doubled = sorted({c for c in codes if codes.count(c) > 1})
+    if doubled:
+        problems.append(t("inspection.error.item_twice", items="、".join(doubled)))
+    missing = sorted(set(items) - set(codes))
+    if missing and not closed:
+        problems.append(t("inspection.error.items_missing", items="、".join(missing)))
+    for f in record.findings:
+        if f.outcome != "fail" or f.corrected_on_site:
+            continue
+        if f.deadline is None:
+            problems.append(t("inspection.error.fail_needs_remedy", item=f.item))
+        elif f.deadline < day:
+            problems.append(t("inspection.error.deadline_past", item=f.item))
+    return problems
+
+
+def _officers(
+    record: InspectionIn, crew: dict[uuid.UUID, User], me: uuid.UUID, day: date
+) -> list[str]:
+    problems: list[str] = []
+    named = list(dict.fromkeys(record.officers))
+    if len(named) < 2:
+        problems.append(t("inspection.error.two_officers"))
+    if me not in named:
+        problems.append(t("inspection.error.sender_not_officer"))
+    for officer_id in named:
+        user = crew.get(officer_id)
+        if user is None:
+            problems.append(t("inspection.error.officer_not_on_route", id=officer_id))
+        elif not user.certified_on(day):
+            problems.append(t("inspection.error.officer_uncertified", name=user.name))
+    return problems
+
+
+def _signatures(record: InspectionIn, crew: dict[uuid.UUID, User], closed: bool) -> list[str]:
+    problems: list[str] = []
+    signed = record.signatures
+    for officer_id in dict.fromkeys(record.officers):
+        if not signed.officers.get(str(officer_id), "").startswith("data:image/"):
+            who = crew[officer_id].name if officer_id in crew else str(officer_id)
+            problems.append(t("inspection.error.officer_signature", name=who))
+    if closed:
+        return problems
+    merchant_signed = (signed.merchant or "").startswith("data:image/")
+    refusal = signed.refusal
+    if not merchant_signed and not (refusal and refusal.witness.strip() and refusal.note.strip()):
+        problems.append(t("inspection.error.merchant_signature"))
+    return problems
+
+
+def check_record(
+    session: Session, record: InspectionIn, me: uuid.UUID, *, device_offset: timedelta
+) -> Checked:
+    """The record's context if it may be stored; RecordError (403/404/422) otherwise."""
+    found = find_visit(session, record.visit_id)
+    if found is None:
+        raise RecordError(404, t("inspection.error.unknown_visit"))
+    visit, plan = found
+    assert visit.route_id is not None
+    crew = _route_officers(session, visit.route_id)
+    if me not in crew:
+        raise RecordError(403, t("inspection.error.not_your_visit"))
+    merchant = session.get(Merchant, visit.merchant_id)
+    assert merchant is not None
+    items = _checklist(session, visit.id)
+    closed = record.presence.method == "closed"
+    problems = _findings(record, items, closed, plan.day)
+    problems += _officers(record, crew, me, plan.day)
+    problems += _signatures(record, crew, closed)
+    if record.finished_at < record.started_at:
+        problems.append(t("inspection.error.finished_before_start"))
+    elif record.finished_at - record.started_at > LONGEST_VISIT:
+        problems.append(t("inspection.error.too_long"))
+    if record.presence.method == "manual" and not record.presence.reason.strip():
+        problems.append(t("inspection.error.manual_reason"))
+    if closed and not record.evidence:
+        problems.append(t("inspection.error.closed_photo"))
+    wanted = set(record.evidence) | {e for f in record.findings for e in f.evidence}
+    if wanted:
+        crew_ids = [u.id for u in crew.values()]
+        known = set(
+            session.exec(
+                select(Evidence.id).where(
+                    col(Evidence.id).in_(wanted), col(Evidence.uploaded_by).in_(crew_ids)
+                )
+            )
+        )
+        if wanted - known:
+            problems.append(t("inspection.error.evidence_missing", count=len(wanted - known)))
+    if problems:
+        raise RecordError(422, "；".join(problems), problems)
+    flags = []
+    if record.presence.method == "manual":
+        flags.append("manual_presence")
+    if record.presence.method == "qr" and record.presence.qr_token != merchant.qr_token:
+        flags.append("qr_mismatch")
+    if abs(device_offset) > CLOCK_TOLERANCE:
+        flags.append("clock_skew")
+    if not closed and not (record.signatures.merchant or "").startswith("data:image/"):
+        flags.append("merchant_refused")
+    officers = [crew[i] for i in dict.fromkeys(record.officers)]
+    return Checked(visit, plan, merchant, items, officers, flags)

@@ -1,0 +1,108 @@
+"""What the public action-code page and the printable on-site record show."""
+
+import uuid
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from server.catalog.models import CheckItem
+from server.i18n import t
+from server.inspections.models import Finding, Inspection, InspectionOfficer
+from server.inspections.record_models import InspectionRecord
+from server.merchants.models import Merchant
+from server.org.models import User
+from server.rectifications.models import RectificationOrder
+
+__all__ = ["printable_record", "verify_code"]
+
+
+def _officers(session: Session, inspection_id: uuid.UUID) -> list[User]:
+    return list(
+        session.exec(
+            select(User)
+            .join(InspectionOfficer, col(InspectionOfficer.user_id) == User.id)
+            .where(InspectionOfficer.inspection_id == inspection_id)
+            .order_by(User.username)
+        )
+    )
+
+
+def _masked(cert_no: str | None) -> str:
+    return f"{cert_no[:4]}****{cert_no[-2:]}" if cert_no and len(cert_no) > 6 else ""
+
+
+def verify_code(session: Session, code: str) -> dict[str, Any] | None:
+    """The record behind an action code: an inspection or a rectification order."""
+    inspection = session.exec(select(Inspection).where(Inspection.action_code == code)).first()
+    if inspection is not None:
+        merchant = session.get(Merchant, inspection.merchant_id)
+        return {
+            "code": code,
+            "kind": t("verify.kind.inspection"),
+            "merchant": merchant.name if merchant else "",
+            "day": inspection.visit_date.isoformat(),
+            "state": t(f"inspection.result.{inspection.result}"),
+            "officers": [
+                {"name": u.name, "cert": _masked(u.cert_no)}
+                for u in _officers(session, inspection.id)
+            ],
+        }
+    order = session.exec(
+        select(RectificationOrder).where(RectificationOrder.action_code == code)
+    ).first()
+    if order is None:
+        return None
+    merchant = session.get(Merchant, order.merchant_id)
+    return {
+        "code": code,
+        "kind": t("verify.kind.order"),
+        "merchant": merchant.name if merchant else "",
+        "day": order.issued_on.isoformat(),
+        "state": t(f"verify.order.{order.status}"),
+        "deadline": order.deadline.isoformat(),
+        "officers": [],
+    }
+
+
+def printable_record(
+    session: Session, inspection_id: uuid.UUID, base_url: str
+) -> dict[str, Any] | None:
+    """The 现场检查笔录 as printed: merchant, officers, findings, signatures, the code."""
+    inspection = session.get(Inspection, inspection_id)
+    if inspection is None:
+        return None
+    merchant = session.get(Merchant, inspection.merchant_id)
+    stored = session.get(InspectionRecord, inspection_id)
+    body = stored.body if stored else {}
+    findings = session.exec(
+        select(CheckItem, Finding)
+        .join(Finding, col(Finding.check_item_id) == CheckItem.id)
+        .where(Finding.inspection_id == inspection_id)
+        .order_by(CheckItem.code)
+    )
+    orders = {
+        o.requirement: o
+        for o in session.exec(
+            select(RectificationOrder).where(RectificationOrder.inspection_id == inspection_id)
+        )
+    }
+    signatures = body.get("signatures") or {}
+    officers = _officers(session, inspection_id)
+    return {
+        "inspection": inspection,
+        "merchant": merchant,
+        "officers": [
+            {
+                "name": u.name,
+                "cert": u.cert_no or "",
+                "sign": signatures.get("officers", {}).get(str(u.id)),
+            }
+            for u in officers
+        ],
+        "findings": [{"item": item, "finding": f} for item, f in findings],
+        "orders": list(orders.values()),
+        "merchant_sign": signatures.get("merchant"),
+        "refusal": signatures.get("refusal"),
+        "record": stored,
+        "verify_url": f"{base_url.rstrip('/')}/v/{inspection.action_code}",
+    }

@@ -1,0 +1,122 @@
+"""A published route for the day: two certified inspectors, one merchant, a small checklist."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from server.codes.clock import local_today
+from server.org.models import Department, Street
+from server.planning.models import JointVisit, Plan, Route, RouteOfficer, VisitItem
+from tests.support.factories import make_merchants, make_user
+from tests.support.records import make_catalogue
+
+CHECKLIST = ("licence", "hygiene", "signage")
+PIXEL = (
+    "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk"
+    "YPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+)
+
+
+@dataclass(frozen=True)
+class Day:
+    day: date
+    visit_key: uuid.UUID
+    merchant_id: uuid.UUID
+    qr_token: str
+    officers: tuple[Any, Any]
+    outsider: Any
+    items: dict[str, uuid.UUID]
+
+
+def make_day(engine: Engine, prefix: str = "") -> Day:
+    catalogue = make_catalogue(engine)
+    one, two = make_user(engine, f"{prefix}insp-a"), make_user(engine, f"{prefix}insp-b")
+    outsider = make_user(engine, f"{prefix}insp-c")
+    merchant = make_merchants(engine, 1, seed=hash(prefix) % 1000, name_prefix="老王面馆")[0]
+    day = local_today()
+    key = uuid.uuid4()
+    with Session(engine) as session:
+        street = session.exec(select(Street).where(Street.code == "hubin")).one()
+        dept = session.exec(select(Department)).first()
+        plan = Plan(
+            street_id=street.id,
+            day=day,
+            version=1,
+            status="published",
+            published_at=datetime.now(UTC),
+        )
+        session.add(plan)
+        session.flush()
+        route = Route(plan_id=plan.id, number=1, name="第1组", start_minute=540, end_minute=1020)
+        session.add(route)
+        session.flush()
+        for officer in (one, two):
+            session.add(RouteOfficer(route_id=route.id, user_id=officer.id))
+        visit = JointVisit(
+            plan_id=plan.id,
+            key=key,
+            merchant_id=merchant.id,
+            route_id=route.id,
+            seq=1,
+            eta_minute=560,
+            service_minutes=30,
+            reasons=["due:green"],
+            checks=[{"department": dept.code, "reason": "due:green"}],
+        )
+        session.add(visit)
+        session.flush()
+        for name in CHECKLIST:
+            session.add(
+                VisitItem(
+                    joint_visit_id=visit.id,
+                    check_item_id=catalogue.items[name],
+                    department_id=dept.id,
+                )
+            )
+        session.commit()
+    return Day(day, key, merchant.id, merchant.qr_token, (one, two), outsider, catalogue.items)
+
+
+@pytest.fixture
+def today_route(sync_engine: Engine) -> Day:
+    return make_day(sync_engine)
+
+
+def record_body(day: Day, **changes: Any) -> dict[str, Any]:
+    """A complete, valid record: licence failed with a deadline, the rest fine."""
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=30)
+    one, two = day.officers
+    body: dict[str, Any] = {
+        "id": str(uuid.uuid4()),
+        "visit_id": str(day.visit_key),
+        "started_at": start.isoformat(),
+        "finished_at": (start + timedelta(minutes=25)).isoformat(),
+        "presence": {
+            "method": "qr",
+            "qr_token": day.qr_token,
+            "lat": 30.25,
+            "lng": 120.17,
+            "accuracy_m": 12.0,
+        },
+        "officers": [str(one.id), str(two.id)],
+        "findings": [
+            {
+                "item": "T-licence",
+                "outcome": "fail",
+                "note": "营业执照未悬挂",
+                "deadline": (day.day + timedelta(days=7)).isoformat(),
+            },
+            {"item": "T-hygiene", "outcome": "pass"},
+            {"item": "T-signage", "outcome": "na"},
+        ],
+        "signatures": {"officers": {str(one.id): PIXEL, str(two.id): PIXEL}, "merchant": PIXEL},
+        "evidence": [],
+        "summary": "",
+    }
+    body.update(changes)
+    return body

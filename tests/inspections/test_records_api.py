@@ -1,0 +1,124 @@
+"""POST /api/v1/inspections: validation, idempotency, scoring, orders and the action code."""
+
+from datetime import UTC, datetime, timedelta
+
+from sqlmodel import Session, select
+
+from server.inspections.models import Inspection
+from server.inspections.record_models import InspectionRecord
+from server.rectifications.models import RectificationOrder
+from tests.inspections.conftest import PIXEL, record_body
+from tests.support.app import login_as
+
+
+def _post(client, csrf, body, **headers):
+    return client.post("/api/v1/inspections", json=body, headers={"X-CSRF-Token": csrf, **headers})
+
+
+def test_a_failed_key_item_turns_the_merchant_red_and_opens_an_order(
+    client, sync_engine, today_route
+):
+    csrf = login_as(client, "insp-a")
+    response = _post(client, csrf, record_body(today_route))
+    assert response.status_code == 201, response.text
+    stored = response.json()
+    assert stored["result"] == "rectify" and stored["score"] == 7
+    assert stored["merchant"]["colour"] == "red"
+    [order] = stored["orders"]
+    assert order["requirement"].endswith("营业执照未悬挂")
+    assert order["deadline"] == (today_route.day + timedelta(days=7)).isoformat()
+    assert order["recheck_from"] > order["deadline"]
+    assert stored["action_code"].startswith("XZ") and order["action_code"].startswith("ZG")
+    page = client.get(f"/v/{stored['action_code']}")
+    assert page.status_code == 200 and "真实有效" in page.text and "责令整改" in page.text
+    assert "老王面馆" in page.text
+    order_page = client.get(f"/v/{order['action_code']}")
+    assert "整改中" in order_page.text
+    assert client.get("/v/XZ20260101NOTREAL").status_code == 404
+    printed = client.get(f"/api/v1/inspections/{stored['id']}/record")
+    assert printed.status_code == 200 and "现场检查笔录" in printed.text and "<svg" in printed.text
+    with Session(sync_engine) as session:
+        assert session.exec(select(RectificationOrder)).one().key_item
+    client.post("/api/v1/auth/logout", headers={"X-CSRF-Token": csrf})
+    login_as(client, "insp-c")  # not on the team: the record and its signatures stay hidden
+    assert client.get(f"/api/v1/inspections/{stored['id']}").status_code == 404
+    assert client.get(f"/api/v1/inspections/{stored['id']}/record").status_code == 404
+
+
+def test_the_same_record_twice_is_stored_once_and_a_changed_one_is_409(client, today_route):
+    csrf = login_as(client, "insp-a")
+    body = record_body(today_route)
+    first = _post(client, csrf, body)
+    again = _post(client, csrf, dict(reversed(list(body.items()))))
+    assert first.status_code == 201 and again.status_code == 200
+    assert again.json()["action_code"] == first.json()["action_code"]
+    changed = _post(client, csrf, {**body, "summary": "改了"})
+    assert changed.status_code == 409 and "不同的内容" in changed.json()["detail"]
+
+
+def test_a_visit_of_another_team_is_403(client, today_route):
+    csrf = login_as(client, "insp-c")
+    response = _post(client, csrf, record_body(today_route))
+    assert response.status_code == 403 and "不属于" in response.json()["detail"]
+
+
+def test_bad_records_are_422_naming_what_is_wrong(client, sync_engine, today_route):
+    csrf = login_as(client, "insp-a")
+    one, two = today_route.officers
+    body = record_body(today_route)
+    foreign = {**body, "findings": [*body["findings"], {"item": "T-exits", "outcome": "pass"}]}
+    r = _post(client, csrf, foreign)
+    assert r.status_code == 422 and "T-exits" in r.json()["detail"]
+    r = _post(client, csrf, {**body, "officers": [str(one.id)]})
+    assert r.status_code == 422 and "至少两名" in r.json()["detail"]
+    unsigned = {**body, "signatures": {"officers": {str(one.id): PIXEL, str(two.id): PIXEL}}}
+    r = _post(client, csrf, unsigned)
+    assert r.status_code == 422 and "商户签名" in r.json()["detail"]
+    refused = {
+        **body,
+        "signatures": {
+            **unsigned["signatures"],
+            "refusal": {"witness": "隔壁店主李某", "note": "商户拒绝签字"},
+        },
+    }
+    no_remedy = [{**body["findings"][0], "deadline": None}, *body["findings"][1:]]
+    r = _post(client, csrf, {**body, "findings": no_remedy})
+    assert r.status_code == 422 and "整改期限" in r.json()["detail"]
+    r = _post(client, csrf, {**body, "findings": body["findings"][1:]})
+    assert r.status_code == 422 and "T-licence" in r.json()["detail"]
+    r = _post(client, csrf, {**body, "started_at": "昨天"})
+    assert r.status_code == 422
+    with Session(sync_engine) as session:
+        assert session.exec(select(Inspection)).first() is None
+    ok = _post(client, csrf, refused)
+    assert ok.status_code == 201 and "merchant_refused" in ok.json()["flags"]
+
+
+def test_a_phone_clock_hours_off_is_accepted_with_both_times_kept(client, sync_engine, today_route):
+    csrf = login_as(client, "insp-b")
+    wrong = datetime.now(UTC) + timedelta(hours=5)
+    body = record_body(today_route)
+    response = _post(client, csrf, body, **{"X-Device-Time": wrong.isoformat()})
+    assert response.status_code == 201, response.text
+    assert "clock_skew" in response.json()["flags"]
+    with Session(sync_engine) as session:
+        row = session.exec(select(InspectionRecord)).one()
+        assert 4.9 * 3600 < row.clock_offset_seconds < 5.1 * 3600
+        inspection = session.get(Inspection, row.inspection_id)
+        assert inspection.started_at.isoformat()[:19] == body["started_at"][:19]
+
+
+def test_a_closed_shop_needs_a_photo_and_is_recorded_absent(client, today_route):
+    csrf = login_as(client, "insp-a")
+    body = record_body(today_route, presence={"method": "closed"}, findings=[])
+    r = _post(client, csrf, body)
+    assert r.status_code == 422 and "关门照片" in r.json()["detail"]
+
+
+def test_manual_presence_needs_a_reason_and_is_flagged(client, today_route):
+    csrf = login_as(client, "insp-a")
+    body = record_body(today_route, presence={"method": "manual", "reason": ""})
+    assert _post(client, csrf, body).status_code == 422
+    body["presence"]["reason"] = "二维码被油污覆盖无法识别"
+    r = _post(client, csrf, body)
+    assert r.status_code == 201 and "manual_presence" in r.json()["flags"]
