@@ -10,7 +10,7 @@ import anyio
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Redirect, Stream
 from msgspec import Meta
 
@@ -102,7 +102,7 @@ class EvidenceController(Controller):
         db_session: DbSession,
         state: State,
         evidence_id: FromPath[uuid.UUID],
-        download: bool = False,
+        download: FromQuery[bool] = False,
     ) -> Redirect:
         evidence = await _open(
             request, db_session, evidence_id, "evidence.download", download=download
@@ -121,7 +121,7 @@ class EvidenceController(Controller):
         db_session: DbSession,
         state: State,
         evidence_id: FromPath[uuid.UUID],
-        download: bool = False,
+        download: FromQuery[bool] = False,
     ) -> LinkRead:
         evidence = await _open(
             request, db_session, evidence_id, "evidence.download", download=download

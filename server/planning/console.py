@@ -9,7 +9,7 @@ from litestar import Controller, Request, get, post
 from litestar.datastructures import State
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
-from litestar.params import Body, FromQuery
+from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from server.auth.principal import Principal, requires_role
@@ -250,7 +250,7 @@ class PlanningConsoleController(Controller):
 
     @get("/merchants/{merchant_id:uuid}")
     async def merchant(
-        self, request: Request, db_session: DbSession, merchant_id: uuid.UUID
+        self, request: Request, db_session: DbSession, merchant_id: FromPath[uuid.UUID]
     ) -> Template | Redirect:
         user = _user(request)
         if user is None:

@@ -3,7 +3,7 @@
 from typing import Any
 
 from litestar import Controller, Request, get, post
-from litestar.params import FromQuery
+from litestar.params import FromPath, FromQuery
 from sqlmodel import select
 
 from server.auth.principal import signed_in
@@ -35,7 +35,7 @@ class DrawController(Controller):
     tags = ["planning"]
 
     @get("/{day:str}", summary="双随机一公开: the day's seed, pools, results and their replay")
-    async def read(self, db_session: DbSession, day: str) -> dict[str, Any]:
+    async def read(self, db_session: DbSession, day: FromPath[str]) -> dict[str, Any]:
         target = parse_day(day)
 
         def read(s: Any) -> dict[str, Any]:
@@ -55,7 +55,9 @@ class DrawController(Controller):
         return await db_session.run_sync(read)
 
     @post("/{day:str}/seed", guards=[SUPERVISORS], summary="Publish the day's seed ahead")
-    async def seed(self, request: Request, db_session: DbSession, day: str) -> dict[str, Any]:
+    async def seed(
+        self, request: Request, db_session: DbSession, day: FromPath[str]
+    ) -> dict[str, Any]:
         target, actor = parse_day(day), actor_of(request)
         row = await db_session.run_sync(lambda s: publish_seed(s, target, actor=actor.username))
         return _seed_read(row) or {}

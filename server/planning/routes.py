@@ -6,7 +6,7 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
-from litestar.params import FromQuery, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_201_CREATED
 
 from server.db import DbSession
@@ -68,7 +68,7 @@ class PlanController(Controller):
     async def read(
         self,
         db_session: DbSession,
-        day: str,
+        day: FromPath[str],
         street: FromQuery[str | None] = None,
         published: FromQuery[bool] = False,
     ) -> dict[str, Any]:
@@ -86,7 +86,7 @@ class PlanController(Controller):
         request: Request,
         db_session: DbSession,
         state: State,
-        day: str,
+        day: FromPath[str],
         data: JSONBody[BuildBody | None] = None,
     ) -> Response:
         target, body = parse_day(day), data or BuildBody()
@@ -104,8 +104,8 @@ class PlanController(Controller):
         request: Request,
         db_session: DbSession,
         state: State,
-        day: str,
-        street: str,
+        day: FromPath[str],
+        street: FromPath[str],
         version: int,
         change: Any,
     ) -> Response:
@@ -130,8 +130,8 @@ class PlanController(Controller):
         request: Request,
         db_session: DbSession,
         state: State,
-        day: str,
-        street: str,
+        day: FromPath[str],
+        street: FromPath[str],
         data: JSONBody[VersionBody],
     ) -> Response:
         return await self._edit(
@@ -144,8 +144,8 @@ class PlanController(Controller):
         request: Request,
         db_session: DbSession,
         state: State,
-        day: str,
-        street: str,
+        day: FromPath[str],
+        street: FromPath[str],
         data: JSONBody[ReorderBody],
     ) -> Response:
         settings = state.settings.planning
@@ -165,8 +165,8 @@ class PlanController(Controller):
         request: Request,
         db_session: DbSession,
         state: State,
-        day: str,
-        street: str,
+        day: FromPath[str],
+        street: FromPath[str],
         data: JSONBody[MoveBody],
     ) -> Response:
         settings = state.settings.planning
@@ -186,8 +186,8 @@ class PlanController(Controller):
         request: Request,
         db_session: DbSession,
         state: State,
-        day: str,
-        street: str,
+        day: FromPath[str],
+        street: FromPath[str],
         data: JSONBody[LockBody],
     ) -> Response:
         return await self._edit(
