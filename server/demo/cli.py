@@ -31,12 +31,13 @@ def _schema_is_current(engine: Engine, database_url: str) -> bool:
         return set(MigrationContext.configure(connection).get_current_heads()) == heads
 
 
-def _is_empty(engine: Engine) -> bool:
-    """No users and no merchants: a fresh installation."""
+def _holds_other_data(engine: Engine) -> bool:
+    """Users or merchants that are not the demo's: a real installation the demo must not touch."""
     with engine.connect() as connection:
+        demo = connection.execute(select(User.id).where(User.username == "admin")).first()
         users = connection.execute(select(func.count()).select_from(User)).scalar_one()
         shops = connection.execute(select(func.count()).select_from(Merchant)).scalar_one()
-    return users == 0 and shops == 0
+    return demo is None and (users > 0 or shops > 0)
 
 
 @click.command(help="Load the demo district: streets, catalogue, people, merchants, history.")
@@ -57,7 +58,7 @@ def _is_empty(engine: Engine) -> bool:
 @click.option(
     "--if-empty",
     is_flag=True,
-    help="Load only into a database with no users and no merchants (what `make run` does).",
+    help="Leave a database holding other users or merchants alone (what `make run` does).",
 )
 def demo(merchants: int, seed: int, if_empty: bool) -> None:
     settings = load_settings()
@@ -70,7 +71,7 @@ def demo(merchants: int, seed: int, if_empty: bool) -> None:
                 "Run [bold]onevisit db upgrade[/bold] first."
             )
             sys.exit(2)
-        if if_empty and not _is_empty(engine):
+        if if_empty and _holds_other_data(engine):
             console.print("The database already holds data; the demo district was not loaded.")
             return
         with Progress(

@@ -310,6 +310,10 @@ def test_if_empty_loads_a_fresh_database_but_leaves_real_data_alone(
     fresh = CliRunner().invoke(demo, ["--merchants", "20", "--if-empty"], env=env)
     assert fresh.exit_code == 0, fresh.output
     assert "inspector1" in fresh.output
+    # make run again: nothing reloads, but the logins are shown once more.
+    again = CliRunner().invoke(demo, ["--merchants", "20", "--if-empty"], env=env)
+    assert again.exit_code == 0 and "already loaded" in again.output
+    assert "inspector1" in again.output
 
     other = f"sqlite:///{tmp_path / 'real.db'}"
     upgrade(other)
