@@ -40,6 +40,7 @@ from server.public.owner_routes import OwnerController
 from server.public.reader import PublicReader
 from server.public.routes import PublicController
 from server.public.texts import PublicText
+from server.pwa import service_worker
 from server.settings import Settings, load_settings
 from server.storage import storage_from_url
 
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             DayController,
             InspectionController,
             ActionCodeController,
+            service_worker,
             create_static_files_router(
                 path="/app",
                 directories=[ROOT / "pwa"],

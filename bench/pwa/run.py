@@ -74,6 +74,8 @@ def main() -> None:
     for url, size, encoding in sorted(rows, key=lambda r: -r[1]):
         print(f"{size / 1024:8.1f} KB  {encoding:5}  {url}")
         total += size
+    unique = sum(max(size for u, size, _ in rows if u == url) for url in {r[0] for r in rows})
+    print(f"each resource once: {len({r[0] for r in rows})} resources, {unique / 1024:.1f} KB")
     verdict = "meets" if total / 1024 <= GOAL_KB else "misses"
     print(
         f"first load: {len(rows)} responses, {total / 1024:.1f} KB "

@@ -10,7 +10,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import httpx
-import pytest
 from PIL import Image
 from playwright import sync_api
 from sqlalchemy import Engine
@@ -19,22 +18,10 @@ from sqlmodel import Session, select
 from server.evidence.models import Evidence, EvidenceLink
 from server.inspections.models import Inspection
 from server.merchants.models import Merchant
-from tests.evidence.live import LiveServer
+from tests.e2e.phone import needs_chromium, open_phone, sign_every_pad
 from tests.inspections.conftest import make_day
 
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)",
-)
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
-
-@pytest.fixture
-def live(database_url: str, s3_bucket_url: str, tmp_path: Path):
-    server = LiveServer(database_url, s3_bucket_url, tmp_path).start()
-    yield server
-    server.stop()
+pytestmark = needs_chromium
 
 
 def _photo(tmp_path: Path) -> Path:
@@ -46,39 +33,11 @@ def _photo(tmp_path: Path) -> Path:
     return path
 
 
-def _sign(page, canvas) -> None:
-    canvas.scroll_into_view_if_needed()
-    box = canvas.bounding_box()
-    x, y = box["x"] + 20, box["y"] + box["height"] / 2
-    page.mouse.move(x, y)
-    page.mouse.down()
-    for step in range(1, 8):
-        page.mouse.move(x + step * 30, y + (-1) ** step * 25, steps=3)
-    page.mouse.up()
-
-
 def test_a_visit_done_offline_reaches_the_server(live, sync_engine: Engine, tmp_path: Path):
     day = make_day(sync_engine)
     photo = _photo(tmp_path)
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        context = browser.new_context(
-            viewport={"width": 390, "height": 844},
-            geolocation={"latitude": 30.2741, "longitude": 120.1551, "accuracy": 15},
-            permissions=["geolocation"],
-            timezone_id="Asia/Shanghai",
-            locale="zh-CN",
-        )
-        page = context.new_page()
-        page.goto(f"{live.url}/app/")
-        page.fill("#u", day.officers[0].username)
-        page.fill("#p", "pw-correct-horse")
-        page.click("button[type=submit]")
-        page.click("[data-testid=download]")
-        sync_api.expect(page.get_by_test_id("downloaded")).to_be_visible()
-        page.evaluate("navigator.serviceWorker.ready.then(() => true)")
-        page.reload()  # now served through the service worker
-        sync_api.expect(page.get_by_test_id("visit")).to_have_count(1)
+        browser, context, page = open_phone(p, live.url, day.officers[0].username)
 
         context.set_offline(True)
         page.click("text=开始检查")
@@ -95,8 +54,7 @@ def test_a_visit_done_offline_reaches_the_server(live, sync_engine: Engine, tmp_
         sync_api.expect(page.locator('[data-item="T-licence"]')).to_contain_text("1 张照片")
         page.click("text=检查完毕，去签名")
         sync_api.expect(page.get_by_test_id("record")).to_contain_text("现场检查笔录")
-        for canvas in page.locator("canvas.sign").all():
-            _sign(page, canvas)
+        sign_every_pad(page)
         page.click("text=保存并提交")
         sync_api.expect(page.get_by_test_id("saved")).to_be_visible()
 
@@ -105,6 +63,15 @@ def test_a_visit_done_offline_reaches_the_server(live, sync_engine: Engine, tmp_
         sync_api.expect(page.get_by_test_id("record")).to_contain_text("营业执照未悬挂")
         page.click("text=返回任务列表")
         sync_api.expect(page.get_by_test_id("state")).to_have_text("已保存")
+        warnings: list[str] = []
+        page.once("dialog", lambda d: (warnings.append(d.message), d.dismiss()))
+        page.click("[data-testid=signout]")  # warned about the unsynced record, and kept
+        for _ in range(50):  # the app counts the outbox before it asks
+            if warnings:
+                break
+            page.wait_for_timeout(100)
+        assert warnings and "还有 1 条记录没有同步" in warnings[0]
+        sync_api.expect(page.get_by_test_id("state")).to_have_text("已保存")
         page.goto(f"{live.url}/app/#/outbox")
         sync_api.expect(page.get_by_test_id("entry-state")).to_have_text("已保存")
 
@@ -112,6 +79,15 @@ def test_a_visit_done_offline_reaches_the_server(live, sync_engine: Engine, tmp_
         page.evaluate("window.dispatchEvent(new Event('online'))")
         sync_api.expect(page.get_by_test_id("entry-state")).to_have_text("已同步", timeout=30000)
         code = page.get_by_test_id("action-code").inner_text().split()[-1]
+        page.goto(f"{live.url}/app/#/")
+        page.once("dialog", lambda d: d.accept())
+        page.click("[data-testid=signout]")
+        sync_api.expect(page.locator("#login")).to_be_visible()
+        left = page.evaluate(
+            "idb.openDB('onevisit', 1).then(db => Promise.all("
+            "['kv', 'visits', 'photos', 'outbox'].map(s => db.count(s))))"
+        )
+        assert left == [0, 0, 0, 0]
         browser.close()
 
     with Session(sync_engine) as session:

@@ -1,0 +1,14 @@
+"""A live `python -m server serve` for the browser journeys, on the test database and bucket."""
+
+from pathlib import Path
+
+import pytest
+
+from tests.evidence.live import LiveServer
+
+
+@pytest.fixture
+def live(database_url: str, s3_bucket_url: str, tmp_path: Path):
+    server = LiveServer(database_url, s3_bucket_url, tmp_path).start()
+    yield server
+    server.stop()
