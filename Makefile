@@ -53,6 +53,8 @@ format: install ## Format the code
 bench: install ## Run the benchmarks (see bench/README.md)
 	$(BIN)/python bench/import/run.py
 	$(BIN)/python bench/plan/run.py
+	$(BIN)/python bench/scan_page/run.py
+	$(BIN)/python bench/recompute/run.py
 
 .PHONY: migration
 migration: install ## Autogenerate a migration: make migration m="what changed"

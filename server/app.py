@@ -38,7 +38,7 @@ from server.planning.public_routes import DrawController, TaskController
 from server.planning.routes import PlanController
 from server.public.owner_routes import OwnerController
 from server.public.reader import PublicReader
-from server.public.routes import PublicController
+from server.public.routes import PageMemo, PublicController
 from server.public.texts import PublicText
 from server.pwa import service_worker
 from server.settings import Settings, load_settings
@@ -61,14 +61,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.state.db_engine = make_async_engine(settings.database_url)
         app.state.db_sessionmaker = session_factory(app.state.db_engine)
         app.state.storage = storage_from_url(settings.storage_url)
-        app.state.public_reader = PublicReader(settings.database_url, app.state.db_engine)
+        app.state.public_reader = PublicReader(settings.database_url)
+        await app.state.public_reader.open()
+        app.state.public_page_memo = PageMemo(app)
         try:
             await anyio.to_thread.run_sync(app.state.storage.ensure_ready)
         except Exception as exc:  # /healthz reports it; the app still serves what it can
             log.warning("object store not ready: %s", exc)
 
     async def close_resources(app: Litestar) -> None:
-        app.state.public_reader.close()
+        await app.state.public_reader.close()
         await app.state.db_engine.dispose()
 
     def template_engine(engine: JinjaTemplateEngine) -> None:

@@ -106,6 +106,8 @@ def load(wrk: str, url: str, script: Path | None, args: argparse.Namespace, seco
     if script:
         command[1:1] = ["-s", str(script)]
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    if not re.search(r"99%\s+[\d.]+(us|ms|s)\b", out):
+        raise RuntimeError(f"wrk gave no latency figures for {url}:\n{out}")
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)

@@ -51,12 +51,14 @@ class ColourState(SQLModel, table=True):
     """A merchant's current colour explained: why it has it and what brings it back to green.
 
     Kept as reason and guidance codes with their figures (texts are rendered on reading, in the
-    reader's language), so the nightly recompute writes narrow rows.
+    reader's language), so the nightly recompute writes narrow rows. Derived data that a
+    recompute rebuilds: no foreign key to merchant, whose check would lock every merchant row
+    while a million explanations are written (merchants are deactivated, never deleted).
     """
 
     __tablename__ = "colour_state"
 
-    merchant_id: uuid.UUID = Field(foreign_key="merchant.id", primary_key=True, ondelete="CASCADE")
+    merchant_id: uuid.UUID = Field(primary_key=True)
     reason_code: str = Field(max_length=32)
     reason_on: date | None = None
     reason_score: int | None = None

@@ -137,8 +137,9 @@ def recompute_all(
     )
     for sql in stages:
         _run(conn, sql, params)
-        if dialect.pg and sql.startswith("CREATE INDEX"):
-            conn.exec_driver_sql("ANALYZE rc_fact")
+        if dialect.pg and sql.startswith(("CREATE INDEX", "CREATE TEMP TABLE rc_visit")):
+            # Temporary tables have no statistics until analysed; the planner needs them.
+            conn.exec_driver_sql("ANALYZE rc_fact" if "INDEX" in sql[:20] else "ANALYZE rc_visit")
         lap(_stage_name(sql))
     report.merchants = conn.execute(text("SELECT COUNT(*) FROM rc_result")).scalar_one()
     for name, sql in writes:

@@ -22,21 +22,17 @@ def _facts(d: SqlDialect, tally: str) -> list[str]:
     adverse = "(v.score >= :yellow_min OR v.key_failed = 1)"
     return [
         f"""CREATE TEMP TABLE rc_visit AS
-        SELECT v.*, MAX(CASE WHEN v.failed > 0 THEN v.day END) OVER (
-                   PARTITION BY v.merchant_id ORDER BY v.day, v.id
-                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prior_violation
-        FROM (SELECT i.id, i.merchant_id, i.visit_date AS day, i.result, i.score,
-                     CASE WHEN i.key_failed THEN 1 ELSE 0 END AS key_failed,
-                     COALESCE(t.key_open, 0) AS key_open, COALESCE(t.failed, 0) AS failed,
-                     COALESCE(t.lenient, 0) AS lenient
-              FROM inspection i
-              LEFT JOIN ({tally}) t ON t.inspection_id = i.id
-              WHERE i.result <> 'absent' AND i.visit_date <= :today) v""",
+        SELECT i.id, i.merchant_id, i.visit_date AS day, i.result, i.score,
+               CASE WHEN i.key_failed THEN 1 ELSE 0 END AS key_failed,
+               COALESCE(t.key_open, 0) AS key_open, COALESCE(t.failed, 0) AS failed,
+               COALESCE(t.lenient, 0) AS lenient
+        FROM inspection i
+        LEFT JOIN ({tally}) t ON t.inspection_id = i.id
+        WHERE i.result <> 'absent' AND i.visit_date <= :today""",
         f"""CREATE TEMP TABLE rc_fact AS
         SELECT f.*,
                ROW_NUMBER() OVER (
-                   PARTITION BY f.merchant_id ORDER BY f.day, f.kord, f.src_id) AS seq,
-               COUNT(*) OVER (PARTITION BY f.merchant_id) AS n
+                   PARTITION BY f.merchant_id ORDER BY f.day, f.kord, f.src_id) AS seq
         FROM (
             SELECT v.merchant_id, v.day, 0 AS kord, v.id AS src_id,
                    CAST('inspection' AS TEXT) AS src_kind,
@@ -54,7 +50,16 @@ def _facts(d: SqlDialect, tally: str) -> list[str]:
                        AS code,
                    v.score, CAST(v.result AS TEXT) AS result, v.key_open,
                    COALESCE(oa.n, 0) AS open_after, {d.null("DATE")} AS deadline
-            FROM rc_visit v
+            FROM (SELECT v.*, pv.prior_violation
+                  FROM rc_visit v
+                  -- The first-violation rule looks back only from visits whose every failure
+                  -- was on the no-penalty list: few, so only they look for an earlier one.
+                  LEFT JOIN (SELECT x.id, MAX(y.day) AS prior_violation
+                             FROM rc_visit x
+                             JOIN rc_visit y ON y.merchant_id = x.merchant_id AND y.failed > 0
+                              AND (y.day < x.day OR (y.day = x.day AND y.id < x.id))
+                             WHERE x.failed > 0 AND x.lenient = x.failed
+                             GROUP BY x.id) pv ON pv.id = v.id) v
             LEFT JOIN (SELECT x.id, COUNT(*) AS n
                        FROM rc_visit x
                        JOIN rectification_order o ON o.merchant_id = x.merchant_id
@@ -99,10 +104,10 @@ def _walk(d: SqlDialect) -> str:
     return f"""CREATE TEMP TABLE rc_walk AS
     WITH RECURSIVE walk(merchant_id, seq, n, colour, adverse_on, r_code, r_day, r_score,
                         r_deadline, r_kind, r_src) AS (
-        SELECT merchant_id, CAST(0 AS BIGINT), n, 0, {d.null("DATE")}, CAST('initial' AS TEXT),
-               {d.null("DATE")}, {d.null("INTEGER")}, {d.null("DATE")}, {d.null("TEXT")},
-               {d.null("UUID")}
-        FROM rc_fact WHERE seq = 1
+        SELECT merchant_id, CAST(0 AS BIGINT), COUNT(*), 0, {d.null("DATE")},
+               CAST('initial' AS TEXT), {d.null("DATE")}, {d.null("INTEGER")},
+               {d.null("DATE")}, {d.null("TEXT")}, {d.null("UUID")}
+        FROM rc_fact GROUP BY merchant_id
         UNION ALL
         SELECT w.merchant_id, f.seq, w.n,
                CASE WHEN {worse} THEN f.earned WHEN {refresh} THEN w.colour
@@ -283,7 +288,8 @@ def _writes(d: SqlDialect) -> list[tuple[str, str]]:
             FROM rc_changed c
             JOIN merchant m ON m.id = c.merchant_id AND m.updated_at = c.old_updated
             LEFT JOIN colour_state s ON s.merchant_id = c.merchant_id
-            WHERE c.event = 1 AND NOT {d.distinct("s.updated_at", "c.old_state_updated")}""",
+            WHERE c.event = 1 AND NOT {d.distinct("s.updated_at", "c.old_state_updated")}
+            ORDER BY c.merchant_id""",
         ),
         (
             "merchants",
@@ -298,6 +304,7 @@ def _writes(d: SqlDialect) -> list[tuple[str, str]]:
             SELECT c.merchant_id, {values}, :now
             FROM rc_changed c LEFT JOIN colour_state s ON s.merchant_id = c.merchant_id
             WHERE c.state = 1 AND NOT {d.distinct("s.updated_at", "c.old_state_updated")}
+            ORDER BY c.merchant_id
             ON CONFLICT (merchant_id) DO UPDATE SET {updates}, updated_at = excluded.updated_at""",
         ),
         (

@@ -3,7 +3,7 @@
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Text
+from sqlalchemy import CheckConstraint, Index, Text, text
 from sqlmodel import Field, SQLModel
 
 from server.models_base import timestamp_field
@@ -56,7 +56,18 @@ class Finding(SQLModel, table=True):
     """The outcome of one check item in one inspection."""
 
     __tablename__ = "finding"
-    __table_args__ = (CheckConstraint("outcome IN ('pass', 'fail', 'na')", name="finding_outcome"),)
+    __table_args__ = (
+        CheckConstraint("outcome IN ('pass', 'fail', 'na')", name="finding_outcome"),
+        # The colour recompute reads only failed findings: a small index answers it alone.
+        Index(
+            "ix_finding_failed",
+            "inspection_id",
+            "check_item_id",
+            "corrected_on_site",
+            postgresql_where=text("outcome = 'fail'"),
+            sqlite_where=text("outcome = 'fail'"),
+        ),
+    )
 
     inspection_id: uuid.UUID = Field(
         foreign_key="inspection.id", primary_key=True, ondelete="CASCADE"

@@ -2,18 +2,19 @@
 
 `GET /m/{token}` is the busiest page (every passer-by's scan), so it skips the ORM: on SQLite a
 read-only connection of this process answers in microseconds without a thread hop; on
-PostgreSQL the app's pooled connection runs the same SQL through psycopg directly.
+PostgreSQL a small psycopg pool in autocommit runs the same SQL as prepared statements.
 """
 
 import sqlite3
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from psycopg_pool import AsyncConnectionPool
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 __all__ = ["LastInspection", "OpenOrder", "PageRow", "PublicReader", "StoredState"]
 
@@ -21,8 +22,9 @@ _PUBLISHED = "{t}.published_at IS NOT NULL AND {t}.published_at <= {p}"
 _MERCHANT = """
 SELECT m.id, m.qr_token, m.name, m.colour, s.name, cs.reason_code, cs.reason_on,
        cs.reason_score, cs.reason_deadline, cs.reason_note, cs.reason_until, cs.guidance_code,
-       cs.green_from, cs.source_kind, ci.published_at, li.visit_date, li.result, li.summary,
-       li.action_code,
+       cs.green_from, cs.source_kind,
+       CASE WHEN ci.published_at IS NOT NULL AND ci.published_at <= {p} THEN 1 ELSE 0 END,
+       li.visit_date, li.result, li.summary, li.action_code,
        (SELECT COUNT(*) FROM rectification_order o WHERE o.merchant_id = m.id
           AND o.status <> 'verified' AND (o.inspection_id IS NULL OR EXISTS (
               SELECT 1 FROM inspection x WHERE x.id = o.inspection_id AND {pub_x})))
@@ -103,9 +105,20 @@ def _sql(template: str, p: str) -> str:
 class PublicReader:
     """Reads for the public pages, on the app's database."""
 
-    def __init__(self, database_url: str, engine: AsyncEngine) -> None:
-        self.engine = engine
+    def __init__(self, database_url: str) -> None:
         self.sqlite = database_url.startswith("sqlite")
+        self._pool: AsyncConnectionPool | None = None
+        if not self.sqlite:
+            # Reads in autocommit on a small pool of plain psycopg connections: no transaction
+            # and no ORM session per scan. The URL is the one the app uses (options included).
+            url = make_url(database_url).set(drivername="postgresql")
+            self._pool = AsyncConnectionPool(
+                url.render_as_string(hide_password=False),
+                min_size=2,
+                max_size=8,
+                kwargs={"autocommit": True},
+                open=False,
+            )
         p = "?" if self.sqlite else "%s"
         self.sql = {
             name: _sql(text, p)
@@ -116,21 +129,30 @@ class PublicReader:
             path = make_url(database_url).database or ""
             self._path = Path(path).resolve()
 
-    def close(self) -> None:
+    async def open(self) -> None:
+        if self._pool is not None:
+            await self._pool.open()
+
+    async def close(self) -> None:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+        if self._pool is not None:
+            await self._pool.close()
 
     def _sqlite(self) -> sqlite3.Connection:
         if self._conn is None:
             # Read-only and autocommit: each query sees the newest committed data (WAL).
             conn = sqlite3.connect(
-                f"file:{self._path}?mode=ro",
+                f"{self._path.as_uri()}?mode=ro",
                 uri=True,
                 check_same_thread=False,
                 isolation_level=None,
             )
             conn.execute("PRAGMA busy_timeout=2000")
+            # Scans land all over the merchant table: keep its pages in memory, read by mmap.
+            conn.execute("PRAGMA cache_size=-65536")
+            conn.execute("PRAGMA mmap_size=268435456")
             self._conn = conn
         return self._conn
 
@@ -138,26 +160,33 @@ class PublicReader:
         if not self.sqlite:
             return value
         if isinstance(value, datetime):  # stored as naive UTC text, as SQLAlchemy writes it
-            return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+            return _sqlite_instant(value)
         if isinstance(value, uuid.UUID):
             return value.hex
         return value
 
     async def _rows(self, name: str, *params: Any) -> list[tuple]:
-        values = tuple(self._param(v) for v in params)
+        values = tuple(self._param(v) if not isinstance(v, str) else v for v in params)
         if self.sqlite:
             return self._sqlite().execute(self.sql[name], values).fetchall()
-        async with self.engine.connect() as conn:
-            raw = await conn.get_raw_connection()
-            cursor = await raw.driver_connection.execute(self.sql[name], values, prepare=True)
+        assert self._pool is not None
+        async with self._pool.connection() as conn:
+            cursor = await conn.execute(self.sql[name], values, prepare=True)
             return await cursor.fetchall()
 
     async def merchant(self, token: str, now: datetime) -> tuple | None:
         """The raw page row for `token` (None when no active merchant holds it)."""
-        rows = await self._rows("merchant", now, now, token)
+        # To the second (a result published this very second may wait one), formatted once.
+        at = self._param(now.replace(microsecond=0))
+        rows = await self._rows("merchant", at, at, at, token)
         return rows[0] if rows else None
 
-    def page_row(self, raw: tuple, now: datetime) -> PageRow:
+    @staticmethod
+    def plain(raw: tuple) -> bool:
+        """Whether the row alone makes the page: no open orders, nothing unpublished behind it."""
+        return not raw[-1] and not (raw[13] == "inspection" and not raw[14])
+
+    def page_row(self, raw: tuple) -> PageRow:
         (
             mid,
             token,
@@ -173,7 +202,7 @@ class PublicReader:
             guidance,
             green_from,
             kind,
-            cause_published,
+            cause_public,
             day,
             result,
             summary,
@@ -202,8 +231,7 @@ class PublicReader:
             colour=colour,
             street=street,
             state=state,
-            cause_unpublished=kind == "inspection"
-            and (cause_published is None or _instant(cause_published) > now),
+            cause_unpublished=kind == "inspection" and not cause_public,
             last=last,
             open_orders=int(open_orders or 0),
         )
@@ -224,6 +252,11 @@ class PublicReader:
                 return after, reason, guidance
             hidden_from = before
         return hidden_from, None, None
+
+
+@lru_cache(maxsize=4)
+def _sqlite_instant(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def _maybe_day(value: date | str | None) -> date | None:

@@ -9,9 +9,18 @@ from datetime import datetime
 from server.codes.policy import COLOURS, Policy
 from server.codes.texts import guidance_text, state_guidance_text, state_reason_text
 from server.i18n import t
-from server.public.reader import LastInspection, OpenOrder, PublicReader
+from server.public.reader import LastInspection, OpenOrder, PageRow, PublicReader
 
-__all__ = ["LegendRow", "PublicPage", "legend", "lookup_key", "merchant_page"]
+__all__ = [
+    "LegendRow",
+    "PublicPage",
+    "full_page",
+    "legend",
+    "lookup",
+    "lookup_key",
+    "merchant_page",
+    "plain_page",
+]
 
 TOKEN_MAX = 128  # longer than any token we issue; longer input is cut before the lookup
 # Tokens are URL-safe base64; anything else becomes "~", which no token holds, so a malformed
@@ -57,10 +66,8 @@ def _fallback_guidance(colour: str, policy: Policy) -> str:
     return guidance_text(code, policy)
 
 
-async def merchant_page(
-    reader: PublicReader, token: str, now: datetime, policy: Policy
-) -> PublicPage | None:
-    """The page for `token`, or None for a token that is unknown, malformed or revoked.
+async def lookup(reader: PublicReader, token: str, now: datetime) -> tuple | None:
+    """The raw row for `token`, or None for a token that is unknown, malformed or revoked.
 
     Every such token costs the same: one indexed lookup that finds nothing.
     """
@@ -68,27 +75,55 @@ async def merchant_page(
     raw = await reader.merchant(token, now)
     if raw is None or not hmac.compare_digest(str(raw[1]).encode(), token.encode()):
         return None
-    row = reader.page_row(raw, now)
+    return raw
+
+
+def plain_page(reader: PublicReader, raw: tuple, policy: Policy) -> PublicPage:
+    """The page of a row that needs nothing more from the database (see PublicReader.plain)."""
+    return _page(reader.page_row(raw), policy, None, ())
+
+
+async def full_page(reader: PublicReader, raw: tuple, now: datetime, policy: Policy) -> PublicPage:
+    """The page of any row: reads its open orders and, if need be, its last public colour."""
+    row = reader.page_row(raw)
+    public = await reader.public_colour(row.id, now) if row.cause_unpublished else None
+    orders = tuple(await reader.orders(row.id, now)) if row.open_orders else ()
+    return _page(row, policy, public, orders)
+
+
+def _page(
+    row: PageRow,
+    policy: Policy,
+    public: tuple[str | None, str | None, str | None] | None,
+    orders: tuple[OpenOrder, ...],
+) -> PublicPage:
     colour, reason, guidance = row.colour, None, None
     if row.state is not None:
         reason = state_reason_text(row.state, policy)
         guidance = state_guidance_text(row.state, policy)
-    if row.cause_unpublished:
+    if public is not None:
         # The newest change rests on a result not yet published: show the last public state.
-        shown, reason, guidance = await reader.public_colour(row.id, now)
+        shown, reason, guidance = public
         colour = shown or colour
         reason = reason or t("colour.reason.unpublished")
     if not reason:
         reason = t("colour.reason.initial") if colour == "green" else t("colour.reason.unpublished")
-    orders = tuple(await reader.orders(row.id, now)) if row.open_orders else ()
     return PublicPage(
         merchant_id=row.id,
         token=row.token,
         name=row.name,
-        street=row.street,
         colour=colour,
+        street=row.street,
         reason=reason,
         guidance=guidance or _fallback_guidance(colour, policy),
         last=row.last,
         orders=orders,
     )
+
+
+async def merchant_page(
+    reader: PublicReader, token: str, now: datetime, policy: Policy
+) -> PublicPage | None:
+    """The page for `token`, or None for a token that is unknown, malformed or revoked."""
+    raw = await lookup(reader, token, now)
+    return None if raw is None else await full_page(reader, raw, now, policy)

@@ -77,7 +77,16 @@ def stored(engine: Engine) -> dict:
         return {m.id: (m, s) for m, s in rows}
 
 
-@pytest.mark.parametrize("policy", [DEFAULT_POLICY, Policy(red_min=20, green_after_months=6)])
+@pytest.mark.parametrize(
+    "policy",
+    [
+        DEFAULT_POLICY,
+        Policy(red_min=20, green_after_months=6),
+        # Low thresholds, so a few failures on the no-penalty list reach red and the
+        # first-violation rule (never above yellow) comes into play.
+        Policy(yellow_min=4, red_min=6, red_to_yellow_max_score=3, no_penalty_lookback_years=1),
+    ],
+)
 def test_the_sql_recompute_agrees_with_the_engine_on_random_histories(
     sync_engine: Engine, policy: Policy
 ):
@@ -109,6 +118,8 @@ def test_the_sql_recompute_agrees_with_the_engine_on_random_histories(
         )
         assert state.adverse_on == outcome.adverse_on
     assert colours == {"green", "yellow", "red"}
+    codes = {outcome.reason.code for outcome in expected.values()}
+    assert {"visit_key_open", "improved_yellow", "order_issued"} <= codes
 
 
 def test_a_second_recompute_changes_nothing_and_agrees_with_incremental_updates(
@@ -155,3 +166,25 @@ def test_recompute_only_writes_merchants_whose_colour_or_cause_changed(sync_engi
     assert (event.merchant_id, event.from_colour, event.to_colour) == (risky.id, "green", "red")
     assert event.actor == "system" and event.source_kind == "inspection"
     assert "重点项" in event.reason and "2026-03-02" in event.reason
+
+
+def test_the_sql_recompute_applies_the_first_violation_rule(sync_engine: Engine):
+    # Three failures on the no-penalty list score 6: red under this policy, unless first.
+    policy = Policy(yellow_min=4, red_min=6, red_to_yellow_max_score=3)
+    catalogue = make_catalogue(sync_engine)
+    first, repeat, old = make_merchants(sync_engine, 3)
+    lenient = {"signage": True, "price_tags": True, "waste": True}
+    add_inspection(sync_engine, catalogue, first.id, date(2026, 6, 1), lenient)
+    add_inspection(sync_engine, catalogue, repeat.id, date(2025, 6, 2), {"hygiene": True})
+    add_inspection(sync_engine, catalogue, repeat.id, date(2026, 6, 1), lenient)
+    add_inspection(sync_engine, catalogue, old.id, date(2022, 6, 1), {"hygiene": True})
+    add_inspection(sync_engine, catalogue, old.id, date(2026, 6, 1), lenient)
+    expected = expected_outcomes(sync_engine, [first.id, repeat.id, old.id], policy)
+    with sync_engine.begin() as conn:
+        recompute_all(conn, policy, now=NOW)
+    got = stored(sync_engine)
+    assert [got[m.id][0].colour for m in (first, repeat, old)] == ["yellow", "red", "yellow"]
+    assert got[first.id][1].reason_code == "first_violation"
+    for merchant_id, outcome in expected.items():
+        assert got[merchant_id][0].colour == outcome.colour
+        assert got[merchant_id][1].reason_code == outcome.reason.code
