@@ -10,8 +10,16 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 
 from server.auth.service import principal_for_token
 from server.i18n import t
+from server.settings import Settings
 
-__all__ = ["CSRF_COOKIE", "CSRF_HEADER", "SESSION_COOKIE", "SessionAuthMiddleware", "cookies"]
+__all__ = [
+    "CSRF_COOKIE",
+    "CSRF_HEADER",
+    "SESSION_COOKIE",
+    "SessionAuthMiddleware",
+    "cookies",
+    "session_cookies",
+]
 
 SESSION_COOKIE = "ov_session"
 CSRF_COOKIE = "ov_csrf"
@@ -44,6 +52,9 @@ class SessionAuthMiddleware(ASGIMiddleware):
     """Sets scope["user"] to a Principal or None; rejects cross-site writes."""
 
     scopes = (ScopeType.HTTP,)
+    # Static files (the console's libraries, the phone app's shell) never need to know who asks;
+    # skipping them spares a database round trip per asset.
+    exclude = ["^/static/", "^/app/"]
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         scope["user"] = None
@@ -62,6 +73,13 @@ class SessionAuthMiddleware(ASGIMiddleware):
                 if not hmac.compare_digest(sent.encode(), principal.csrf_token.encode()):
                     raise PermissionDeniedException(detail=t("auth.csrf"))
         await next_app(scope, receive, send)
+
+
+def session_cookies(token: str, csrf: str, settings: Settings) -> list[Cookie]:
+    """The cookies of a new session, lasting as long as the session does."""
+    return cookies(
+        token, csrf, max_age=settings.session_hours * 3600, secure=settings.secure_cookies
+    )
 
 
 def cookies(token: str, csrf: str, *, max_age: int, secure: bool) -> list[Cookie]:

@@ -11,11 +11,12 @@ from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 from msgspec import Meta
 
-from server.auth.middleware import CSRF_COOKIE, SESSION_COOKIE, cookies
+from server.auth.middleware import CSRF_COOKIE, SESSION_COOKIE, session_cookies
 from server.auth.principal import Principal, signed_in
 from server.auth.service import LoginThrottled, end_session, login
 from server.db import DbSession
 from server.i18n import t
+from server.org.models import User
 
 __all__ = ["AuthController", "client_ip"]
 
@@ -47,7 +48,7 @@ def client_ip(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
-def _user_read(p: Principal) -> UserRead:
+def _user_read(p: Principal | User) -> UserRead:
     return UserRead(p.id, p.username, p.name, p.role, p.department_id, p.street_id, p.team_id)
 
 
@@ -70,37 +71,16 @@ class AuthController(Controller):
                 user_agent=request.headers.get("user-agent"),
             )
         except LoginThrottled as exc:
-            minutes = max(1, (exc.retry_after + 59) // 60)
             raise TooManyRequestsException(
-                detail=t("auth.throttled", minutes=minutes),
+                detail=t("auth.throttled", minutes=exc.minutes),
                 headers={"Retry-After": str(exc.retry_after)},
             ) from None
         if result is None:
             # The failed attempt must be kept even though the request fails.
             await db_session.commit()
             raise NotAuthorizedException(detail=t("auth.bad_credentials"))
-        user = result.user
-        body = LoginResponse(
-            user=UserRead(
-                user.id,
-                user.username,
-                user.name,
-                user.role,
-                user.department_id,
-                user.street_id,
-                user.team_id,
-            ),
-            csrf_token=result.csrf_token,
-        )
-        return Response(
-            body,
-            cookies=cookies(
-                result.token,
-                result.csrf_token,
-                max_age=settings.session_hours * 3600,
-                secure=settings.secure_cookies,
-            ),
-        )
+        body = LoginResponse(user=_user_read(result.user), csrf_token=result.csrf_token)
+        return Response(body, cookies=session_cookies(result.token, result.csrf_token, settings))
 
     @post(
         "/logout",

@@ -36,6 +36,11 @@ class LoginThrottled(Exception):
         super().__init__(retry_after)
         self.retry_after = retry_after
 
+    @property
+    def minutes(self) -> int:
+        """The wait in whole minutes, rounded up, as people are told it."""
+        return max(1, -(-self.retry_after // 60))
+
 
 @dataclass(frozen=True)
 class LoginResult:
@@ -78,11 +83,13 @@ async def login(
     password: str,
     ip: str | None,
     user_agent: str | None,
+    roles: tuple[str, ...] | None = None,
 ) -> LoginResult | None:
     """Check the credentials and open a session; None on bad credentials.
 
     Raises LoginThrottled after repeated failures. An unknown user costs the same hashing time
-    as a known one, so the answer never tells whether a username exists.
+    as a known one, so the answer never tells whether a username exists. With `roles`, a user
+    holding none of them is refused like a wrong password (and counts as a failure).
     """
     username = username.strip()
     wait = await _retry_after(session, settings, username, ip)
@@ -90,7 +97,7 @@ async def login(
         raise LoginThrottled(wait)
     user = (await session.exec(select(User).where(User.username == username))).first()
     ok = verify_password(user.password_hash if user else DUMMY_HASH, password)
-    ok = ok and user is not None and user.active
+    ok = ok and user is not None and user.active and (roles is None or user.role in roles)
     session.add(LoginAttempt(username=username[:64], ip=ip, succeeded=ok))
     if not ok or user is None:
         return None

@@ -11,7 +11,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from server.auth.middleware import cookies
+from server.auth.middleware import session_cookies
 from server.auth.principal import Principal
 from server.auth.routes import client_ip
 from server.auth.service import LoginThrottled, login
@@ -73,10 +73,11 @@ class ConsoleController(Controller):
                 password=data.password,
                 ip=client_ip(request),
                 user_agent=request.headers.get("user-agent"),
+                roles=CONSOLE_ROLES,
             )
         except LoginThrottled as exc:
-            result, error = None, t("auth.throttled", minutes=max(1, exc.retry_after // 60))
-        if result is None or result.user.role not in CONSOLE_ROLES:
+            result, error = None, t("auth.throttled", minutes=exc.minutes)
+        if result is None:
             error = error or t("auth.bad_credentials")
             await db_session.commit()
             return Template(
@@ -84,15 +85,9 @@ class ConsoleController(Controller):
                 status_code=401,
                 context={"error": error, "username": data.username},
             )
-        settings = state.settings
         return Redirect(
             "/console/",
-            cookies=cookies(
-                result.token,
-                result.csrf_token,
-                max_age=settings.session_hours * 3600,
-                secure=settings.secure_cookies,
-            ),
+            cookies=session_cookies(result.token, result.csrf_token, state.settings),
         )
 
     @get("/")

@@ -25,7 +25,7 @@ def test_healthz_is_503_when_the_object_store_is_down(settings):
     assert body["storage"].startswith("error")
 
 
-def test_healthz_is_503_when_the_database_is_gone(settings, tmp_path):
+def test_healthz_is_503_when_the_database_is_gone(settings):
     missing = replace(settings, database_url="postgresql://nobody@127.0.0.1:1/none")
     with TestClient(create_app(missing)) as client:
         response = client.get("/healthz")

@@ -53,4 +53,5 @@ def test_bad_filters_get_a_reason(client, sync_engine):
     missing = client.get("/api/v1/merchants/7d1c4f7e-0000-4000-8000-000000000000")
     assert missing.status_code == 404
     garbage = client.get("/api/v1/merchants/not-a-uuid")
-    assert garbage.status_code in (400, 404)
+    assert garbage.status_code == 404
+    assert garbage.json()["detail"]

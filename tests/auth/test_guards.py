@@ -1,5 +1,9 @@
 """Who may see what."""
 
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from server.auth.models import UserSession
 from tests.support.app import login_as
 from tests.support.factories import make_user
 
@@ -34,6 +38,9 @@ def test_console_is_for_supervisors_not_inspectors(client, sync_engine):
     )
     assert page.status_code == 401
     assert "用户名或密码错误" in page.text
+    # An inspector refused at the console gets no session behind the refusal.
+    with Session(sync_engine) as session:
+        assert session.exec(select(func.count()).select_from(UserSession)).one() == 0
     ok = client.post(
         "/console/login",
         data={"username": "sup", "password": "pw-correct-horse"},

@@ -2,7 +2,6 @@
 
 import uuid
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -42,7 +41,3 @@ def login_as(client: TestClient, username: str, password: str = "pw-correct-hors
     response = client.post("/api/v1/auth/login", json={"username": username, "password": password})
     assert response.status_code == 200, response.text
     return response.json()["csrf_token"]
-
-
-def with_settings(settings: Settings, **changes: object) -> Settings:
-    return replace(settings, **changes)

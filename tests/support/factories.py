@@ -6,7 +6,7 @@ import secrets
 from datetime import date, timedelta
 
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from server.auth.passwords import hash_password
 from server.merchants.models import Merchant
@@ -14,7 +14,7 @@ from server.merchants.uscc import make_uscc
 from server.org.models import Street, User
 from server.org.service import ensure_district
 
-__all__ = ["DEFAULT_PASSWORD", "all_users", "make_merchants", "make_user"]
+__all__ = ["DEFAULT_PASSWORD", "make_merchants", "make_user"]
 
 DEFAULT_PASSWORD = "pw-correct-horse"
 _counter = itertools.count(1)
@@ -88,8 +88,3 @@ def make_merchants(
         for row in rows:
             session.refresh(row)
         return rows
-
-
-def all_users(engine: Engine) -> list[User]:
-    with Session(engine) as session:
-        return list(session.exec(select(User)))
