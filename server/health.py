@@ -21,7 +21,7 @@ async def healthz(state: State) -> Response[dict[str, Any]]:
         checks["database"] = f"error: {type(exc).__name__}: {exc}"[:300]
     try:
         with anyio.fail_after(10):
-            await anyio.to_thread.run_sync(state.storage.ping)
+            await anyio.to_thread.run_sync(state.storage.ping, abandon_on_cancel=True)
         checks["storage"] = "ok"
     except Exception as exc:
         checks["storage"] = f"error: {type(exc).__name__}: {exc}"[:300]
