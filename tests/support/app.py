@@ -2,6 +2,7 @@
 
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from litestar.testing import TestClient
 from server.app import create_app
 from server.settings import Settings
 
-__all__ = ["client", "login_as", "settings"]
+__all__ = ["client", "login_as", "settings", "with_settings"]
 
 
 @pytest.fixture(scope="session")
@@ -41,3 +42,8 @@ def login_as(client: TestClient, username: str, password: str = "pw-correct-hors
     response = client.post("/api/v1/auth/login", json={"username": username, "password": password})
     assert response.status_code == 200, response.text
     return response.json()["csrf_token"]
+
+
+def with_settings(settings: Settings, **changes: object) -> Settings:
+    """The same settings with some values changed."""
+    return replace(settings, **changes)
