@@ -4,13 +4,14 @@ import uuid
 
 from sqlalchemy import func, or_
 from sqlmodel import col, select
+from sqlmodel.sql.expression import Select
 
 from server.db import AsyncSession
 from server.merchants.models import COLOURS, Merchant
 from server.merchants.schemas import MerchantPage, MerchantRead
 from server.org.models import Street
 
-__all__ = ["UnknownFilter", "get_merchant", "list_merchants"]
+__all__ = ["UnknownFilter", "get_merchant", "list_merchants", "merchant_query"]
 
 
 class UnknownFilter(ValueError):
@@ -39,31 +40,19 @@ def _read(m: Merchant, s: Street) -> MerchantRead:
     )
 
 
-async def list_merchants(
-    session: AsyncSession,
-    *,
-    q: str | None = None,
-    street: str | None = None,
-    colour: str | None = None,
-    page: int = 1,
-    page_size: int = 50,
-) -> MerchantPage:
-    """A page of active merchants matching a name / credit code / address search and filters."""
+def merchant_query(
+    *, q: str | None = None, colour: str | None = None, business_type: str | None = None
+) -> Select:
+    """Active merchants with their street, searched by name / address / credit code and filtered.
+
+    The one search the API and the console share; callers add street, order and paging.
+    """
     stmt = select(Merchant, Street).join(Street, col(Street.id) == Merchant.street_id)
     stmt = stmt.where(col(Merchant.active).is_(True))
     if colour:
-        if colour not in COLOURS:
-            raise UnknownFilter("error.unknown_colour", colour)
         stmt = stmt.where(Merchant.colour == colour)
-    if street:
-        found = (
-            await session.exec(
-                select(Street.id).where(or_(Street.code == street, Street.name == street))
-            )
-        ).first()
-        if found is None:
-            raise UnknownFilter("error.unknown_street", street)
-        stmt = stmt.where(Merchant.street_id == found)
+    if business_type:
+        stmt = stmt.where(Merchant.business_type == business_type)
     if q and q.strip():
         term = q.strip()
         like = f"%{term}%"
@@ -74,6 +63,31 @@ async def list_merchants(
                 Merchant.uscc == term.upper(),
             )
         )
+    return stmt
+
+
+async def list_merchants(
+    session: AsyncSession,
+    *,
+    q: str | None = None,
+    street: str | None = None,
+    colour: str | None = None,
+    page: int = 1,
+    page_size: int = 50,
+) -> MerchantPage:
+    """A page of active merchants matching a name / credit code / address search and filters."""
+    if colour and colour not in COLOURS:
+        raise UnknownFilter("error.unknown_colour", colour)
+    stmt = merchant_query(q=q, colour=colour)
+    if street:
+        found = (
+            await session.exec(
+                select(Street.id).where(or_(Street.code == street, Street.name == street))
+            )
+        ).first()
+        if found is None:
+            raise UnknownFilter("error.unknown_street", street)
+        stmt = stmt.where(Merchant.street_id == found)
     total = (await session.exec(select(func.count()).select_from(stmt.subquery()))).one()
     rows = await session.exec(
         stmt.order_by(col(Merchant.name), col(Merchant.id))

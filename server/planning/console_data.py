@@ -4,12 +4,13 @@ import uuid
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, inspect, or_
+from sqlalchemy import func, inspect
 from sqlmodel import Session, col, select
 
 from server.codes.policy import COLOURS, Policy
 from server.inspections.models import Inspection, InspectionOfficer
 from server.merchants.models import Merchant
+from server.merchants.service import merchant_query
 from server.org.models import Street, User
 from server.planning.models import JointVisit, Plan, Route
 
@@ -51,26 +52,11 @@ def merchant_page(
     session: Session, *, q: str, street: str, colour: str, business_type: str, page: int
 ) -> dict[str, Any]:
     """A filtered page of merchants and the filter choices."""
-    stmt = (
-        select(Merchant, Street)
-        .join(Street, col(Street.id) == Merchant.street_id)
-        .where(col(Merchant.active).is_(True))
+    stmt = merchant_query(
+        q=q, colour=colour if colour in COLOURS else None, business_type=business_type or None
     )
-    if q.strip():
-        like = f"%{q.strip()}%"
-        stmt = stmt.where(
-            or_(
-                col(Merchant.name).like(like),
-                col(Merchant.address).like(like),
-                Merchant.uscc == q.strip().upper(),
-            )
-        )
     if street:
         stmt = stmt.where(Street.code == street)
-    if colour in COLOURS:
-        stmt = stmt.where(Merchant.colour == colour)
-    if business_type:
-        stmt = stmt.where(Merchant.business_type == business_type)
     total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
     rows = session.exec(
         stmt.order_by(col(Merchant.name), col(Merchant.id)).offset((page - 1) * PAGE).limit(PAGE)
