@@ -17,10 +17,8 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from datetime import date
 from pathlib import Path
-from urllib.parse import quote
 
 import httpx
 
@@ -30,7 +28,14 @@ sys.path.insert(0, str(REPO))
 from sqlalchemy import text  # noqa: E402
 
 from bench.day_packet.seed import PASSWORD, seed  # noqa: E402
-from bench.scan_page.run import POSTGRES, free_port, onevisit, serve, stop  # noqa: E402
+from bench.scan_page.run import (  # noqa: E402
+    POSTGRES,
+    free_port,
+    fresh_database,
+    onevisit,
+    serve,
+    stop,
+)
 from server.db import make_sync_engine  # noqa: E402
 
 GOAL_P99_MS, GOAL_PACKET_KB = 150.0, 200.0
@@ -108,14 +113,7 @@ def main() -> None:
     parser.add_argument("--db", choices=["sqlite", "postgresql"], default="postgresql")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="onevisit-day-"))
-    schema = None
-    if args.db == "postgresql":
-        schema = f"bench_day_{uuid.uuid4().hex[:8]}"
-        with make_sync_engine(POSTGRES).begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        database_url = f"{POSTGRES}?options={quote(f'-csearch_path={schema}')}"
-    else:
-        database_url = f"sqlite:///{workdir / 'onevisit.db'}"
+    database_url, schema = fresh_database(args.db, workdir, "bench_day")
     port = free_port()
     env = {
         **os.environ,

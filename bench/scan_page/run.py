@@ -122,6 +122,16 @@ def measure(wrk, url, script, args) -> tuple[float, float]:
     return max(r[0] for r in runs), min(r[1] for r in runs)
 
 
+def fresh_database(kind: str, workdir: Path, prefix: str) -> tuple[str, str | None]:
+    """A database URL for a run: a new PostgreSQL schema (returned, to drop), or SQLite."""
+    if kind != "postgresql":
+        return f"sqlite:///{workdir / 'onevisit.db'}", None
+    schema = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    with make_sync_engine(POSTGRES).begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    return f"{POSTGRES}?options={quote(f'-csearch_path={schema}')}", schema
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--merchants", type=int, default=3000)
@@ -132,14 +142,7 @@ def main() -> None:
     args = parser.parse_args()
     wrk = ensure_wrk()
     workdir = Path(tempfile.mkdtemp(prefix="onevisit-scan-"))
-    schema = None
-    if args.database == "postgresql":
-        schema = f"bench_scan_{uuid.uuid4().hex[:8]}"
-        with make_sync_engine(POSTGRES).begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        database_url = f"{POSTGRES}?options={quote(f'-csearch_path={schema}')}"
-    else:
-        database_url = f"sqlite:///{workdir / 'onevisit.db'}"
+    database_url, schema = fresh_database(args.database, workdir, "bench_scan")
     env = {
         **os.environ,
         "DATABASE_URL": database_url,

@@ -116,34 +116,34 @@ class InspectionController(Controller):
     async def read(
         self, request: Request, db_session: DbSession, inspection_id: FromPath[uuid.UUID]
     ) -> dict[str, Any]:
-        policy, user = request.app.state.policy, request.user
-        found = await db_session.run_sync(
-            lambda s: (
-                _read_if_any(s, inspection_id, policy)
-                if _may_read(s, inspection_id, user)
-                else None
-            )
+        policy = request.app.state.policy
+        return await _readable(
+            request, db_session, inspection_id, lambda s: inspection_read(s, inspection_id, policy)
         )
-        if found is None:
-            raise NotFoundException(detail=t("error.not_found"))
-        return found
 
     @get("/{inspection_id:uuid}/record", summary="The printable on-site record (现场检查笔录)")
     async def record(
         self, request: Request, db_session: DbSession, inspection_id: FromPath[uuid.UUID]
     ) -> Template:
-        base, user = request.app.state.settings.public_base_url, request.user
-        page = await db_session.run_sync(
-            lambda s: (
-                printable_record(s, inspection_id, base)
-                if _may_read(s, inspection_id, user)
-                else None
-            )
+        base = request.app.state.settings.public_base_url
+        page = await _readable(
+            request, db_session, inspection_id, lambda s: printable_record(s, inspection_id, base)
         )
-        if page is None:
-            raise NotFoundException(detail=t("error.not_found"))
         page["qr"] = qr_svg(page["verify_url"])
         return Template("inspections/record.html", context=page)
+
+
+async def _readable(
+    request: Request, db_session: DbSession, inspection_id: uuid.UUID, read: Any
+) -> dict[str, Any]:
+    """`read(session)` if the signed-in user may see the inspection; 404 otherwise."""
+    user = request.user
+    found = await db_session.run_sync(
+        lambda s: read(s) if _may_read(s, inspection_id, user) else None
+    )
+    if found is None:
+        raise NotFoundException(detail=t("error.not_found"))
+    return found
 
 
 def _may_read(session: Any, inspection_id: uuid.UUID, user: Any) -> bool:
@@ -153,12 +153,6 @@ def _may_read(session: Any, inspection_id: uuid.UUID, user: Any) -> bool:
     if user.role in ("supervisor", "admin"):
         return True
     return session.get(InspectionOfficer, (inspection_id, user.id)) is not None
-
-
-def _read_if_any(session: Any, inspection_id: uuid.UUID, policy: Any) -> dict[str, Any] | None:
-    if session.get(Inspection, inspection_id) is None:
-        return None
-    return inspection_read(session, inspection_id, policy)
 
 
 class ActionCodeController(Controller):

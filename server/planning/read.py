@@ -132,9 +132,10 @@ def plan_document(
             entry |= {"order": visit.seq, "eta": hhmm(visit.eta_minute or 0)}
             by_route[visit.route_id].append(entry)
     out_routes = []
+    plan_by_id = {p.id: p for p in plans.values()}
     for route in sorted(routes, key=lambda r: (street_of_plan[r.plan_id].code, r.number)):
         street = street_of_plan[route.plan_id]
-        plan = next(p for p in plans.values() if p.id == route.plan_id)
+        plan = plan_by_id[route.plan_id]
         out_routes.append(
             {
                 "id": str(route.id),

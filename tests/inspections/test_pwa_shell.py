@@ -8,6 +8,7 @@ def test_the_app_shell_is_installable_and_its_worker_is_stamped(client):
     assert page.status_code == 200 and 'rel="manifest"' in page.text
     manifest = client.get("/app/manifest.webmanifest").json()
     assert manifest["start_url"] == "/app/" and manifest["display"] == "standalone"
+    assert manifest["icons"]
     for icon in manifest["icons"]:
         assert client.get(f"/app/{icon['src']}").headers["content-type"] == "image/png"
     worker = client.get("/app/sw.js")
