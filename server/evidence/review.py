@@ -2,7 +2,7 @@
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import col, or_, select
@@ -50,22 +50,30 @@ def _streets_clause(principal: Principal):
 
 
 async def _candidates(
-    session: AsyncSession, principal: Principal, start: datetime | None, zone: ZoneInfo
+    session: AsyncSession,
+    principal: Principal,
+    start: datetime | None,
+    zone: ZoneInfo,
+    visits_by_day: dict[date, list[tuple[Inspection, Merchant]]],
 ) -> list[Candidate]:
-    """Visits of that day (in the supervisor's street), nearest in time first."""
+    """Visits of that day (in the supervisor's street), nearest in time first.
+
+    `visits_by_day` caches each day's visits, so a queue of clips queries each day once."""
     if start is None:
         return []
     start = start if start.tzinfo else start.replace(tzinfo=UTC)
-    local = start.astimezone(zone)
-    stmt = (
-        select(Inspection, Merchant)
-        .join(Merchant, col(Merchant.id) == Inspection.merchant_id)
-        .where(Inspection.visit_date == local.date())
-    )
-    if principal.role != "admin" and principal.street_id is not None:
-        stmt = stmt.where(Merchant.street_id == principal.street_id)
+    day = start.astimezone(zone).date()
+    if day not in visits_by_day:
+        stmt = (
+            select(Inspection, Merchant)
+            .join(Merchant, col(Merchant.id) == Inspection.merchant_id)
+            .where(Inspection.visit_date == day)
+        )
+        if principal.role != "admin" and principal.street_id is not None:
+            stmt = stmt.where(Merchant.street_id == principal.street_id)
+        visits_by_day[day] = list(await session.exec(stmt))
     found = []
-    for visit, merchant in await session.exec(stmt):
+    for visit, merchant in visits_by_day[day]:
         began = visit.started_at or start
         began = began if began.tzinfo else began.replace(tzinfo=UTC)
         label = f"{began.astimezone(zone):%H:%M} {merchant.name}（{visit.action_code}）"
@@ -89,6 +97,7 @@ async def review_queue(
         .limit(200)
     )
     items = []
+    visits_by_day: dict[date, list[tuple[Inspection, Merchant]]] = {}
     for clip, evidence, recorder, officer in await session.exec(stmt):
         started = (
             clip.started_at
@@ -105,7 +114,7 @@ async def review_queue(
                 duration=str(timedelta(seconds=round(clip.duration_s))) if clip.duration_s else "—",
                 size_mb=f"{evidence.size / 2**20:.1f}",
                 reason=clip.reason,
-                candidates=await _candidates(session, principal, started, zone),
+                candidates=await _candidates(session, principal, started, zone, visits_by_day),
             )
         )
     return items

@@ -18,7 +18,7 @@ from server.auth.principal import requires_role, signed_in
 from server.auth.routes import client_ip
 from server.db import DbSession
 from server.evidence.derived import derived_copy
-from server.evidence.links import content_link, verify_blob_token
+from server.evidence.links import ContentLink, content_link, verify_blob_token
 from server.evidence.models import Evidence
 from server.evidence.retention import place_hold, release_hold
 from server.evidence.schemas import EvidenceRead, HoldRead
@@ -59,6 +59,16 @@ async def _open(
     if evidence.deleted_at is not None and action != "evidence.read":
         raise HTTPException(status_code=410, detail=t("evidence.deleted"))
     return evidence
+
+
+async def _content_link(
+    request: Request, db_session: DbSession, state: State, evidence_id: uuid.UUID, download: bool
+) -> ContentLink:
+    """Open the evidence for download (audited) and sign a short-lived link to its original."""
+    evidence = await _open(request, db_session, evidence_id, "evidence.download", download=download)
+    return await anyio.to_thread.run_sync(
+        lambda: content_link(state.storage, state.settings, evidence, attachment=download)
+    )
 
 
 async def _derived(
@@ -104,12 +114,7 @@ class EvidenceController(Controller):
         evidence_id: FromPath[uuid.UUID],
         download: FromQuery[bool] = False,
     ) -> Redirect:
-        evidence = await _open(
-            request, db_session, evidence_id, "evidence.download", download=download
-        )
-        link = await anyio.to_thread.run_sync(
-            lambda: content_link(state.storage, state.settings, evidence, attachment=download)
-        )
+        link = await _content_link(request, db_session, state, evidence_id, download)
         return Redirect(link.url, status_code=307, headers={"Cache-Control": "no-store"})
 
     @get(
@@ -123,12 +128,7 @@ class EvidenceController(Controller):
         evidence_id: FromPath[uuid.UUID],
         download: FromQuery[bool] = False,
     ) -> LinkRead:
-        evidence = await _open(
-            request, db_session, evidence_id, "evidence.download", download=download
-        )
-        link = await anyio.to_thread.run_sync(
-            lambda: content_link(state.storage, state.settings, evidence, attachment=download)
-        )
+        link = await _content_link(request, db_session, state, evidence_id, download)
         return LinkRead(link.url, link.expires_at)
 
     @get("/{evidence_id:uuid}/thumbnail.jpg", guards=[signed_in], summary="A photo's thumbnail")
