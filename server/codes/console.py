@@ -2,13 +2,14 @@
 rotation, owner links, and printable posters (one merchant, or a whole street)."""
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
+from markupsafe import escape
 from sqlalchemy import func
 from sqlmodel import col, or_, select
 
@@ -30,7 +31,7 @@ __all__ = ["CodesConsoleController"]
 
 CONSOLE_ROLES = ("admin", "supervisor")
 POSTERS_PER_PRINT = 100  # one print job; a street's later pages are linked
-FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
+Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 
 def _user(request: Request) -> Principal | None:
@@ -43,15 +44,15 @@ def _user(request: Request) -> Principal | None:
 def _message(text: str, status: int = 200) -> Response[str]:
     # htmx swaps only 2xx answers, so a message for the form comes back as 200.
     return Response(
-        f'<p class="error">{_escape(text)}</p>', media_type="text/html", status_code=status
+        f'<p class="error">{escape(text)}</p>', media_type="text/html", status_code=status
     )
 
 
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+def _forbidden() -> Response[str]:
+    return _message(t("auth.forbidden"), 403)
 
 
-def _reload(merchant_id: FromPath[uuid.UUID]) -> Response[str]:
+def _reload(merchant_id: uuid.UUID) -> Response[str]:
     return Response("", headers={"HX-Redirect": f"/console/codes/merchants/{merchant_id}"})
 
 
@@ -131,11 +132,11 @@ class CodesConsoleController(Controller):
         db_session: DbSession,
         state: State,
         merchant_id: FromPath[uuid.UUID],
-        data: dict[str, str] = FORM,
+        data: Form,
     ) -> Response[str]:
         user = _user(request)
         if user is None:
-            return _message(t("auth.forbidden"), 403)
+            return _forbidden()
         try:
             days = int(data.get("days") or 0)
             await db_session.run_sync(
@@ -168,7 +169,7 @@ class CodesConsoleController(Controller):
     ) -> Response[str]:
         user = _user(request)
         if user is None:
-            return _message(t("auth.forbidden"), 403)
+            return _forbidden()
         try:
             await db_session.run_sync(
                 lambda s: revoke_override(
@@ -185,11 +186,11 @@ class CodesConsoleController(Controller):
         request: Request,
         db_session: DbSession,
         merchant_id: FromPath[uuid.UUID],
-        data: dict[str, str] = FORM,
+        data: Form,
     ) -> Response[str]:
         user = _user(request)
         if user is None:
-            return _message(t("auth.forbidden"), 403)
+            return _forbidden()
         try:
             await db_session.run_sync(
                 lambda s: rotate_token(
@@ -214,7 +215,7 @@ class CodesConsoleController(Controller):
     ) -> Template | Response[str]:
         user = _user(request)
         if user is None:
-            return _message(t("auth.forbidden"), 403)
+            return _forbidden()
         issued = await issue_owner_link(
             db_session,
             merchant_id,
@@ -237,7 +238,7 @@ class CodesConsoleController(Controller):
     ) -> Response[str]:
         user = _user(request)
         if user is None:
-            return _message(t("auth.forbidden"), 403)
+            return _forbidden()
         await revoke_owner_links(
             db_session, merchant_id, actor=Actor(user.username, user.id), now=utcnow()
         )

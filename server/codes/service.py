@@ -7,6 +7,7 @@ the request's or the command's transaction commits once.
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 from sqlmodel import Session
@@ -18,6 +19,7 @@ from server.codes.models import ColourEvent, ColourOverride, ColourState, Rerati
 from server.codes.policy import COLOURS, Policy
 from server.codes.records import load_records
 from server.codes.texts import fill
+from server.db import AsyncSession
 from server.i18n import t
 from server.merchants.models import Merchant
 
@@ -39,6 +41,25 @@ class Actor:
 
     name: str = SYSTEM_ACTOR
     id: uuid.UUID | None = None
+
+
+def record_merchant(
+    session: Session | AsyncSession,
+    action: str,
+    merchant_id: uuid.UUID,
+    actor: Actor,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Audit a change to one merchant made by the actor."""
+    record(
+        session,
+        action=action,
+        entity="merchant",
+        entity_id=merchant_id,
+        actor=actor.name,
+        actor_id=actor.id,
+        detail=detail,
+    )
 
 
 class ColourInputError(ValueError):
@@ -214,14 +235,12 @@ def set_override(
         )
     )
     session.flush()
-    record(
+    record_merchant(
         session,
-        action="colour.override",
-        entity="merchant",
-        entity_id=merchant_id,
-        actor=actor.name,
-        actor_id=actor.id,
-        detail={"colour": colour, "reason": reason[:500], "days": days},
+        "colour.override",
+        merchant_id,
+        actor,
+        {"colour": colour, "reason": reason[:500], "days": days},
     )
     return update_colour(session, merchant_id, policy=policy, actor=actor, now=now)
 
@@ -251,14 +270,7 @@ def revoke_override(
     now = now or utcnow()
     if not _end_overrides(session, merchant_id, actor, now):
         raise ColourInputError(t("colour.error.no_override"))
-    record(
-        session,
-        action="colour.override_revoked",
-        entity="merchant",
-        entity_id=merchant_id,
-        actor=actor.name,
-        actor_id=actor.id,
-    )
+    record_merchant(session, "colour.override_revoked", merchant_id, actor)
     return update_colour(session, merchant_id, policy=policy, actor=actor, now=now)
 
 
@@ -297,14 +309,6 @@ def request_rerating(
     )
     session.add(row)
     session.flush()
-    record(
-        session,
-        action="colour.rerating_requested",
-        entity="merchant",
-        entity_id=merchant_id,
-        actor=actor.name,
-        actor_id=actor.id,
-        detail={"via": via},
-    )
+    record_merchant(session, "colour.rerating_requested", merchant_id, actor, {"via": via})
     outcome = update_colour(session, merchant_id, policy=policy, actor=actor, now=now)
     return row, outcome.next_due

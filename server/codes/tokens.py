@@ -7,10 +7,9 @@ import uuid
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from server.audit.service import record
 from server.codes.clock import utcnow
 from server.codes.models import MerchantToken
-from server.codes.service import Actor, ColourInputError
+from server.codes.service import Actor, ColourInputError, record_merchant
 from server.i18n import t
 from server.merchants.models import Merchant
 
@@ -55,13 +54,11 @@ def rotate_token(
         .where(Merchant.id == merchant_id)
         .values(qr_token=token, updated_at=utcnow())
     )
-    record(
+    record_merchant(
         session,
-        action="code.revoke" if revoke else "code.rotate",
-        entity="merchant",
-        entity_id=merchant_id,
-        actor=actor.name,
-        actor_id=actor.id,
-        detail={"reason": reason[:500]},
+        "code.revoke" if revoke else "code.rotate",
+        merchant_id,
+        actor,
+        {"reason": reason[:500]},
     )
     return token

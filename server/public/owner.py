@@ -10,8 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import update
 from sqlmodel import col, select
 
-from server.audit.service import record
-from server.codes.service import Actor
+from server.codes.service import Actor, record_merchant
 from server.db import AsyncSession
 from server.merchants.models import Merchant
 from server.public.models import OwnerLink
@@ -46,14 +45,7 @@ async def issue_owner_link(
             expires_at=expires,
         )
     )
-    record(
-        session,
-        action="owner_link.issued",
-        entity="merchant",
-        entity_id=merchant_id,
-        actor=actor.name,
-        actor_id=actor.id,
-    )
+    record_merchant(session, "owner_link.issued", merchant_id, actor)
     await session.flush()
     return IssuedLink(secret, expires)
 
@@ -67,14 +59,7 @@ async def revoke_owner_links(
         .where(col(OwnerLink.merchant_id) == merchant_id, col(OwnerLink.revoked_at).is_(None))
         .values(revoked_at=now)
     )
-    record(
-        session,
-        action="owner_link.revoked",
-        entity="merchant",
-        entity_id=merchant_id,
-        actor=actor.name,
-        actor_id=actor.id,
-    )
+    record_merchant(session, "owner_link.revoked", merchant_id, actor)
     return result.rowcount or 0
 
 
