@@ -15,6 +15,7 @@ from server.auth.principal import Principal
 from server.db import AsyncSession
 from server.models_base import utcnow
 from server.org.models import User
+from server.rawsql import RawReader, as_uuid
 from server.settings import Settings
 
 __all__ = [
@@ -126,29 +127,31 @@ async def login(
     return LoginResult(user=user, token=token, csrf_token=csrf, expires_at=expires)
 
 
-async def principal_for_token(session: AsyncSession, token: str) -> Principal | None:
-    """The principal of a live session token, or None."""
-    stmt = (
-        select(UserSession, User)
-        .join(User, col(User.id) == UserSession.user_id)
-        .where(UserSession.token_hash == token_hash(token))
-        .where(UserSession.expires_at > utcnow())
-        .where(col(User.active).is_(True))
-    )
-    found = (await session.exec(stmt)).first()
+_PRINCIPAL = """
+SELECT u.id, u.username, u.name, u.role, u.department_id, u.street_id, u.team_id,
+       s.id, s.csrf_token
+FROM user_session s JOIN app_user u ON u.id = s.user_id
+WHERE s.token_hash = {p} AND s.expires_at > {p} AND u.active
+"""
+
+
+async def principal_for_token(reader: RawReader, token: str) -> Principal | None:
+    """The principal of a live session token, or None (one indexed read, outside any ORM
+    session: every signed-in request makes it)."""
+    found = await reader.row(_PRINCIPAL, token_hash(token), utcnow())
     if found is None:
         return None
-    user_session, user = found
+    uid, username, name, role, department, street, team, session_id, csrf = found
     return Principal(
-        id=user.id,
-        username=user.username,
-        name=user.name,
-        role=user.role,
-        department_id=user.department_id,
-        street_id=user.street_id,
-        team_id=user.team_id,
-        session_id=user_session.id,
-        csrf_token=user_session.csrf_token,
+        id=as_uuid(uid),
+        username=username,
+        name=name,
+        role=role,
+        department_id=as_uuid(department),
+        street_id=as_uuid(street),
+        team_id=as_uuid(team),
+        session_id=as_uuid(session_id),
+        csrf_token=csrf,
     )
 
 

@@ -1,20 +1,14 @@
 """The public page's reads: one indexed query per scan, straight on the database driver.
 
-`GET /m/{token}` is the busiest page (every passer-by's scan), so it skips the ORM: on SQLite a
-read-only connection of this process answers in microseconds without a thread hop; on
-PostgreSQL a small psycopg pool in autocommit runs the same SQL as prepared statements.
+`GET /m/{token}` is the busiest page (every passer-by's scan), so it skips the ORM and reads
+through the app's RawReader.
 """
 
-import sqlite3
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from functools import lru_cache
-from pathlib import Path
-from typing import Any
 
-from psycopg_pool import AsyncConnectionPool
-from sqlalchemy.engine import make_url
+from server.rawsql import RawReader, as_uuid
 
 __all__ = ["LastInspection", "OpenOrder", "PageRow", "PublicReader", "StoredState"]
 
@@ -96,90 +90,22 @@ class PageRow:
     open_orders: int
 
 
-def _sql(template: str, p: str) -> str:
-    return template.format(
-        p=p, pub_x=_PUBLISHED.format(t="x", p=p), pub_i=_PUBLISHED.format(t="i", p=p)
-    )
+def _sql(template: str) -> str:
+    published = {t: _PUBLISHED.format(t=t, p="{p}") for t in ("x", "i")}
+    return template.format(p="{p}", pub_x=published["x"], pub_i=published["i"])
 
 
-class PublicReader:
-    """Reads for the public pages, on the app's database."""
+_MERCHANT_SQL, _ORDERS_SQL, _EVENTS_SQL = _sql(_MERCHANT), _sql(_ORDERS), _sql(_EVENTS)
 
-    def __init__(self, database_url: str) -> None:
-        self.sqlite = database_url.startswith("sqlite")
-        self._pool: AsyncConnectionPool | None = None
-        if not self.sqlite:
-            # Reads in autocommit on a small pool of plain psycopg connections: no transaction
-            # and no ORM session per scan. The URL is the one the app uses (options included).
-            url = make_url(database_url).set(drivername="postgresql")
-            self._pool = AsyncConnectionPool(
-                url.render_as_string(hide_password=False),
-                min_size=2,
-                max_size=8,
-                kwargs={"autocommit": True},
-                open=False,
-            )
-        p = "?" if self.sqlite else "%s"
-        self.sql = {
-            name: _sql(text, p)
-            for name, text in (("merchant", _MERCHANT), ("orders", _ORDERS), ("events", _EVENTS))
-        }
-        self._conn: sqlite3.Connection | None = None
-        if self.sqlite:
-            path = make_url(database_url).database or ""
-            self._path = Path(path).resolve()
 
-    async def open(self) -> None:
-        if self._pool is not None:
-            await self._pool.open()
-
-    async def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
-        if self._pool is not None:
-            await self._pool.close()
-
-    def _sqlite(self) -> sqlite3.Connection:
-        if self._conn is None:
-            # Read-only and autocommit: each query sees the newest committed data (WAL).
-            conn = sqlite3.connect(
-                f"{self._path.as_uri()}?mode=ro",
-                uri=True,
-                check_same_thread=False,
-                isolation_level=None,
-            )
-            conn.execute("PRAGMA busy_timeout=2000")
-            # Scans land all over the merchant table: keep its pages in memory, read by mmap.
-            conn.execute("PRAGMA cache_size=-65536")
-            conn.execute("PRAGMA mmap_size=268435456")
-            self._conn = conn
-        return self._conn
-
-    def _param(self, value: Any) -> Any:
-        if not self.sqlite:
-            return value
-        if isinstance(value, datetime):  # stored as naive UTC text, as SQLAlchemy writes it
-            return _sqlite_instant(value)
-        if isinstance(value, uuid.UUID):
-            return value.hex
-        return value
-
-    async def _rows(self, name: str, *params: Any) -> list[tuple]:
-        values = tuple(self._param(v) if not isinstance(v, str) else v for v in params)
-        if self.sqlite:
-            return self._sqlite().execute(self.sql[name], values).fetchall()
-        assert self._pool is not None
-        async with self._pool.connection() as conn:
-            cursor = await conn.execute(self.sql[name], values, prepare=True)
-            return await cursor.fetchall()
+class PublicReader(RawReader):
+    """The app's hot reads (see server.rawsql), with the public pages' own queries."""
 
     async def merchant(self, token: str, now: datetime) -> tuple | None:
         """The raw page row for `token` (None when no active merchant holds it)."""
         # To the second (a result published this very second may wait one), formatted once.
-        at = self._param(now.replace(microsecond=0))
-        rows = await self._rows("merchant", at, at, at, token)
-        return rows[0] if rows else None
+        at = self.param(now.replace(microsecond=0))
+        return await self.row(_MERCHANT_SQL, at, at, at, token)
 
     @staticmethod
     def plain(raw: tuple) -> bool:
@@ -225,7 +151,7 @@ class PublicReader:
         if day is not None:
             last = LastInspection(_day(day), result, summary or "", action_code)
         return PageRow(
-            id=mid if isinstance(mid, uuid.UUID) else uuid.UUID(mid),
+            id=as_uuid(mid),
             token=token,
             name=name,
             colour=colour,
@@ -237,7 +163,7 @@ class PublicReader:
         )
 
     async def orders(self, merchant_id: uuid.UUID, now: datetime) -> list[OpenOrder]:
-        rows = await self._rows("orders", merchant_id, now)
+        rows = await self.rows(_ORDERS_SQL, merchant_id, now)
         return [OpenOrder(_day(d), status, text or "") for d, status, text in rows]
 
     async def public_colour(
@@ -245,18 +171,13 @@ class PublicReader:
     ) -> tuple[str | None, str | None, str | None]:
         """The colour, reason and guidance of the newest change whose cause is public."""
         hidden_from = None
-        for before, after, reason, guidance, kind, published in await self._rows(
-            "events", merchant_id
+        for before, after, reason, guidance, kind, published in await self.rows(
+            _EVENTS_SQL, merchant_id
         ):
             if kind != "inspection" or (published is not None and _instant(published) <= now):
                 return after, reason, guidance
             hidden_from = before
         return hidden_from, None, None
-
-
-@lru_cache(maxsize=4)
-def _sqlite_instant(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def _maybe_day(value: date | str | None) -> date | None:
