@@ -12,6 +12,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
+from sqlalchemy import event
 
 from server import __version__
 from server.audit.routes import AuditController
@@ -30,7 +31,9 @@ from server.evidence.routes import EvidenceController
 from server.evidence.routes_tus import UploadController
 from server.health import healthz
 from server.i18n import t
+from server.inspections.packets import PRECOMPRESSED
 from server.inspections.routes import ActionCodeController, DayController, InspectionController
+from server.live import LiveFeed
 from server.merchants.routes import MerchantController
 from server.planning.availability import AvailabilityController
 from server.planning.console import PlanningConsoleController
@@ -61,8 +64,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.state.db_engine = make_async_engine(settings.database_url)
         app.state.db_sessionmaker = session_factory(app.state.db_engine)
         app.state.storage = storage_from_url(settings.storage_url)
-        app.state.public_reader = PublicReader(settings.database_url)
-        await app.state.public_reader.open()
+        app.state.reader = PublicReader(settings.database_url)
+        await app.state.reader.open()
+        app.state.live = LiveFeed(
+            settings.database_url, app.state.reader, page_seconds=settings.public_page_seconds
+        )
+        # A commit of this process: its own clients read the database until the echo is back.
+        event.listen(app.state.db_engine.sync_engine, "commit", lambda _: app.state.live.wrote())
+        await app.state.live.start()
         app.state.public_page_memo = PageMemo(app)
         try:
             await anyio.to_thread.run_sync(app.state.storage.ensure_ready)
@@ -70,7 +79,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             log.warning("object store not ready: %s", exc)
 
     async def close_resources(app: Litestar) -> None:
-        await app.state.public_reader.close()
+        await app.state.live.stop()
+        await app.state.reader.close()
         await app.state.db_engine.dispose()
 
     def template_engine(engine: JinjaTemplateEngine) -> None:
@@ -126,5 +136,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             engine=JinjaTemplateEngine,
             engine_callback=template_engine,
         ),
-        compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
+        compression_config=CompressionConfig(
+            backend="gzip", minimum_size=1024, exclude_opt_key=PRECOMPRESSED
+        ),
     )

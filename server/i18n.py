@@ -291,6 +291,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "plan.map": "地图",
         "plan.travel": "路程 {minutes} 分钟",
         "plan.unassigned": "未安排的检查",
+        "plan.warmed": "{day} 的手机任务包已预先生成 {count} 个",
         "plan.skipped": "按频次上限暂缓的部门检查",
         "plan.reason.complaint": "投诉",
         "plan.reason.reinspection": "整改复查",

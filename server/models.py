@@ -31,6 +31,7 @@ from server.evidence.models import (
 )
 from server.evidence.recorder_models import Recorder, RecorderAssignment, RecorderClip
 from server.inspections.models import Finding, Inspection, InspectionOfficer
+from server.inspections.packets import DayPacket
 from server.inspections.record_models import InspectionRecord
 from server.merchants.models import Merchant, MerchantScenario
 from server.org.models import Department, Street, Team, User
@@ -57,6 +58,7 @@ __all__ = [
     "ColourOverride",
     "ColourState",
     "Complaint",
+    "DayPacket",
     "Department",
     "Draw",
     "DrawSeed",

@@ -42,6 +42,9 @@ class Settings:
     owner_link_days: int = 365
     # rendered public merchant pages memoised per process (0: render every scan)
     public_page_cache: int = 4096
+    # on PostgreSQL, seconds a scanned page is served from memory at most (changes arrive at once;
+    # this bounds how late a result published at a set time shows; 0: read every scan)
+    public_page_seconds: int = 60
     # Planning: shift, travel speeds, service times, solver effort, map tiles (PLAN_*, MAP_*).
     planning: PlanningSettings = field(default_factory=PlanningSettings)
     # Evidence: largest upload per kind (bytes), how long an abandoned upload may be resumed,
@@ -119,6 +122,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         photo_max_bytes=_positive(source, "PHOTO_MAX_MB", 10) * 1024 * 1024,
         owner_link_days=_positive(source, "OWNER_LINK_DAYS", 365),
         public_page_cache=int(source.get("PUBLIC_PAGE_CACHE", "4096") or 0),
+        public_page_seconds=int(source.get("PUBLIC_PAGE_SECONDS", "60") or 0),
         planning=load_planning_settings(source),
         upload_limits=_limits(source.get("UPLOAD_LIMITS_MB", DEFAULT_UPLOAD_LIMITS_MB)),
         upload_expiry_hours=_positive(source, "UPLOAD_EXPIRY_HOURS", 72),

@@ -1,17 +1,19 @@
 """`onevisit codes …`: recompute every merchant's colour; check a policy file."""
 
 import sys
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 
 import click
 from rich.console import Console
 from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
 
-from server.codes.clock import district_timezone, set_district_timezone
+from server.codes.clock import district_timezone, local_today, set_district_timezone
 from server.codes.policy_file import PolicyFileError, load_policy
 from server.codes.recompute import recompute_all
 from server.db import make_sync_engine
 from server.i18n import t
+from server.inspections.packets import mark_all_stale, quiet_triggers, warm_packets
 from server.settings import load_settings
 
 __all__ = ["codes"]
@@ -45,11 +47,18 @@ def recompute(as_of: datetime | None, dry_run: bool) -> None:
     try:
         with engine.connect() as conn:
             transaction = conn.begin()
+            quiet_triggers(conn)
             report = recompute_all(conn, policy, now=now)
             if dry_run:
                 transaction.rollback()
             else:
+                mark_all_stale(conn)
                 transaction.commit()
+        if not dry_run:  # the phones' packets show colours: build today's and tomorrow's again
+            with Session(engine) as session:
+                today = local_today()
+                for day in (today, today + timedelta(days=1)):
+                    warm_packets(session, day)
     except OperationalError as exc:
         console.print(f"[red]Cannot use the database:[/red] {exc.orig}")
         sys.exit(2)

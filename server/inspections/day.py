@@ -11,12 +11,12 @@ from sqlmodel import Session, col, select
 from server.catalog.models import CheckItem, Matter
 from server.inspections.models import Finding, Inspection
 from server.inspections.record_models import InspectionRecord
-from server.inspections.route_read import my_route
+from server.inspections.route_read import my_route_id, route_document
 from server.org.models import Department
 from server.planning.models import JointVisit, VisitItem
 from server.rectifications.models import RectificationOrder
 
-__all__ = ["HISTORY", "day_packet"]
+__all__ = ["HISTORY", "day_packet", "empty_packet", "route_packet"]
 
 HISTORY = 3  # earlier inspections shown per merchant
 
@@ -120,11 +120,21 @@ def _orders(session: Session, merchant_ids: list[uuid.UUID]) -> dict:
     return found
 
 
+def empty_packet(day: date) -> dict[str, Any]:
+    """The packet of a day without a published route for the user."""
+    return {"date": day.isoformat(), "version": None, "route": None, "items": {}}
+
+
 def day_packet(session: Session, day: date, user_id: uuid.UUID) -> dict[str, Any]:
     """The signed-in inspector's day: route, merchants, checklists, history and what is open."""
-    found = my_route(session, day, user_id)
-    if found is None:
-        return {"date": day.isoformat(), "version": None, "route": None, "items": {}}
+    route_id = my_route_id(session, day, user_id)
+    return empty_packet(day) if route_id is None else route_packet(session, route_id)
+
+
+def route_packet(session: Session, route_id: uuid.UUID) -> dict[str, Any]:
+    """A published route's packet, the same for each of its officers."""
+    found = route_document(session, route_id)
+    day = date.fromisoformat(found["date"])
     route = found["route"]
     visits = route["visits"]
     merchant_ids = [uuid.UUID(v["merchant"]["id"]) for v in visits]

@@ -13,28 +13,41 @@ from server.org.models import Department, Street, User
 from server.planning.config import hhmm
 from server.planning.models import JointVisit, Plan, Route, RouteOfficer
 
-__all__ = ["my_route"]
+__all__ = ["my_route", "my_route_id", "route_document"]
 
 
 def my_route(session: Session, day: date, user_id: uuid.UUID) -> dict[str, Any] | None:
     """Route head, officers and ordered visits (with their merchants), or None."""
+    route_id = my_route_id(session, day, user_id)
+    return None if route_id is None else route_document(session, route_id)
+
+
+def my_route_id(session: Session, day: date, user_id: uuid.UUID) -> uuid.UUID | None:
+    """The user's route in the newest published version of the day's plan of its street."""
     newest = (
         select(Plan.street_id, func.max(Plan.version).label("version"))
         .where(Plan.day == day, Plan.status == "published")
         .group_by(col(Plan.street_id))
         .subquery()
     )
-    found = session.exec(
-        select(Route, Plan, Street)
+    return session.exec(
+        select(Route.id)
         .join(Plan, col(Plan.id) == Route.plan_id)
         .join(newest, and_(newest.c.street_id == Plan.street_id, newest.c.version == Plan.version))
-        .join(Street, col(Street.id) == Plan.street_id)
         .join(RouteOfficer, col(RouteOfficer.route_id) == Route.id)
         .where(RouteOfficer.user_id == user_id, Plan.day == day, Plan.status == "published")
     ).first()
-    if found is None:
-        return None
-    route, plan, street = found
+
+
+def route_document(session: Session, route_id: uuid.UUID) -> dict[str, Any]:
+    """A published route as its officers' phones see it: head, officers, visits in order."""
+    route, plan, street = session.exec(
+        select(Route, Plan, Street)
+        .join(Plan, col(Plan.id) == Route.plan_id)
+        .join(Street, col(Street.id) == Plan.street_id)
+        .where(Route.id == route_id)
+    ).one()
+    day = plan.day
     officers = [
         {
             "id": str(user.id),

@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from server.db import make_sync_engine
 from server.i18n import t
+from server.inspections.packets import warm_packets
 from server.planning.draws import SeedAlreadyPublished, publish_seed, verify_draws
 from server.planning.read import plan_document
 from server.planning.service import (
@@ -145,3 +146,16 @@ def seed(day: str, value: str | None) -> None:
         sys.exit(1)
     finally:
         engine.dispose()
+
+
+@plan.command("warm", help="Build the phones' day packets of the published plans ahead.")
+@click.option("--date", "day", required=True, metavar="YYYY-MM-DD")
+def warm(day: str) -> None:
+    target = _day(day)
+    engine = make_sync_engine(load_settings().database_url)
+    try:
+        with Session(engine) as session:
+            built = warm_packets(session, target)
+    finally:
+        engine.dispose()
+    click.echo(t("plan.warmed", day=target.isoformat(), count=built))

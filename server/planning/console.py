@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
+from litestar.background_tasks import BackgroundTask
 from litestar.datastructures import State
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
@@ -16,6 +17,7 @@ from server.auth.principal import Principal, requires_role
 from server.codes.policy import COLOURS
 from server.db import AsyncSession, DbSession
 from server.i18n import t
+from server.inspections.warm import warm_day
 from server.planning import edits, service
 from server.planning.config import hhmm
 from server.planning.console_data import (
@@ -137,7 +139,10 @@ class PlanningConsoleController(Controller):
                 "plan.conflict", version=context["meta"]["version"] if context["meta"] else 0
             )
         return Template(
-            "planning/_plan.html", status_code=status, context=context | {"message": message}
+            "planning/_plan.html",
+            status_code=status,
+            context=context | {"message": message},
+            background=BackgroundTask(warm_day, state, day) if status == 200 else None,
         )
 
     def _edit(self, request: Request, state: State, form: "PlanForm", day: date) -> edits.Edit:

@@ -5,11 +5,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
+from litestar.background_tasks import BackgroundTask
 from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_201_CREATED
 
 from server.db import DbSession
+from server.inspections.warm import warm_day
 from server.planning import edits, service
 from server.planning.read import plan_document
 from server.planning.service import PlanConflict
@@ -122,7 +124,11 @@ class PlanController(Controller):
             ids = [x.id for x in service.resolve_streets(s, street)]
             return plan_document(s, target, street_ids=ids)
 
-        return Response(await db_session.run_sync(read), status_code=HTTP_201_CREATED)
+        return Response(
+            await db_session.run_sync(read),
+            status_code=HTTP_201_CREATED,
+            background=BackgroundTask(warm_day, state, target),
+        )
 
     @post("/{day:str}/streets/{street:str}/publish", summary="Publish; the phones see it")
     async def publish(

@@ -24,6 +24,7 @@ from server.i18n import t
 from server.public.photos import PhotoRejected, PhotoTooLarge, mb
 from server.public.service import PublicPage, full_page, lookup, merchant_page, plain_page
 from server.ratelimit.service import RateLimited
+from server.rawsql import as_uuid
 
 __all__ = ["PublicController", "form_photo", "not_found", "page_headers"]
 
@@ -63,7 +64,7 @@ class PageMemo:
 
         @lru_cache(maxsize=size)
         def row(raw: tuple) -> bytes:
-            return page(plain_page(state.public_reader, raw, state.policy))
+            return page(plain_page(state.reader, raw, state.policy))
 
         self.page, self.row = page, row
 
@@ -125,20 +126,27 @@ class PublicController(Controller):
     @get("/{token:str}")
     async def merchant(self, token: FromPath[str], state: State) -> RawPage:
         """The busiest page: read once, draw the bytes from the memo, send them as they are."""
-        memo, reader, now = state.public_page_memo, state.public_reader, utcnow()
+        live = state.live
+        kept = live.page(token)
+        if kept is not None:  # PostgreSQL: dropped as soon as anything on the page changes
+            return RawPage(200, kept)
+        memo, reader, now, mark = state.public_page_memo, state.reader, utcnow(), live.pages.mark()
         raw = await lookup(reader, token, now)
         if raw is None:
             return RawPage(404, memo.page(None))
         if reader.plain(raw):
-            return RawPage(200, memo.row(raw))
-        return RawPage(200, memo.page(await full_page(reader, raw, now, state.policy)))
+            body = memo.row(raw)
+        else:
+            body = memo.page(await full_page(reader, raw, now, state.policy))
+        live.keep_page(token, as_uuid(raw[0]), body, mark)
+        return RawPage(200, body)
 
     @post("/{token:str}/complaints", request_max_body_size=BODY_CEILING, status_code=200)
     async def complain(
         self, token: FromPath[str], request: Request, state: State, db_session: DbSession
     ) -> Template:
         now, settings = utcnow(), state.settings
-        page = await merchant_page(state.public_reader, token, now, state.policy)
+        page = await merchant_page(state.reader, token, now, state.policy)
         if page is None:
             return not_found()
         merchant_id = page.merchant_id

@@ -1,0 +1,125 @@
+"""PostgreSQL: the app's in-memory replicas answer, and a change committed by another process
+reaches them within moments (LISTEN/NOTIFY); a lost listener sends every read to the database."""
+
+import time
+from collections.abc import Callable
+
+import pytest
+from sqlalchemy import Engine, delete, text, update
+from sqlmodel import Session
+
+from server.auth.models import UserSession
+from server.inspections.packets import warm_packets
+from server.live import LOCAL_GRACE, MISSING
+from server.merchants.models import Merchant
+from tests.inspections.conftest import make_day
+from tests.support.app import login_as
+from tests.support.factories import make_merchants
+
+pytestmark = pytest.mark.usefixtures("postgres_only")
+
+
+@pytest.fixture
+def postgres_only(sync_engine: Engine) -> None:
+    if sync_engine.dialect.name != "postgresql":
+        pytest.skip("replicas are kept only on PostgreSQL; SQLite reads in-process")
+
+
+def eventually(check: Callable[[], bool], seconds: float = 3.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, "the change did not arrive"
+        time.sleep(0.02)
+
+
+def settle(client) -> None:
+    """Past this process's own-write grace, with the listener up."""
+    live = client.app.state.live
+    time.sleep(LOCAL_GRACE + 0.05)
+    eventually(lambda: live.usable)
+
+
+def test_a_session_ended_elsewhere_stops_working_at_once(client, sync_engine):
+    day = make_day(sync_engine)
+    login_as(client, "insp-a")
+    live = client.app.state.live
+    settle(client)
+    eventually(lambda: len(live.sessions) >= 1)
+    assert client.get("/api/v1/auth/me").status_code == 200  # from the replica
+    with Session(sync_engine) as session:  # another app process signs the user out
+        session.exec(delete(UserSession))
+        session.commit()
+    eventually(lambda: client.get("/api/v1/auth/me").status_code == 401)
+    assert client.get("/api/v1/me/day", params={"date": day.day.isoformat()}).status_code == 401
+
+
+def test_the_day_packet_comes_from_memory_and_follows_changes(client, sync_engine):
+    day = make_day(sync_engine)
+    with Session(sync_engine) as session:
+        warm_packets(session, day.day)
+    login_as(client, "insp-a")
+    live = client.app.state.live
+    settle(client)
+    eventually(lambda: len(live.packets) == 1 and day.day in live.routes_loaded)
+    first = client.get("/api/v1/me/day", params={"date": day.day.isoformat()})
+    [route_id] = live.packets._data
+    assert first.headers["etag"] == f'"{live.packet(route_id)[0]}"'
+    assert live.route(day.officers[0].id, day.day) == route_id
+
+    with Session(sync_engine) as session:  # a supervisor's override, in another process
+        session.exec(update(Merchant).where(Merchant.id == day.merchant_id).values(colour="red"))
+        session.commit()
+
+    def red() -> bool:
+        packet = client.get("/api/v1/me/day", params={"date": day.day.isoformat()}).json()
+        return packet["route"]["visits"][0]["merchant"]["colour"] == "red"
+
+    eventually(red)
+    # rebuilt on that download, kept, and back in memory
+    eventually(lambda: live.packet(route_id) is not None)
+    assert live.packet(route_id)[0] != first.headers["etag"].strip('"')
+
+
+def test_a_scanned_page_is_kept_until_the_merchant_changes(client, sync_engine):
+    merchant = make_merchants(sync_engine, 1, name_prefix="张记小吃")[0]
+    live = client.app.state.live
+    settle(client)
+    page = client.get(f"/m/{merchant.qr_token}")
+    assert page.status_code == 200 and "张记小吃" in page.text
+    assert live.page(merchant.qr_token) is not None  # the next scan is served from memory
+    with Session(sync_engine) as session:
+        session.exec(
+            update(Merchant).where(Merchant.id == merchant.id).values(name="张记小吃（新店名）")
+        )
+        session.commit()
+    eventually(lambda: "新店名" in client.get(f"/m/{merchant.qr_token}").text)
+
+    with Session(sync_engine) as session:  # the code is revoked elsewhere
+        session.exec(
+            update(Merchant).where(Merchant.id == merchant.id).values(qr_token="revoked-x")
+        )
+        session.commit()
+    eventually(lambda: client.get(f"/m/{merchant.qr_token}").status_code == 404)
+
+
+def test_without_the_listener_every_read_goes_to_the_database(client, sync_engine):
+    merchant = make_merchants(sync_engine, 1, name_prefix="李家铺子")[0]
+    live = client.app.state.live
+    settle(client)
+    client.get(f"/m/{merchant.qr_token}")
+    assert live.page(merchant.qr_token) is not None
+    with sync_engine.connect() as conn:  # the listener's connection dies
+        conn.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE query LIKE 'LISTEN onevisit_changes%' AND pid <> pg_backend_pid()"
+            )
+        )
+    eventually(lambda: not live.usable)
+    assert live.page(merchant.qr_token) is None
+    with Session(sync_engine) as session:  # changed while nobody listens
+        session.exec(update(Merchant).where(Merchant.id == merchant.id).values(name="李家新铺"))
+        session.commit()
+    assert "李家新铺" in client.get(f"/m/{merchant.qr_token}").text
+    eventually(lambda: live.usable)  # back, with empty replicas
+    assert live.pages.get(merchant.qr_token) is MISSING
