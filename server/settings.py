@@ -16,6 +16,7 @@ EVIDENCE_KINDS = ("photo", "video", "audio", "signature", "document")
 DEFAULT_UPLOAD_LIMITS_MB = "photo=30,video=4096,audio=512,signature=2,document=50"
 DEFAULT_RETENTION_MONTHS = "photo=36,video=6,audio=6,signature=36,document=36"
 MIN_RETENTION_MONTHS = 6  # recorder footage is kept at least six months, by rule
+MAX_PUBLICATION_DAYS = 20  # results are published within 20 working days, by rule
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,8 @@ class Settings:
     complaint_rate_merchant: tuple[int, int] = (30, 3600)
     photo_max_bytes: int = 10 * 1024 * 1024
     owner_link_days: int = 365
+    # working days after a visit at which its result goes public (the law allows at most 20)
+    results_public_after_days: int = 5
     # rendered public merchant pages memoised per process (0: render every scan)
     public_page_cache: int = 4096
     # on PostgreSQL, seconds a scanned page is served from memory at most (changes arrive at once;
@@ -121,6 +124,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         ),
         photo_max_bytes=_positive(source, "PHOTO_MAX_MB", 10) * 1024 * 1024,
         owner_link_days=_positive(source, "OWNER_LINK_DAYS", 365),
+        results_public_after_days=_publication_days(source),
         public_page_cache=int(source.get("PUBLIC_PAGE_CACHE", "4096") or 0),
         public_page_seconds=int(source.get("PUBLIC_PAGE_SECONDS", "60") or 0),
         planning=load_planning_settings(source),
@@ -155,6 +159,15 @@ def _kind_numbers(name: str, raw: str, defaults: str, unit: int = 1) -> dict[str
                 raise ValueError(f"{name} must be kind=N pairs over {', '.join(EVIDENCE_KINDS)}")
             values[kind] = int(number) * unit
     return values
+
+
+def _publication_days(source: dict[str, str]) -> int:
+    raw = source.get("RESULTS_PUBLIC_AFTER_DAYS", "").strip() or "5"
+    if not raw.isdigit() or int(raw) > MAX_PUBLICATION_DAYS:
+        raise ValueError(
+            f"RESULTS_PUBLIC_AFTER_DAYS must be 0–{MAX_PUBLICATION_DAYS} working days (got {raw!r})"
+        )
+    return int(raw)
 
 
 def _limits(raw: str) -> dict[str, int]:

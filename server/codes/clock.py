@@ -1,9 +1,15 @@
 """The district's calendar: visit dates, deadlines and due dates are days in local time."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-__all__ = ["district_timezone", "local_today", "set_district_timezone", "utcnow"]
+__all__ = [
+    "district_timezone",
+    "local_today",
+    "publication_moment",
+    "set_district_timezone",
+    "utcnow",
+]
 
 _zone = {"tz": ZoneInfo("Asia/Shanghai")}
 
@@ -24,3 +30,17 @@ def utcnow() -> datetime:
 def local_today(now: datetime | None = None) -> date:
     """Today's date in the district."""
     return (now or utcnow()).astimezone(_zone["tz"]).date()
+
+
+PUBLISH_HOUR = 9  # results go public at the start of the working day
+
+
+def publication_moment(visit_day: date, working_days: int) -> datetime:
+    """When a result of `visit_day` goes public: that many working days (Monday to Friday) later,
+    at the start of the day in the district, as UTC."""
+    day, left = visit_day, working_days
+    while left > 0:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            left -= 1
+    return datetime.combine(day, time(PUBLISH_HOUR), _zone["tz"]).astimezone(UTC)

@@ -133,6 +133,7 @@ class InspectionController(Controller):
                 device_sent_at=sent_at,
                 policy=policy,
                 now=now,
+                public_after=request.app.state.settings.results_public_after_days,
             )
 
         try:

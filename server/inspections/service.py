@@ -12,6 +12,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from server.audit.service import record as audit
+from server.codes.clock import publication_moment
 from server.codes.policy import ItemOutcome, Policy, score_findings
 from server.codes.service import Actor, update_colour
 from server.i18n import t
@@ -44,7 +45,9 @@ def _result(record: InspectionIn) -> str:
     return "rectify" if unfixed else "pass"
 
 
-def _store(session: Session, record: InspectionIn, ok: Checked, user_id: uuid.UUID) -> Inspection:
+def _store(
+    session: Session, record: InspectionIn, ok: Checked, user_id: uuid.UUID, public_after: int
+) -> Inspection:
     closed = record.presence.method == "closed"
     findings = [] if closed else record.findings
     assessment = score_findings(
@@ -62,6 +65,7 @@ def _store(session: Session, record: InspectionIn, ok: Checked, user_id: uuid.UU
         summary=record.summary.strip()[:2000],
         action_code=action_code("XZ", ok.plan.day),
         created_by=user_id,
+        published_at=publication_moment(ok.plan.day, public_after),
     )
     session.add(inspection)
     session.flush()
@@ -105,8 +109,12 @@ def submit_record(
     device_sent_at: datetime | None,
     policy: Policy,
     now: datetime,
+    public_after: int = 5,
 ) -> Stored:
-    """Store the phone's record once; the same body again is a no-op, another body a 409."""
+    """Store the phone's record once; the same body again is a no-op, another body a 409.
+
+    The result goes public `public_after` working days after the visit
+    (RESULTS_PUBLIC_AFTER_DAYS)."""
     record = parse_record(raw)
     digest = body_hash(raw)
     existing = session.get(InspectionRecord, record.id)
@@ -119,7 +127,7 @@ def submit_record(
     offset = (device_sent_at - now) if device_sent_at else timedelta(0)
     ok = check_record(session, record, user_id, device_offset=offset)
     colour_before = ok.merchant.colour
-    _store(session, record, ok, user_id)
+    _store(session, record, ok, user_id, public_after)
     session.add(
         InspectionRecord(
             inspection_id=record.id,

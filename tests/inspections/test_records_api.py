@@ -1,12 +1,16 @@
 """POST /api/v1/inspections: validation, idempotency, scoring, orders and the action code."""
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlmodel import Session, select
 
+from server.codes.clock import district_timezone
 from server.inspections.models import Inspection
 from server.inspections.record_models import InspectionRecord
 from server.rectifications.models import RectificationOrder
+from server.settings import load_settings
 from tests.inspections.conftest import PIXEL, record_body
 from tests.support.app import login_as
 
@@ -122,3 +126,28 @@ def test_manual_presence_needs_a_reason_and_is_flagged(client, today_route):
     body["presence"]["reason"] = "二维码被油污覆盖无法识别"
     r = _post(client, csrf, body)
     assert r.status_code == 201 and "manual_presence" in r.json()["flags"]
+
+
+def test_a_result_goes_public_after_the_set_working_days(client, today_route, sync_engine):
+    csrf = login_as(client, "insp-a")
+    stored = client.post(
+        "/api/v1/inspections", json=record_body(today_route), headers={"X-CSRF-Token": csrf}
+    )
+    assert stored.status_code == 201
+    with Session(sync_engine) as session:
+        inspection = session.get(Inspection, uuid.UUID(stored.json()["id"]))
+    published = inspection.published_at.replace(tzinfo=inspection.published_at.tzinfo or UTC)
+    local = published.astimezone(district_timezone())
+    assert local.hour == 9 and local.weekday() < 5
+    working_days = sum(
+        1
+        for n in range(1, (local.date() - today_route.day).days + 1)
+        if (today_route.day + timedelta(days=n)).weekday() < 5
+    )
+    assert working_days == 5  # RESULTS_PUBLIC_AFTER_DAYS by default
+
+
+def test_the_publication_delay_is_bounded_by_law():
+    with pytest.raises(ValueError, match="RESULTS_PUBLIC_AFTER_DAYS"):
+        load_settings({"RESULTS_PUBLIC_AFTER_DAYS": "21"})
+    assert load_settings({"RESULTS_PUBLIC_AFTER_DAYS": "0"}).results_public_after_days == 0
