@@ -116,7 +116,7 @@ def validate(text: str, contact: str, photo: bytes | None, max_bytes: int) -> Ch
         raise ComplaintInvalid(t("complaint.error.text_too_long", max=TEXT_MAX))
     if len(contact.strip()) > CONTACT_MAX:
         raise ComplaintInvalid(t("complaint.error.contact_too_long", max=CONTACT_MAX))
-    return check_photo(photo, max_bytes) if photo else None
+    return check_photo(photo, max_bytes, anonymous=True) if photo else None
 
 
 async def submit_complaint(

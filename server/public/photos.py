@@ -5,7 +5,7 @@ import warnings
 from dataclasses import dataclass
 
 import anyio
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from server.i18n import t
 from server.storage import Storage, StoredObject
@@ -42,8 +42,11 @@ class CheckedPhoto:
     extension: str
 
 
-def check_photo(data: bytes, max_bytes: int) -> CheckedPhoto:
-    """Refuse photos over `max_bytes` and anything that is not a JPEG, PNG or WebP image."""
+def check_photo(data: bytes, max_bytes: int, *, anonymous: bool = False) -> CheckedPhoto:
+    """Refuse photos over `max_bytes` and anything that is not a JPEG, PNG or WebP image.
+
+    With `anonymous` (a passer-by's complaint) the photo is drawn again without its metadata:
+    camera EXIF carries where the sender stood and which phone they hold."""
     if len(data) > max_bytes:
         raise PhotoTooLarge(t("complaint.error.photo_too_large", max=mb(max_bytes)))
     try:
@@ -65,7 +68,21 @@ def check_photo(data: bytes, max_bytes: int) -> CheckedPhoto:
     if kind not in FORMATS:
         raise PhotoRejected(t("complaint.error.photo_not_image"))
     content_type, extension = FORMATS[kind]
+    if anonymous:
+        data = _without_metadata(data, kind)
     return CheckedPhoto(data, content_type, extension)
+
+
+def _without_metadata(data: bytes, kind: str) -> bytes:
+    """The same picture, upright, with no EXIF, XMP, ICC comments or GPS."""
+    with Image.open(io.BytesIO(data)) as image:
+        upright = ImageOps.exif_transpose(image)
+        if kind == "JPEG" and upright.mode not in ("RGB", "L"):
+            upright = upright.convert("RGB")
+        out = io.BytesIO()
+        options = {"quality": 90} if kind in ("JPEG", "WEBP") else {}
+        upright.save(out, format=kind, **options)
+    return out.getvalue()
 
 
 async def store_photo(storage: Storage, key: str, photo: CheckedPhoto) -> StoredObject:
