@@ -1,9 +1,10 @@
 // The outbox: every record is saved on the phone first, then sent with capped back-off.
 // Photos go through tus (resumable across restarts); the record POST is idempotent by its id.
 import { ApiError, call } from "./api.js";
-import { getPhoto, kv, outboxAll, outboxPut, putPhoto } from "./store.js";
+import { deletePhoto, deleteVisit, getPhoto, kv, outboxAll, outboxDelete, outboxPut, putPhoto } from "./store.js";
 
 const MAX_DELAY_MS = 5 * 60 * 1000;
+const KEEP_SYNCED_MS = 3 * 24 * 60 * 60 * 1000; // a synced record stays listed three days, then goes
 let draining = null;
 const listeners = new Set();
 
@@ -121,8 +122,25 @@ export function drain({ force = false } = {}) {
   return draining;
 }
 
+// Records the server confirmed long ago leave the phone, with their photos and drafts; nothing
+// unsynced is ever removed here.
+export async function prune(now = Date.now()) {
+  let removed = 0;
+  for (const entry of await outboxAll()) {
+    if (entry.state !== "synced" || !entry.syncedAt || now - entry.syncedAt < KEEP_SYNCED_MS) continue;
+    for (const photoId of entry.photos || []) await deletePhoto(photoId);
+    if (entry.visitId) await deleteVisit(entry.visitId);
+    await outboxDelete(entry.id);
+    removed += 1;
+  }
+  if (removed) await changed();
+  return removed;
+}
+
 export function startSync() {
   addEventListener("online", () => drain({ force: true }));
   setInterval(() => drain(), 5000);
+  setInterval(() => prune(), 60 * 60 * 1000);
+  prune();
   drain();
 }

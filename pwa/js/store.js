@@ -49,6 +49,14 @@ export async function addPhoto(visitId, file, kind = "photo") {
   return photo;
 }
 
+export async function deletePhoto(id) {
+  return (await db()).delete("photos", id);
+}
+
+export async function deleteVisit(visitId) {
+  return (await db()).delete("visits", visitId);
+}
+
 export async function getPhoto(id) {
   return (await db()).get("photos", id);
 }
