@@ -13,7 +13,7 @@ from server.codes.policy_file import PolicyFileError, load_policy
 from server.codes.recompute import recompute_all
 from server.db import make_sync_engine
 from server.i18n import t
-from server.inspections.packets import mark_all_stale, quiet_triggers, warm_packets
+from server.inspections.packets import warm_packets
 from server.settings import load_settings
 
 __all__ = ["codes"]
@@ -47,12 +47,10 @@ def recompute(as_of: datetime | None, dry_run: bool) -> None:
     try:
         with engine.connect() as conn:
             transaction = conn.begin()
-            quiet_triggers(conn)
             report = recompute_all(conn, policy, now=now)
             if dry_run:
                 transaction.rollback()
             else:
-                mark_all_stale(conn)
                 transaction.commit()
         if not dry_run:  # the phones' packets show colours: build today's and tomorrow's again
             with Session(engine) as session:

@@ -1,6 +1,7 @@
 """`onevisit codes recompute`: every merchant's colour and due date, set-wise in the database."""
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -15,6 +16,7 @@ from server.codes.records import finding_tally
 from server.codes.sqlbits import SqlDialect
 from server.codes.texts import GUIDANCE_CODES, REASON_CODES, guidance_template, reason_template
 from server.i18n import t
+from server.inspections.packets import mark_all_stale, quiet_triggers
 from server.merchants.models import Merchant
 
 __all__ = ["RecomputeReport", "recompute_all"]
@@ -77,9 +79,14 @@ def _run(conn: Connection, sql: str, params: dict[str, object]) -> int:
 
 
 # The recompute sorts and joins millions of rows in temporary tables: give this one session the
-# memory to do it without spilling to disk (both settings end with the transaction).
+# memory to do it without spilling to disk (the settings end with the transaction).
 # Compiling these one-off queries to machine code (JIT) costs more than it saves.
-PG_MEMORY = {"work_mem": "256MB", "temp_buffers": "1GB", "jit": "off"}
+PG_MEMORY = {
+    "work_mem": "256MB",
+    "temp_buffers": "1GB",
+    "maintenance_work_mem": "256MB",
+    "jit": "off",
+}
 
 
 def _pg_memory(conn: Connection) -> None:
@@ -90,6 +97,64 @@ def _pg_memory(conn: Connection) -> None:
                 conn.exec_driver_sql(f"SET LOCAL {name} = '{value}'")
         except DBAPIError:
             pass
+
+
+# Rewriting a large share of the merchant rows makes every changed row a new entry in each of the
+# merchant's indexes, in random order: beyond this share (and size), building the indexes again
+# once is cheaper. The primary key stays: foreign keys hang on it.
+REBUILD_SHARE = 0.25
+REBUILD_MIN_ROWS = 50_000
+REBUILD_LOCK_WAIT = "2s"
+
+_MERCHANT_INDEXES = """
+SELECT i.relname, pg_get_indexdef(i.oid), c.conname, pg_get_constraintdef(c.oid)
+FROM pg_index x
+JOIN pg_class i ON i.oid = x.indexrelid
+LEFT JOIN pg_constraint c ON c.conindid = x.indexrelid AND c.conrelid = x.indrelid
+  AND c.contype IN ('u', 'x')
+WHERE x.indrelid = CAST('merchant' AS regclass) AND NOT x.indisprimary
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.contype = 'f'
+                  AND f.conindid = x.indexrelid)
+ORDER BY i.relname"""
+
+
+def _rebuilds_indexes(rows: int, merchants: int) -> bool:
+    return rows >= REBUILD_MIN_ROWS and rows >= REBUILD_SHARE * merchants
+
+
+def _merchants_to_ourselves(conn: Connection) -> bool:
+    """Take the merchant table for the rest of the transaction if no one else is using it now.
+
+    Dropping an index locks out every reader of the table; waiting for one that is busy would
+    queue every later reader behind the wait, so a busy table keeps its indexes instead."""
+    wait = text("SELECT set_config('lock_timeout', :wait, true)")
+    previous = conn.exec_driver_sql("SHOW lock_timeout").scalar_one()
+    try:
+        with conn.begin_nested():
+            conn.execute(wait, {"wait": REBUILD_LOCK_WAIT})
+            conn.exec_driver_sql("LOCK TABLE merchant IN ACCESS EXCLUSIVE MODE")
+    except DBAPIError:
+        return False
+    conn.execute(wait, {"wait": previous})
+    return True
+
+
+def _without_merchant_indexes(conn: Connection, update: Callable[[], int]) -> int:
+    """Run `update` with the merchant's secondary indexes and unique constraints dropped, then
+    build them again as they were (the update changes none of the unique columns)."""
+    found = conn.exec_driver_sql(_MERCHANT_INDEXES).all()
+    for index, _definition, constraint, _rule in found:
+        if constraint:
+            conn.exec_driver_sql(f'ALTER TABLE merchant DROP CONSTRAINT "{constraint}"')
+        else:
+            conn.exec_driver_sql(f'DROP INDEX "{index}"')
+    count = update()
+    for _index, definition, constraint, rule in found:
+        if constraint:
+            conn.exec_driver_sql(f'ALTER TABLE merchant ADD CONSTRAINT "{constraint}" {rule}')
+        else:
+            conn.exec_driver_sql(definition)
+    return count
 
 
 def _stage_name(sql: str) -> str:
@@ -129,6 +194,9 @@ def recompute_all(
     _drop_temps(conn)
     if dialect.pg:
         _pg_memory(conn)
+    # Hundreds of thousands of merchant rows may change: the per-row triggers that mark day
+    # packets and tell the app processes stay quiet, and everything is marked once at the end.
+    quiet_triggers(conn)
     report.overdue_orders = _run(
         conn,
         "UPDATE rectification_order SET status = 'overdue' "
@@ -142,14 +210,24 @@ def recompute_all(
             conn.exec_driver_sql("ANALYZE rc_fact" if "INDEX" in sql[:20] else "ANALYZE rc_visit")
         lap(_stage_name(sql))
     report.merchants = conn.execute(text("SELECT COUNT(*) FROM rc_result")).scalar_one()
+    rewrites = 0
     for name, sql in writes:
-        count = _run(conn, sql, params)
+        if (
+            name == "merchants"
+            and dialect.pg
+            and _rebuilds_indexes(rewrites, report.merchants)
+            and _merchants_to_ourselves(conn)
+        ):
+            count = _without_merchant_indexes(conn, lambda sql=sql: _run(conn, sql, params))
+        else:
+            count = _run(conn, sql, params)
         if name == "changes":
-            report.colour_changes, report.due_changes, report.states = conn.execute(
+            report.colour_changes, report.due_changes, report.states, rewrites = conn.execute(
                 text(
                     "SELECT COALESCE(SUM(CASE WHEN colour <> old_colour THEN 1 ELSE 0 END), 0), "
                     f"COALESCE(SUM(CASE WHEN {dialect.distinct('due', 'old_due')} "
-                    "THEN 1 ELSE 0 END), 0), COALESCE(SUM(state), 0) FROM rc_changed"
+                    "THEN 1 ELSE 0 END), 0), COALESCE(SUM(state), 0), "
+                    "COALESCE(SUM(merchant), 0) FROM rc_changed"
                 )
             ).one()
         elif name == "events":
@@ -160,4 +238,5 @@ def recompute_all(
         select(Merchant.colour, func.count()).where(Merchant.active).group_by(Merchant.colour)
     )
     report.colours = {colour: n for colour, n in conn.execute(by_colour)}
+    mark_all_stale(conn, today)
     return report

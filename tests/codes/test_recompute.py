@@ -4,9 +4,10 @@ import random
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
 from sqlmodel import Session
 
+from server.codes import recompute
 from server.codes.clock import local_today
 from server.codes.engine import assess
 from server.codes.models import ColourEvent, ColourState
@@ -188,3 +189,68 @@ def test_the_sql_recompute_applies_the_first_violation_rule(sync_engine: Engine)
     for merchant_id, outcome in expected.items():
         assert got[merchant_id][0].colour == outcome.colour
         assert got[merchant_id][1].reason_code == outcome.reason.code
+
+
+def test_a_recompute_that_rewrites_most_merchants_builds_their_indexes_again(
+    sync_engine: Engine, monkeypatch: pytest.MonkeyPatch
+):
+    if sync_engine.dialect.name != "postgresql":
+        pytest.skip("the indexes are built again on PostgreSQL only")
+    monkeypatch.setattr(recompute, "REBUILD_MIN_ROWS", 1)
+    rebuilt = []
+    rebuild = recompute._without_merchant_indexes
+    monkeypatch.setattr(
+        recompute,
+        "_without_merchant_indexes",
+        lambda conn, update: rebuilt.append(True) or rebuild(conn, update),
+    )
+    indexes = text(
+        "SELECT indexname, indexdef FROM pg_indexes "
+        "WHERE tablename = 'merchant' AND schemaname = current_schema() ORDER BY indexname"
+    )
+    with sync_engine.connect() as conn:
+        before = conn.execute(indexes).all()
+    catalogue = make_catalogue(sync_engine)
+    merchants = make_merchants(sync_engine, 40)
+    rng = random.Random(11)
+    for merchant in merchants:
+        random_history(sync_engine, catalogue, merchant.id, rng)
+    expected = expected_outcomes(sync_engine, [m.id for m in merchants], DEFAULT_POLICY)
+
+    with sync_engine.begin() as conn:
+        recompute_all(conn, DEFAULT_POLICY, now=NOW)
+    assert rebuilt == [True]
+    got = stored(sync_engine)
+    for merchant_id, outcome in expected.items():
+        merchant, state = got[merchant_id]
+        assert (merchant.colour, merchant.next_due) == (outcome.colour, outcome.next_due)
+        assert state.reason_code == outcome.reason.code
+    with sync_engine.connect() as conn:
+        assert conn.execute(indexes).all() == before
+        constraints = conn.execute(
+            text(
+                "SELECT conname FROM pg_constraint "
+                "WHERE conrelid = CAST('merchant' AS regclass) AND contype IN ('p', 'u')"
+            )
+        ).scalars()
+        assert set(constraints) == {"pk_merchant", "uq_merchant_uscc", "uq_merchant_qr_token"}
+
+
+def test_a_recompute_keeps_the_indexes_of_a_merchant_table_in_use(
+    sync_engine: Engine, monkeypatch: pytest.MonkeyPatch
+):
+    if sync_engine.dialect.name != "postgresql":
+        pytest.skip("the indexes are built again on PostgreSQL only")
+    monkeypatch.setattr(recompute, "REBUILD_MIN_ROWS", 1)
+    monkeypatch.setattr(recompute, "REBUILD_LOCK_WAIT", "100ms")
+    catalogue = make_catalogue(sync_engine)
+    calm, risky = make_merchants(sync_engine, 2)
+    add_inspection(sync_engine, catalogue, calm.id, date(2026, 3, 2))
+    add_inspection(sync_engine, catalogue, risky.id, date(2026, 3, 2), {"licence": False})
+    with sync_engine.connect() as reader, reader.begin():
+        reader.execute(select(func.count()).select_from(Merchant)).one()
+        with sync_engine.begin() as conn:
+            report = recompute_all(conn, DEFAULT_POLICY, now=NOW)
+            timeout = conn.exec_driver_sql("SHOW lock_timeout").scalar_one()
+    assert report.colour_changes == 1 and timeout == "0"
+    assert stored(sync_engine)[risky.id][0].colour == "red"
