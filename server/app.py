@@ -1,4 +1,4 @@
-"""`create_app(settings)`: the Litestar application."""
+"""`create_app(settings)`: the Litestar application (with its fast lane, server.fastlane)."""
 
 import logging
 from pathlib import Path
@@ -29,6 +29,7 @@ from server.errors import exception_handlers
 from server.evidence.console import EvidenceConsoleController
 from server.evidence.routes import EvidenceController
 from server.evidence.routes_tus import UploadController
+from server.fastlane import FastLane
 from server.health import healthz
 from server.i18n import t
 from server.inspections.packets import PRECOMPRESSED
@@ -87,7 +88,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         engine.engine.globals["t"] = t
         engine.engine.globals["pt"] = PublicText(settings, policy)
 
-    return Litestar(
+    return FastLane(
         route_handlers=[
             healthz,
             AuthController,

@@ -63,13 +63,16 @@ _PACKET = _PACKETS + " AND route_id = {p}"
 
 
 class Replica:
-    """Entries that any change notification may drop. A value read from the database is kept
-    only if nothing was dropped while it was being read (`mark` before, `put` after)."""
+    """Entries that change notifications drop. A value read from the database is kept only if
+    its key was not dropped (and the replica not cleared) since `mark()` was taken before the
+    read, so a read that raced a change never outlives it."""
 
     def __init__(self, size: int = 100_000) -> None:
         self._data: OrderedDict[Any, Any] = OrderedDict()
         self._size = size
-        self._changes = 0
+        self._epoch = 0  # bumped by clear() and drop_where(): every read in flight is void
+        self._seq = 0  # bumped by each drop()
+        self._dropped: dict[Any, int] = {}  # key -> seq of its latest drop
 
     def __len__(self) -> int:
         return len(self._data)
@@ -77,11 +80,12 @@ class Replica:
     def get(self, key: Any) -> Any:
         return self._data.get(key, MISSING)
 
-    def mark(self) -> int:
-        return self._changes
+    def mark(self) -> tuple[int, int]:
+        return self._epoch, self._seq
 
-    def put(self, key: Any, value: Any, mark: int) -> None:
-        if mark != self._changes:
+    def put(self, key: Any, value: Any, mark: tuple[int, int]) -> None:
+        epoch, seq = mark
+        if epoch != self._epoch or self._dropped.get(key, -1) >= seq:
             return
         self._data[key] = value
         self._data.move_to_end(key)
@@ -89,16 +93,20 @@ class Replica:
             self._data.popitem(last=False)
 
     def drop(self, key: Any) -> None:
-        self._changes += 1
+        if len(self._dropped) >= self._size:
+            self.clear()
+        self._dropped[key] = self._seq
+        self._seq += 1
         self._data.pop(key, None)
 
     def drop_where(self, test: Callable[[Any, Any], bool]) -> None:
-        self._changes += 1
+        self._epoch += 1
         for key in [k for k, v in self._data.items() if test(k, v)]:
             del self._data[key]
 
     def clear(self) -> None:
-        self._changes += 1
+        self._epoch += 1
+        self._dropped.clear()
         self._data.clear()
 
 

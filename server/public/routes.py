@@ -126,10 +126,8 @@ class PublicController(Controller):
     @get("/{token:str}")
     async def merchant(self, token: FromPath[str], state: State) -> RawPage:
         """The busiest page: read once, draw the bytes from the memo, send them as they are."""
+        # On PostgreSQL the page is kept in memory for server.fastlane to send next time.
         live = state.live
-        kept = live.page(token)
-        if kept is not None:  # PostgreSQL: dropped as soon as anything on the page changes
-            return RawPage(200, kept)
         memo, reader, now, mark = state.public_page_memo, state.reader, utcnow(), live.pages.mark()
         raw = await lookup(reader, token, now)
         if raw is None:

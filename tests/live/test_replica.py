@@ -1,0 +1,41 @@
+"""A replica never keeps a value read before a change to it was announced."""
+
+from server.live import MISSING, Replica
+
+
+def test_a_read_that_raced_a_change_is_not_kept():
+    replica = Replica()
+    mark = replica.mark()
+    replica.drop("a")  # the change is announced while "a" is being read
+    replica.put("a", "old", mark)
+    assert replica.get("a") is MISSING
+    replica.put("a", "new", replica.mark())
+    assert replica.get("a") == "new"
+
+
+def test_changes_to_other_keys_do_not_void_a_read():
+    replica = Replica()
+    mark = replica.mark()
+    for n in range(100):  # a storm of sign-ins elsewhere
+        replica.drop(f"other-{n}")
+    replica.put("a", "value", mark)
+    assert replica.get("a") == "value"
+
+
+def test_a_broad_change_voids_every_read_in_flight():
+    replica = Replica()
+    replica.put("kept", 1, replica.mark())
+    mark = replica.mark()
+    replica.drop_where(lambda key, _: key == "kept")
+    replica.put("b", 2, mark)
+    assert replica.get("b") is MISSING and replica.get("kept") is MISSING
+    replica.clear()
+    replica.put("c", 3, mark)
+    assert replica.get("c") is MISSING
+
+
+def test_the_oldest_entries_leave_a_full_replica():
+    replica = Replica(size=2)
+    for key in "abc":
+        replica.put(key, key, replica.mark())
+    assert len(replica) == 2 and replica.get("a") is MISSING
