@@ -26,6 +26,7 @@ from server.codes.tokens import rotate_token
 from server.db import DbSession
 from server.i18n import t
 from server.public.owner import issue_owner_link, revoke_owner_links
+from server.rawsql import as_uuid
 
 __all__ = ["CodeController", "actor_of", "owner_url"]
 
@@ -52,10 +53,27 @@ async def _colour(db_session: DbSession, merchant_id: uuid.UUID, state: State) -
     return found
 
 
+_MERCHANT_STREET = "SELECT street_id FROM merchant WHERE id = {p}"
+
+
+async def _in_scope(request: Request) -> None:
+    """A street's supervisor acts on the merchants of that street only; to anyone else's the
+    answer is the same 404 as for an unknown merchant (district supervisors and administrators
+    see every street)."""
+    principal: Principal = request.user
+    raw = request.path_params.get("merchant_id")
+    if principal.role == "admin" or principal.street_id is None or raw is None:
+        return
+    found = await request.app.state.reader.row(_MERCHANT_STREET, raw)
+    if found is None or as_uuid(found[0]) != principal.street_id:
+        raise _missing()
+
+
 class CodeController(Controller):
     path = "/api/v1/merchants"
     tags = ["codes"]
     guards = [requires_role("supervisor")]
+    before_request = _in_scope
 
     async def _url(
         self, db_session: DbSession, state: State, merchant_id: FromPath[uuid.UUID]

@@ -210,3 +210,28 @@ def test_the_console_merchant_page_shows_colour_reason_and_history(
     assert form.headers.get("hx-redirect") == f"/console/codes/merchants/{merchant.id}"
     with Session(sync_engine) as session:
         assert session.get(Merchant, merchant.id).colour == "yellow"
+
+
+def test_a_street_supervisor_acts_only_on_merchants_of_that_street(
+    client: TestClient, sync_engine: Engine
+):
+    (other_street,) = make_merchants(sync_engine, 1, street="qingbo")
+    (own,) = make_merchants(sync_engine, 1, seed=7)
+    make_user(sync_engine, "sup_hubin", role="supervisor")
+    csrf = login_as(client, "sup_hubin")
+    assert client.get(f"/api/v1/merchants/{own.id}/colour").status_code == 200
+    for path in ("colour", "code.svg", "code.png"):
+        refused = client.get(f"/api/v1/merchants/{other_street.id}/{path}")
+        assert refused.status_code == 404, path  # as for a merchant that does not exist
+    rotate = client.post(
+        f"/api/v1/merchants/{other_street.id}/code/rotate",
+        json={"reason": "贴纸损坏"},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert rotate.status_code == 404
+    with Session(sync_engine) as session:
+        assert session.get(Merchant, other_street.id).qr_token == other_street.qr_token
+
+    make_user(sync_engine, "sup_district", role="supervisor", street=None)
+    login_as(client, "sup_district")
+    assert client.get(f"/api/v1/merchants/{other_street.id}/colour").status_code == 200
