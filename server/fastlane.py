@@ -38,8 +38,8 @@ class FastLane(Litestar):
                 if path == DAY_PATH:
                     answer = _day_packet(live, scope)
                 elif path.startswith("/m/") and "/" not in path[3:]:
-                    body = live.page(path[3:])
-                    answer = RawPage(200, body) if body is not None else None
+                    kept = live.page(path[3:])
+                    answer = RawPage(200, kept.body, kept.gzipped) if kept is not None else None
             if answer is not None:
                 await answer(scope, receive, send)
                 return

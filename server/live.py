@@ -10,10 +10,14 @@ writes it; every app process listens and drops (and, where cheap, re-reads) what
 A replica answers only while this process listens (after a reconnect every replica starts
 empty) and not within `LOCAL_GRACE` seconds of a commit made by this very process, so that a
 client reads its own writes even before the notification is back. A miss, or any doubt, goes to
-the database, which stays the authority. SQLite needs none of this: its reads are in-process.
+the database, which stays the authority.
+
+SQLite has no notifications, and its reads are in-process anyway; only scanned pages are kept,
+and all of them are dropped as soon as `PRAGMA data_version` says any connection committed.
 """
 
 import asyncio
+import gzip
 import logging
 import time
 import uuid
@@ -114,6 +118,7 @@ class Replica:
 class PageEntry:
     merchant_id: uuid.UUID
     body: bytes
+    gzipped: bytes  # for the weak networks scans come over
     until: float  # monotonic: results published at a set time show by then
 
 
@@ -122,6 +127,7 @@ class LiveFeed:
 
     def __init__(self, database_url: str, reader: RawReader, *, page_seconds: float) -> None:
         self.enabled = not database_url.startswith("sqlite")
+        self._data_version: int | None = None
         self._url = make_url(database_url).set(drivername="postgresql")
         self._reader = reader
         self.page_seconds = page_seconds
@@ -159,7 +165,16 @@ class LiveFeed:
 
     @property
     def usable(self) -> bool:
+        if not self.enabled:
+            return self._sqlite_unchanged()
         return self._listening and time.monotonic() >= self._quiet_until
+
+    def _sqlite_unchanged(self) -> bool:
+        version = self._reader.data_version()
+        if version != self._data_version:
+            self._clear()
+            self._data_version = version
+        return True
 
     def wrote(self) -> None:
         """This process committed a change: read the database until the echo is surely back."""
@@ -286,18 +301,20 @@ class LiveFeed:
         found = self.packets.get(route_id)
         return None if found is MISSING else found
 
-    def page(self, token: str) -> bytes | None:
+    def page(self, token: str) -> PageEntry | None:
         if not self.usable:
             return None
         found = self.pages.get(token)
         if found is MISSING or found.until < time.monotonic():
             return None
-        return found.body
+        return found
 
-    def keep_page(self, token: str, merchant_id: uuid.UUID, body: bytes, mark: int) -> None:
-        if self.usable:
-            entry = PageEntry(merchant_id, body, time.monotonic() + self.page_seconds)
-            self.pages.put(token, entry, mark)
+    def keep_page(
+        self, token: str, merchant_id: uuid.UUID, body: bytes, mark: tuple[int, int]
+    ) -> None:
+        if self.usable and self.page_seconds > 0:
+            until = time.monotonic() + self.page_seconds
+            self.pages.put(token, PageEntry(merchant_id, body, gzip.compress(body, 6), until), mark)
 
 
 def _principal(row: tuple) -> tuple[Principal, datetime]:

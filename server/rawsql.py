@@ -70,6 +70,10 @@ class RawReader:
             self._conn = conn
         return self._conn
 
+    def data_version(self) -> int:
+        """SQLite: a number that changes whenever another connection has committed."""
+        return self._sqlite().execute("PRAGMA data_version").fetchone()[0]
+
     def param(self, value: Any) -> Any:
         """A Python value as this database stores it (SQLite keeps text and hex ids)."""
         if not self.sqlite:

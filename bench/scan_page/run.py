@@ -114,7 +114,8 @@ def load(wrk: str, url: str, script: Path | None, args: argparse.Namespace, seco
     if not re.search(r"99%\s+[\d.]+(us|ms|s)\b", out):
         raise RuntimeError(f"wrk gave no latency figures for {url}:\n{out}")
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    # the latency distribution's line, not a "+/- Stdev" figure that happens to end in 99%
+    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", out, re.MULTILINE).group(1))  # type: ignore[union-attr]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if errors:
         raise RuntimeError(f"{url}: {errors.group(1)} failed responses\n{out}")

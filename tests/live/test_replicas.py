@@ -87,6 +87,11 @@ def test_a_scanned_page_is_kept_until_the_merchant_changes(client, sync_engine):
     page = client.get(f"/m/{merchant.qr_token}")
     assert page.status_code == 200 and "张记小吃" in page.text
     assert live.page(merchant.qr_token) is not None  # the next scan is served from memory
+    again = client.get(f"/m/{merchant.qr_token}", headers={"Accept-Encoding": "gzip"})
+    assert again.headers["content-encoding"] == "gzip"  # httpx has already unpacked it
+    assert again.text == page.text
+    plain = client.get(f"/m/{merchant.qr_token}", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.text == page.text
     with Session(sync_engine) as session:
         session.exec(
             update(Merchant).where(Merchant.id == merchant.id).values(name="张记小吃（新店名）")
