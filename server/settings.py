@@ -45,7 +45,7 @@ class Settings:
     results_public_after_days: int = 5
     # rendered public merchant pages memoised per process (0: render every scan)
     public_page_cache: int = 4096
-    # on PostgreSQL, seconds a scanned page is served from memory at most (changes arrive at once;
+    # seconds a scanned page is served from memory at most (changes drop it at once;
     # this bounds how late a result published at a set time shows; 0: read every scan)
     public_page_seconds: int = 60
     # Planning: shift, travel speeds, service times, solver effort, map tiles (PLAN_*, MAP_*).
