@@ -31,7 +31,9 @@ import psycopg
 from sqlalchemy.engine import make_url
 
 from server.auth.principal import Principal
+from server.auth.service import LIVE_SESSIONS, principal_from_row
 from server.codes.clock import local_today, utcnow
+from server.inspections.packets import DAY_ROUTES
 from server.rawsql import RawReader, as_uuid
 
 __all__ = ["CHANNEL", "LOCAL_GRACE", "MISSING", "LiveFeed", "Replica"]
@@ -43,22 +45,7 @@ LOCAL_GRACE = 0.5  # seconds after this process commits during which replicas ar
 RECONNECT_SECONDS = 1.0
 MISSING: Any = object()
 
-_SESSIONS = """
-SELECT s.token_hash, u.id, u.username, u.name, u.role, u.department_id, u.street_id, u.team_id,
-       s.id, s.csrf_token, s.expires_at
-FROM user_session s JOIN app_user u ON u.id = s.user_id
-WHERE s.expires_at > {p} AND u.active
-"""
-_SESSION = _SESSIONS + " AND s.token_hash = {p}"
-_ROUTES = """
-SELECT ro.user_id, r.id
-FROM route_officer ro
-JOIN route r ON r.id = ro.route_id
-JOIN plan p ON p.id = r.plan_id
-WHERE p.day = {p} AND p.status = 'published'
-  AND p.version = (SELECT MAX(n.version) FROM plan n
-                   WHERE n.street_id = p.street_id AND n.day = p.day AND n.status = 'published')
-"""
+_SESSION = LIVE_SESSIONS + " AND s.token_hash = {p}"
 _PACKETS = """
 SELECT route_id, etag, body FROM day_packet
 WHERE day >= {p} AND body IS NOT NULL AND built_gen = gen
@@ -223,8 +210,8 @@ class LiveFeed:
         """Every live session, today's and tomorrow's routes and their kept packets."""
         marks = self.sessions.mark(), self.packets.mark()
         now = utcnow()
-        for row in await self._reader.rows(_SESSIONS, now):
-            self.sessions.put(row[0], _principal(row), marks[0])
+        for row in await self._reader.rows(LIVE_SESSIONS, now):
+            self.sessions.put(row[10], (principal_from_row(row), row[9]), marks[0])
         today = local_today()
         for row in await self._reader.rows(_PACKETS, today - timedelta(days=1)):
             self.packets.put(as_uuid(row[0]), (row[1], bytes(row[2])), marks[1])
@@ -241,7 +228,7 @@ class LiveFeed:
         mark = self.sessions.mark()
         row = await self._reader.row(_SESSION, utcnow(), token_hash)
         if row is not None:
-            self.sessions.put(token_hash, _principal(row), mark)
+            self.sessions.put(token_hash, (principal_from_row(row), row[9]), mark)
 
     def _on_plan(self, day: str) -> None:
         self.routes.clear()
@@ -250,7 +237,7 @@ class LiveFeed:
 
     async def _load_routes(self, day: date) -> None:
         mark = self.routes.mark()
-        rows = await self._reader.rows(_ROUTES, day)
+        rows = await self._reader.rows(DAY_ROUTES, day)
         if mark != self.routes.mark():
             return
         for user_id, route_id in rows:
@@ -315,19 +302,3 @@ class LiveFeed:
         if self.usable and self.page_seconds > 0:
             until = time.monotonic() + self.page_seconds
             self.pages.put(token, PageEntry(merchant_id, body, gzip.compress(body, 6), until), mark)
-
-
-def _principal(row: tuple) -> tuple[Principal, datetime]:
-    _, uid, username, name, role, department, street, team, session_id, csrf, expires = row
-    principal = Principal(
-        id=as_uuid(uid),
-        username=username,
-        name=name,
-        role=role,
-        department_id=as_uuid(department),
-        street_id=as_uuid(street),
-        team_id=as_uuid(team),
-        session_id=as_uuid(session_id),
-        csrf_token=csrf,
-    )
-    return principal, expires

@@ -31,6 +31,7 @@ from server.models_base import timestamp_field
 from server.planning.models import Plan, Route
 
 __all__ = [
+    "DAY_ROUTES",
     "PRECOMPRESSED",
     "SESSION_PACKET",
     "DayPacket",
@@ -47,24 +48,25 @@ __all__ = [
 GZIP_LEVEL = 6
 PRECOMPRESSED = "precompressed"  # handler opt: the app's compression leaves the body alone
 
-# One read per download: the live session's user, its route in the newest published version of
-# the day, and the route's kept packet (each part empty when there is none).
-SESSION_PACKET = """
+# Each officer's route in the newest published version of a day's plan of its street.
+DAY_ROUTES = """
+SELECT ro.user_id, r.id AS route_id
+FROM route_officer ro
+JOIN route r ON r.id = ro.route_id
+JOIN plan p ON p.id = r.plan_id
+WHERE p.day = {p} AND p.status = 'published'
+  AND p.version = (SELECT MAX(n.version) FROM plan n
+                   WHERE n.street_id = p.street_id AND n.day = p.day AND n.status = 'published')
+"""
+# One read per download: the live session's user, its route that day and the route's kept
+# packet (each part empty when there is none).
+SESSION_PACKET = f"""
 SELECT u.id, mine.route_id, dp.gen, dp.built_gen, dp.etag, dp.body
 FROM user_session s
 JOIN app_user u ON u.id = s.user_id
-LEFT JOIN (
-    SELECT ro.user_id, r.id AS route_id
-    FROM route_officer ro
-    JOIN route r ON r.id = ro.route_id
-    JOIN plan p ON p.id = r.plan_id
-    WHERE p.day = {p} AND p.status = 'published'
-      AND p.version = (SELECT MAX(n.version) FROM plan n
-                       WHERE n.street_id = p.street_id AND n.day = p.day
-                         AND n.status = 'published')
-) mine ON mine.user_id = u.id
+LEFT JOIN ({DAY_ROUTES}) mine ON mine.user_id = u.id
 LEFT JOIN day_packet dp ON dp.route_id = mine.route_id
-WHERE s.token_hash = {p} AND s.expires_at > {p} AND u.active
+WHERE s.token_hash = {{p}} AND s.expires_at > {{p}} AND u.active
 LIMIT 1
 """
 
