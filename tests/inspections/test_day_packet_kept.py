@@ -207,6 +207,6 @@ def test_plan_warm_builds_what_is_missing(today_route, sync_engine, database_url
     env = {"DATABASE_URL": database_url, "ONEVISIT_VAR_DIR": str(tmp_path / "var")}
     result = CliRunner().invoke(plan, ["warm", "--date", today_route.day.isoformat()], env=env)
     assert result.exit_code == 0, result.output
-    assert "1" in result.output
+    assert f"{today_route.day.isoformat()} 的手机任务包已预先生成 1 个" in result.output
     kept = _kept(sync_engine)
     assert kept.body is not None and kept.built_gen == kept.gen
