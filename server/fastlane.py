@@ -13,7 +13,7 @@ from urllib.parse import parse_qs
 from litestar import Litestar
 from litestar.types import Receive, Scope, Send
 
-from server.auth.middleware import DAY_PATH, SESSION_COOKIE
+from server.auth.middleware import DAY_PATH, SESSION_COOKIE, scope_cookie
 from server.auth.service import token_hash
 from server.codes.clock import utcnow
 from server.inspections.day import empty_packet
@@ -22,8 +22,6 @@ from server.live import MISSING, LiveFeed
 from server.public.routes import RawPage
 
 __all__ = ["FastLane"]
-
-_COOKIE_PREFIX = f"{SESSION_COOKIE}=".encode()
 
 
 class FastLane(Litestar):
@@ -47,7 +45,7 @@ class FastLane(Litestar):
 
 
 def _day_packet(live: LiveFeed, scope: Scope) -> PacketResponse | None:
-    token = _session_token(scope)
+    token = scope_cookie(scope, SESSION_COOKIE)
     if not token:
         return None
     try:
@@ -64,13 +62,3 @@ def _day_packet(live: LiveFeed, scope: Scope) -> PacketResponse | None:
         return None
     kept = live.packet(route)
     return PacketResponse(Packet(*kept)) if kept is not None else None
-
-
-def _session_token(scope: Scope) -> str | None:
-    for key, value in scope["headers"]:
-        if key == b"cookie":
-            for part in value.split(b";"):
-                part = part.strip()
-                if part.startswith(_COOKIE_PREFIX):
-                    return part[len(_COOKIE_PREFIX) :].decode("latin-1")
-    return None

@@ -20,6 +20,7 @@ __all__ = [
     "SESSION_COOKIE",
     "SessionAuthMiddleware",
     "cookies",
+    "scope_cookie",
     "session_cookies",
 ]
 
@@ -35,7 +36,8 @@ CSRF_EXEMPT = ("/api/v1/auth/login", "/console/login", "/m/")
 DAY_PATH = "/api/v1/me/day"
 
 
-def _cookie(scope: Scope, name: str) -> str | None:
+def scope_cookie(scope: Scope, name: str) -> str | None:
+    """A cookie's value straight from the ASGI scope (before any request object exists)."""
     for key, value in scope.get("headers", []):
         if key == b"cookie":
             for part in value.decode("latin-1").split(";"):
@@ -62,7 +64,7 @@ class SessionAuthMiddleware(ASGIMiddleware):
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         scope["user"] = None
-        token = _cookie(scope, SESSION_COOKIE)
+        token = scope_cookie(scope, SESSION_COOKIE)
         if token:
             state = scope["litestar_app"].state
             scope["user"] = state.live.principal(token_hash(token), utcnow())
