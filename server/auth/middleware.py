@@ -60,7 +60,9 @@ class SessionAuthMiddleware(ASGIMiddleware):
     scopes = (ScopeType.HTTP,)
     # Static files (the console's libraries, the phone app's shell) never need to know who asks;
     # skipping them spares a database round trip per asset.
-    exclude_path_pattern = ("^/static/", "^/app/", f"^{DAY_PATH}$")
+    should_bypass_for_scope = staticmethod(
+        lambda scope: scope["path"].startswith(("/static/", "/app/")) or scope["path"] == DAY_PATH
+    )
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         scope["user"] = None
