@@ -26,7 +26,7 @@ export async function call(method, path, body, headers = {}) {
 
 export async function login(username, password) {
   const { data } = await call("POST", "/api/v1/auth/login", { username, password });
-  await kv.set("session", { user: data.user, csrf: data.csrf_token, at: Date.now() });
+  await kv.set("session", { user: data.user, csrf: data.csrf_token, map: data.map, at: Date.now() });
   return data.user;
 }
 

@@ -1,6 +1,7 @@
 // Sign-in, the day's route, the sync bar and the outbox screen.
 import { ApiError, downloadDay, login } from "./api.js";
 import { t } from "./i18n.js";
+import { drawRoute } from "./map.js";
 import { drain, enqueue } from "./outbox.js";
 import { esc } from "./record.js";
 import { getVisit, kv, outboxAll, outboxDelete, outboxPut } from "./store.js";
@@ -38,7 +39,8 @@ export async function renderDay(go) {
   else {
     const r = packet.route;
     html += `<p class="muted" data-testid="downloaded">${esc(t("day.downloaded", { time: new Date(packet.downloadedAt).toLocaleTimeString("zh-CN") }))}<br>
-      ${esc(t("day.team", { team: r.team, officers: r.officers.map((o) => o.name).join("、") }))}</p>`;
+      ${esc(t("day.team", { team: r.team, officers: r.officers.map((o) => o.name).join("、") }))}</p>
+      <button data-testid="show-map" aria-expanded="false">${t("map.show")}</button><div id="map-box"></div>`;
     for (const v of r.visits) {
       const draft = await getVisit(v.id);
       const state = stateOf[v.id] || (draft?.step === "done" ? "saved" : null);
@@ -49,6 +51,8 @@ export async function renderDay(go) {
     }
   }
   view().innerHTML = html;
+  const toggle = view().querySelector("[data-testid=show-map]");
+  if (toggle) toggle.onclick = () => toggleMap(toggle, packet.route);
   view().querySelector("[data-testid=download]").onclick = async () => {
     try {
       await downloadDay(date);
@@ -57,6 +61,20 @@ export async function renderDay(go) {
       document.getElementById("err").textContent = error instanceof ApiError && error.status === 401 ? t("outbox.signin") : error.message;
     }
   };
+}
+
+async function toggleMap(button, route) {
+  const box = document.getElementById("map-box");
+  const open = button.getAttribute("aria-expanded") === "true";
+  button.setAttribute("aria-expanded", String(!open));
+  button.textContent = open ? t("map.show") : t("map.hide");
+  if (open) return box.replaceChildren();
+  try {
+    const session = await kv.get("session");
+    await drawRoute(box, route, session?.map);
+  } catch (error) {
+    box.innerHTML = `<p class="error">${esc(t("map.failed", { detail: error.message }))}</p>`;
+  }
 }
 
 export function renderSyncBar(entries) {

@@ -1,5 +1,6 @@
 // One visit: arrive (QR or by hand, GPS), check each item, read the record, sign, save.
 import { t } from "./i18n.js";
+import { loadScript } from "./load.js";
 import { enqueue } from "./outbox.js";
 import { esc, recordHtml } from "./record.js";
 import { today } from "./screens.js";
@@ -33,13 +34,6 @@ async function arrive(draft, method, extra = {}) {
   draft.startedAt = draft.startedAt || new Date().toISOString();
   draft.step = method === "closed" ? "finish" : "check";
   await putVisit(draft);
-}
-
-function loadScript(src) {
-  return new Promise((resolve, reject) => {
-    const s = Object.assign(document.createElement("script"), { src, onload: resolve, onerror: reject });
-    document.head.append(s);
-  });
 }
 
 async function scan(visit, draft, rerender) {

@@ -39,9 +39,18 @@ class UserRead:
 
 
 @dataclass
+class MapTiles:
+    """The tile server the district licenses (empty: the apps draw their maps without tiles)."""
+
+    tile_url: str
+    attribution: str
+
+
+@dataclass
 class LoginResponse:
     user: UserRead
     csrf_token: str
+    map: MapTiles
 
 
 def client_ip(request: Request) -> str | None:
@@ -79,7 +88,8 @@ class AuthController(Controller):
             # The failed attempt must be kept even though the request fails.
             await db_session.commit()
             raise NotAuthorizedException(detail=t("auth.bad_credentials"))
-        body = LoginResponse(user=_user_read(result.user), csrf_token=result.csrf_token)
+        tiles = MapTiles(settings.planning.map_tile_url, settings.planning.map_attribution)
+        body = LoginResponse(_user_read(result.user), result.csrf_token, tiles)
         return Response(body, cookies=session_cookies(result.token, result.csrf_token, settings))
 
     @post(

@@ -15,7 +15,7 @@ needs_chromium = pytest.mark.skipif(
 )
 
 
-def open_phone(p, base_url: str, username: str):
+def open_phone(p, base_url: str, username: str, visits: int = 1):
     """Sign in on a fresh phone, download the day and reload it through the service worker."""
     browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
     context = browser.new_context(
@@ -34,7 +34,7 @@ def open_phone(p, base_url: str, username: str):
     sync_api.expect(page.get_by_test_id("downloaded")).to_be_visible()
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.reload()  # now served through the service worker
-    sync_api.expect(page.get_by_test_id("visit")).to_have_count(1)
+    sync_api.expect(page.get_by_test_id("visit")).to_have_count(visits)
     return browser, context, page
 
 
