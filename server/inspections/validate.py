@@ -10,6 +10,7 @@ from server.catalog.models import CheckItem
 from server.evidence.models import Evidence
 from server.i18n import t
 from server.inspections.payload import InspectionIn, RecordError
+from server.inspections.signature import is_signed, signature_problem
 from server.merchants.models import Merchant
 from server.org.models import User
 from server.planning.models import JointVisit, Plan, RouteOfficer, VisitItem
@@ -107,14 +108,19 @@ def _signatures(record: InspectionIn, crew: dict[uuid.UUID, User], closed: bool)
     problems: list[str] = []
     signed = record.signatures
     for officer_id in dict.fromkeys(record.officers):
-        if not signed.officers.get(str(officer_id), "").startswith("data:image/"):
-            who = crew[officer_id].name if officer_id in crew else str(officer_id)
+        who = crew[officer_id].name if officer_id in crew else str(officer_id)
+        value = signed.officers.get(str(officer_id))
+        if not is_signed(value):
             problems.append(t("inspection.error.officer_signature", name=who))
+        elif problem := signature_problem(value or "", who):
+            problems.append(problem)
     if closed:
         return problems
-    merchant_signed = (signed.merchant or "").startswith("data:image/")
     refusal = signed.refusal
-    if not merchant_signed and not (refusal and refusal.witness.strip() and refusal.note.strip()):
+    if is_signed(signed.merchant):
+        if problem := signature_problem(signed.merchant or "", t("inspection.merchant")):
+            problems.append(problem)
+    elif not (refusal and refusal.witness.strip() and refusal.note.strip()):
         problems.append(t("inspection.error.merchant_signature"))
     return problems
 
@@ -167,7 +173,7 @@ def check_record(
         flags.append("qr_mismatch")
     if abs(device_offset) > CLOCK_TOLERANCE:
         flags.append("clock_skew")
-    if not closed and not (record.signatures.merchant or "").startswith("data:image/"):
+    if not closed and not is_signed(record.signatures.merchant):
         flags.append("merchant_refused")
     officers = [crew[i] for i in dict.fromkeys(record.officers)]
     return Checked(visit, plan, merchant, items, officers, flags)

@@ -1,11 +1,14 @@
 """A published route for the day: two certified inspectors, one merchant, a small checklist."""
 
+import base64
+import io
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+from PIL import Image, ImageDraw
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
@@ -16,10 +19,20 @@ from tests.support.factories import make_merchants, make_user
 from tests.support.records import make_catalogue
 
 CHECKLIST = ("licence", "hygiene", "signage")
-PIXEL = (
-    "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk"
-    "YPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
-)
+
+
+def drawn_signature(width: int = 360, height: int = 140) -> str:
+    """A signature as the phone's pad sends it: ink strokes on a transparent PNG, as a data URL."""
+    image = Image.new("RGBA", (width, height), (0, 0, 0, 0))
+    pen = ImageDraw.Draw(image)
+    points = [(20 + i * 40, height // 2 + (-1) ** i * 35) for i in range(8)]
+    pen.line(points, fill=(0, 0, 0, 255), width=4)
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
+
+
+SIGNATURE = drawn_signature()
 
 
 @dataclass(frozen=True)
@@ -114,7 +127,10 @@ def record_body(day: Day, **changes: Any) -> dict[str, Any]:
             {"item": "T-hygiene", "outcome": "pass"},
             {"item": "T-signage", "outcome": "na"},
         ],
-        "signatures": {"officers": {str(one.id): PIXEL, str(two.id): PIXEL}, "merchant": PIXEL},
+        "signatures": {
+            "officers": {str(one.id): SIGNATURE, str(two.id): SIGNATURE},
+            "merchant": SIGNATURE,
+        },
         "evidence": [],
         "summary": "",
     }

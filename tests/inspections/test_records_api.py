@@ -1,9 +1,13 @@
 """POST /api/v1/inspections: validation, idempotency, scoring, orders and the action code."""
 
+import base64
+import io
+import os
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from PIL import Image
 from sqlmodel import Session, select
 
 from server.codes.clock import district_timezone
@@ -11,7 +15,7 @@ from server.inspections.models import Inspection
 from server.inspections.record_models import InspectionRecord
 from server.rectifications.models import RectificationOrder
 from server.settings import load_settings
-from tests.inspections.conftest import PIXEL, record_body
+from tests.inspections.conftest import SIGNATURE, record_body
 from tests.support.app import login_as
 
 
@@ -75,7 +79,10 @@ def test_bad_records_are_422_naming_what_is_wrong(client, sync_engine, today_rou
     assert r.status_code == 422 and "T-exits" in r.json()["detail"]
     r = _post(client, csrf, {**body, "officers": [str(one.id)]})
     assert r.status_code == 422 and "至少两名" in r.json()["detail"]
-    unsigned = {**body, "signatures": {"officers": {str(one.id): PIXEL, str(two.id): PIXEL}}}
+    unsigned = {
+        **body,
+        "signatures": {"officers": {str(one.id): SIGNATURE, str(two.id): SIGNATURE}},
+    }
     r = _post(client, csrf, unsigned)
     assert r.status_code == 422 and "商户签名" in r.json()["detail"]
     refused = {
@@ -151,3 +158,35 @@ def test_the_publication_delay_is_bounded_by_law():
     with pytest.raises(ValueError, match="RESULTS_PUBLIC_AFTER_DAYS"):
         load_settings({"RESULTS_PUBLIC_AFTER_DAYS": "21"})
     assert load_settings({"RESULTS_PUBLIC_AFTER_DAYS": "0"}).results_public_after_days == 0
+
+
+def _png(image: Image.Image) -> str:
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
+
+
+def test_a_signature_must_be_a_readable_image_with_ink_on_it(client, sync_engine, today_route):
+    csrf = login_as(client, "insp-a")
+    one, two = today_route.officers
+    body = record_body(today_route)
+    blank_pad = _png(Image.new("RGBA", (360, 140), (0, 0, 0, 0)))
+    white_pad = _png(Image.new("RGB", (360, 140), (255, 255, 255)))
+    noise = os.urandom(400_000)
+    cases = {
+        "空白": blank_pad,
+        "空白的": white_pad,
+        "不是可识别的图片": "data:image/png;base64,这不是图片",
+        "PNG、JPEG 或 WebP": "data:image/svg+xml;base64,PHN2Zz48L3N2Zz4=",
+        "过大": "data:image/png;base64," + base64.b64encode(noise).decode(),
+    }
+    for reason, bad in cases.items():
+        signed = {"officers": {str(one.id): SIGNATURE, str(two.id): bad}, "merchant": SIGNATURE}
+        r = _post(client, csrf, {**body, "signatures": signed})
+        assert r.status_code == 422, reason
+        assert reason in r.json()["detail"] and two.name in r.json()["detail"], r.json()
+    r = _post(client, csrf, {**body, "signatures": {**body["signatures"], "merchant": white_pad}})
+    assert r.status_code == 422 and "商户的签名是空白的" in r.json()["detail"]
+    with Session(sync_engine) as session:
+        assert session.exec(select(Inspection)).first() is None
+    assert _post(client, csrf, body).status_code == 201
