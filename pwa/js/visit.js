@@ -36,21 +36,36 @@ async function arrive(draft, method, extra = {}) {
   await putVisit(draft);
 }
 
+let scanning = null;
+
+function stopScanning() {
+  scanning?.destroy();
+  scanning?.$video.remove();
+  scanning = null;
+}
+addEventListener("hashchange", stopScanning);
+
 async function scan(visit, draft, rerender) {
   const err = document.getElementById("err");
+  stopScanning();
+  err.textContent = "";
   try {
     if (!self.QrScanner) await loadScript("/static/vendor/qr-scanner.umd.min.js");
     const video = Object.assign(document.createElement("video"), { style: "width:100%" });
+    video.dataset.testid = "camera";
     view().prepend(video);
     const scanner = new QrScanner(video, async (result) => {
-      scanner.stop();
+      if (scanning !== scanner) return;
+      stopScanning();
       const token = String(result.data || result).split("/m/").pop();
       if (token !== visit.merchant.qr_token) return (err.textContent = t("visit.qr_wrong"));
       await arrive(draft, "qr", { qr_token: token });
       rerender();
     }, { returnDetailedScanResult: true });
+    scanning = scanner;
     await scanner.start();
   } catch (error) {
+    stopScanning();
     err.textContent = t("visit.camera_fail", { detail: error.message || error });
   }
 }
