@@ -18,6 +18,7 @@ from server.codes.models import (
     ColourOverride,
     ColourState,
     MerchantToken,
+    NightlyRun,
     ReratingRequest,
 )
 from server.complaints.models import Complaint
@@ -78,6 +79,7 @@ __all__ = [
     "Merchant",
     "MerchantScenario",
     "MerchantToken",
+    "NightlyRun",
     "OfficerLeave",
     "OpeningHours",
     "OwnerLink",

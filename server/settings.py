@@ -3,6 +3,7 @@
 import os
 import secrets
 from dataclasses import dataclass, field
+from datetime import time
 from pathlib import Path
 
 from server.planning.config import PlanningSettings, load_planning_settings
@@ -60,6 +61,8 @@ class Settings:
         default_factory=lambda: _retention(DEFAULT_RETENTION_MONTHS)
     )
     local_timezone: str = "Asia/Shanghai"
+    # district time of the nightly recompute (`onevisit codes nightly`)
+    nightly_at: time = time(0, 30)
     watermark_font: str | None = None
 
     @property
@@ -137,6 +140,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         ),
         local_timezone=_timezone(source.get("LOCAL_TIMEZONE", "Asia/Shanghai")),
         watermark_font=source.get("WATERMARK_FONT") or None,
+        nightly_at=_clock_time("NIGHTLY_AT", source.get("NIGHTLY_AT", "").strip() or "00:30"),
     )
 
 
@@ -186,6 +190,14 @@ def _positive(source: dict[str, str], name: str, default: int) -> int:
     if not raw.isdigit() or int(raw) < 1:
         raise ValueError(f"{name} must be a positive whole number (got {raw!r})")
     return int(raw)
+
+
+def _clock_time(name: str, raw: str) -> time:
+    try:
+        hours, minutes = (int(part) for part in raw.split(":"))
+        return time(hours, minutes)
+    except ValueError:
+        raise ValueError(f"{name} must be a time of day as HH:MM (got {raw!r})") from None
 
 
 def _timezone(name: str) -> str:

@@ -1,20 +1,20 @@
 """`onevisit codes …`: recompute every merchant's colour; check a policy file."""
 
 import sys
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, time
 
 import click
 from rich.console import Console
 from sqlalchemy.exc import OperationalError
-from sqlmodel import Session
 
-from server.codes.clock import district_timezone, local_today, set_district_timezone
+from server.codes.clock import district_timezone, set_district_timezone
+from server.codes.nightly import recompute_and_warm, run_if_due, serve_nightly
+from server.codes.policy import Policy
 from server.codes.policy_file import PolicyFileError, load_policy
-from server.codes.recompute import recompute_all
+from server.codes.recompute import RecomputeReport
 from server.db import make_sync_engine
 from server.i18n import t
-from server.inspections.packets import warm_packets
-from server.settings import load_settings
+from server.settings import Settings, load_settings
 
 __all__ = ["codes"]
 
@@ -33,30 +33,13 @@ def codes() -> None:
 @click.option("--dry-run", is_flag=True, help="Report what would change; change nothing.")
 def recompute(as_of: datetime | None, dry_run: bool) -> None:
     console = Console()
-    settings = load_settings()
-    set_district_timezone(settings.local_timezone)
-    try:
-        policy = load_policy(settings.policy_file)
-    except PolicyFileError as exc:
-        console.print(f"[red]{exc}[/red]")
-        sys.exit(2)
+    settings, policy = _settings_and_policy(console)
     now = None
     if as_of is not None:  # noon of that day in the district
         now = datetime.combine(as_of.date(), time(12), district_timezone()).astimezone(UTC)
     engine = make_sync_engine(settings.database_url)
     try:
-        with engine.connect() as conn:
-            transaction = conn.begin()
-            report = recompute_all(conn, policy, now=now)
-            if dry_run:
-                transaction.rollback()
-            else:
-                transaction.commit()
-        if not dry_run:  # the phones' packets show colours: build today's and tomorrow's again
-            with Session(engine) as session:
-                today = local_today()
-                for day in (today, today + timedelta(days=1)):
-                    warm_packets(session, day)
+        report = recompute_and_warm(engine, policy, now=now, dry_run=dry_run)
     except OperationalError as exc:
         console.print(f"[red]Cannot use the database:[/red] {exc.orig}")
         sys.exit(2)
@@ -64,12 +47,67 @@ def recompute(as_of: datetime | None, dry_run: bool) -> None:
         engine.dispose()
     colours = "  ".join(f"{t('colour.' + c)} {n}" for c, n in sorted(report.colours.items()))
     verb = "would change" if dry_run else "changed"
-    console.print(
+    console.print(f"{_summary(report, verb)}\n{colours}")
+
+
+def _summary(report: RecomputeReport, verb: str = "changed") -> str:
+    return (
         f"recomputed {report.merchants} merchants as of {report.today} "
         f"in {sum(report.seconds.values()):.1f}s: {verb} {report.colour_changes} colours, "
         f"{report.due_changes} due dates; {report.events} colour events; "
-        f"{report.overdue_orders} rectification orders now overdue\n{colours}"
+        f"{report.overdue_orders} rectification orders now overdue"
     )
+
+
+def _settings_and_policy(console: Console) -> tuple[Settings, Policy]:
+    settings = load_settings()
+    set_district_timezone(settings.local_timezone)
+    try:
+        return settings, load_policy(settings.policy_file)
+    except PolicyFileError as exc:
+        console.print(f"[red]{exc}[/red]")
+        sys.exit(2)
+
+
+@codes.command(help="Recompute every merchant each night at NIGHTLY_AT (district time).")
+@click.option(
+    "--at",
+    "at_text",
+    metavar="HH:MM",
+    help="District time of the run (default: NIGHTLY_AT, else 00:30).",
+)
+@click.option("--once", is_flag=True, help="Run today's recompute if it is due and not done; exit.")
+def nightly(at_text: str | None, once: bool) -> None:
+    console = Console()
+    settings, policy = _settings_and_policy(console)
+    at = settings.nightly_at
+    if at_text is not None:
+        try:
+            at = datetime.strptime(at_text, "%H:%M").time()
+        except ValueError:
+            raise click.BadParameter("a time of day as HH:MM", param_hint="--at") from None
+    engine = make_sync_engine(settings.database_url)
+    try:
+        if not once:
+            serve_nightly(engine, policy, at)
+            return
+        outcome = run_if_due(engine, policy, at)
+    except KeyboardInterrupt:
+        return
+    except OperationalError as exc:
+        console.print(f"[red]Cannot use the database:[/red] {exc.orig}")
+        sys.exit(2)
+    finally:
+        engine.dispose()
+    if outcome.day is None:
+        console.print(f"not yet: the nightly recompute runs at {at:%H:%M} district time")
+    elif outcome.error:
+        console.print(f"[red]the recompute of {outcome.day} failed:[/red] {outcome.error}")
+        sys.exit(1)
+    elif outcome.report is None:
+        console.print(f"{outcome.day}: already run (or running elsewhere)")
+    else:
+        console.print(_summary(outcome.report))
 
 
 @codes.command("check-policy", help="Check a policy file (YAML or TOML) and print its values.")

@@ -130,3 +130,24 @@ class MerchantToken(SQLModel, table=True):
     reason: str = Field(default="", sa_type=Text)
     ended_at: datetime = timestamp_field()
     ended_by: uuid.UUID | None = Field(default=None, foreign_key="app_user.id")
+
+
+class NightlyRun(SQLModel, table=True):
+    """The nightly recompute of one district day: who claimed it, when it ended, what it changed.
+
+    The row is the claim: whichever scheduler inserts the day first runs it; a claim left by a
+    process that died (no end, no error, hours old) or one that failed may be taken over."""
+
+    __tablename__ = "nightly_run"
+
+    day: date = Field(primary_key=True)
+    started_at: datetime = timestamp_field()
+    finished_at: datetime | None = timestamp_field(nullable=True)
+    runner: str = Field(default="", max_length=120)
+    merchants: int = 0
+    colour_changes: int = 0
+    due_changes: int = 0
+    events: int = 0
+    overdue_orders: int = 0
+    seconds: float = 0.0
+    error: str | None = Field(default=None, sa_type=Text)
