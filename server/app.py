@@ -114,14 +114,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
             service_worker,
             create_static_files_router(
                 path="/app",
-                directories=[ROOT / "pwa"],
+                directories=[settings.pwa_dir],
                 html_mode=True,
                 include_in_schema=False,
                 name="pwa",
             ),
             create_static_files_router(
                 path="/static/vendor",
-                directories=[ROOT / "pwa" / "vendor"],
+                directories=[settings.pwa_dir / "vendor"],
                 include_in_schema=False,
             ),
         ],

@@ -13,6 +13,7 @@ from functools import cache
 from pathlib import Path
 
 from litestar import Response, get
+from litestar.datastructures import State
 
 __all__ = ["precache_manifest", "service_worker"]
 
@@ -57,16 +58,16 @@ def precache_manifest(root: Path = PWA) -> list[dict[str, str]]:
 
 
 @cache
-def _worker() -> str:
-    source = (PWA / "sw.js").read_text(encoding="utf-8")
-    return source.replace(PLACEHOLDER, json.dumps(precache_manifest(), separators=(",", ":")))
+def _worker(root: Path) -> str:
+    source = (root / "sw.js").read_text(encoding="utf-8")
+    return source.replace(PLACEHOLDER, json.dumps(precache_manifest(root), separators=(",", ":")))
 
 
 @get("/app/sw.js", include_in_schema=False, sync_to_thread=False)
-def service_worker() -> Response[str]:
+def service_worker(state: State) -> Response[str]:
     """Never cached by the browser's HTTP cache: the worker checks for updates on each load."""
     return Response(
-        _worker(),
+        _worker(state.settings.pwa_dir),
         media_type="text/javascript",
         headers={"Cache-Control": "no-cache", "Service-Worker-Allowed": "/app/"},
     )

@@ -61,6 +61,8 @@ class Settings:
         default_factory=lambda: _retention(DEFAULT_RETENTION_MONTHS)
     )
     local_timezone: str = "Asia/Shanghai"
+    # the phone app's files (its shell and pwa/vendor/), served at /app/ and /static/vendor/
+    pwa_dir: Path = field(default=Path(__file__).resolve().parent.parent / "pwa")
     # district time of the nightly recompute (`onevisit codes nightly`)
     nightly_at: time = time(0, 30)
     watermark_font: str | None = None
@@ -140,6 +142,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         ),
         local_timezone=_timezone(source.get("LOCAL_TIMEZONE", "Asia/Shanghai")),
         watermark_font=source.get("WATERMARK_FONT") or None,
+        pwa_dir=Path(source.get("PWA_DIR") or Settings.pwa_dir),
         nightly_at=_clock_time("NIGHTLY_AT", source.get("NIGHTLY_AT", "").strip() or "00:30"),
     )
 
