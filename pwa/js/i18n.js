@@ -68,6 +68,8 @@ const ZH = {
   "check.note": "说明",
   "check.photo": "拍照",
   "check.photos": "{count} 张照片",
+  "check.video": "录像",
+  "check.videos": "{count} 段视频",
   "check.next": "检查完毕，去签名",
   "check.missing": "还有 {count} 项未填写",
   "check.remedy": "不合格项须选择当场整改或整改期限",

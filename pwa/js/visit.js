@@ -118,7 +118,8 @@ function itemCard(packet, code, f) {
     if (!f.corrected_on_site) html += `<label>${t("check.deadline")}<input type="date" data-field="deadline" value="${esc(f.deadline || "")}"></label>`;
   }
   html += `<label>${t("check.note")}<textarea data-field="note">${esc(f.note || "")}</textarea></label>
-    <label class="btn">${t("check.photo")} · ${t("check.photos", { count: (f.photos || []).length })}<input type="file" accept="image/*" capture="environment" hidden data-field="photo"></label></div>`;
+    <div class="row"><label class="btn">${t("check.photo")} · ${t("check.photos", { count: (f.photos || []).length })}<input type="file" accept="image/*" capture="environment" hidden data-field="photo"></label>
+    <label class="btn">${t("check.video")} · ${t("check.videos", { count: (f.videos || []).length })}<input type="file" accept="video/*" capture="environment" hidden data-field="video"></label></div></div>`;
   return html;
 }
 
@@ -147,11 +148,12 @@ function renderCheck(ctx, rerender) {
     const field = event.target.dataset.field;
     if (event.type === "click" && event.target.dataset.set) f.outcome = event.target.dataset.set;
     else if (event.type === "change" && field === "photo") f.photos.push((await addPhoto(visit.id, event.target.files[0])).id);
+    else if (event.type === "change" && field === "video") (f.videos ||= []).push((await addPhoto(visit.id, event.target.files[0], "video")).id);
     else if (event.type === "change" && field === "corrected_on_site") f.corrected_on_site = event.target.checked;
     else if (["input", "change"].includes(event.type) && ["note", "deadline"].includes(field)) f[field] = event.target.value;
     else return;
     await putVisit(draft);
-    if (event.target.dataset.set || ["photo", "corrected_on_site"].includes(field)) rerender();
+    if (event.target.dataset.set || ["photo", "video", "corrected_on_site"].includes(field)) rerender();
   };
 }
 
@@ -177,7 +179,7 @@ function draftBody(packet, visit, draft) {
     officers: packet.route.officers.map((o) => o.id),
     findings: closed ? [] : Object.entries(draft.findings).map(([item, f]) => ({
       item, outcome: f.outcome, note: f.note || "", corrected_on_site: !!f.corrected_on_site,
-      deadline: f.outcome === "fail" && !f.corrected_on_site ? f.deadline : null, evidence: f.photos || [],
+      deadline: f.outcome === "fail" && !f.corrected_on_site ? f.deadline : null, evidence: [...(f.photos || []), ...(f.videos || [])],
     })),
     signatures: draft.signatures,
     evidence: draft.closedPhotos,

@@ -19,6 +19,7 @@ from server.evidence.models import Evidence, EvidenceLink
 from server.inspections.models import Inspection
 from server.merchants.models import Merchant
 from tests.e2e.phone import needs_chromium, open_phone, sign_every_pad
+from tests.evidence.tus import mp4
 from tests.inspections.conftest import make_day
 
 pytestmark = needs_chromium
@@ -36,6 +37,8 @@ def _photo(tmp_path: Path) -> Path:
 def test_a_visit_done_offline_reaches_the_server(live, sync_engine: Engine, tmp_path: Path):
     day = make_day(sync_engine)
     photo = _photo(tmp_path)
+    clip = tmp_path / "licence-wall.mp4"
+    clip.write_bytes(mp4(300 * 1024))  # more than one upload chunk
     with sync_api.sync_playwright() as p:
         browser, context, page = open_phone(p, live.url, day.officers[0].username)
 
@@ -52,6 +55,8 @@ def test_a_visit_done_offline_reaches_the_server(live, sync_engine: Engine, tmp_
         page.fill('[data-item="T-licence"] textarea[data-field=note]', "营业执照未悬挂")
         page.locator('[data-item="T-licence"] input[data-field=photo]').set_input_files(photo)
         sync_api.expect(page.locator('[data-item="T-licence"]')).to_contain_text("1 张照片")
+        page.locator('[data-item="T-licence"] input[data-field=video]').set_input_files(clip)
+        sync_api.expect(page.locator('[data-item="T-licence"]')).to_contain_text("1 段视频")
         page.click("text=检查完毕，去签名")
         sync_api.expect(page.get_by_test_id("record")).to_contain_text("现场检查笔录")
         sign_every_pad(page)
@@ -96,9 +101,11 @@ def test_a_visit_done_offline_reaches_the_server(live, sync_engine: Engine, tmp_
         links = session.exec(
             select(EvidenceLink).where(EvidenceLink.inspection_id == inspection.id)
         ).all()
-        [evidence] = session.exec(select(Evidence)).all()
-        assert {link.evidence_id for link in links} == {evidence.id}
-        assert evidence.sha256 == hashlib.sha256(photo.read_bytes()).hexdigest()
+        stored = {e.kind: e for e in session.exec(select(Evidence)).all()}
+        assert {link.evidence_id for link in links} == {e.id for e in stored.values()}
+        assert stored["photo"].sha256 == hashlib.sha256(photo.read_bytes()).hexdigest()
+        assert stored["video"].sha256 == hashlib.sha256(clip.read_bytes()).hexdigest()
+        assert stored["video"].size == clip.stat().st_size
         assert session.get(Merchant, day.merchant_id).colour == "red"
     page_text = httpx.get(f"{live.url}/v/{code}").text
     assert "真实有效" in page_text and "责令整改" in page_text
