@@ -9,12 +9,27 @@ Keep every rule here in step with server.codes.engine: tests/codes compare the t
 from server.codes.sqlbits import SqlDialect
 from server.codes.texts import GUIDANCE_CODES, REASON_CODES
 
-__all__ = ["STATE_COLUMNS", "TEMP_TABLES", "statements"]
+__all__ = ["PART_TABLES", "STATE_COLUMNS", "TEMP_TABLES", "in_part", "statements"]
 
 TEMP_TABLES = ("rc_visit", "rc_fact", "rc_walk", "rc_last", "rc_ov", "rc_result", "rc_changed")
+# The tables the staging builds per merchant, which a split run gathers from its parts.
+PART_TABLES = ("rc_last", "rc_result")
 
 
-def _facts(d: SqlDialect, tally: str) -> list[str]:
+def in_part(column: str, part: tuple[str | None, str | None] | None) -> str:
+    """` AND column` within [low, high) of the merchant ids (nothing when the run is whole)."""
+    if part is None:
+        return ""
+    low, high = part
+    bounds = []
+    if low is not None:
+        bounds.append(f"{column} >= CAST('{low}' AS UUID)")
+    if high is not None:
+        bounds.append(f"{column} < CAST('{high}' AS UUID)")
+    return "".join(f" AND {bound}" for bound in bounds)
+
+
+def _facts(d: SqlDialect, tally: str, part: tuple[str | None, str | None] | None) -> list[str]:
     first = (
         "(v.failed > 0 AND v.lenient = v.failed AND (v.prior_violation IS NULL "
         f"OR v.prior_violation < {d.add_months('v.day', '-:lookback_months')}))"
@@ -28,7 +43,7 @@ def _facts(d: SqlDialect, tally: str) -> list[str]:
                COALESCE(t.lenient, 0) AS lenient
         FROM inspection i
         LEFT JOIN ({tally}) t ON t.inspection_id = i.id
-        WHERE i.result <> 'absent' AND i.visit_date <= :today""",
+        WHERE i.result <> 'absent' AND i.visit_date <= :today{in_part("i.merchant_id", part)}""",
         f"""CREATE TEMP TABLE rc_fact AS
         SELECT f.*,
                ROW_NUMBER() OVER (
@@ -70,19 +85,19 @@ def _facts(d: SqlDialect, tally: str) -> list[str]:
             SELECT c.merchant_id, c.opened_on, 1, c.id, 'case', 2, 'case_opened',
                    {d.null("INTEGER")}, {d.null("TEXT")}, 0, 0, {d.null("DATE")}
             FROM enforcement_case c
-            WHERE c.status <> 'withdrawn' AND c.opened_on <= :today
+            WHERE c.status <> 'withdrawn' AND c.opened_on <= :today{in_part("c.merchant_id", part)}
             UNION ALL
             SELECT p.merchant_id, p.verified_on, 2, p.id, 'complaint', :complaint_rank,
                    'complaint_verified', {d.null("INTEGER")}, {d.null("TEXT")}, 0, 0,
                    {d.null("DATE")}
             FROM complaint p
             WHERE p.status = 'verified' AND p.verified_on IS NOT NULL
-              AND p.verified_on <= :today
+              AND p.verified_on <= :today{in_part("p.merchant_id", part)}
             UNION ALL
             SELECT o.merchant_id, o.issued_on, 3, o.id, 'order', 1, 'order_issued',
                    {d.null("INTEGER")}, {d.null("TEXT")}, 0, 0, o.deadline
             FROM rectification_order o
-            WHERE o.issued_on <= :today
+            WHERE o.issued_on <= :today{in_part("o.merchant_id", part)}
         ) f""",
         "CREATE INDEX rc_fact_walk ON rc_fact (merchant_id, seq)",
     ]
@@ -127,7 +142,7 @@ def _walk(d: SqlDialect) -> str:
     SELECT * FROM walk WHERE seq = n"""
 
 
-def _assemble(d: SqlDialect) -> list[str]:
+def _assemble(d: SqlDialect, part: tuple[str | None, str | None] | None) -> list[str]:
     interval = (
         "CASE b.eff WHEN 0 THEN :green_months WHEN 1 THEN :yellow_months ELSE :red_months END"
     )
@@ -191,6 +206,7 @@ def _assemble(d: SqlDialect) -> list[str]:
                                            FROM rectification_order
                                            WHERE issued_on <= :today AND (verified_on IS NULL
                                                  OR verified_on > :today)
+                                                 {in_part("merchant_id", part)}
                                            GROUP BY merchant_id) od ON od.merchant_id = m.id
                                 LEFT JOIN (SELECT q.merchant_id,
                                                   MIN(q.requested_on) AS pending_on
@@ -199,11 +215,12 @@ def _assemble(d: SqlDialect) -> list[str]:
                                              ON l2.merchant_id = q.merchant_id
                                            WHERE q.status <> 'cancelled'
                                              AND q.requested_on <= :today
+                                             {in_part("q.merchant_id", part)}
                                              AND (l2.last_visit IS NULL
                                                   OR q.requested_on > l2.last_visit)
                                            GROUP BY q.merchant_id) rr
                                   ON rr.merchant_id = m.id
-                                WHERE m.active) b) b) b) b""",
+                                WHERE m.active{in_part("m.id", part)}) b) b) b) b""",
     ]
 
 
@@ -317,7 +334,10 @@ def _writes(d: SqlDialect) -> list[tuple[str, str]]:
     ]
 
 
-def statements(d: SqlDialect, tally: str) -> tuple[list[str], list[tuple[str, str]]]:
-    """The staging statements, and the named writes (run in the order given)."""
-    stages = [*_facts(d, tally), _walk(d), *_assemble(d)]
+def statements(
+    d: SqlDialect, tally: str, part: tuple[str | None, str | None] | None = None
+) -> tuple[list[str], list[tuple[str, str]]]:
+    """The staging statements (for the merchants of `part` only, if given), and the named
+    writes (run in the order given)."""
+    stages = [*_facts(d, tally, part), _walk(d), *_assemble(d, part)]
     return stages, _writes(d)

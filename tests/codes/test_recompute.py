@@ -254,3 +254,30 @@ def test_a_recompute_keeps_the_indexes_of_a_merchant_table_in_use(
             timeout = conn.exec_driver_sql("SHOW lock_timeout").scalar_one()
     assert report.colour_changes == 1 and timeout == "0"
     assert stored(sync_engine)[risky.id][0].colour == "red"
+
+
+def test_a_run_staged_in_two_halves_agrees_with_the_engine(
+    sync_engine: Engine, monkeypatch: pytest.MonkeyPatch
+):
+    if sync_engine.dialect.name != "postgresql":
+        pytest.skip("only PostgreSQL stages a large run on two connections")
+    monkeypatch.setattr(recompute, "SPLIT_MIN_MERCHANTS", -1)
+    catalogue = make_catalogue(sync_engine)
+    merchants = make_merchants(sync_engine, 60)
+    assert {m.id.hex[0] < "8" for m in merchants} == {True, False}, "both halves hold some"
+    rng = random.Random(20261127)
+    for merchant in merchants:
+        random_history(sync_engine, catalogue, merchant.id, rng)
+    expected = expected_outcomes(sync_engine, [m.id for m in merchants], DEFAULT_POLICY)
+    with sync_engine.begin() as conn:
+        report = recompute_all(conn, DEFAULT_POLICY, now=NOW)
+    assert report.merchants == 60 and "other half" in report.seconds
+    got = stored(sync_engine)
+    for merchant_id, outcome in expected.items():
+        merchant, state = got[merchant_id]
+        assert (merchant.colour, merchant.next_due) == (outcome.colour, outcome.next_due)
+        assert state.reason_code == outcome.reason.code
+        assert state_reason_text(state, DEFAULT_POLICY) == outcome.reason.text(DEFAULT_POLICY)
+    with sync_engine.begin() as conn:
+        again = recompute_all(conn, DEFAULT_POLICY, now=NOW)
+    assert (again.colour_changes, again.due_changes, again.events, again.states) == (0, 0, 0, 0)
