@@ -1,11 +1,18 @@
-"""`GET /healthz`: does the app reach its database and its object store?"""
+"""`GET /healthz`: does the app reach its database and its object store? It also says when the
+nightly recompute last ran, so monitoring notices a scheduler that stopped (that alone does not
+make the app unhealthy: it serves on)."""
 
+from datetime import date, timedelta
 from typing import Any
 
 import anyio
 from litestar import Response, get
 from litestar.datastructures import State
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from server.codes.clock import local_today
 
 __all__ = ["healthz"]
 
@@ -13,9 +20,11 @@ __all__ = ["healthz"]
 @get("/healthz", tags=["ops"], summary="Liveness of the database and the object store")
 async def healthz(state: State) -> Response[dict[str, Any]]:
     checks: dict[str, str] = {}
+    nightly: dict[str, Any] = {}
     try:
         async with state.db_engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
+            nightly = await _nightly(conn)
         checks["database"] = "ok"
     except Exception as exc:
         checks["database"] = f"error: {type(exc).__name__}: {exc}"[:300]
@@ -27,4 +36,24 @@ async def healthz(state: State) -> Response[dict[str, Any]]:
         checks["storage"] = f"error: {type(exc).__name__}: {exc}"[:300]
     healthy = all(v == "ok" for v in checks.values())
     body = {"status": "ok" if healthy else "unavailable", **checks}
+    if nightly:
+        body["nightly"] = nightly
     return Response(body, status_code=200 if healthy else 503)
+
+
+async def _nightly(conn: AsyncConnection) -> dict[str, Any]:
+    """The last district day the nightly recompute finished, and whether a night was missed."""
+    try:
+        last = (
+            await conn.execute(
+                text("SELECT MAX(day) FROM nightly_run WHERE finished_at IS NOT NULL")
+            )
+        ).scalar_one()
+    except DBAPIError:  # not migrated yet
+        return {}
+    if isinstance(last, str):
+        last = date.fromisoformat(last)
+    return {
+        "last_day": last.isoformat() if last else None,
+        "late": last is None or last < local_today() - timedelta(days=1),
+    }
