@@ -92,7 +92,7 @@ def claim(engine: Engine, day: date, now: datetime) -> bool:
             )
             .values(started_at=now, runner=_runner(), error=None)
         )
-        taken = session.execute(abandoned).rowcount  # type: ignore[attr-defined]
+        taken = session.exec(abandoned).rowcount  # type: ignore[attr-defined]
         session.commit()
         return taken == 1
 

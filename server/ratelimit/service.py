@@ -58,9 +58,9 @@ async def hit(session: AsyncSession, scope: str, key: str, limit: Limit, now: da
         )
         .returning(RateCounter.hits)
     )
-    hits = (await session.execute(stmt)).scalar_one()
+    hits = (await session.exec(stmt)).scalar_one()
     if random.random() < PURGE_CHANCE:
-        await session.execute(
+        await session.exec(
             delete(RateCounter).where(RateCounter.scope == scope, RateCounter.slot < slot - 1)
         )
     if hits > limit.count:
