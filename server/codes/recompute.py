@@ -1,5 +1,6 @@
 """`onevisit codes recompute`: every merchant's colour and due date, set-wise in the database."""
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -21,6 +22,8 @@ from server.inspections.packets import mark_all_stale, quiet_triggers
 from server.merchants.models import Merchant
 
 __all__ = ["RecomputeReport", "recompute_all"]
+
+log = logging.getLogger("onevisit.recompute")
 
 
 @dataclass
@@ -286,10 +289,15 @@ def recompute_all(
     _stage(conn, stages, params, lap)
     if other is not None:
         other.join()
-        if other.error is not None:
-            raise other.error
-        _take_in(conn, other.copied)
-        lap("other half")
+        if other.error is None:
+            _take_in(conn, other.copied)
+            lap("other half")
+        else:  # no second connection to be had (or it failed): stage everything here
+            log.warning(
+                "recompute: the second half failed (%s); staging it all on one", other.error
+            )
+            _drop_temps(conn)
+            _stage(conn, statements(dialect, tally)[0], params, lap)
     report.merchants = conn.execute(text("SELECT COUNT(*) FROM rc_result")).scalar_one()
     rewrites = 0
     for name, sql in writes:

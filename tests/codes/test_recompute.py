@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine, func, select, text
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from server.codes import recompute
@@ -281,3 +282,31 @@ def test_a_run_staged_in_two_halves_agrees_with_the_engine(
     with sync_engine.begin() as conn:
         again = recompute_all(conn, DEFAULT_POLICY, now=NOW)
     assert (again.colour_changes, again.due_changes, again.events, again.states) == (0, 0, 0, 0)
+
+
+def test_a_run_whose_second_connection_fails_stages_everything_on_one(
+    sync_engine: Engine, monkeypatch: pytest.MonkeyPatch
+):
+    if sync_engine.dialect.name != "postgresql":
+        pytest.skip("only PostgreSQL stages a large run on two connections")
+    monkeypatch.setattr(recompute, "SPLIT_MIN_MERCHANTS", -1)
+
+    def no_connection(self) -> None:
+        self.error = OperationalError("connect", {}, Exception("too many clients already"))
+
+    monkeypatch.setattr(recompute._OtherHalf, "run", no_connection)
+    catalogue = make_catalogue(sync_engine)
+    merchants = make_merchants(sync_engine, 30)
+    rng = random.Random(7)
+    for merchant in merchants:
+        random_history(sync_engine, catalogue, merchant.id, rng)
+    expected = expected_outcomes(sync_engine, [m.id for m in merchants], DEFAULT_POLICY)
+    with sync_engine.begin() as conn:
+        report = recompute_all(conn, DEFAULT_POLICY, now=NOW)
+    assert report.merchants == 30 and "other half" not in report.seconds
+    got = stored(sync_engine)
+    for merchant_id, outcome in expected.items():
+        assert (got[merchant_id][0].colour, got[merchant_id][0].next_due) == (
+            outcome.colour,
+            outcome.next_due,
+        )
