@@ -1,5 +1,6 @@
 """The phone's endpoints: the day packet and inspection records; the public action-code page."""
 
+import asyncio
 import uuid
 from datetime import date, datetime
 from typing import Any
@@ -96,10 +97,39 @@ class DayController(Controller):
             return PacketResponse(encode(empty_packet(target)))
         if body is not None and built_gen == gen and keeps(target):
             return PacketResponse(Packet(etag, bytes(body)))
-        route = as_uuid(route_id)
+        return PacketResponse(await _built(state, as_uuid(route_id), target))
+
+
+# Builds under way in this process: both officers of a route (and a phone retrying) download at
+# the same moment; the first builds the packet, the others wait for it.
+_BUILDING: dict[tuple[uuid.UUID, date], asyncio.Future[Packet]] = {}
+
+
+async def _built(state: State, route: uuid.UUID, target: date) -> Packet:
+    key = (route, target)
+    while (running := _BUILDING.get(key)) is not None:
+        try:
+            return await asyncio.shield(running)
+        except asyncio.CancelledError:
+            if not running.cancelled():
+                raise  # this request was cancelled, not the build it waited for
+    building: asyncio.Future[Packet] = asyncio.get_running_loop().create_future()
+    # A failed build with no one waiting is not an unretrieved error.
+    building.add_done_callback(lambda f: f.cancelled() or f.exception())
+    _BUILDING[key] = building
+    try:
         async with state.db_sessionmaker() as session:
             packet = await session.run_sync(lambda s: build_packet(s, route, target))
-        return PacketResponse(packet)
+    except asyncio.CancelledError:
+        building.cancel()
+        raise
+    except Exception as exc:
+        building.set_exception(exc)
+        raise
+    finally:
+        del _BUILDING[key]
+    building.set_result(packet)
+    return packet
 
 
 class InspectionController(Controller):

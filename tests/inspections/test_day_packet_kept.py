@@ -210,3 +210,55 @@ def test_plan_warm_builds_what_is_missing(today_route, sync_engine, database_url
     assert f"{today_route.day.isoformat()} 的手机任务包已预先生成 1 个" in result.output
     kept = _kept(sync_engine)
     assert kept.body is not None and kept.built_gen == kept.gen
+
+
+async def test_both_officers_downloading_at_once_build_the_packet_once(
+    settings, today_route, monkeypatch
+):
+    import asyncio
+
+    import httpx
+    from litestar.testing import AsyncTestClient
+    from sqlalchemy.util import await_only
+
+    from server.app import create_app
+    from server.inspections import routes
+
+    built: list[uuid.UUID] = []
+    real = routes.build_packet
+
+    def slow_build(session, route, day):
+        built.append(route)
+        # The build yields to the event loop (as its queries do) long enough for the second
+        # officer's download to arrive meanwhile.
+        await_only(asyncio.sleep(0.3))
+        return real(session, route, day)
+
+    monkeypatch.setattr(routes, "build_packet", slow_build)
+    app = create_app(settings)
+    async with AsyncTestClient(app) as client:  # runs the app's start-up and shut-down
+        cookies = []
+        for officer in today_route.officers:
+            response = await client.post(
+                "/api/v1/auth/login",
+                json={"username": officer.username, "password": "pw-correct-horse"},
+            )
+            cookies.append(response.cookies["ov_session"])
+            client.cookies.clear()
+        day = today_route.day.isoformat()
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://phone") as phones:
+            first, second = await asyncio.gather(
+                *(
+                    phones.get(
+                        "/api/v1/me/day",
+                        params={"date": day},
+                        headers={"cookie": f"ov_session={c}"},
+                    )
+                    for c in cookies
+                )
+            )
+    assert first.status_code == second.status_code == 200
+    assert first.headers["etag"] == second.headers["etag"]
+    assert first.json()["route"]["visits"] == second.json()["route"]["visits"]
+    assert len(built) == 1, "the second download waited for the first one's build"
