@@ -3,7 +3,6 @@ screens are the new release's, and the waiting record is still there and reaches
 
 import re
 import shutil
-from datetime import timedelta
 from pathlib import Path
 
 from PIL import Image
@@ -13,32 +12,13 @@ from sqlmodel import Session, select
 
 from server.inspections.models import Inspection
 from tests.e2e.conftest import LiveServer
-from tests.e2e.phone import needs_chromium, open_phone, sign_every_pad
+from tests.e2e.phone import do_visit, needs_chromium, open_phone
 from tests.inspections.conftest import make_day
 
 pytestmark = needs_chromium
 
 PWA = Path(__file__).resolve().parents[2] / "pwa"
 SYNC = re.compile(r".*/api/v1/(inspections|uploads).*")
-
-
-def _visit_offline(page, day, photo: Path) -> None:
-    page.click("text=开始检查")
-    page.click("text=无法扫码，手动确认")
-    page.fill("[data-testid=manual-reason]", "二维码破损无法识别")
-    page.click("text=确认到场")
-    page.click('[data-item="T-hygiene"] button[data-set=pass]')
-    page.click('[data-item="T-signage"] button[data-set=pass]')
-    page.click('[data-item="T-licence"] button[data-set=fail]')
-    page.locator('[data-item="T-licence"] input[data-field=deadline]').fill(
-        (day.day + timedelta(days=7)).isoformat()
-    )
-    page.locator('[data-item="T-licence"] input[data-field=photo]').set_input_files(photo)
-    sync_api.expect(page.locator('[data-item="T-licence"]')).to_contain_text("1 张照片")
-    page.click("text=检查完毕，去签名")
-    sign_every_pad(page)
-    page.click("text=保存并提交")
-    sync_api.expect(page.get_by_test_id("saved")).to_be_visible()
 
 
 def _release(copy: Path) -> None:
@@ -64,7 +44,7 @@ def test_a_waiting_record_survives_a_new_release(
         with sync_api.sync_playwright() as p:
             browser, context, page = open_phone(p, server.url, day.officers[0].username)
             context.set_offline(True)
-            _visit_offline(page, day, photo)
+            do_visit(page, day, photo)
 
             server.stop()
             _release(copy)
