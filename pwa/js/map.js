@@ -42,7 +42,8 @@ export async function drawRoute(container, route, tiles) {
         ${esc(t("day.eta", { eta: v.eta }))}<br><a href="#/visit/${v.id}">${t("day.open")}</a>`)
       .addTo(map);
   }
-  if (line.length) map.fitBounds(line, { padding: [28, 28], maxZoom: 17 });
+  // Room for the zoom buttons at the top left.
+  if (line.length) map.fitBounds(line, { paddingTopLeft: [56, 40], paddingBottomRight: [28, 28], maxZoom: 17 });
   else map.setView([30.25, 120.17], 13);
   if (stops.length < route.visits.length) {
     container.insertAdjacentHTML("beforeend", `<p class="muted">${t("map.unplaced", { count: route.visits.length - stops.length })}</p>`);

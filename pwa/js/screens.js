@@ -46,7 +46,7 @@ export async function renderDay(go) {
       const state = stateOf[v.id] || (draft?.step === "done" ? "saved" : null);
       const badge = state ? `<span class="tag state-${state}" data-testid="state">${t(`state.${state}`)}</span>` : "";
       html += `<div class="card" data-testid="visit"><strong>${v.order}. <span class="dot ${esc(v.merchant.colour)}"></span>${esc(v.merchant.name)}</strong>${badge}
-        <div class="muted">${esc(v.merchant.address)} · ${t("day.eta", { eta: v.eta })}</div>
+        <div class="muted">${esc(v.merchant.address)} · ${t(`colour.${v.merchant.colour}`)} · ${t("day.eta", { eta: v.eta })}</div>
         <a class="btn" href="#/visit/${v.id}">${v.submitted || state ? t("day.done") : t("day.open")}</a></div>`;
     }
   }

@@ -76,7 +76,7 @@ function header(visit) {
   const orders = visit.open_orders.map((o) => `<li>${esc(o.requirement)}（${o.deadline}）</li>`).join("");
   const previous = visit.previous_findings.map((f) => `<li>${esc(f.title)} ${esc(f.note)}</li>`).join("");
   return `<a href="#/">${t("visit.back")}</a><h1><span class="dot ${esc(m.colour)}"></span>${esc(m.name)}</h1>
-    <p class="muted">${esc(m.address)} · <a href="geo:${m.lat},${m.lng}">${m.lat?.toFixed(5)}, ${m.lng?.toFixed(5)}</a></p>
+    <p class="muted">${t(`colour.${m.colour}`)} · ${esc(m.address)} · <a href="geo:${m.lat},${m.lng}">${m.lat?.toFixed(5)}, ${m.lng?.toFixed(5)}</a></p>
     <details><summary>${t("visit.history")}</summary><ul>${history}</ul></details>
     ${orders ? `<details open><summary>${t("visit.orders")}</summary><ul>${orders}</ul></details>` : ""}
     ${previous ? `<details><summary>${t("visit.previous")}</summary><ul>${previous}</ul></details>` : ""}`;
@@ -114,12 +114,12 @@ function itemCard(packet, code, f) {
     <div class="row"><button data-set="pass" ${pressed("pass")}>${t("check.pass")}</button><button data-set="fail" ${pressed("fail")}>${t("check.fail")}</button><button data-set="na" ${pressed("na")}>${t("check.na")}</button></div>`;
   if (f.outcome === "fail") {
     if (item.no_penalty) html += `<p class="muted">${t("check.no_penalty_hint")}</p>`;
-    html += `<label><input type="checkbox" data-field="corrected_on_site" ${f.corrected_on_site ? "checked" : ""} style="width:auto;min-height:auto"> ${t("check.corrected")}</label>`;
+    html += `<label><input type="checkbox" data-field="corrected_on_site" ${f.corrected_on_site ? "checked" : ""}> ${t("check.corrected")}</label>`;
     if (!f.corrected_on_site) html += `<label>${t("check.deadline")}<input type="date" data-field="deadline" value="${esc(f.deadline || "")}"></label>`;
   }
   html += `<label>${t("check.note")}<textarea data-field="note">${esc(f.note || "")}</textarea></label>
-    <div class="row"><label class="btn">${t("check.photo")} · ${t("check.photos", { count: (f.photos || []).length })}<input type="file" accept="image/*" capture="environment" hidden data-field="photo"></label>
-    <label class="btn">${t("check.video")} · ${t("check.videos", { count: (f.videos || []).length })}<input type="file" accept="video/*" capture="environment" hidden data-field="video"></label></div></div>`;
+    <div class="row"><label class="btn">${t("check.photo")}<small>${t("check.photos", { count: (f.photos || []).length })}</small><input type="file" accept="image/*" capture="environment" hidden data-field="photo"></label>
+    <label class="btn">${t("check.video")}<small>${t("check.videos", { count: (f.videos || []).length })}</small><input type="file" accept="video/*" capture="environment" hidden data-field="video"></label></div></div>`;
   return html;
 }
 
