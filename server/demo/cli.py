@@ -13,14 +13,18 @@ from sqlalchemy.exc import OperationalError
 
 from server.db import make_sync_engine
 from server.demo.loader import DEFAULT_MERCHANTS, DEFAULT_SEED, DemoSummary, load_demo
+from server.demo.today import Crew, publish_today
+from server.i18n import t
 from server.merchants.models import Merchant
 from server.migrate import alembic_config
 from server.org.models import User
-from server.settings import load_settings
+from server.planning.service import PlanRefused
+from server.settings import Settings, load_settings
 
 __all__ = ["demo"]
 
 _COLOUR_NAMES = {"green": "绿码", "yellow": "黄码", "red": "红码"}
+SHOWN_CREWS = 8
 _ROLE_NAMES = {"admin": "管理员", "supervisor": "指挥调度", "inspector": "执法人员"}
 
 
@@ -90,12 +94,37 @@ def demo(merchants: int, seed: int, if_empty: bool) -> None:
                 bbox=settings.district_bbox,
                 on_progress=lambda done, total: progress.update(task, completed=done, total=total),
             )
+        today = _plan_today(engine, settings, console) if summary.merchants else []
     except OperationalError as exc:
         console.print(f"[red]Cannot use the database:[/red] {exc.orig}")
         sys.exit(2)
     finally:
         engine.dispose()
     _print_summary(console, summary)
+    _print_today(console, today)
+
+
+def _plan_today(engine: Engine, settings: Settings, console: Console) -> list[Crew]:
+    """Today's plans, published, so the phone app has routes to download at once."""
+    try:
+        return publish_today(engine, settings)
+    except PlanRefused as exc:  # the demo still works: a supervisor plans in the console
+        console.print(f"[yellow]{t(exc.key, **exc.values)}[/yellow]")
+        return []
+
+
+def _print_today(console: Console, today: list[Crew]) -> None:
+    working = [crew for crew in today if crew.visits]
+    if not working:
+        return
+    table = Table(title="Today's published routes: sign in to /app/ as one of their officers")
+    for column in ("street", "team", "officers", "visits"):
+        table.add_column(column)
+    for crew in working[:SHOWN_CREWS]:
+        table.add_row(crew.street, crew.team, ", ".join(crew.usernames), str(crew.visits))
+    if len(working) > SHOWN_CREWS:
+        table.caption = f"… and {len(working) - SHOWN_CREWS} more routes (/console/plans)"
+    console.print(table)
 
 
 def _print_summary(console: Console, summary: DemoSummary) -> None:

@@ -1,5 +1,6 @@
 """`onevisit demo`: a realistic, repeatable district with mixed colours and sound history."""
 
+import re
 import uuid
 from collections import Counter, defaultdict
 from datetime import date, datetime, time, timedelta, timezone
@@ -326,3 +327,37 @@ def test_if_empty_loads_a_fresh_database_but_leaves_real_data_alone(
         assert session.exec(select(func.count()).select_from(Merchant)).one() == 3
         assert session.exec(select(func.count()).select_from(User)).one() == 0
     real_engine.dispose()
+
+
+def test_the_demo_publishes_today_so_an_inspector_has_a_route_to_download(tmp_path: Path):
+    from server.codes.clock import local_today
+    from server.inspections.day import day_packet
+    from server.planning.models import Plan
+
+    url = f"sqlite:///{tmp_path / 'today.db'}"
+    upgrade(url)
+    env = {"DATABASE_URL": url, "ONEVISIT_VAR_DIR": str(tmp_path / "var")}
+    result = CliRunner().invoke(demo, ["--merchants", "300", "--seed", "5"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "Today's published routes" in result.output
+    engine = make_sync_engine(url)
+    try:
+        with Session(engine) as session:
+            published = session.exec(
+                select(Plan).where(Plan.day == local_today(), Plan.status == "published")
+            ).all()
+            assert published
+            officer = re.search(r"inspector\d+", result.output.split("Today's")[1]).group()
+            user = session.exec(select(User).where(User.username == officer)).one()
+            packet = day_packet(session, local_today(), user.id)
+        assert packet["route"] and packet["route"]["visits"]
+
+        def plans() -> int:
+            with Session(engine) as session:
+                return len(session.exec(select(Plan).where(Plan.day == local_today())).all())
+
+        before = plans()
+        again = CliRunner().invoke(demo, ["--merchants", "300", "--seed", "5"], env=env)
+        assert again.exit_code == 0 and plans() == before, "today is planned once"
+    finally:
+        engine.dispose()

@@ -1,0 +1,93 @@
+"""Today's plans in the demo: every street planned and published, so that an inspector who signs
+in to the phone app finds a route to work, and a supervisor finds a day to look at."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, func
+from sqlmodel import Session, col, select
+
+from server.inspections.packets import warm_packets
+from server.org.models import Street, User
+from server.planning.draws import SeedAlreadyPublished, publish_seed
+from server.planning.edits import Edit, publish
+from server.planning.models import JointVisit, Plan, Route, RouteOfficer
+from server.planning.service import Actor, build_plan, district_today, planning_policy
+from server.settings import Settings
+
+__all__ = ["Crew", "publish_today"]
+
+DEMO = Actor("demo")
+
+
+@dataclass(frozen=True)
+class Crew:
+    """A route of today's published plans: its team, officers and number of visits."""
+
+    street: str
+    team: str
+    usernames: tuple[str, ...]
+    visits: int
+
+
+def publish_today(engine: Engine, settings: Settings) -> list[Crew]:
+    """Plan and publish today for every street that has no plan yet; today's crews."""
+    today = district_today(settings.local_timezone)
+    with Session(engine) as session:
+        planned = session.exec(select(Plan.street_id).where(Plan.day == today)).all()
+        if not planned:
+            try:
+                publish_seed(session, today)
+                session.commit()
+            except SeedAlreadyPublished:
+                session.rollback()
+    if not planned:
+        with Session(engine) as session:
+            plans = build_plan(
+                session,
+                today,
+                settings=settings.planning,
+                policy=planning_policy(settings.policy_file),
+                actor=DEMO,
+                today=today,
+            )
+            session.flush()
+            for plan in plans:
+                street = session.get(Street, plan.street_id)
+                assert street is not None
+                publish(session, Edit(today, street.code, plan.version, DEMO, today))
+            session.commit()
+            warm_packets(session, today)
+    return crews(engine, today)
+
+
+def crews(engine: Engine, day) -> list[Crew]:  # type: ignore[no-untyped-def]
+    with Session(engine) as session:
+        newest = (
+            select(Plan.street_id, func.max(Plan.version).label("version"))
+            .where(Plan.day == day, Plan.status == "published")
+            .group_by(col(Plan.street_id))
+            .subquery()
+        )
+        routes = session.exec(
+            select(Street.name, Route.id, Route.name)
+            .join(Plan, col(Plan.id) == Route.plan_id)
+            .join(
+                newest, (newest.c.street_id == Plan.street_id) & (newest.c.version == Plan.version)
+            )
+            .join(Street, col(Street.id) == Plan.street_id)
+            .where(Plan.day == day)
+            .order_by(Street.name, Route.number)
+        ).all()
+        found = []
+        for street, route_id, team in routes:
+            names = session.exec(
+                select(User.username)
+                .join(RouteOfficer, col(RouteOfficer.user_id) == User.id)
+                .where(RouteOfficer.route_id == route_id)
+                .order_by(User.username)
+            ).all()
+            visits = session.exec(
+                select(func.count()).select_from(JointVisit).where(JointVisit.route_id == route_id)
+            ).one()
+            found.append(Crew(street, team, tuple(names), visits))
+        return found
