@@ -1,5 +1,6 @@
 """`onevisit codes …`: recompute every merchant's colour; check a policy file."""
 
+import logging
 import sys
 from datetime import UTC, datetime, time
 
@@ -11,7 +12,6 @@ from server.codes.clock import district_timezone, set_district_timezone
 from server.codes.nightly import recompute_and_warm, run_if_due, serve_nightly
 from server.codes.policy import Policy
 from server.codes.policy_file import PolicyFileError, load_policy
-from server.codes.recompute import RecomputeReport
 from server.db import make_sync_engine
 from server.i18n import t
 from server.settings import Settings, load_settings
@@ -47,16 +47,7 @@ def recompute(as_of: datetime | None, dry_run: bool) -> None:
         engine.dispose()
     colours = "  ".join(f"{t('colour.' + c)} {n}" for c, n in sorted(report.colours.items()))
     verb = "would change" if dry_run else "changed"
-    console.print(f"{_summary(report, verb)}\n{colours}")
-
-
-def _summary(report: RecomputeReport, verb: str = "changed") -> str:
-    return (
-        f"recomputed {report.merchants} merchants as of {report.today} "
-        f"in {sum(report.seconds.values()):.1f}s: {verb} {report.colour_changes} colours, "
-        f"{report.due_changes} due dates; {report.events} colour events; "
-        f"{report.overdue_orders} rectification orders now overdue"
-    )
+    console.print(f"{report.describe(verb)}\n{colours}")
 
 
 def _settings_and_policy(console: Console) -> tuple[Settings, Policy]:
@@ -89,6 +80,9 @@ def nightly(at_text: str | None, once: bool) -> None:
     engine = make_sync_engine(settings.database_url)
     try:
         if not once:
+            logging.basicConfig(
+                level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+            )
             serve_nightly(engine, policy, at)
             return
         outcome = run_if_due(engine, policy, at)
@@ -107,7 +101,7 @@ def nightly(at_text: str | None, once: bool) -> None:
     elif outcome.report is None:
         console.print(f"{outcome.day}: already run (or running elsewhere)")
     else:
-        console.print(_summary(outcome.report))
+        console.print(outcome.report.describe())
 
 
 @codes.command("check-policy", help="Check a policy file (YAML or TOML) and print its values.")

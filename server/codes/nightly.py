@@ -160,5 +160,5 @@ def serve_nightly(
             log.exception("nightly check failed")
         else:
             if outcome.report is not None:
-                log.info("nightly recompute of %s: %s", outcome.day, outcome.report)
+                log.info("nightly run of %s: %s", outcome.day, outcome.report.describe())
         time.sleep(check_every)

@@ -40,6 +40,14 @@ class RecomputeReport:
     colours: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
 
+    def describe(self, verb: str = "changed") -> str:
+        return (
+            f"recomputed {self.merchants} merchants as of {self.today} "
+            f"in {sum(self.seconds.values()):.1f}s: {verb} {self.colour_changes} colours, "
+            f"{self.due_changes} due dates; {self.events} colour events; "
+            f"{self.overdue_orders} rectification orders now overdue"
+        )
+
 
 def _params(policy: Policy, today: date, now: datetime, actor: str) -> dict[str, object]:
     values: dict[str, object] = {
