@@ -18,7 +18,7 @@ from server import __version__
 from server.audit.routes import AuditController
 from server.auth.middleware import SessionAuthMiddleware
 from server.auth.routes import AuthController
-from server.codes.clock import set_district_timezone
+from server.codes.clock import local_format, set_district_timezone
 from server.codes.console import CodesConsoleController
 from server.codes.policy_file import load_policy
 from server.codes.routes import CodeController
@@ -86,6 +86,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     def template_engine(engine: JinjaTemplateEngine) -> None:
         engine.engine.globals["t"] = t
+        engine.engine.filters["local"] = local_format
         engine.engine.globals["pt"] = PublicText(settings, policy)
 
     return FastLane(

@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 __all__ = [
     "district_timezone",
+    "local_format",
     "local_today",
     "publication_moment",
     "set_district_timezone",
@@ -44,3 +45,14 @@ def publication_moment(visit_day: date, working_days: int) -> datetime:
         if day.weekday() < 5:
             left -= 1
     return datetime.combine(day, time(PUBLISH_HOUR), _zone["tz"]).astimezone(UTC)
+
+
+def local_format(value: datetime | date | None, pattern: str = "%Y-%m-%d %H:%M") -> str:
+    """A moment as the district's clock shows it (stored times are UTC; a naive one is UTC);
+    a date as it is. The templates' `local` filter."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        moment = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return moment.astimezone(_zone["tz"]).strftime(pattern)
+    return value.strftime(pattern)

@@ -27,7 +27,8 @@ def test_a_failed_key_item_turns_the_merchant_red_and_opens_an_order(
     client, sync_engine, today_route
 ):
     csrf = login_as(client, "insp-a")
-    response = _post(client, csrf, record_body(today_route))
+    sent = record_body(today_route)
+    response = _post(client, csrf, sent)
     assert response.status_code == 201, response.text
     stored = response.json()
     assert stored["result"] == "rectify" and stored["score"] == 7
@@ -45,6 +46,9 @@ def test_a_failed_key_item_turns_the_merchant_red_and_opens_an_order(
     assert client.get("/v/XZ20260101NOTREAL").status_code == 404
     printed = client.get(f"/api/v1/inspections/{stored['id']}/record")
     assert printed.status_code == 200 and "现场检查笔录" in printed.text and "<svg" in printed.text
+    # The merchant reads the visit's times on the district's clock, not UTC.
+    started = datetime.fromisoformat(sent["started_at"]).astimezone(district_timezone())
+    assert started.strftime("%Y-%m-%d %H:%M") in printed.text
     with Session(sync_engine) as session:
         assert session.exec(select(RectificationOrder)).one().key_item
     client.post("/api/v1/auth/logout", headers={"X-CSRF-Token": csrf})
