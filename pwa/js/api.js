@@ -1,4 +1,5 @@
 // JSON calls with the session cookie and the CSRF header; errors carry the server's reason.
+import { t } from "./i18n.js";
 import { kv } from "./store.js";
 
 export class ApiError extends Error {
@@ -17,16 +18,26 @@ export async function call(method, path, body, headers = {}) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
   }
-  const response = await fetch(path, init);
+  let response;
+  try {
+    response = await fetch(path, init);
+  } catch {
+    throw new ApiError(0, t("net.failed"));
+  }
   const text = await response.text();
-  const data = text ? JSON.parse(text) : null;
+  let data = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    throw new ApiError(response.ok ? 0 : response.status, t("net.not_json"));
+  }
   if (!response.ok) throw new ApiError(response.status, data?.detail || response.statusText, data);
   return { status: response.status, data };
 }
 
 export async function login(username, password) {
   const { data } = await call("POST", "/api/v1/auth/login", { username, password });
-  await kv.set("session", { user: data.user, csrf: data.csrf_token, map: data.map, at: Date.now() });
+  await kv.set("session", { user: data.user, csrf: data.csrf_token, map: data.map, at: Date.now(), expired: false });
   return data.user;
 }
 

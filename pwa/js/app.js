@@ -2,7 +2,7 @@
 import { call } from "./api.js";
 import { t } from "./i18n.js";
 import { onChange, startSync } from "./outbox.js";
-import { renderDay, renderLogin, renderOutbox, renderSyncBar, unsyncedCount } from "./screens.js";
+import { renderDay, renderLogin, renderOutbox, renderSyncBar, unfinishedCount, unsyncedCount } from "./screens.js";
 import { askPersistence, kv, outboxAll, wipe } from "./store.js";
 import { renderVisit } from "./visit.js";
 
@@ -12,8 +12,9 @@ function go(hash) {
 }
 
 async function signOut() {
-  const left = await unsyncedCount();
-  if (!confirm(left ? t("signout.warn", { count: left }) : t("signout.sure"))) return;
+  const [left, drafts] = [await unsyncedCount(), await unfinishedCount()];
+  const warning = drafts ? t("signout.warn_drafts", { count: left, drafts }) : left ? t("signout.warn", { count: left }) : t("signout.sure");
+  if (!confirm(warning)) return;
   try {
     if (navigator.onLine) await call("POST", "/api/v1/auth/logout");
   } catch {
@@ -26,8 +27,8 @@ async function signOut() {
 async function route() {
   const session = await kv.get("session");
   const hash = location.hash || "#/";
-  document.getElementById("title").textContent = session ? `一次查 · ${session.user.name}` : "一次查";
-  if (!session) return renderLogin(go);
+  document.getElementById("title").textContent = session ? t("app.title_user", { name: session.user.name }) : t("app.title");
+  if (!session || hash === "#/login") return renderLogin(go);
   if (hash.startsWith("#/visit/")) return renderVisit(hash.slice(8));
   if (hash === "#/outbox") return renderOutbox(go);
   await renderDay(go);
@@ -54,7 +55,11 @@ async function boot() {
   });
   renderSyncBar(await outboxAll());
   await route();
-  if (!(await askPersistence())) console.info(t("storage.denied"));
+  if (!(await askPersistence())) {
+    const notice = Object.assign(document.createElement("p"), { className: "muted notice", textContent: t("storage.denied") });
+    notice.dataset.testid = "storage-denied";
+    document.getElementById("syncbar").after(notice);
+  }
   startSync();
 }
 

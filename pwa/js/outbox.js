@@ -1,9 +1,13 @@
 // The outbox: every record is saved on the phone first, then sent with capped back-off.
 // Photos go through tus (resumable across restarts); the record POST is idempotent by its id.
 import { ApiError, call } from "./api.js";
+import { t } from "./i18n.js";
 import { deletePhoto, deleteVisit, getPhoto, kv, outboxAll, outboxDelete, outboxPut, putPhoto } from "./store.js";
 
 const MAX_DELAY_MS = 5 * 60 * 1000;
+const PHOTO_MISSING = -1;
+// Answers that will not change by sending again: the officer must look at the record.
+const NEEDS_OFFICER = [PHOTO_MISSING, 400, 403, 404, 409, 413, 415, 422];
 const KEEP_SYNCED_MS = 3 * 24 * 60 * 60 * 1000; // a synced record stays listed three days, then goes
 let draining = null;
 const listeners = new Set();
@@ -19,7 +23,7 @@ async function changed() {
 }
 
 export async function enqueue(entry) {
-  await outboxPut({ state: "saved", attempts: 0, nextAt: 0, error: null, ...entry });
+  await outboxPut({ state: "saved", attempts: 0, nextAt: 0, error: null, createdAt: Date.now(), ...entry });
   await changed();
   drain();
 }
@@ -39,7 +43,7 @@ function tusUpload(photo, csrf) {
       headers: { "X-CSRF-Token": csrf },
       fingerprint: async () => `onevisit-${photo.id}`,
       removeFingerprintOnSuccess: true,
-      onError: reject,
+      onError: (error) => reject(uploadError(error)),
       onSuccess: () => resolve(upload.url),
     });
     upload.findPreviousUploads().then((previous) => {
@@ -49,11 +53,28 @@ function tusUpload(photo, csrf) {
   });
 }
 
+// The server refusing a file (too large, not the type it says) will refuse it again: that needs
+// the officer; anything else (no network, a server restarting) is tried again later.
+const REFUSED_FILE = [400, 403, 413, 415, 422];
+
+function uploadError(error) {
+  const status = error?.originalResponse?.getStatus?.() || 0;
+  if (status === 401) return new ApiError(401, "signin");
+  if (!REFUSED_FILE.includes(status)) return new ApiError(0, t("net.failed"));
+  let detail = "";
+  try {
+    detail = JSON.parse(error.originalResponse.getBody() || "{}").detail || "";
+  } catch {
+    detail = String(status);
+  }
+  return new ApiError(status, t("outbox.upload_refused", { detail }));
+}
+
 async function uploadPhotos(entry, csrf) {
   const ids = {};
   for (const photoId of entry.photos) {
     const photo = await getPhoto(photoId);
-    if (!photo) throw new ApiError(0, "photo missing");
+    if (!photo) throw new ApiError(PHOTO_MISSING, t("outbox.photo_missing"));
     if (!photo.evidenceId) {
       const url = await tusUpload(photo, csrf);
       const { data } = await call("GET", new URL(url, location.href).pathname);
@@ -84,9 +105,10 @@ async function attempt(entry) {
     Object.assign(entry, { state: "synced", response: data, error: null, syncedAt: Date.now() });
   } catch (error) {
     const status = error instanceof ApiError ? error.status : 0;
-    if ([403, 404, 409, 422].includes(status)) {
+    if (NEEDS_OFFICER.includes(status)) {
       Object.assign(entry, { state: "attention", error: error.message, status });
     } else {
+      if (status === 401) await kv.set("session", { ...(await kv.get("session")), expired: true });
       entry.attempts += 1;
       const message = status === 401 ? "signin" : error.message || String(error);
       Object.assign(entry, { state: "waiting", error: message, status, nextAt: Date.now() + backoff(entry.attempts) });
@@ -110,7 +132,8 @@ export function drain({ force = false } = {}) {
   if (draining) return draining;
   draining = (async () => {
     try {
-      for (const entry of await outboxAll()) {
+      const entries = (await outboxAll()).sort((a, b) => (a.createdAt || 0) - (b.createdAt || 0));
+      for (const entry of entries) {
         if (!navigator.onLine) break;
         const due = entry.state === "saved" || (entry.state === "waiting" && (force || entry.nextAt <= Date.now()));
         if (due || entry.state === "uploading") await attempt(entry);

@@ -4,14 +4,18 @@ import { t } from "./i18n.js";
 import { drawRoute } from "./map.js";
 import { drain, enqueue } from "./outbox.js";
 import { esc } from "./record.js";
-import { getVisit, kv, outboxAll, outboxDelete, outboxPut } from "./store.js";
+import { allVisits, deletePhoto, deleteVisit, getVisit, kv, outboxAll, outboxDelete, outboxPut, putVisit } from "./store.js";
 
 export const today = () => new Date().toLocaleDateString("sv-SE");
 const view = () => document.getElementById("view");
 
-export function renderLogin(go) {
-  view().innerHTML = `<h1>${t("login.title")}</h1>
-    <form id="login"><label for="u">${t("login.username")}</label><input id="u" name="username" autocomplete="username" required>
+// Signing in again (the session ran out) keeps everything on the phone; only the officer whose
+// records wait may do it, so no record goes out under someone else's name.
+export async function renderLogin(go) {
+  const previous = (await kv.get("session"))?.user;
+  const again = previous ? `<p class="muted" data-testid="login-again">${esc(t("login.again", { name: previous.name }))}</p>` : "";
+  view().innerHTML = `<h1>${t("login.title")}</h1>${again}
+    <form id="login"><label for="u">${t("login.username")}</label><input id="u" name="username" autocomplete="username" required value="${esc(previous?.username || "")}">
     <label for="p">${t("login.password")}</label><input id="p" name="password" type="password" autocomplete="current-password" required>
     <p class="error" id="err" role="alert"></p><button class="primary" type="submit">${t("login.submit")}</button></form>`;
   document.getElementById("login").onsubmit = async (event) => {
@@ -19,8 +23,12 @@ export function renderLogin(go) {
     const form = new FormData(event.target);
     if (!navigator.onLine) return (document.getElementById("err").textContent = t("login.offline"));
     try {
+      const waiting = await unsyncedCount();
+      if (previous && waiting && form.get("username") !== previous.username)
+        return (document.getElementById("err").textContent = t("login.other_user", { name: previous.name, count: waiting }));
       await login(form.get("username"), form.get("password"));
       go("#/");
+      drain({ force: true });
     } catch (error) {
       document.getElementById("err").textContent = t("login.failed", { detail: error.message });
     }
@@ -58,7 +66,9 @@ export async function renderDay(go) {
       await downloadDay(date);
       renderDay(go);
     } catch (error) {
-      document.getElementById("err").textContent = error instanceof ApiError && error.status === 401 ? t("outbox.signin") : error.message;
+      const err = document.getElementById("err");
+      if (error instanceof ApiError && error.status === 401) err.innerHTML = `${esc(t("outbox.signin"))} <a class="btn" href="#/login">${t("login.relogin")}</a>`;
+      else err.textContent = error.message;
     }
   };
 }
@@ -96,9 +106,12 @@ export async function renderOutbox(go) {
     if (e.response) html += `<div data-testid="action-code">${esc(t("outbox.code", { code: e.response.action_code }))}</div>`;
     if (e.error) html += `<p class="${e.state === "attention" ? "error" : "muted"}">${esc(e.error === "signin" ? t("outbox.signin") : e.error)}</p>`;
     if (e.state === "waiting") html += `<p class="muted">${t("outbox.next_try", { seconds: Math.max(0, Math.round((e.nextAt - Date.now()) / 1000)) })}</p>`;
-    if (e.state === "attention")
-      html += `<button data-act="resend" data-id="${e.id}">${t("outbox.resend")}</button>
-        <button class="danger" data-act="discard" data-id="${e.id}">${t("outbox.discard")}</button>`;
+    if (e.error === "signin") html += `<a class="btn primary" href="#/login" data-testid="relogin">${t("login.relogin")}</a>`;
+    if (e.state === "attention") {
+      if (e.status === 409) html += `<button data-act="resend" data-id="${e.id}">${t("outbox.resend")}</button>`;
+      else if (e.visitId) html += `<button data-act="edit" data-id="${e.id}">${t("outbox.edit")}</button>`;
+      html += `<button class="danger" data-act="discard" data-id="${e.id}">${t("outbox.discard")}</button>`;
+    }
     html += `</div>`;
   }
   view().innerHTML = html;
@@ -106,7 +119,24 @@ export async function renderOutbox(go) {
     const act = event.target.dataset?.act;
     const entry = entries.find((e) => e.id === event.target.dataset.id);
     if (act === "sync") await drain({ force: true });
-    if (act === "discard" && confirm(t("outbox.discard_sure"))) await outboxDelete(entry.id);
+    if (act === "discard" && confirm(t("outbox.discard_sure"))) {
+      // The visit goes back to its start: nothing of the abandoned record stays on the phone.
+      for (const photoId of entry.photos || []) await deletePhoto(photoId);
+      if (entry.visitId) await deleteVisit(entry.visitId);
+      await outboxDelete(entry.id);
+    }
+    if (act === "edit") {
+      // The server kept nothing of a refused record: correct it and send it again (same id).
+      const draft = await getVisit(entry.visitId);
+      if (draft) {
+        draft.step = draft.presence?.method === "closed" ? "finish" : "check";
+        draft.signatures = { officers: {} }; // what is signed changes: everyone signs again
+        draft.returned = entry.error;
+        await putVisit(draft);
+      }
+      await outboxDelete(entry.id);
+      return go(`#/visit/${entry.visitId}`);
+    }
     if (act === "resend") {
       // A 409 means this id already holds another body on the server: keep both, send ours anew.
       await outboxDelete(entry.id);
@@ -120,6 +150,11 @@ export async function renderOutbox(go) {
 
 export async function unsyncedCount() {
   return (await outboxAll()).filter((e) => e.state !== "synced").length;
+}
+
+// Visits begun on the phone (arrival recorded) but not yet saved for sending.
+export async function unfinishedCount() {
+  return (await allVisits()).filter((d) => d.presence && d.step !== "done").length;
 }
 
 export { outboxPut };

@@ -53,6 +53,10 @@ export async function deletePhoto(id) {
   return (await db()).delete("photos", id);
 }
 
+export async function allVisits() {
+  return (await db()).getAll("visits");
+}
+
 export async function deleteVisit(visitId) {
   return (await db()).delete("visits", visitId);
 }

@@ -72,14 +72,28 @@ async function scan(visit, draft, rerender) {
 
 function header(visit) {
   const m = visit.merchant;
-  const history = visit.history.map((h) => `<li>${h.date} ${esc(h.result)} ${h.score}分 ${esc(h.action_code)}</li>`).join("") || `<li>${t("visit.no_history")}</li>`;
+  const history =
+    visit.history.map((h) => `<li>${esc(t("visit.history_item", { date: h.date, result: t(`result.${h.result}`), score: h.score ?? "", code: h.action_code || "" }))}</li>`).join("") ||
+    `<li>${t("visit.no_history")}</li>`;
+  const placed = Number.isFinite(m.lat) && Number.isFinite(m.lng);
+  const where = placed ? `<a href="geo:${m.lat},${m.lng}">${m.lat.toFixed(5)}, ${m.lng.toFixed(5)}</a>` : t("visit.no_position");
   const orders = visit.open_orders.map((o) => `<li>${esc(o.requirement)}（${o.deadline}）</li>`).join("");
   const previous = visit.previous_findings.map((f) => `<li>${esc(f.title)} ${esc(f.note)}</li>`).join("");
   return `<a href="#/">${t("visit.back")}</a><h1><span class="dot ${esc(m.colour)}"></span>${esc(m.name)}</h1>
-    <p class="muted">${t(`colour.${m.colour}`)} · ${esc(m.address)} · <a href="geo:${m.lat},${m.lng}">${m.lat?.toFixed(5)}, ${m.lng?.toFixed(5)}</a></p>
+    <p class="muted">${t(`colour.${m.colour}`)} · ${esc(m.address)} · ${where}</p>
     <details><summary>${t("visit.history")}</summary><ul>${history}</ul></details>
     ${orders ? `<details open><summary>${t("visit.orders")}</summary><ul>${orders}</ul></details>` : ""}
     ${previous ? `<details><summary>${t("visit.previous")}</summary><ul>${previous}</ul></details>` : ""}`;
+}
+
+function presenceLine(p) {
+  const method = t(`visit.method.${p.method}`);
+  const gps = Number.isFinite(p.lat) ? t("visit.gps", { lat: p.lat.toFixed(5), lng: p.lng.toFixed(5), acc: Math.round(p.accuracy_m ?? 0) }) : t("visit.gps_none");
+  return esc(`${t("visit.present", { method })} · ${gps}`);
+}
+
+function returned(draft) {
+  return draft.returned ? `<p class="error" data-testid="returned">${esc(t("outbox.edit_note"))}：${esc(draft.returned)}</p>` : "";
 }
 
 function renderArrive(ctx, rerender) {
@@ -93,7 +107,7 @@ function renderArrive(ctx, rerender) {
   view().querySelector("[data-act=scan]").onclick = () => scan(visit, draft, rerender);
   view().querySelector("[data-act=manual]").onclick = async () => {
     const reason = document.getElementById("reason").value.trim();
-    if (!reason) return (document.getElementById("err").textContent = t("visit.manual_reason"));
+    if (!reason) return (document.getElementById("err").textContent = t("visit.manual_needs_reason"));
     await arrive(draft, "manual", { reason });
     rerender();
   };
@@ -115,7 +129,7 @@ function itemCard(packet, code, f) {
   if (f.outcome === "fail") {
     if (item.no_penalty) html += `<p class="muted">${t("check.no_penalty_hint")}</p>`;
     html += `<label><input type="checkbox" data-field="corrected_on_site" ${f.corrected_on_site ? "checked" : ""}> ${t("check.corrected")}</label>`;
-    if (!f.corrected_on_site) html += `<label>${t("check.deadline")}<input type="date" data-field="deadline" value="${esc(f.deadline || "")}"></label>`;
+    if (!f.corrected_on_site) html += `<label>${t("check.deadline")}<input type="date" data-field="deadline" min="${esc(packet.date)}" value="${esc(f.deadline || "")}"></label>`;
   }
   html += `<label>${t("check.note")}<textarea data-field="note">${esc(f.note || "")}</textarea></label>
     <div class="row"><label class="btn">${t("check.photo")}<small>${t("check.photos", { count: (f.photos || []).length })}</small><input type="file" accept="image/*" capture="environment" hidden data-field="photo"></label>
@@ -125,7 +139,7 @@ function itemCard(packet, code, f) {
 
 function renderCheck(ctx, rerender) {
   const { packet, visit, draft } = ctx;
-  let html = `${header(visit)}<h2>${t("check.title")}</h2>`;
+  let html = `${header(visit)}${returned(draft)}<p class="muted" data-testid="presence">${presenceLine(draft.presence)}</p><h2>${t("check.title")}</h2>`;
   for (const group of visit.checklist) {
     html += `<h2>${esc(group.name)}</h2>`;
     for (const code of group.items) html += itemCard(packet, code, (draft.findings[code] ||= { photos: [] }));
@@ -137,8 +151,10 @@ function renderCheck(ctx, rerender) {
       const codes = visit.checklist.flatMap((g) => g.items);
       const missing = codes.filter((c) => !draft.findings[c]?.outcome);
       const unfixed = codes.filter((c) => draft.findings[c].outcome === "fail" && !draft.findings[c].corrected_on_site && !draft.findings[c].deadline);
+      const past = codes.filter((c) => draft.findings[c].outcome === "fail" && !draft.findings[c].corrected_on_site && draft.findings[c].deadline < packet.date);
       if (missing.length) return (document.getElementById("err").textContent = t("check.missing", { count: missing.length }));
       if (unfixed.length) return (document.getElementById("err").textContent = t("check.remedy"));
+      if (past.length) return (document.getElementById("err").textContent = t("check.deadline_past"));
       draft.step = "finish";
       await putVisit(draft);
       return rerender();
@@ -157,6 +173,9 @@ function renderCheck(ctx, rerender) {
   };
 }
 
+// A tap or a dot is not a signature (the server refuses one without ink, too).
+const LEAST_POINTS = 12;
+
 function pad(canvas, value, onDone) {
   const ratio = Math.max(window.devicePixelRatio || 1, 1);
   canvas.width = canvas.offsetWidth * ratio;
@@ -164,7 +183,16 @@ function pad(canvas, value, onDone) {
   canvas.getContext("2d").scale(ratio, ratio);
   const signature = new SignaturePad(canvas, { penColor: "#000", minWidth: 1.2, maxWidth: 3 });
   if (value) signature.fromDataURL(value, { ratio });
-  signature.addEventListener("endStroke", () => onDone(signature.toDataURL("image/png")));
+  signature.addEventListener("endStroke", () => {
+    const points = signature.toData().reduce((n, stroke) => n + stroke.points.length, 0);
+    const err = document.getElementById("err");
+    if (points < LEAST_POINTS) {
+      err.textContent = t("finish.too_short");
+      return onDone(null);
+    }
+    err.textContent = "";
+    onDone(signature.toDataURL("image/png"));
+  });
   return signature;
 }
 
@@ -191,17 +219,28 @@ function renderFinish(ctx, rerender) {
   const { packet, visit, draft } = ctx;
   const closed = draft.presence.method === "closed";
   const sig = draft.signatures;
-  let html = `${header(visit)}${closed ? `<p>${t("visit.present", { method: t("visit.method.closed") })}</p>` : `<p>${t("finish.read")}</p>${recordHtml(packet, visit, draft)}`}`;
-  for (const o of packet.route.officers) html += `<label>${esc(t("finish.officer_sign", { name: o.name }))}</label><canvas class="sign" data-officer="${o.id}" data-testid="sign-officer"></canvas>`;
+  let html = `${header(visit)}${returned(draft)}${closed ? `<p>${t("visit.present", { method: t("visit.method.closed") })}</p>` : `<p>${t("finish.read")}</p>${recordHtml(packet, visit, draft)}`}`;
+  const clear = `<button type="button" class="small" data-act="clear">${t("finish.clear")}</button>`;
+  for (const o of packet.route.officers) html += `<label>${esc(t("finish.officer_sign", { name: o.name }))}</label><canvas class="sign" data-officer="${o.id}" data-testid="sign-officer"></canvas>${clear}`;
   if (!closed)
-    html += `<label>${t("finish.merchant_sign")}</label><canvas class="sign" data-merchant data-testid="sign-merchant"></canvas>
+    html += `<label>${t("finish.merchant_sign")}</label><canvas class="sign" data-merchant data-testid="sign-merchant"></canvas>${clear}
       <details ${sig.refusal ? "open" : ""}><summary>${t("finish.refuse")}</summary><label>${t("finish.witness")}<input data-ref="witness" value="${esc(sig.refusal?.witness || "")}"></label>
       <label>${t("finish.refuse_note")}<textarea data-ref="note">${esc(sig.refusal?.note || "")}</textarea></label></details>`;
   view().innerHTML = `${html}<p class="error" id="err" role="alert"></p><button class="primary" data-act="save">${t("finish.save")}</button>`;
-  for (const canvas of view().querySelectorAll("canvas[data-officer]"))
-    pad(canvas, sig.officers[canvas.dataset.officer], (url) => { sig.officers[canvas.dataset.officer] = url; putVisit(draft); });
-  const merchantCanvas = view().querySelector("canvas[data-merchant]");
-  if (merchantCanvas) pad(merchantCanvas, sig.merchant, (url) => { sig.merchant = url; putVisit(draft); });
+  const store = (canvas, url) => {
+    if (canvas.dataset.officer) {
+      if (url) sig.officers[canvas.dataset.officer] = url;
+      else delete sig.officers[canvas.dataset.officer];
+    } else sig.merchant = url || undefined;
+    putVisit(draft);
+  };
+  for (const canvas of view().querySelectorAll("canvas.sign")) {
+    const signature = pad(canvas, canvas.dataset.officer ? sig.officers[canvas.dataset.officer] : sig.merchant, (url) => store(canvas, url));
+    canvas.nextElementSibling.onclick = () => {
+      signature.clear();
+      store(canvas, null);
+    };
+  }
   view().oninput = (event) => {
     if (!event.target.dataset.ref) return;
     sig.refusal = { ...(sig.refusal || { witness: "", note: "" }), [event.target.dataset.ref]: event.target.value };
@@ -212,6 +251,7 @@ function renderFinish(ctx, rerender) {
     const officersSigned = packet.route.officers.every((o) => sig.officers[o.id]);
     if (!officersSigned || (!closed && !sig.merchant && !refused)) return (document.getElementById("err").textContent = t("finish.need_signs"));
     if (!refused) delete sig.refusal;
+    delete draft.returned;
     draft.finishedAt = new Date().toISOString();
     draft.step = "done";
     await putVisit(draft);
