@@ -17,7 +17,7 @@ from server.auth.principal import Principal
 from server.codes.clock import utcnow
 from server.codes.qr import merchant_url, qr_svg
 from server.codes.queries import colour_read, poster_for_merchant, posters_for_street
-from server.codes.routes import owner_url
+from server.codes.routes import merchant_in_scope, owner_url, street_scope
 from server.codes.service import Actor, ColourInputError, revoke_override, set_override
 from server.codes.tokens import rotate_token
 from server.db import AsyncSession, DbSession
@@ -52,40 +52,71 @@ def _forbidden() -> Response[str]:
     return _message(t("auth.forbidden"), 403)
 
 
+_NOT_FOUND_PAGE = """{% extends "base.html" %}
+{% block content %}<p class="error">{{ t("error.not_found") }}</p>
+<p><a href="/console/codes/">{{ t("codes.console.title") }}</a></p>{% endblock %}"""
+
+
+def _not_found_page(user: Principal) -> Template:
+    return Template(
+        template_str=_NOT_FOUND_PAGE,
+        context={"user": user, "csrf_token": user.csrf_token},
+        status_code=404,
+    )
+
+
+async def _in_scope(request: Request) -> Response | None:
+    """Every merchant route answers another street's merchant as it answers an unknown one."""
+    user = _user(request)
+    merchant_id = request.path_params.get("merchant_id")
+    if user is None or merchant_id is None or await merchant_in_scope(request, user, merchant_id):
+        return None
+    if request.method == "GET":
+        return _not_found_page(user)
+    return _message(t("error.not_found"), 404)
+
+
 def _reload(merchant_id: uuid.UUID) -> Response[str]:
     return Response("", headers={"HX-Redirect": f"/console/codes/merchants/{merchant_id}"})
 
 
-async def _streets(session: AsyncSession) -> list[tuple[Street, int]]:
+async def _streets(session: AsyncSession, street_id: uuid.UUID | None) -> list[tuple[Street, int]]:
     counts = (
         select(Merchant.street_id, func.count().label("n"))
         .where(col(Merchant.active).is_(True))
         .group_by(Merchant.street_id)
         .subquery()
     )
-    rows = await session.exec(
+    stmt = (
         select(Street, counts.c.n)
         .outerjoin(counts, counts.c.street_id == Street.id)
         .order_by(col(Street.name))
     )
-    return [(street, n or 0) for street, n in rows]
+    if street_id is not None:
+        stmt = stmt.where(Street.id == street_id)
+    return [(street, n or 0) for street, n in await session.exec(stmt)]
 
 
-async def _search(session: AsyncSession, q: str) -> list[tuple[Merchant, str]]:
+async def _search(
+    session: AsyncSession, q: str, street_id: uuid.UUID | None
+) -> list[tuple[Merchant, str]]:
     like = f"%{q.strip()}%"
-    rows = await session.exec(
+    stmt = (
         select(Merchant, Street.name)
         .join(Street, col(Street.id) == Merchant.street_id)
         .where(or_(col(Merchant.name).like(like), Merchant.uscc == q.strip().upper()))
         .order_by(col(Merchant.name))
         .limit(50)
     )
-    return list(rows)
+    if street_id is not None:
+        stmt = stmt.where(Merchant.street_id == street_id)
+    return list(await session.exec(stmt))
 
 
 class CodesConsoleController(Controller):
     path = "/console/codes"
     include_in_schema = False
+    before_request = _in_scope
 
     def _template(self, name: str, user: Principal, **context: Any) -> Template:
         return Template(name, context={"user": user, "csrf_token": user.csrf_token, **context})
@@ -97,10 +128,10 @@ class CodesConsoleController(Controller):
         user = _user(request)
         if user is None:
             return Redirect("/console/login")
-        found = await _search(db_session, q) if q and q.strip() else None
-        return self._template(
-            "codes/index.html", user, streets=await _streets(db_session), q=q or "", found=found
-        )
+        street_id = street_scope(user)
+        found = await _search(db_session, q, street_id) if q and q.strip() else None
+        streets = await _streets(db_session, street_id)
+        return self._template("codes/index.html", user, streets=streets, q=q or "", found=found)
 
     @get("/merchants/{merchant_id:uuid}")
     async def merchant(
@@ -116,7 +147,7 @@ class CodesConsoleController(Controller):
         colour = await db_session.run_sync(colour_read, merchant_id, state.policy)
         poster = await db_session.run_sync(poster_for_merchant, merchant_id)
         if colour is None or poster is None:
-            return Redirect("/console/codes/")
+            return _not_found_page(user)
         return self._template(
             "codes/merchant.html",
             user,
@@ -252,11 +283,12 @@ class CodesConsoleController(Controller):
         state: State,
         merchant_id: FromPath[uuid.UUID],
     ) -> Template | Redirect:
-        if _user(request) is None:
+        user = _user(request)
+        if user is None:
             return Redirect("/console/login")
         row = await db_session.run_sync(poster_for_merchant, merchant_id)
         if row is None:
-            return Redirect("/console/codes/")
+            return _not_found_page(user)
         return self._posters([row], state, title=row.name)
 
     @get("/streets/{code:str}/posters")
@@ -268,7 +300,8 @@ class CodesConsoleController(Controller):
         code: FromPath[str],
         page: FromQuery[int] = 1,
     ) -> Template | Redirect:
-        if _user(request) is None:
+        user = _user(request)
+        if user is None:
             return Redirect("/console/login")
         page = max(1, page)
         street, rows = await db_session.run_sync(
@@ -276,8 +309,9 @@ class CodesConsoleController(Controller):
                 s, code, offset=(page - 1) * POSTERS_PER_PRINT, limit=POSTERS_PER_PRINT + 1
             )
         )
-        if street is None:
-            return Redirect("/console/codes/")
+        own = street_scope(user)
+        if street is None or (own is not None and street.id != own):
+            return _not_found_page(user)
         more = len(rows) > POSTERS_PER_PRINT
         return self._posters(
             rows[:POSTERS_PER_PRINT],

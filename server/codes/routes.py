@@ -28,7 +28,7 @@ from server.i18n import t
 from server.public.owner import issue_owner_link, revoke_owner_links
 from server.rawsql import as_uuid
 
-__all__ = ["CodeController", "actor_of", "owner_url"]
+__all__ = ["CodeController", "actor_of", "merchant_in_scope", "owner_url", "street_scope"]
 
 _NO_CACHE = {"Cache-Control": "private, no-cache"}
 
@@ -56,16 +56,29 @@ async def _colour(db_session: DbSession, merchant_id: uuid.UUID, state: State) -
 _MERCHANT_STREET = "SELECT street_id FROM merchant WHERE id = {p}"
 
 
+def street_scope(principal: Principal) -> uuid.UUID | None:
+    """The one street whose merchants the principal may act on, or None for every street.
+
+    A street's supervisor acts on the merchants of that street only; district supervisors (no
+    street) and administrators see every street."""
+    return None if principal.role == "admin" else principal.street_id
+
+
+async def merchant_in_scope(
+    request: Request, principal: Principal, merchant_id: uuid.UUID | str
+) -> bool:
+    """Whether the principal may act on the merchant. When not, callers answer the same 404 as
+    for an unknown merchant, so another street's merchants cannot even be told to exist."""
+    street = street_scope(principal)
+    if street is None:
+        return True
+    found = await request.app.state.reader.row(_MERCHANT_STREET, merchant_id)
+    return found is not None and as_uuid(found[0]) == street
+
+
 async def _in_scope(request: Request) -> None:
-    """A street's supervisor acts on the merchants of that street only; to anyone else's the
-    answer is the same 404 as for an unknown merchant (district supervisors and administrators
-    see every street)."""
-    principal: Principal = request.user
     raw = request.path_params.get("merchant_id")
-    if principal.role == "admin" or principal.street_id is None or raw is None:
-        return
-    found = await request.app.state.reader.row(_MERCHANT_STREET, raw)
-    if found is None or as_uuid(found[0]) != principal.street_id:
+    if raw is not None and not await merchant_in_scope(request, request.user, raw):
         raise _missing()
 
 

@@ -12,21 +12,24 @@ from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 from msgspec import Meta
+from sqlmodel import col, select
 
 from server.audit.service import record
 from server.auth.principal import requires_role
 from server.codes.clock import utcnow
-from server.codes.routes import actor_of
+from server.codes.routes import actor_of, merchant_in_scope, street_scope
 from server.complaints.models import Complaint
 from server.complaints.service import (
     ComplaintInvalid,
     ComplaintRead,
     Outcome,
+    _read,
     list_complaints,
     record_outcome,
 )
-from server.db import DbSession
+from server.db import AsyncSession, DbSession
 from server.i18n import t
+from server.merchants.models import Merchant
 
 __all__ = ["ComplaintController"]
 
@@ -39,6 +42,43 @@ class OutcomeRequest:
     inspection_id: uuid.UUID | None = None
 
 
+def _missing() -> NotFoundException:
+    return NotFoundException(detail=t("error.not_found"))
+
+
+async def _street_complaints(
+    session: AsyncSession,
+    street_id: uuid.UUID,
+    *,
+    status: str | None,
+    merchant_id: uuid.UUID | None,
+    limit: int,
+) -> list[ComplaintRead]:
+    stmt = (
+        select(Complaint)
+        .join(Merchant, col(Merchant.id) == Complaint.merchant_id)
+        .where(Merchant.street_id == street_id)
+        .order_by(col(Complaint.created_at).desc())
+        .limit(limit)
+    )
+    if status:
+        stmt = stmt.where(Complaint.status == status)
+    if merchant_id:
+        stmt = stmt.where(Complaint.merchant_id == merchant_id)
+    return [_read(c) for c in await session.exec(stmt)]
+
+
+async def _complaint(request: Request, session: AsyncSession, complaint_id: uuid.UUID) -> Complaint:
+    """The complaint, if it belongs to a merchant of the user's street; else the 404 of an
+    unknown one (a complaint belongs to its merchant's street)."""
+    complaint = await session.get(Complaint, complaint_id)
+    if complaint is None or not await merchant_in_scope(
+        request, request.user, complaint.merchant_id
+    ):
+        raise _missing()
+    return complaint
+
+
 class ComplaintController(Controller):
     path = "/api/v1/complaints"
     tags = ["complaints"]
@@ -47,11 +87,17 @@ class ComplaintController(Controller):
     @get("/", summary="Complaints, newest first; filter by status or merchant")
     async def list(
         self,
+        request: Request,
         db_session: DbSession,
         status: FromQuery[str | None] = None,
         merchant_id: FromQuery[uuid.UUID | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
     ) -> list[ComplaintRead]:
+        street_id = street_scope(request.user)
+        if street_id is not None:
+            return await _street_complaints(
+                db_session, street_id, status=status, merchant_id=merchant_id, limit=limit
+            )
         return await list_complaints(
             db_session, status=status, merchant_id=merchant_id, limit=limit
         )
@@ -69,6 +115,7 @@ class ComplaintController(Controller):
         complaint_id: FromPath[uuid.UUID],
         data: JSONBody[OutcomeRequest],
     ) -> ComplaintRead:
+        await _complaint(request, db_session, complaint_id)
         try:
             found = await record_outcome(
                 db_session,
@@ -81,7 +128,7 @@ class ComplaintController(Controller):
         except ComplaintInvalid as exc:
             raise ValidationException(detail=str(exc)) from None
         if found is None:
-            raise NotFoundException(detail=t("error.not_found"))
+            raise _missing()
         return found
 
     @get("/{complaint_id:uuid}/photo", summary="The complaint's photo (each access is audited)")
@@ -92,9 +139,9 @@ class ComplaintController(Controller):
         state: State,
         complaint_id: FromPath[uuid.UUID],
     ) -> Response[bytes]:
-        complaint = await db_session.get(Complaint, complaint_id)
-        if complaint is None or complaint.photo_key is None:
-            raise NotFoundException(detail=t("error.not_found"))
+        complaint = await _complaint(request, db_session, complaint_id)
+        if complaint.photo_key is None:
+            raise _missing()
         key = complaint.photo_key
 
         def read() -> bytes:
