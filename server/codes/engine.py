@@ -257,10 +257,13 @@ def assess(records: Records, today: date, policy: Policy) -> Outcome:
         worse_since = (
             computed > RANK[override.colour]
             and adverse_on is not None
-            and adverse_on >= override.starts_on
+            and adverse_on > override.starts_on
         )
         if worse_since:
-            override = None  # a later record worse than the override takes effect at once
+            # A record worse than the override made after its first day takes effect at once.
+            # A record of its first day does not: an override set today is most often the
+            # correction of today's result.
+            override = None
         else:
             colour = RANK[override.colour]
             reason = Reason(

@@ -154,7 +154,7 @@ def _assemble(d: SqlDialect, part: tuple[str | None, str | None] | None) -> list
     rerate = d.add_months("b.pending_on", ":rerating_months")
     applies = (
         "CASE WHEN b.ov_id IS NOT NULL AND NOT (b.computed > b.ov_rank AND b.adverse_on "
-        "IS NOT NULL AND b.adverse_on >= b.ov_start) THEN 1 ELSE 0 END"
+        "IS NOT NULL AND b.adverse_on > b.ov_start) THEN 1 ELSE 0 END"
     )
     return [
         """CREATE TEMP TABLE rc_last AS

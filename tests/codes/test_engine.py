@@ -180,6 +180,21 @@ def test_a_worse_record_after_an_override_began_takes_effect_at_once():
     assert colour(earlier_bad, overrides=[green]) == "green"
 
 
+def test_an_override_set_the_day_of_a_bad_record_corrects_it():
+    """A wrong result today, corrected by a supervisor's override today: the override holds."""
+    today_bad = visit(TODAY, 30)
+    yellow = Override(
+        uuid.uuid4(), "yellow", "检查结果录入有误，待复核", TODAY, TODAY + timedelta(days=7)
+    )
+    outcome = assess(Records(visits=[today_bad], overrides=[yellow]), TODAY, P)
+    assert (outcome.colour, outcome.reason.code) == ("yellow", "override")
+    tomorrow_bad = visit(TODAY + timedelta(days=1), 30)
+    later = assess(
+        Records(visits=[today_bad, tomorrow_bad], overrides=[yellow]), TODAY + timedelta(days=1), P
+    )
+    assert later.colour == "red" and later.override is None
+
+
 @pytest.mark.parametrize(
     ("score", "due"), [(0, date(2028, 6, 1)), (16, date(2026, 12, 1)), (30, date(2026, 9, 1))]
 )
