@@ -95,6 +95,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "complaint.error.throttled": "提交过于频繁，请 {minutes} 分钟后再试",
         "complaint.error.unknown_status": "未知的处理结果“{value}”",
         "complaint.error.bad_transition": "该投诉已办结，不能再更改处理结果",
+        "complaint.error.verified_on": "核实日期须在投诉受理（{received}）之后，且不晚于今天",
         "public.title": "商户信息公示",
         "public.not_found.title": "二维码无效",
         "public.not_found.body": "该二维码无效、已作废或已更换。请以店内最新张贴的二维码为准。",

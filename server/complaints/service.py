@@ -38,6 +38,7 @@ CONTACT_MAX = 64
 # Crockford's base32: no I, L, O or U, so a number read over the phone is not misheard.
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 OUTCOMES = ("planned", "verified", "unfounded", "closed")
+SETTLED = ("verified", "unfounded", "closed")
 
 
 class ComplaintInvalid(ValueError):
@@ -204,8 +205,13 @@ async def record_outcome(
     complaint = await session.get(Complaint, complaint_id)
     if complaint is None:
         return None
-    if complaint.status in ("verified", "unfounded", "closed") and outcome.status == "planned":
+    if complaint.status in SETTLED and outcome.status != complaint.status:
+        # A settled complaint stays settled: flipping it would move the colour back and forth.
         raise ComplaintInvalid(t("complaint.error.bad_transition"))
+    if outcome.status == "verified" and outcome.verified_on is not None:
+        received = local_today(complaint.created_at)
+        if not received <= outcome.verified_on <= local_today(now):
+            raise ComplaintInvalid(t("complaint.error.verified_on", received=received.isoformat()))
     complaint.status = outcome.status
     complaint.outcome_note = outcome.note.strip()[:2000]
     complaint.handled_by = actor.id

@@ -1,0 +1,53 @@
+"""A settled complaint stays settled, and a verification date must be a real one."""
+
+from datetime import timedelta
+
+from litestar.testing import TestClient
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from server.codes.clock import local_today
+from server.codes.models import ColourEvent
+from server.merchants.models import Merchant
+from tests.complaints.test_complaints import complain, complaints
+from tests.support.app import login_as
+from tests.support.factories import make_merchants, make_user
+
+
+def _settle(client: TestClient, complaint_id, csrf: str, **body):
+    return client.post(
+        f"/api/v1/complaints/{complaint_id}/outcome", json=body, headers={"X-CSRF-Token": csrf}
+    )
+
+
+def test_a_settled_complaint_cannot_be_flipped(client: TestClient, sync_engine: Engine):
+    (merchant,) = make_merchants(sync_engine, 1)
+    complain(client, merchant.qr_token)
+    (stored,) = complaints(sync_engine)
+    make_user(sync_engine, "sup", role="supervisor")
+    csrf = login_as(client, "sup")
+    assert _settle(client, stored.id, csrf, status="verified", note="属实").status_code == 200
+    for status in ("unfounded", "closed", "planned"):
+        refused = _settle(client, stored.id, csrf, status=status, note="改判")
+        assert refused.status_code == 400 and "已办结" in refused.json()["detail"]
+    with Session(sync_engine) as session:
+        assert session.get(Merchant, merchant.id).colour == "yellow"
+        events = session.exec(select(ColourEvent).where(ColourEvent.merchant_id == merchant.id))
+        assert len(events.all()) == 1
+
+
+def test_a_verification_date_in_the_future_or_before_the_complaint_is_refused(
+    client: TestClient, sync_engine: Engine
+):
+    (merchant,) = make_merchants(sync_engine, 1)
+    complain(client, merchant.qr_token)
+    (stored,) = complaints(sync_engine)
+    make_user(sync_engine, "sup", role="supervisor")
+    csrf = login_as(client, "sup")
+    for day in (local_today() + timedelta(days=1), local_today() - timedelta(days=30)):
+        refused = _settle(client, stored.id, csrf, status="verified", verified_on=day.isoformat())
+        assert refused.status_code == 400 and "核实日期" in refused.json()["detail"]
+    with Session(sync_engine) as session:
+        assert session.get(Merchant, merchant.id).colour == "green"
+    ok = _settle(client, stored.id, csrf, status="verified", verified_on=local_today().isoformat())
+    assert ok.status_code == 200
