@@ -312,7 +312,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "plan.unassigned.no_items": "商户未关联监管场景（监管一件事），没有适用的检查项",
         "plan.unassigned.moved_out": "调度人员移出路线",
         "plan.skipped.cap_year": "本年度该部门对该商户的检查已达上限",
-        "plan.skipped.higher_level": "上级部门 3 个月内已检查相同事项，不重复检查",
+        "plan.skipped.higher_level": "上级部门在政策规定的期限内已检查相同事项，不重复检查",
         "plan.past_date": "不能为过去的日期（{day}）制定或调整计划；今天是 {today}",
         "plan.bad_date": "日期“{value}”无效，格式为 YYYY-MM-DD",
         "plan.conflict": (
