@@ -44,5 +44,6 @@ export async function login(username, password) {
 export async function downloadDay(date) {
   const { data } = await call("GET", `/api/v1/me/day?date=${date}`);
   await kv.set(`day:${date}`, { ...data, downloadedAt: new Date().toISOString() });
+  await kv.set("day:current", date);
   return data;
 }

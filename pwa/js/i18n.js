@@ -20,6 +20,7 @@ const ZH = {
   "day.downloaded": "已下载（{time}），可离线使用",
   "day.none": "今日没有分配给您的检查任务",
   "day.not_downloaded": "尚未下载当日任务",
+  "day.other_day": "显示的是 {date} 下载的任务（手机日期为 {today}）；新的一天请连网后下载当日任务",
   "day.team": "{team} · 组员：{officers}",
   "day.eta": "预计 {eta}",
   "day.open": "开始检查",

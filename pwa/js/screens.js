@@ -7,6 +7,16 @@ import { esc } from "./record.js";
 import { allVisits, deletePhoto, deleteVisit, getVisit, kv, outboxAll, outboxDelete, outboxPut, putVisit } from "./store.js";
 
 export const today = () => new Date().toLocaleDateString("sv-SE");
+
+// The day the phone works on: today's packet, or else the last one downloaded (past midnight on
+// a late shift, or a phone whose clock is off, the route and its drafts stay in reach).
+export async function workingDay() {
+  const date = today();
+  const packet = await kv.get(`day:${date}`);
+  if (packet) return { date, packet };
+  const current = await kv.get("day:current");
+  return { date: current || date, packet: current ? await kv.get(`day:${current}`) : null };
+}
 const view = () => document.getElementById("view");
 
 // Signing in again (the session ran out) keeps everything on the phone; only the officer whose
@@ -36,12 +46,12 @@ export async function renderLogin(go) {
 }
 
 export async function renderDay(go) {
-  const date = today();
-  const packet = await kv.get(`day:${date}`);
+  const { date, packet } = await workingDay();
   const entries = await outboxAll();
   const stateOf = Object.fromEntries(entries.map((e) => [e.visitId, e.state]));
   let html = `<h1>${t("day.title", { date })}</h1>
     <button class="primary" data-testid="download">${t("day.download")}</button><p class="error" id="err" role="alert"></p>`;
+  if (date !== today()) html += `<p class="notice" data-testid="other-day">${esc(t("day.other_day", { date, today: today() }))}</p>`;
   if (!packet) html += `<p>${t("day.not_downloaded")}</p>`;
   else if (!packet.route) html += `<p>${t("day.none")}</p>`;
   else {
@@ -63,7 +73,7 @@ export async function renderDay(go) {
   if (toggle) toggle.onclick = () => toggleMap(toggle, packet.route);
   view().querySelector("[data-testid=download]").onclick = async () => {
     try {
-      await downloadDay(date);
+      await downloadDay(today());
       renderDay(go);
     } catch (error) {
       const err = document.getElementById("err");

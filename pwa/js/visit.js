@@ -3,13 +3,13 @@ import { t } from "./i18n.js";
 import { loadScript } from "./load.js";
 import { enqueue } from "./outbox.js";
 import { esc, recordHtml } from "./record.js";
-import { today } from "./screens.js";
-import { addPhoto, getVisit, kv, putVisit } from "./store.js";
+import { workingDay } from "./screens.js";
+import { addPhoto, getVisit, putVisit } from "./store.js";
 
 const view = () => document.getElementById("view");
 
 async function context(visitId) {
-  const packet = await kv.get(`day:${today()}`);
+  const { packet } = await workingDay();
   const visit = packet?.route?.visits.find((v) => v.id === visitId);
   let draft = await getVisit(visitId);
   if (!draft)
