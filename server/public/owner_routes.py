@@ -16,7 +16,7 @@ from server.i18n import t
 from server.public.owner import find_owner_link
 from server.public.owner_view import owner_view, upload_order_photo
 from server.public.photos import PhotoRejected, mb
-from server.public.routes import BODY_CEILING, form_photo, not_found, page_headers
+from server.public.routes import BODY_CEILING, RawPage, form_photo, missing, not_found, page_headers
 from server.ratelimit.service import Limit, RateLimited, hit
 
 __all__ = ["OwnerController"]
@@ -144,6 +144,24 @@ class OwnerController(Controller):
         except ColourInputError as exc:
             return await self._render(secret, db_session, state, status=400, error=str(exc))
         return Redirect(f"/m/o/{secret}?done=rerating", status_code=303)
+
+    # As under /m/ (see PublicController.no_page): every way to no page, listed. An order id that
+    # is not a UUID still reaches these GETs as text.
+    @get(
+        [
+            "/",
+            "/{secret:str}/{rest:path}",
+            "/{secret:str}/rerating",
+            "/{secret:str}/rerating/{rest:path}",
+            "/{secret:str}/orders",
+            "/{secret:str}/orders/{order_id:str}",
+            "/{secret:str}/orders/{order_id:str}/{rest:path}",
+            "/{secret:str}/orders/{order_id:str}/photos",
+            "/{secret:str}/orders/{order_id:str}/photos/{rest:path}",
+        ]
+    )
+    async def no_page(self, state: State) -> RawPage:
+        return missing(state)
 
     async def _throttled(
         self, secret: str, db_session: DbSession, state: State, exc: RateLimited

@@ -8,7 +8,7 @@ from litestar import Controller, Litestar, Request, get, post
 from litestar.datastructures import State, UploadFile
 from litestar.exceptions import ClientException
 from litestar.params import FromPath
-from litestar.response import Template
+from litestar.response import Redirect, Template
 from litestar.types import Receive, Scope, Send
 
 from server.codes.clock import utcnow
@@ -26,7 +26,7 @@ from server.public.service import PublicPage, full_page, lookup, merchant_page, 
 from server.ratelimit.service import RateLimited
 from server.rawsql import as_uuid
 
-__all__ = ["PublicController", "form_photo", "not_found", "page_headers"]
+__all__ = ["PublicController", "form_photo", "missing", "not_found", "page_headers"]
 
 # A hard ceiling on any form body; the photo limit itself (PHOTO_MAX_MB) is checked in the app.
 BODY_CEILING = 64 * 1024 * 1024
@@ -106,6 +106,11 @@ def not_found() -> Template:
     return Template("public/not_found.html", status_code=404, headers=page_headers())
 
 
+def missing(state: State) -> RawPage:
+    """The not-found page of an unknown code, for any other path under /m/ that is no page."""
+    return RawPage(404, state.public_page_memo.page(None))
+
+
 def client_key(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
@@ -162,16 +167,12 @@ class PublicController(Controller):
                 db_session, settings, client=client_key(request), merchant_id=merchant_id, now=now
             )
         except RateLimited as exc:
-            minutes = max(1, (exc.retry_after + 59) // 60)
-            return Template(
-                "public/throttled.html",
-                context={
-                    "message": t("complaint.error.throttled", minutes=minutes),
-                    "token": page.token,
-                },
-                status_code=429,
-                headers={**page_headers(), "Retry-After": str(exc.retry_after)},
-            )
+            # A flood about this shop is not the sender's doing: say which limit stopped them.
+            if exc.scope == "complaint.merchant":
+                return self._throttled(
+                    page, exc, "public.merchant_busy.title", "complaint.error.merchant_busy"
+                )
+            return self._throttled(page, exc, "public.throttled.title", "complaint.error.throttled")
         too_large = t("complaint.error.photo_too_large", max=mb(settings.photo_max_bytes))
         if _too_big(request, settings.photo_max_bytes):
             return self._page(page, state, status=413, error=too_large)
@@ -181,7 +182,8 @@ class PublicController(Controller):
             return self._page(page, state, status=413, error=too_large)
         values = {k: form.get(k) or "" for k in ("text", "contact", HONEYPOT)}
         if str(values[HONEYPOT]).strip():
-            # A bot filled the field people never see: thank it and keep nothing.
+            # A bot filled the field people never see: thank it and keep nothing (on this very
+            # page, as its made-up number has no tracking page to be sent to).
             return self._done(decoy_tracking_no(now), page)
         try:
             complaint = await submit_complaint(
@@ -198,9 +200,26 @@ class PublicController(Controller):
         except (ComplaintInvalid, PhotoRejected) as exc:
             status = 413 if isinstance(exc, PhotoTooLarge) else 400
             return self._page(page, state, status=status, error=str(exc), form=values)
-        return self._done(complaint.tracking_no, page)
+        # Redirected, so a refresh on a weak network shows the tracking page instead of sending
+        # the complaint again.
+        return Redirect(
+            f"/m/c/{complaint.tracking_no}", status_code=303, headers=page_headers(private=True)
+        )
 
-    def _done(self, tracking_no: FromPath[str], page: PublicPage) -> Template:
+    def _throttled(self, page: PublicPage, exc: RateLimited, title: str, message: str) -> Template:
+        minutes = max(1, (exc.retry_after + 59) // 60)
+        return Template(
+            "public/throttled.html",
+            context={
+                "title": t(title),
+                "message": t(message, minutes=minutes),
+                "token": page.token,
+            },
+            status_code=429,
+            headers={**page_headers(), "Retry-After": str(exc.retry_after)},
+        )
+
+    def _done(self, tracking_no: str, page: PublicPage) -> Template:
         return Template(
             "public/complaint_done.html",
             context={"tracking_no": tracking_no, "page": page},
@@ -211,9 +230,30 @@ class PublicController(Controller):
     async def track(self, tracking_no: FromPath[str], db_session: DbSession) -> Template:
         complaint = await find_by_tracking_no(db_session, tracking_no)
         if complaint is None:
-            return not_found()
+            return Template(
+                "public/not_found.html",
+                context={"heading": t("public.track"), "message": t("public.track_not_found")},
+                status_code=404,
+                headers=page_headers(private=True),
+            )
         return Template(
             "public/track.html",
             context={"complaint": complaint},
             headers=page_headers(private=True),
         )
+
+    # Litestar's route tree holds one parameter per segment and never backtracks: a single
+    # "/{rest:path}" would take the merchant page's place, and a segment only some method
+    # answers (the complaint form's address) gives 405. So every way to no page is listed.
+    @get(
+        [
+            "/",
+            "/c",
+            "/c/{tracking_no:str}/{rest:path}",
+            "/{token:str}/complaints",
+            "/{token:str}/complaints/{rest:path}",
+            "/{token:str}/{rest:path}",
+        ]
+    )
+    async def no_page(self, state: State) -> RawPage:
+        return missing(state)

@@ -4,12 +4,12 @@ import hmac
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from server.codes.policy import COLOURS, Policy
 from server.codes.texts import guidance_text, state_guidance_text, state_reason_text
 from server.i18n import t
-from server.public.reader import LastInspection, OpenOrder, PageRow, PublicReader
+from server.public.reader import LastInspection, OpenOrder, PageRow, PublicColour, PublicReader
 
 __all__ = [
     "LegendRow",
@@ -91,20 +91,30 @@ async def full_page(reader: PublicReader, raw: tuple, now: datetime, policy: Pol
     return _page(row, policy, public, orders)
 
 
+def _override_reason(until: date | None) -> str | None:
+    # The supervisor's note is for staff and the owner; the public learns who set the colour.
+    return t("colour.reason.override_public", until=until.isoformat()) if until else None
+
+
 def _page(
     row: PageRow,
     policy: Policy,
-    public: tuple[str | None, str | None, str | None] | None,
+    public: PublicColour | None,
     orders: tuple[OpenOrder, ...],
 ) -> PublicPage:
     colour, reason, guidance = row.colour, None, None
     if row.state is not None:
-        reason = state_reason_text(row.state, policy)
+        if row.state.reason_code == "override":
+            reason = _override_reason(row.state.reason_until)
+        else:
+            reason = state_reason_text(row.state, policy)
         guidance = state_guidance_text(row.state, policy)
     if public is not None:
         # The newest change rests on a result not yet published: show the last public state.
-        shown, reason, guidance = public
-        colour = shown or colour
+        colour = public.colour or colour
+        reason, guidance = public.reason, public.guidance
+        if public.reason_code == "override":
+            reason = _override_reason(public.until)
         reason = reason or t("colour.reason.unpublished")
     if not reason:
         reason = t("colour.reason.initial") if colour == "green" else t("colour.reason.unpublished")

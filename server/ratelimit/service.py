@@ -28,11 +28,12 @@ class Limit:
 
 
 class RateLimited(Exception):
-    """Over the limit; `retry_after` seconds until the window ends."""
+    """Over the limit of `scope`; `retry_after` seconds until the window ends."""
 
-    def __init__(self, retry_after: int) -> None:
+    def __init__(self, retry_after: int, scope: str = "") -> None:
         super().__init__(retry_after)
         self.retry_after = retry_after
+        self.scope = scope
 
 
 def keyed_hash(secret: str, value: str) -> str:
@@ -64,4 +65,4 @@ async def hit(session: AsyncSession, scope: str, key: str, limit: Limit, now: da
             delete(RateCounter).where(RateCounter.scope == scope, RateCounter.slot < slot - 1)
         )
     if hits > limit.count:
-        raise RateLimited(max(1, math.ceil((slot + 1) * limit.seconds - epoch)))
+        raise RateLimited(max(1, math.ceil((slot + 1) * limit.seconds - epoch)), scope)

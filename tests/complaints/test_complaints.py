@@ -25,9 +25,11 @@ def jpeg(size: tuple[int, int] = (64, 48)) -> bytes:
 
 
 def complain(client: TestClient, token: str, text: str = "后厨地面油污严重，有老鼠出没", **extra):
+    """Send the form as a browser does, following the redirect to the tracking page."""
     files = extra.pop("files", None)
+    follow = extra.pop("follow_redirects", True)
     data = {"text": text, "contact": extra.pop("contact", ""), **extra}
-    return client.post(f"/m/{token}/complaints", data=data, files=files)
+    return client.post(f"/m/{token}/complaints", data=data, files=files, follow_redirects=follow)
 
 
 def complaints(engine: Engine) -> list[Complaint]:
@@ -45,10 +47,17 @@ def test_a_complaint_is_stored_and_the_sender_gets_a_tracking_number(
     client: TestClient, sync_engine: Engine
 ):
     (merchant,) = make_merchants(sync_engine, 1)
-    response = complain(client, merchant.qr_token, contact="13900001111")
-    assert response.status_code == 200, response.text
-    number = tracking_no(response.text)
-    assert "投诉已受理" in response.text
+    sent = complain(client, merchant.qr_token, contact="13900001111", follow_redirects=False)
+    # Answered with a redirect: a refresh of what the sender then sees sends nothing again.
+    assert sent.status_code == 303, sent.text
+    number = tracking_no(sent.headers["location"])
+    assert sent.headers["location"] == f"/m/c/{number}"
+    assert sent.headers["cache-control"] == "no-store"
+    response = client.get(sent.headers["location"])
+    assert response.status_code == 200
+    assert number in response.text and "已受理" in response.text
+    assert "请保存受理编号" in response.text
+    assert client.get(sent.headers["location"]).status_code == 200  # the refresh
     (stored,) = complaints(sync_engine)
     assert (stored.tracking_no, stored.merchant_id, stored.status) == (
         number,
@@ -60,7 +69,17 @@ def test_a_complaint_is_stored_and_the_sender_gets_a_tracking_number(
     track = client.get(f"/m/c/{number}")
     assert track.status_code == 200 and "已受理" in track.text
     assert "13900001111" not in track.text and "老鼠" not in track.text
-    assert client.get("/m/c/TS20260101-ZZZZZZZZ").status_code == 404
+    unknown = client.get("/m/c/TS20260101-ZZZZZZZZ")
+    assert unknown.status_code == 404
+    assert "查询编号不存在" in unknown.text and "二维码无效" not in unknown.text
+
+
+def test_following_the_redirect_shows_the_tracking_number(client: TestClient, sync_engine: Engine):
+    (merchant,) = make_merchants(sync_engine, 1)
+    response = complain(client, merchant.qr_token)
+    assert response.status_code == 200 and response.url.path.startswith("/m/c/TS")
+    (stored,) = complaints(sync_engine)
+    assert tracking_no(response.text) == stored.tracking_no
 
 
 def located_jpeg() -> bytes:
@@ -157,7 +176,7 @@ def test_a_flood_from_one_client_gets_429_with_retry_after(settings: Settings, s
     assert codes == [200, 200, 200, 429, 429]
     assert refused.status_code == 429
     assert 0 < int(refused.headers["retry-after"]) <= 600
-    assert "提交过于频繁" in refused.text
+    assert "提交过于频繁" in refused.text and "这家店铺" not in refused.text
     assert len(complaints(sync_engine)) == 3
 
 
@@ -171,8 +190,14 @@ def test_a_flood_against_one_merchant_is_limited_whoever_sends_it(
     with TestClient(create_app(tight)) as client:
         assert complain(client, target.qr_token).status_code == 200
         assert complain(client, target.qr_token).status_code == 200
-        assert complain(client, target.qr_token).status_code == 429
+        refused = complain(client, target.qr_token)
         assert complain(client, other.qr_token).status_code == 200
+    assert refused.status_code == 429
+    assert 0 < int(refused.headers["retry-after"]) <= 3600
+    # Not the sender's doing: the page does not say they sent too often.
+    assert "提交过于频繁" not in refused.text
+    assert "近期已收到较多关于这家店铺的投诉" in refused.text
+    assert len(complaints(sync_engine)) == 3
 
 
 def test_a_visitor_with_a_staff_cookie_can_still_complain(client: TestClient, sync_engine: Engine):

@@ -3,6 +3,7 @@
 import re
 import statistics
 import time
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -10,13 +11,15 @@ from litestar.testing import TestClient
 from sqlalchemy import Engine, update
 from sqlmodel import Session
 
+from server.catalog.models import CheckItem
 from server.codes.clock import local_today
+from server.codes.models import ColourState
 from server.codes.policy import DEFAULT_POLICY
 from server.codes.recompute import recompute_all
 from server.inspections.models import Inspection
 from server.merchants.models import Merchant
 from tests.support.factories import make_merchants
-from tests.support.records import add_inspection, add_order, make_catalogue
+from tests.support.records import add_inspection, add_order, add_override, make_catalogue
 
 TODAY = local_today()
 
@@ -141,6 +144,141 @@ def test_results_not_yet_published_are_not_shown(client: TestClient, sync_engine
     assert "bg-red" in client.get(f"/m/{merchant.qr_token}").text
 
 
+def publish(engine: Engine, inspection_id: uuid.UUID) -> None:
+    with Session(engine) as session:
+        inspection = session.get(Inspection, inspection_id)
+        inspection.published_at = inspection.finished_at
+        session.commit()
+
+
+def before_legend(html: str) -> str:
+    return visible(html).split("三色码说明")[0]
+
+
+@pytest.mark.parametrize("earlier", [True, False], ids=["after-a-public-visit", "first-visit"])
+def test_an_order_from_a_result_not_yet_published_is_not_shown(
+    client: TestClient, sync_engine: Engine, earlier: bool
+):
+    catalogue = make_catalogue(sync_engine)
+    (merchant,) = make_merchants(sync_engine, 1)
+    if earlier:
+        day = TODAY - timedelta(days=200)
+        add_inspection(sync_engine, catalogue, merchant.id, day, {}, summary="上次检查全部合格")
+        recompute(sync_engine)
+    day = TODAY - timedelta(days=1)
+    deadline = TODAY + timedelta(days=13)
+    # A general item left unfixed: the visit alone earns green, its order turns the shop yellow.
+    fresh = add_inspection(
+        sync_engine,
+        catalogue,
+        merchant.id,
+        day,
+        {"hygiene": False},
+        published=False,
+        summary="尚未公开的检查结论",
+    )
+    add_order(
+        sync_engine,
+        merchant.id,
+        day,
+        deadline,
+        inspection_id=fresh,
+        requirement="测试检查项 hygiene：尚未公开的整改要求",
+    )
+    recompute(sync_engine)
+    with Session(sync_engine) as session:  # the engine knows, and blames the order
+        assert session.get(Merchant, merchant.id).colour == "yellow"
+        state = session.get(ColourState, merchant.id)
+        assert (state.source_kind, state.reason_code) == ("order", "order_issued")
+
+    page = client.get(f"/m/{merchant.qr_token}")
+    assert page.status_code == 200
+    shown = before_legend(page.text)
+    assert "责令限期整改" not in shown and deadline.isoformat() not in shown
+    assert day.isoformat() not in shown and "尚未公开" not in shown
+    assert "测试检查项 hygiene" not in shown
+    assert "黄码" not in shown and "按期完成整改" not in shown
+    assert 'class="badge bg-green"' in page.text and "暂无正在整改的事项" in shown
+    assert "依据已公开的检查记录评定" in shown
+    if earlier:
+        assert "上次检查全部合格" in shown
+    else:
+        assert "暂无已公开的检查结果" in shown
+
+    publish(sync_engine, fresh)
+    shown = before_legend(client.get(f"/m/{merchant.qr_token}").text)
+    assert f"{day.isoformat()} 责令限期整改，整改期限至 {deadline.isoformat()}" in shown
+    assert "黄码" in shown and "尚未公开的检查结论" in shown
+
+
+def test_orders_show_the_item_not_the_inspectors_note(client: TestClient, sync_engine: Engine):
+    catalogue = make_catalogue(sync_engine)
+    (merchant,) = make_merchants(sync_engine, 1)
+    with Session(sync_engine) as session:  # an item whose title holds the separator itself
+        session.get(CheckItem, catalogue.items["records"]).title = "台账：进货查验记录"
+        session.commit()
+    day = TODAY - timedelta(days=5)
+    visit = add_inspection(
+        sync_engine, catalogue, merchant.id, day, {"hygiene": False, "records": False}
+    )
+    for requirement in (
+        "测试检查项 hygiene：店主称纱窗下周才换",
+        "台账：进货查验记录：老板娘不配合，态度差",
+    ):
+        add_order(
+            sync_engine,
+            merchant.id,
+            day,
+            day + timedelta(days=15),
+            inspection_id=visit,
+            requirement=requirement,
+        )
+    add_order(
+        sync_engine, merchant.id, day, day + timedelta(days=20), requirement="消防通道：内部说明"
+    )
+    recompute(sync_engine)
+    shown = before_legend(client.get(f"/m/{merchant.qr_token}").text)
+    assert "测试检查项 hygiene —" in shown and "台账：进货查验记录 —" in shown
+    assert "消防通道 —" in shown
+    assert "纱窗" not in shown and "老板娘" not in shown and "内部说明" not in shown
+
+
+def test_an_override_shows_who_set_the_colour_not_the_note(client: TestClient, sync_engine: Engine):
+    catalogue = make_catalogue(sync_engine)
+    (merchant,) = make_merchants(sync_engine, 1)
+    until = TODAY + timedelta(days=30)
+    add_override(
+        sync_engine,
+        merchant.id,
+        "yellow",
+        TODAY - timedelta(days=10),
+        until,
+        reason="督查组内部意见",
+    )
+    recompute(sync_engine)
+    shown = before_legend(client.get(f"/m/{merchant.qr_token}").text)
+    assert "黄码" in shown
+    assert f"码色由综合行政执法部门调整（有效期至 {until.isoformat()}）" in shown
+    assert "督查组内部意见" not in shown and "人工调整：" not in shown
+
+    # A result worse than the override, not yet published: the override is the last public word.
+    add_inspection(
+        sync_engine,
+        catalogue,
+        merchant.id,
+        TODAY - timedelta(days=1),
+        {"licence": False},
+        published=False,
+    )
+    recompute(sync_engine)
+    with Session(sync_engine) as session:
+        assert session.get(Merchant, merchant.id).colour == "red"
+    shown = before_legend(client.get(f"/m/{merchant.qr_token}").text)
+    assert "黄码" in shown and "红码" not in shown
+    assert f"码色由综合行政执法部门调整（有效期至 {until.isoformat()}）" in shown
+    assert "督查组内部意见" not in shown
+
+
 @pytest.mark.parametrize(
     "token",
     ["nonexistent", "A" * 32, "%E4%BD%A0%E5%A5%BD", "x" * 500, "'; DROP TABLE merchant; --"],
@@ -152,6 +290,42 @@ def test_bad_tokens_get_the_same_404_page(client: TestClient, sync_engine: Engin
     assert response.status_code == 404 == reference.status_code
     assert response.text == reference.text
     assert "二维码无效" in response.text and merchant.name not in response.text
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/m",
+        "/m/",
+        "/m/abc/def",
+        "/m/abc%2Fdef",
+        "/m/abc/def/ghi",
+        "/m/abc/complaints",
+        "/m/abc/complaints/x",
+        "/m/c",
+        "/m/c/",
+        "/m/c/TS20260101-ZZZZZZZZ/x",
+        "/m/o",
+        "/m/o/",
+        "/m/o/abc/def",
+        "/m/o/abc/rerating",
+        "/m/o/abc/rerating/x",
+        "/m/o/abc/orders",
+        "/m/o/abc/orders/not-a-uuid",
+        f"/m/o/abc/orders/{uuid.UUID(int=1)}/photos",
+        "/m/o/abc/orders/not-a-uuid/photos/x",
+        "/m/o/abc/orders/not-a-uuid/x",
+    ],
+)
+def test_malformed_paths_get_the_same_404_page(client: TestClient, sync_engine: Engine, path: str):
+    (merchant,) = make_merchants(sync_engine, 1)
+    reference = client.get("/m/" + "B" * 32)
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+    assert response.text == reference.text
+    below = client.get(f"/m/{merchant.qr_token}/extra")  # a real code, a segment too many
+    assert below.status_code == 404 and below.text == reference.text
 
 
 def test_a_deregistered_merchant_is_404(client: TestClient, sync_engine: Engine):

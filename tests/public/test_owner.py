@@ -20,7 +20,7 @@ from server.public.models import OwnerLink
 from server.rectifications.models import RectificationPhoto
 from tests.support.app import login_as
 from tests.support.factories import make_merchants, make_user
-from tests.support.records import add_inspection, add_order, make_catalogue
+from tests.support.records import add_inspection, add_order, add_override, make_catalogue
 
 TODAY = local_today()
 
@@ -77,6 +77,36 @@ def test_the_owner_sees_every_record_including_unpublished_ones(client: TestClie
     assert "更换破损的消毒柜" in html
     assert page.headers["cache-control"] == "no-store"
     assert page.headers["referrer-policy"] == "no-referrer"
+
+
+def test_notes_the_public_page_leaves_out_are_on_the_owner_page(
+    client: TestClient, sync_engine: Engine, owned
+):
+    merchant, _order, _officer, path = owned
+    catalogue = make_catalogue(sync_engine)
+    day = TODAY - timedelta(days=2)
+    visit = add_inspection(sync_engine, catalogue, merchant.id, day, {"records": False})
+    add_order(
+        sync_engine,
+        merchant.id,
+        day,
+        day + timedelta(days=7),
+        inspection_id=visit,
+        requirement="测试检查项 records：进货台账缺三月份",
+    )
+    until = TODAY + timedelta(days=20)
+    add_override(sync_engine, merchant.id, "red", TODAY, until, reason="督查组内部意见：待复核")
+    with sync_engine.begin() as conn:
+        recompute_all(conn, DEFAULT_POLICY)
+
+    public = client.get(f"/m/{merchant.qr_token}").text
+    assert "红码" in public and f"有效期至 {until.isoformat()}" in public
+    assert "测试检查项 records" in public
+    assert "督查组内部意见" not in public and "进货台账缺三月份" not in public
+
+    owner = client.get(path).text
+    assert f"人工调整：督查组内部意见：待复核（有效期至 {until.isoformat()}）" in owner
+    assert "测试检查项 records：进货台账缺三月份" in owner
 
 
 def test_only_a_hash_of_the_owner_secret_is_stored(sync_engine: Engine, owned):
