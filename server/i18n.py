@@ -379,6 +379,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "inspection.error.unknown_visit": "找不到该检查任务：它不在已发布的路线中，请重新下载当日任务",
         "inspection.error.not_your_visit": "该检查任务不属于您所在的检查组，不能提交其记录",
         "inspection.error.changed": "该记录编号已提交过不同的内容；请核对后以新记录提交，或联系审核人员",
+        "inspection.error.visit_recorded": "该检查已有记录（行政行为码 {code}），无需再次提交",
         "inspection.error.shape": "检查记录格式有误：{detail}",
         "inspection.error.bad_date": "日期“{value}”无效，应为 YYYY-MM-DD",
         "inspection.error.not_on_checklist": "以下检查项不在本次检查清单中：{items}",

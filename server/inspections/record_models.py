@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON
+from sqlalchemy import JSON, Index, text
 from sqlmodel import Field, SQLModel
 
 from server.models_base import timestamp_field
@@ -16,6 +16,17 @@ class InspectionRecord(SQLModel, table=True):
     """The signed on-site record (现场检查笔录) behind an inspection, as the phone made it."""
 
     __tablename__ = "inspection_record"
+    __table_args__ = (
+        # A visit holds one real inspection; 未遇 records (the shop was closed) may repeat, as
+        # the team may come back later the same day. Two phones sending at once meet here.
+        Index(
+            "ix_inspection_record_one_per_visit",
+            "visit_key",
+            unique=True,
+            postgresql_where=text("presence <> 'closed'"),
+            sqlite_where=text("presence <> 'closed'"),
+        ),
+    )
 
     inspection_id: uuid.UUID = Field(
         foreign_key="inspection.id", primary_key=True, ondelete="CASCADE"

@@ -1,4 +1,5 @@
-"""Store an inspection record: score it, update the colour, open orders, issue action codes.
+"""Store an inspection record: score it, verify the orders it finds put right, open new ones,
+update the colour, issue action codes.
 
 Functions take a synchronous Session (async callers use `run_sync`) and never commit.
 """
@@ -17,7 +18,13 @@ from server.codes.policy import ItemOutcome, Policy, score_findings
 from server.codes.service import Actor, update_colour
 from server.i18n import t
 from server.inspections.models import Finding, Inspection, InspectionOfficer
-from server.inspections.payload import InspectionIn, RecordError, body_hash, parse_record
+from server.inspections.payload import (
+    FindingIn,
+    InspectionIn,
+    RecordError,
+    body_hash,
+    parse_record,
+)
 from server.inspections.record_models import InspectionRecord
 from server.inspections.validate import Checked, check_record
 from server.merchants.models import Merchant
@@ -45,13 +52,62 @@ def _result(record: InspectionIn) -> str:
     return "rectify" if unfixed else "pass"
 
 
+def _verify_orders(
+    session: Session, findings: list[FindingIn], ok: Checked, by: uuid.UUID, inspection: uuid.UUID
+) -> list[RectificationOrder]:
+    """Verify (复查) the merchant's open and overdue orders whose items this visit found fine.
+
+    An order names its item; one without (it covers a whole earlier visit) is verified once
+    every item that visit left failed is fine now."""
+    fine = {ok.items[f.item].id for f in findings if f.outcome in ("pass", "na")}
+    if not fine:
+        return []
+    day = ok.plan.day
+    pending = session.exec(
+        select(RectificationOrder).where(
+            RectificationOrder.merchant_id == ok.merchant.id,
+            col(RectificationOrder.status).in_(("open", "overdue")),
+            RectificationOrder.issued_on <= day,
+        )
+    ).all()
+    verified = []
+    for order in pending:
+        if order.check_item_id is not None:
+            done = order.check_item_id in fine
+        elif order.inspection_id is not None:
+            failed = set(
+                session.exec(
+                    select(Finding.check_item_id).where(
+                        Finding.inspection_id == order.inspection_id,
+                        Finding.outcome == "fail",
+                        ~col(Finding.corrected_on_site),
+                    )
+                )
+            )
+            done = bool(failed) and failed <= fine
+        else:
+            done = False
+        if done:
+            order.status, order.verified_on = "verified", day
+            order.verified_by, order.verify_inspection_id = by, inspection
+            session.add(order)
+            verified.append(order)
+    return verified
+
+
 def _store(
-    session: Session, record: InspectionIn, ok: Checked, user_id: uuid.UUID, public_after: int
-) -> Inspection:
+    session: Session,
+    record: InspectionIn,
+    ok: Checked,
+    user_id: uuid.UUID,
+    public_after: int,
+    policy: Policy,
+) -> tuple[Inspection, list[RectificationOrder]]:
     closed = record.presence.method == "closed"
     findings = [] if closed else record.findings
     assessment = score_findings(
-        ItemOutcome(ok.items[f.item].is_key, f.outcome, f.corrected_on_site) for f in findings
+        (ItemOutcome(ok.items[f.item].is_key, f.outcome, f.corrected_on_site) for f in findings),
+        policy,
     )
     inspection = Inspection(
         id=record.id,
@@ -69,6 +125,7 @@ def _store(
     )
     session.add(inspection)
     session.flush()
+    verified = _verify_orders(session, findings, ok, user_id, record.id)
     for officer in ok.officers:
         session.add(InspectionOfficer(inspection_id=record.id, user_id=officer.id))
     for f in findings:
@@ -88,6 +145,7 @@ def _store(
                 RectificationOrder(
                     merchant_id=ok.merchant.id,
                     inspection_id=record.id,
+                    check_item_id=item.id,
                     issued_on=ok.plan.day,
                     deadline=f.deadline,
                     requirement=requirement[:2000],
@@ -97,7 +155,7 @@ def _store(
                 )
             )
     session.flush()
-    return inspection
+    return inspection, verified
 
 
 def submit_record(
@@ -127,7 +185,7 @@ def submit_record(
     offset = (device_sent_at - now) if device_sent_at else timedelta(0)
     ok = check_record(session, record, user_id, device_offset=offset)
     colour_before = ok.merchant.colour
-    _store(session, record, ok, user_id, public_after)
+    _, verified = _store(session, record, ok, user_id, public_after, policy)
     session.add(
         InspectionRecord(
             inspection_id=record.id,
@@ -154,7 +212,12 @@ def submit_record(
         entity_id=record.id,
         actor=username,
         actor_id=user_id,
-        detail={"visit": str(record.visit_id), "flags": ok.flags, "from": colour_before},
+        detail={
+            "visit": str(record.visit_id),
+            "flags": ok.flags,
+            "from": colour_before,
+            "verified_orders": [str(o.id) for o in verified],
+        },
     )
     links = [(e, "inspection", str(record.id)) for e in record.evidence]
     links += [

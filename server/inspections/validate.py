@@ -9,13 +9,15 @@ from sqlmodel import Session, col, select
 from server.catalog.models import CheckItem
 from server.evidence.models import Evidence
 from server.i18n import t
+from server.inspections.models import Inspection
 from server.inspections.payload import InspectionIn, RecordError
+from server.inspections.record_models import InspectionRecord
 from server.inspections.signature import is_signed, signature_problem
 from server.merchants.models import Merchant
 from server.org.models import User
 from server.planning.models import JointVisit, Plan, RouteOfficer, VisitItem
 
-__all__ = ["CLOCK_TOLERANCE", "Checked", "check_record", "find_visit"]
+__all__ = ["CLOCK_TOLERANCE", "Checked", "check_record", "find_visit", "recorded_code"]
 
 CLOCK_TOLERANCE = timedelta(minutes=5)
 LONGEST_VISIT = timedelta(hours=12)
@@ -41,6 +43,15 @@ def find_visit(session: Session, key: uuid.UUID) -> tuple[JointVisit, Plan] | No
         .where(JointVisit.key == key, Plan.status == "published")
         .where(col(JointVisit.route_id).is_not(None))
         .order_by(col(Plan.version).desc())
+    ).first()
+
+
+def recorded_code(session: Session, visit_key: uuid.UUID) -> str | None:
+    """The action code of the visit's inspection, if one is stored (未遇 records aside)."""
+    return session.exec(
+        select(Inspection.action_code)
+        .join(InspectionRecord, col(InspectionRecord.inspection_id) == Inspection.id)
+        .where(InspectionRecord.visit_key == visit_key, InspectionRecord.presence != "closed")
     ).first()
 
 
@@ -128,7 +139,8 @@ def _signatures(record: InspectionIn, crew: dict[uuid.UUID, User], closed: bool)
 def check_record(
     session: Session, record: InspectionIn, me: uuid.UUID, *, device_offset: timedelta
 ) -> Checked:
-    """The record's context if it may be stored; RecordError (403/404/422) otherwise."""
+    """The record's context if it may be stored; RecordError (403/404/422, or 409 when the
+    visit already has its inspection) otherwise."""
     found = find_visit(session, record.visit_id)
     if found is None:
         raise RecordError(404, t("inspection.error.unknown_visit"))
@@ -166,6 +178,9 @@ def check_record(
             problems.append(t("inspection.error.evidence_missing", count=len(wanted - known)))
     if problems:
         raise RecordError(422, "；".join(problems), problems)
+    # The team may find the shop closed and come back later: only 未遇 records may repeat.
+    if not closed and (code := recorded_code(session, record.visit_id)) is not None:
+        raise RecordError(409, t("inspection.error.visit_recorded", code=code))
     flags = []
     if record.presence.method == "manual":
         flags.append("manual_presence")

@@ -28,6 +28,11 @@ class RectificationOrder(SQLModel, table=True):
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     merchant_id: uuid.UUID = Field(foreign_key="merchant.id", index=True)
     inspection_id: uuid.UUID | None = Field(default=None, foreign_key="inspection.id", index=True)
+    check_item_id: uuid.UUID | None = Field(
+        default=None,
+        foreign_key="check_item.id",
+        description="the failed item to put right; none when the order covers the whole visit",
+    )
     issued_on: date
     deadline: date = Field(index=True)
     requirement: str = Field(default="", sa_type=Text, description="整改要求")

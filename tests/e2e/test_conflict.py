@@ -1,4 +1,5 @@
-"""A 409 on the phone becomes "needs attention" with a way out, never a silent loss."""
+"""A 409 on the phone becomes "needs attention" with a way out, never a silent loss; a visit
+already recorded is not recorded twice."""
 
 import httpx
 from playwright import sync_api
@@ -12,7 +13,7 @@ from tests.inspections.conftest import make_day, record_body
 pytestmark = needs_chromium
 
 
-def test_a_conflicting_record_needs_attention_and_can_be_sent_anew(live, sync_engine: Engine):
+def test_a_conflicting_record_needs_attention_and_is_not_recorded_twice(live, sync_engine: Engine):
     day = make_day(sync_engine)
     with sync_api.sync_playwright() as p:
         browser, context, page = open_phone(p, live.url, day.officers[0].username)
@@ -50,10 +51,15 @@ def test_a_conflicting_record_needs_attention_and_can_be_sent_anew(live, sync_en
         entry = page.get_by_test_id("entry")
         sync_api.expect(page.get_by_test_id("entry-state")).to_have_text("需要处理", timeout=30000)
         sync_api.expect(entry).to_contain_text("不同的内容")
+        # Sent anew under another id, the record is refused: the visit already has its
+        # inspection, and the officer is told which one.
         page.click("text=作为新记录重新提交")
-        sync_api.expect(page.get_by_test_id("entry-state")).to_have_text("已同步", timeout=30000)
+        code = stored.json()["action_code"]
+        sync_api.expect(entry).to_contain_text(code, timeout=30000)
+        sync_api.expect(entry).to_contain_text("无需再次提交")
+        sync_api.expect(page.get_by_test_id("entry-state")).to_have_text("需要处理")
         browser.close()
 
     with Session(sync_engine) as session:
-        kept = session.exec(select(Inspection.summary)).all()
-        assert sorted(kept) == ["", "另一版本"]  # both versions kept, nothing lost
+        kept = session.exec(select(Inspection.action_code, Inspection.summary)).all()
+        assert kept == [(code, "另一版本")]  # one inspection for the visit

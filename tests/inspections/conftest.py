@@ -3,7 +3,7 @@
 import base64
 import io
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -46,19 +46,38 @@ class Day:
     items: dict[str, uuid.UUID]
 
 
-def make_day(engine: Engine, prefix: str = "") -> Day:
+def make_day(engine: Engine, prefix: str = "", on: date | None = None) -> Day:
     catalogue = make_catalogue(engine)
     one, two = make_user(engine, f"{prefix}insp-a"), make_user(engine, f"{prefix}insp-b")
     outsider = make_user(engine, f"{prefix}insp-c")
     merchant = make_merchants(engine, 1, seed=hash(prefix) % 1000, name_prefix="老王面馆")[0]
-    day = local_today()
-    key = uuid.uuid4()
+    day = Day(
+        on or local_today(),
+        uuid.uuid4(),
+        merchant.id,
+        merchant.qr_token,
+        (one, two),
+        outsider,
+        catalogue.items,
+    )
+    _plan_visit(engine, day)
+    return day
+
+
+def another_visit(engine: Engine, day: Day, on: date) -> Day:
+    """The same team at the same merchant on another day (a re-check), as a new visit."""
+    later = replace(day, day=on, visit_key=uuid.uuid4())
+    _plan_visit(engine, later)
+    return later
+
+
+def _plan_visit(engine: Engine, day: Day) -> None:
     with Session(engine) as session:
         street = session.exec(select(Street).where(Street.code == "hubin")).one()
         dept = session.exec(select(Department)).first()
         plan = Plan(
             street_id=street.id,
-            day=day,
+            day=day.day,
             version=1,
             status="published",
             published_at=datetime.now(UTC),
@@ -68,12 +87,12 @@ def make_day(engine: Engine, prefix: str = "") -> Day:
         route = Route(plan_id=plan.id, number=1, name="第1组", start_minute=540, end_minute=1020)
         session.add(route)
         session.flush()
-        for officer in (one, two):
+        for officer in day.officers:
             session.add(RouteOfficer(route_id=route.id, user_id=officer.id))
         visit = JointVisit(
             plan_id=plan.id,
-            key=key,
-            merchant_id=merchant.id,
+            key=day.visit_key,
+            merchant_id=day.merchant_id,
             route_id=route.id,
             seq=1,
             eta_minute=560,
@@ -87,12 +106,11 @@ def make_day(engine: Engine, prefix: str = "") -> Day:
             session.add(
                 VisitItem(
                     joint_visit_id=visit.id,
-                    check_item_id=catalogue.items[name],
+                    check_item_id=day.items[name],
                     department_id=dept.id,
                 )
             )
         session.commit()
-    return Day(day, key, merchant.id, merchant.qr_token, (one, two), outsider, catalogue.items)
 
 
 @pytest.fixture

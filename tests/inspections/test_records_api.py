@@ -1,4 +1,5 @@
-"""POST /api/v1/inspections: validation, idempotency, scoring, orders and the action code."""
+"""POST /api/v1/inspections: validation, idempotency, scoring (by the policy), orders and the
+action code."""
 
 import base64
 import io
@@ -7,16 +8,18 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from litestar.testing import TestClient
 from PIL import Image
 from sqlmodel import Session, select
 
+from server.app import create_app
 from server.codes.clock import district_timezone
 from server.inspections.models import Inspection
 from server.inspections.record_models import InspectionRecord
 from server.rectifications.models import RectificationOrder
 from server.settings import load_settings
 from tests.inspections.conftest import SIGNATURE, record_body
-from tests.support.app import login_as
+from tests.support.app import login_as, with_settings
 
 
 def _post(client, csrf, body, **headers):
@@ -194,3 +197,19 @@ def test_a_signature_must_be_a_readable_image_with_ink_on_it(client, sync_engine
     with Session(sync_engine) as session:
         assert session.exec(select(Inspection)).first() is None
     assert _post(client, csrf, body).status_code == 201
+
+
+def test_a_record_is_scored_with_the_points_of_the_policy_file(
+    settings, sync_engine, today_route, tmp_path
+):
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("scoring: {key_item_points: 10, general_item_points: 3}\n")
+    body = record_body(today_route)
+    body["findings"][1] = {"item": "T-hygiene", "outcome": "fail", "corrected_on_site": True}
+    with TestClient(create_app(with_settings(settings, policy_file=str(policy)))) as client:
+        csrf = login_as(client, "insp-a")
+        response = _post(client, csrf, body)
+    assert response.status_code == 201, response.text
+    assert response.json()["score"] == 13  # the defaults would give 7 + 2
+    with Session(sync_engine) as session:
+        assert session.get(Inspection, uuid.UUID(body["id"])).score == 13
