@@ -106,7 +106,9 @@ async function attempt(entry) {
   } catch (error) {
     const status = error instanceof ApiError ? error.status : 0;
     if (NEEDS_OFFICER.includes(status)) {
-      Object.assign(entry, { state: "attention", error: error.message, status });
+      // A visit already recorded (by this or the colleague's phone) names its action code.
+      const recorded = (error instanceof ApiError && error.body?.action_code) || null;
+      Object.assign(entry, { state: "attention", error: error.message, status, recorded });
     } else {
       if (status === 401) await kv.set("session", { ...(await kv.get("session")), expired: true });
       entry.attempts += 1;

@@ -118,7 +118,7 @@ export async function renderOutbox(go) {
     if (e.state === "waiting") html += `<p class="muted">${t("outbox.next_try", { seconds: Math.max(0, Math.round((e.nextAt - Date.now()) / 1000)) })}</p>`;
     if (e.error === "signin") html += `<a class="btn primary" href="#/login" data-testid="relogin">${t("login.relogin")}</a>`;
     if (e.state === "attention") {
-      if (e.status === 409) html += `<button data-act="resend" data-id="${e.id}">${t("outbox.resend")}</button>`;
+      if (e.status === 409 && !e.recorded) html += `<button data-act="resend" data-id="${e.id}">${t("outbox.resend")}</button>`;
       else if (e.visitId) html += `<button data-act="edit" data-id="${e.id}">${t("outbox.edit")}</button>`;
       html += `<button class="danger" data-act="discard" data-id="${e.id}">${t("outbox.discard")}</button>`;
     }

@@ -25,10 +25,18 @@ __all__ = [
 class RecordError(ValueError):
     """A record the phone must fix: `status` is the HTTP code, the message names what is wrong."""
 
-    def __init__(self, status: int, message: str, problems: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        problems: list[str] | None = None,
+        *,
+        action_code: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.problems = problems or []
+        self.action_code = action_code  # of the record the visit already has
 
 
 class PresenceIn(msgspec.Struct, forbid_unknown_fields=False):

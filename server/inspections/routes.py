@@ -46,6 +46,8 @@ def _refused(request: Request, exc: RecordError) -> Response:
     body: dict[str, Any] = {"status_code": exc.status, "detail": str(exc)}
     if exc.problems:
         body["problems"] = exc.problems
+    if exc.action_code:
+        body["action_code"] = exc.action_code
     return Response(body, status_code=exc.status)
 
 

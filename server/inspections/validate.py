@@ -180,7 +180,7 @@ def check_record(
         raise RecordError(422, "；".join(problems), problems)
     # The team may find the shop closed and come back later: only 未遇 records may repeat.
     if not closed and (code := recorded_code(session, record.visit_id)) is not None:
-        raise RecordError(409, t("inspection.error.visit_recorded", code=code))
+        raise RecordError(409, t("inspection.error.visit_recorded", code=code), action_code=code)
     flags = []
     if record.presence.method == "manual":
         flags.append("manual_presence")

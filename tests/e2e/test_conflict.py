@@ -58,6 +58,8 @@ def test_a_conflicting_record_needs_attention_and_is_not_recorded_twice(live, sy
         sync_api.expect(entry).to_contain_text(code, timeout=30000)
         sync_api.expect(entry).to_contain_text("无需再次提交")
         sync_api.expect(page.get_by_test_id("entry-state")).to_have_text("需要处理")
+        sync_api.expect(page.get_by_text("作为新记录重新提交")).to_have_count(0)
+        sync_api.expect(page.get_by_text("放弃本机记录")).to_be_visible()
         browser.close()
 
     with Session(sync_engine) as session:

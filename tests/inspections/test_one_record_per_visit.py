@@ -39,6 +39,7 @@ def test_a_second_record_for_a_recorded_visit_is_409_naming_the_first(
     second = _post(client, csrf, record_body(today_route, summary="另一部手机上的记录"))
     assert second.status_code == 409, second.text
     assert code in second.json()["detail"] and "无需再次提交" in second.json()["detail"]
+    assert second.json()["action_code"] == code  # for the phone to show and settle on
     assert _counts(sync_engine) == before
 
     # The first record itself, sent again, is still a success; changed, still a conflict.
