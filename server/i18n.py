@@ -434,6 +434,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "record.merchant_sign": "被检查人",
         "record.refused": "拒绝签名。见证人：{witness}；说明：{note}",
         "record.print": "打印",
+        "record.owner_title": "商户专用查询码（请妥善保管，勿张贴）",
+        "record.owner_body": "扫码可查看本店全部检查记录、上传整改照片、申请复评。遗失请联系执法队作废。",
     },
 }
 

@@ -35,6 +35,7 @@ from server.inspections.packets import (
 from server.inspections.payload import RecordError
 from server.inspections.service import Stored, inspection_read, submit_record
 from server.inspections.verify import printable_record, verify_code
+from server.public.owner import live_visit_link
 from server.rawsql import as_uuid
 
 __all__ = ["ActionCodeController", "DayController", "InspectionController"]
@@ -145,6 +146,7 @@ class InspectionController(Controller):
         self, request: Request, db_session: DbSession, data: JSONBody[dict[str, Any]]
     ) -> Response[dict[str, Any]]:
         user, policy = request.user, request.app.state.policy
+        settings = request.app.state.settings
         sent_at, now = _device_time(request), utcnow()
 
         def submit(s: Any) -> Stored:
@@ -156,7 +158,8 @@ class InspectionController(Controller):
                 device_sent_at=sent_at,
                 policy=policy,
                 now=now,
-                public_after=request.app.state.settings.results_public_after_days,
+                public_after=settings.results_public_after_days,
+                owner_link=(settings.secret_key, settings.owner_link_days),
             )
 
         try:
@@ -192,11 +195,19 @@ class InspectionController(Controller):
     async def record(
         self, request: Request, db_session: DbSession, inspection_id: FromPath[uuid.UUID]
     ) -> Template:
-        base = request.app.state.settings.public_base_url
-        page = await _readable(
-            request, db_session, inspection_id, lambda s: printable_record(s, inspection_id, base)
-        )
+        settings = request.app.state.settings
+        base = settings.public_base_url.rstrip("/")
+
+        def read(s: Any) -> dict[str, Any] | None:
+            page = printable_record(s, inspection_id, base)
+            if page is not None:
+                secret = live_visit_link(s, inspection_id, settings.secret_key, utcnow())
+                page["owner_url"] = f"{base}/m/o/{secret}" if secret else None
+            return page
+
+        page = await _readable(request, db_session, inspection_id, read)
         page["qr"] = qr_svg(page["verify_url"])
+        page["owner_qr"] = qr_svg(page["owner_url"]) if page["owner_url"] else None
         return Template("inspections/record.html", context=page)
 
 

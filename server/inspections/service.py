@@ -28,6 +28,7 @@ from server.inspections.payload import (
 from server.inspections.record_models import InspectionRecord
 from server.inspections.validate import Checked, check_record
 from server.merchants.models import Merchant
+from server.public.owner import link_for_visit
 from server.rectifications.models import RectificationOrder
 
 __all__ = ["Stored", "action_code", "inspection_read", "submit_record"]
@@ -168,8 +169,12 @@ def submit_record(
     policy: Policy,
     now: datetime,
     public_after: int = 5,
+    owner_link: tuple[str, int] | None = None,
 ) -> Stored:
     """Store the phone's record once; the same body again is a no-op, another body a 409.
+
+    With `owner_link` (the server's secret key, days valid) an inspection of an open shop issues
+    the owner link its printed record carries.
 
     The result goes public `public_after` working days after the visit
     (RESULTS_PUBLIC_AFTER_DAYS)."""
@@ -203,6 +208,17 @@ def submit_record(
             flags=ok.flags,
         )
     )
+    if owner_link is not None and record.presence.method != "closed":
+        key, days = owner_link
+        link_for_visit(
+            session,
+            ok.merchant.id,
+            record.id,
+            secret_key=key,
+            days=days,
+            issued_by=user_id,
+            now=now,
+        )
     session.flush()
     update_colour(session, ok.merchant.id, policy=policy, actor=Actor(username, user_id), now=now)
     audit(

@@ -1,21 +1,29 @@
 """Owner links: issued to a merchant at a visit, they open its full records and let it act."""
 
+import base64
 import hashlib
 import hmac
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from server.codes.service import Actor, record_merchant
 from server.db import AsyncSession
 from server.merchants.models import Merchant
 from server.public.models import OwnerLink
 
-__all__ = ["IssuedLink", "find_owner_link", "issue_owner_link", "revoke_owner_links"]
+__all__ = [
+    "IssuedLink",
+    "find_owner_link",
+    "issue_owner_link",
+    "link_for_visit",
+    "revoke_owner_links",
+    "visit_link_secret",
+]
 
 
 @dataclass(frozen=True)
@@ -48,6 +56,47 @@ async def issue_owner_link(
     record_merchant(session, "owner_link.issued", merchant_id, actor)
     await session.flush()
     return IssuedLink(secret, expires)
+
+
+def visit_link_secret(secret_key: str, inspection_id: uuid.UUID) -> str:
+    """The owner secret printed on one visit's papers: derived from the server's key and the
+    inspection, so the printed record can show it again while only its hash is stored."""
+    mac = hmac.new(secret_key.encode(), b"owner-link:" + inspection_id.bytes, hashlib.sha256)
+    return base64.urlsafe_b64encode(mac.digest()).decode().rstrip("=")
+
+
+def link_for_visit(
+    session: Session,
+    merchant_id: uuid.UUID,
+    inspection_id: uuid.UUID,
+    *,
+    secret_key: str,
+    days: int,
+    issued_by: uuid.UUID,
+    now: datetime,
+) -> None:
+    """Issue the owner link a visit's papers carry (in the caller's transaction)."""
+    session.add(
+        OwnerLink(
+            merchant_id=merchant_id,
+            secret_hash=_hash(visit_link_secret(secret_key, inspection_id)),
+            issued_at=now,
+            issued_by=issued_by,
+            expires_at=now + timedelta(days=days),
+        )
+    )
+
+
+def live_visit_link(
+    session: Session, inspection_id: uuid.UUID, secret_key: str, now: datetime
+) -> str | None:
+    """The visit's owner secret while its link is neither revoked nor expired."""
+    secret = visit_link_secret(secret_key, inspection_id)
+    link = session.exec(select(OwnerLink).where(OwnerLink.secret_hash == _hash(secret))).first()
+    if link is None or link.revoked_at is not None:
+        return None
+    expires = link.expires_at if link.expires_at.tzinfo else link.expires_at.replace(tzinfo=UTC)
+    return secret if expires > now else None
 
 
 async def revoke_owner_links(
