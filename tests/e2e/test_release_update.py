@@ -18,6 +18,17 @@ from tests.inspections.conftest import make_day
 pytestmark = needs_chromium
 
 PWA = Path(__file__).resolve().parents[2] / "pwa"
+ACTIVATED = """async () => {
+  const registration = await navigator.serviceWorker.getRegistration();
+  await registration.update();
+  const worker = registration.installing || registration.waiting;
+  if (!worker) return;
+  await new Promise((done) => {
+    const check = () => worker.state === "activated" && done();
+    worker.addEventListener("statechange", check);
+    check();
+  });
+}"""
 SYNC = re.compile(r".*/api/v1/(inspections|uploads).*")
 
 
@@ -54,12 +65,9 @@ def test_a_waiting_record_survives_a_new_release(
             context.route(SYNC, lambda route: route.abort())
             context.set_offline(False)
             page.goto(f"{server.url}/app/#/")
-            page.evaluate("navigator.serviceWorker.getRegistration().then(r => r && r.update())")
-            for _ in range(100):  # the new worker installs, precaches and takes over
-                page.reload()
-                if "（新版）" in page.locator("h1").inner_text():
-                    break
-                page.wait_for_timeout(200)
+            # The new worker is found, installs (precaching the changed files) and takes over.
+            page.evaluate(ACTIVATED)
+            page.reload(wait_until="domcontentloaded")
             sync_api.expect(page.locator("h1")).to_contain_text("今日检查（新版）")
             sync_api.expect(page.get_by_test_id("sync-counts")).to_contain_text("待同步 1")
             sync_api.expect(page.get_by_test_id("state")).not_to_have_text("已同步")
