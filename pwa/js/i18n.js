@@ -90,6 +90,8 @@ const ZH = {
   "check.photos": "{count} 张照片",
   "check.video": "录像",
   "check.videos": "{count} 段视频",
+  "check.drop": "删除",
+  "check.drop_sure": "删除这张照片（视频）？",
   "check.next": "检查完毕，去签名",
   "check.missing": "还有 {count} 项未填写",
   "check.remedy": "不合格项须选择当场整改或整改期限",

@@ -4,7 +4,7 @@ import { loadScript } from "./load.js";
 import { enqueue } from "./outbox.js";
 import { esc, recordHtml } from "./record.js";
 import { workingDay } from "./screens.js";
-import { addPhoto, getVisit, putVisit } from "./store.js";
+import { addPhoto, deletePhoto, getPhoto, getVisit, putVisit } from "./store.js";
 
 const view = () => document.getElementById("view");
 
@@ -133,8 +133,26 @@ function itemCard(packet, code, f) {
   }
   html += `<label>${t("check.note")}<textarea data-field="note">${esc(f.note || "")}</textarea></label>
     <div class="row"><label class="btn">${t("check.photo")}<small>${t("check.photos", { count: (f.photos || []).length })}</small><input type="file" accept="image/*" capture="environment" hidden data-field="photo"></label>
-    <label class="btn">${t("check.video")}<small>${t("check.videos", { count: (f.videos || []).length })}</small><input type="file" accept="video/*" capture="environment" hidden data-field="video"></label></div></div>`;
+    <label class="btn">${t("check.video")}<small>${t("check.videos", { count: (f.videos || []).length })}</small><input type="file" accept="video/*" capture="environment" hidden data-field="video"></label></div>
+    <div class="thumbs" data-testid="thumbs"></div></div>`;
   return html;
+}
+
+// What each finding carries, shown small with a way to take it out.
+async function showThumbs(draft) {
+  for (const box of view().querySelectorAll("[data-item] [data-testid=thumbs]")) {
+    const f = draft.findings[box.closest("[data-item]").dataset.item];
+    for (const id of [...(f.photos || []), ...(f.videos || [])]) {
+      const media = await getPhoto(id);
+      if (!media) continue;
+      const figure = document.createElement("figure");
+      const label = media.kind === "video" ? t("check.video") : t("check.photo");
+      figure.innerHTML = media.blob && media.kind !== "video" ? `<img class="thumb" alt="${esc(label)}">` : `<span class="tag">${esc(label)}</span>`;
+      if (media.blob && media.kind !== "video") figure.querySelector("img").src = URL.createObjectURL(media.blob);
+      figure.insertAdjacentHTML("beforeend", `<button type="button" class="small" data-drop="${esc(id)}">${t("check.drop")}</button>`);
+      box.append(figure);
+    }
+  }
 }
 
 function renderCheck(ctx, rerender) {
@@ -145,6 +163,7 @@ function renderCheck(ctx, rerender) {
     for (const code of group.items) html += itemCard(packet, code, (draft.findings[code] ||= { photos: [] }));
   }
   view().innerHTML = `${html}<p class="error" id="err" role="alert"></p><button class="primary" data-act="next">${t("check.next")}</button>`;
+  showThumbs(draft);
   view().oninput = view().onchange = view().onclick = async (event) => {
     const card = event.target.closest("[data-item]");
     if (event.target.dataset.act === "next") {
@@ -162,6 +181,16 @@ function renderCheck(ctx, rerender) {
     if (!card) return;
     const f = draft.findings[card.dataset.item];
     const field = event.target.dataset.field;
+    if (event.type === "click" && event.target.dataset.drop) {
+      // A wrong or blurred shot leaves the phone and the record before anything is sent.
+      if (!confirm(t("check.drop_sure"))) return;
+      const id = event.target.dataset.drop;
+      f.photos = (f.photos || []).filter((p) => p !== id);
+      f.videos = (f.videos || []).filter((p) => p !== id);
+      await deletePhoto(id);
+      await putVisit(draft);
+      return rerender();
+    }
     if (event.type === "click" && event.target.dataset.set) f.outcome = event.target.dataset.set;
     else if (event.type === "change" && field === "photo") f.photos.push((await addPhoto(visit.id, event.target.files[0])).id);
     else if (event.type === "change" && field === "video") (f.videos ||= []).push((await addPhoto(visit.id, event.target.files[0], "video")).id);

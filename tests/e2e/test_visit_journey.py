@@ -57,6 +57,17 @@ def test_a_visit_done_offline_reaches_the_server(live, sync_engine: Engine, tmp_
         sync_api.expect(page.locator('[data-item="T-licence"]')).to_contain_text("1 张照片")
         page.locator('[data-item="T-licence"] input[data-field=video]').set_input_files(clip)
         sync_api.expect(page.locator('[data-item="T-licence"]')).to_contain_text("1 段视频")
+        # A blurred second shot is taken out again before anything is sent.
+        blurred = tmp_path / "blurred.jpg"
+        Image.new("RGB", (640, 480), (120, 120, 120)).save(blurred, format="JPEG")
+        licence = page.locator('[data-item="T-licence"]')
+        licence.locator("input[data-field=photo]").set_input_files(blurred)
+        sync_api.expect(licence).to_contain_text("2 张照片")
+        sync_api.expect(licence.locator("img.thumb")).to_have_count(2)
+        page.once("dialog", lambda d: d.accept())
+        licence.locator("[data-drop]").nth(1).click()
+        sync_api.expect(licence).to_contain_text("1 张照片")
+        sync_api.expect(licence.locator("img.thumb")).to_have_count(1)
         page.click("text=检查完毕，去签名")
         sync_api.expect(page.get_by_test_id("record")).to_contain_text("现场检查笔录")
         sign_every_pad(page)
