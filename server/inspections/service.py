@@ -189,6 +189,8 @@ def submit_record(
         raise RecordError(409, t("inspection.error.changed"))
     offset = (device_sent_at - now) if device_sent_at else timedelta(0)
     ok = check_record(session, record, user_id, device_offset=offset)
+    if device_sent_at is None:  # the phone did not say its time: its clock cannot be checked
+        ok.flags.append("clock_unknown")
     colour_before = ok.merchant.colour
     _, verified = _store(session, record, ok, user_id, public_after, policy)
     session.add(

@@ -5,7 +5,7 @@ import base64
 import io
 import os
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from litestar.testing import TestClient
@@ -114,11 +114,19 @@ def test_bad_records_are_422_naming_what_is_wrong(client, sync_engine, today_rou
 
 def test_a_phone_clock_hours_off_is_accepted_with_both_times_kept(client, sync_engine, today_route):
     csrf = login_as(client, "insp-b")
-    wrong = datetime.now(UTC) + timedelta(hours=5)
-    body = record_body(today_route)
-    response = _post(client, csrf, body, **{"X-Device-Time": wrong.isoformat()})
+    ahead = timedelta(hours=5)  # the phone's clock, and so every time it wrote, runs 5 h fast
+    now = datetime.now(UTC).replace(microsecond=0)
+    day_began = datetime.combine(today_route.day, time(0, 5), district_timezone())
+    start = max(now - timedelta(minutes=30), day_began.astimezone(UTC))
+    body = record_body(
+        today_route,
+        started_at=(start + ahead).isoformat(),
+        finished_at=(start + ahead + timedelta(minutes=20)).isoformat(),
+    )
+    response = _post(client, csrf, body, **{"X-Device-Time": (now + ahead).isoformat()})
     assert response.status_code == 201, response.text
     assert "clock_skew" in response.json()["flags"]
+    assert not {"off_day", "clock_unknown"} & set(response.json()["flags"])
     with Session(sync_engine) as session:
         row = session.exec(select(InspectionRecord)).one()
         assert 4.9 * 3600 < row.clock_offset_seconds < 5.1 * 3600
@@ -213,3 +221,16 @@ def test_a_record_is_scored_with_the_points_of_the_policy_file(
     assert response.json()["score"] == 13  # the defaults would give 7 + 2
     with Session(sync_engine) as session:
         assert session.get(Inspection, uuid.UUID(body["id"])).score == 13
+
+
+def test_times_off_the_plans_day_and_an_unknown_phone_clock_are_flagged(client, today_route):
+    csrf = login_as(client, "insp-a")
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(days=3)
+    body = record_body(
+        today_route,
+        started_at=start.isoformat(),
+        finished_at=(start + timedelta(minutes=40)).isoformat(),
+    )
+    late = _post(client, csrf, body)  # and the phone did not say its time
+    assert late.status_code == 201, late.text
+    assert {"off_day", "clock_unknown"} <= set(late.json()["flags"])
