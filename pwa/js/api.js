@@ -2,6 +2,8 @@
 import { t } from "./i18n.js";
 import { kv } from "./store.js";
 
+const TIMEOUT_MS = 45000;
+
 export class ApiError extends Error {
   constructor(status, detail, body) {
     super(detail);
@@ -18,13 +20,19 @@ export async function call(method, path, body, headers = {}) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
   }
+  // On a weak network a request can hang for minutes and hold up every record behind it.
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), TIMEOUT_MS);
   let response;
+  let text;
   try {
-    response = await fetch(path, init);
+    response = await fetch(path, { ...init, signal: controller.signal });
+    text = await response.text();
   } catch {
     throw new ApiError(0, t("net.failed"));
+  } finally {
+    clearTimeout(timer);
   }
-  const text = await response.text();
   let data = null;
   try {
     data = text ? JSON.parse(text) : null;
