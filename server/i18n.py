@@ -401,6 +401,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "inspection.error.too_long": "检查时长超过 12 小时，请核对时间",
         "inspection.error.manual_reason": "未扫码确认到场时须填写原因",
         "inspection.error.closed_photo": "未遇（商户关门）须附关门照片",
+        "inspection.error.obstructed_reason": "商户拒绝、阻碍检查时须写明经过",
+        "inspection.error.obstructed_evidence": "商户拒绝、阻碍检查时须附现场照片或执法记录仪视频",
         "inspection.error.evidence_missing": "有 {count} 份证据尚未上传完成，请等待上传后再提交",
         "finding.pass": "合格",
         "finding.fail": "不合格",

@@ -139,7 +139,7 @@ export async function renderOutbox(go) {
       // The server kept nothing of a refused record: correct it and send it again (same id).
       const draft = await getVisit(entry.visitId);
       if (draft) {
-        draft.step = draft.presence?.method === "closed" ? "finish" : "check";
+        draft.step = ["closed", "obstructed"].includes(draft.presence?.method) ? "finish" : "check";
         draft.signatures = { officers: {} }; // what is signed changes: everyone signs again
         draft.returned = entry.error;
         await putVisit(draft);

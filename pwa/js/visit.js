@@ -7,6 +7,9 @@ import { workingDay } from "./screens.js";
 import { addPhoto, deletePhoto, getPhoto, getVisit, putVisit } from "./store.js";
 
 const view = () => document.getElementById("view");
+// A shut shop (未遇) and an obstructed check go straight to signing: no checklist, no merchant
+// signature.
+const UNCHECKED = ["closed", "obstructed"];
 
 async function context(visitId) {
   const { packet } = await workingDay();
@@ -32,7 +35,7 @@ async function arrive(draft, method, extra = {}) {
   const fix = await position();
   draft.presence = { method, ...extra, ...(fix || {}), at: new Date().toISOString() };
   draft.startedAt = draft.startedAt || new Date().toISOString();
-  draft.step = method === "closed" ? "finish" : "check";
+  draft.step = UNCHECKED.includes(method) ? "finish" : "check";
   await putVisit(draft);
 }
 
@@ -103,12 +106,27 @@ function renderArrive(ctx, rerender) {
     <details><summary>${t("visit.manual")}</summary><label for="reason">${t("visit.manual_reason")}</label>
       <textarea id="reason" data-testid="manual-reason"></textarea><button data-act="manual">${t("visit.confirm")}</button></details>
     <details><summary>${t("visit.closed")}</summary><label class="btn">${t("visit.closed_photo")}
-      <input type="file" accept="image/*" capture="environment" hidden data-testid="closed-photo"></label></details>`;
+      <input type="file" accept="image/*" capture="environment" hidden data-testid="closed-photo"></label></details>
+    <details><summary>${t("visit.obstructed")}</summary><label for="obstructed">${t("visit.obstructed_reason")}</label>
+      <textarea id="obstructed" data-testid="obstructed-reason"></textarea><label class="btn">${t("visit.obstructed_evidence")}
+      <input type="file" accept="image/*,video/*" capture="environment" hidden data-testid="obstructed-evidence"></label></details>`;
   view().querySelector("[data-act=scan]").onclick = () => scan(visit, draft, rerender);
   view().querySelector("[data-act=manual]").onclick = async () => {
     const reason = document.getElementById("reason").value.trim();
     if (!reason) return (document.getElementById("err").textContent = t("visit.manual_needs_reason"));
     await arrive(draft, "manual", { reason });
+    rerender();
+  };
+  view().querySelector("[data-testid=obstructed-evidence]").onchange = async (event) => {
+    const reason = document.getElementById("obstructed").value.trim();
+    if (!reason) {
+      event.target.value = ""; // so the same shot can be chosen again once the account is written
+      return (document.getElementById("err").textContent = t("visit.obstructed_needs_reason"));
+    }
+    const file = event.target.files[0];
+    const media = await addPhoto(visit.id, file, file.type.startsWith("video/") ? "video" : "photo");
+    draft.closedPhotos.push(media.id);
+    await arrive(draft, "obstructed", { reason });
     rerender();
   };
   view().querySelector("[data-testid=closed-photo]").onchange = async (event) => {
@@ -226,7 +244,7 @@ function pad(canvas, value, onDone) {
 }
 
 function draftBody(packet, visit, draft) {
-  const closed = draft.presence.method === "closed";
+  const closed = UNCHECKED.includes(draft.presence.method);
   return {
     id: draft.recordId,
     visit_id: visit.id,
@@ -246,9 +264,10 @@ function draftBody(packet, visit, draft) {
 
 function renderFinish(ctx, rerender) {
   const { packet, visit, draft } = ctx;
-  const closed = draft.presence.method === "closed";
+  const closed = UNCHECKED.includes(draft.presence.method);
   const sig = draft.signatures;
-  let html = `${header(visit)}${returned(draft)}${closed ? `<p>${t("visit.present", { method: t("visit.method.closed") })}</p>` : `<p>${t("finish.read")}</p>${recordHtml(packet, visit, draft)}`}`;
+  const without = `<p>${t("visit.present", { method: t(`visit.method.${draft.presence.method}`) })}</p>${draft.presence.reason ? `<p>${esc(draft.presence.reason)}</p>` : ""}`;
+  let html = `${header(visit)}${returned(draft)}${closed ? without : `<p>${t("finish.read")}</p>${recordHtml(packet, visit, draft)}`}`;
   const clear = `<button type="button" class="small" data-act="clear">${t("finish.clear")}</button>`;
   for (const o of packet.route.officers) html += `<label>${esc(t("finish.officer_sign", { name: o.name }))}</label><canvas class="sign" data-officer="${o.id}" data-testid="sign-officer"></canvas>${clear}`;
   if (!closed)
@@ -294,7 +313,7 @@ function renderFinish(ctx, rerender) {
 function renderDone(ctx) {
   const { packet, visit, draft } = ctx;
   view().innerHTML = `${header(visit)}<p class="state-saved" data-testid="saved">${t("finish.saved")}</p>
-    ${draft.presence.method === "closed" ? "" : recordHtml(packet, visit, draft)}<a class="btn" href="#/outbox">${t("sync.view")}</a>`;
+    ${UNCHECKED.includes(draft.presence.method) ? "" : recordHtml(packet, visit, draft)}<a class="btn" href="#/outbox">${t("sync.view")}</a>`;
 }
 
 export async function renderVisit(visitId) {

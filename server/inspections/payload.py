@@ -40,7 +40,8 @@ class RecordError(ValueError):
 
 
 class PresenceIn(msgspec.Struct, forbid_unknown_fields=False):
-    method: Literal["qr", "manual", "closed"]
+    # closed: 未遇, the shop shut; obstructed: the merchant refused or obstructed the check.
+    method: Literal["qr", "manual", "closed", "obstructed"]
     qr_token: str | None = None
     reason: str = ""
     lat: float | None = None

@@ -26,7 +26,7 @@ from server.inspections.payload import (
     parse_record,
 )
 from server.inspections.record_models import InspectionRecord
-from server.inspections.validate import Checked, check_record
+from server.inspections.validate import UNCHECKED, Checked, check_record
 from server.merchants.models import Merchant
 from server.public.owner import link_for_visit
 from server.rectifications.models import RectificationOrder
@@ -49,6 +49,8 @@ def action_code(prefix: str, day: date) -> str:
 def _result(record: InspectionIn) -> str:
     if record.presence.method == "closed":
         return "absent"
+    if record.presence.method == "obstructed":
+        return "obstructed"
     unfixed = any(f.outcome == "fail" and not f.corrected_on_site for f in record.findings)
     return "rectify" if unfixed else "pass"
 
@@ -104,8 +106,7 @@ def _store(
     public_after: int,
     policy: Policy,
 ) -> tuple[Inspection, list[RectificationOrder]]:
-    closed = record.presence.method == "closed"
-    findings = [] if closed else record.findings
+    findings = [] if record.presence.method in UNCHECKED else record.findings
     assessment = score_findings(
         (ItemOutcome(ok.items[f.item].is_key, f.outcome, f.corrected_on_site) for f in findings),
         policy,

@@ -21,6 +21,7 @@ from server.planning.models import JointVisit, Plan, RouteOfficer, VisitItem
 __all__ = ["CLOCK_TOLERANCE", "Checked", "check_record", "find_visit", "recorded_code"]
 
 CLOCK_TOLERANCE = timedelta(minutes=5)
+UNCHECKED = ("closed", "obstructed")
 LONGEST_VISIT = timedelta(hours=12)
 
 
@@ -154,9 +155,11 @@ def check_record(
     assert merchant is not None
     items = _checklist(session, visit.id)
     closed = record.presence.method == "closed"
-    problems = _findings(record, items, closed, plan.day)
+    # Neither a shut shop nor an obstructed check has findings or the merchant's signature.
+    unchecked = record.presence.method in UNCHECKED
+    problems = _findings(record, items, unchecked, plan.day)
     problems += _officers(record, crew, me, plan.day)
-    problems += _signatures(record, crew, closed)
+    problems += _signatures(record, crew, unchecked)
     if record.finished_at < record.started_at:
         problems.append(t("inspection.error.finished_before_start"))
     elif record.finished_at - record.started_at > LONGEST_VISIT:
@@ -165,6 +168,11 @@ def check_record(
         problems.append(t("inspection.error.manual_reason"))
     if closed and not record.evidence:
         problems.append(t("inspection.error.closed_photo"))
+    if record.presence.method == "obstructed":
+        if not record.presence.reason.strip():
+            problems.append(t("inspection.error.obstructed_reason"))
+        if not record.evidence:
+            problems.append(t("inspection.error.obstructed_evidence"))
     wanted = set(record.evidence) | {e for f in record.findings for e in f.evidence}
     if wanted:
         crew_ids = [u.id for u in crew.values()]
@@ -195,7 +203,7 @@ def check_record(
     )
     if (started - device_offset).astimezone(district_timezone()).date() != plan.day:
         flags.append("off_day")
-    if not closed and not is_signed(record.signatures.merchant):
+    if not unchecked and not is_signed(record.signatures.merchant):
         flags.append("merchant_refused")
     officers = [crew[i] for i in dict.fromkeys(record.officers)]
     return Checked(visit, plan, merchant, items, officers, flags)

@@ -50,3 +50,24 @@ def test_a_record_cannot_claim_a_photo_the_team_did_not_take(client, today_route
     )
     response = client.post("/api/v1/inspections", json=body, headers={"X-CSRF-Token": csrf})
     assert response.status_code == 422 and "证据" in response.json()["detail"]
+
+
+def test_an_obstructed_check_needs_its_account_and_evidence_and_turns_the_shop_red(
+    client, sync_engine, today_route
+):
+    csrf = login_as(client, "insp-a")
+    presence = {"method": "obstructed", "reason": ""}
+    bare = record_body(today_route, presence=presence, findings=[], evidence=[])
+    refused = client.post("/api/v1/inspections", json=bare, headers={"X-CSRF-Token": csrf})
+    assert refused.status_code == 422
+    assert "写明经过" in refused.json()["detail"] and "现场照片" in refused.json()["detail"]
+
+    evidence_id, _ = _photo(client, csrf)
+    told = {"method": "obstructed", "reason": "店主锁门拒绝执法人员进入后厨，并推搡执法人员"}
+    body = record_body(today_route, presence=told, findings=[], evidence=[evidence_id])
+    body["signatures"].pop("merchant")  # no merchant signs an obstructed check
+    response = client.post("/api/v1/inspections", json=body, headers={"X-CSRF-Token": csrf})
+    assert response.status_code == 201, response.text
+    assert response.json()["result"] == "obstructed"
+    with Session(sync_engine) as session:
+        assert session.get(Merchant, today_route.merchant_id).colour == "red"
