@@ -16,6 +16,7 @@ VENDOR_FILES = {
     "tus-js-client/dist/tus.min.js": "tus.min.js",
     "signature_pad/dist/signature_pad.umd.min.js": "signature_pad.umd.min.js",
     "idb/build/umd.js": "idb.umd.js",
+    "hash-wasm/dist/sha256.umd.min.js": "sha256.umd.min.js",
     "qr-scanner/qr-scanner.umd.min.js": "qr-scanner.umd.min.js",
     "qr-scanner/qr-scanner-worker.min.js": "qr-scanner-worker.min.js",
     "workbox-sw/build/workbox-sw.js": "workbox-sw.js",

@@ -1,4 +1,6 @@
 // IndexedDB: the session, day packets, visit drafts, photos and the outbox survive restarts.
+import { loadScript } from "./load.js";
+
 const DB_NAME = "onevisit";
 let dbPromise = null;
 
@@ -30,17 +32,39 @@ export async function putVisit(draft) {
   return draft;
 }
 
+// A clip of several hundred MB must not be read into memory at once to hash it: beyond this
+// size it is hashed in slices (hash-wasm, loaded on first use) and stored as the file it is.
+const WHOLE_MAX = 8 * 1024 * 1024;
+const SLICE = 4 * 1024 * 1024;
+const hex = (bytes) => [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, "0")).join("");
+
+async function sha256Sliced(file) {
+  await loadScript("/static/vendor/sha256.umd.min.js");
+  const hasher = await self.hashwasm.createSHA256();
+  hasher.init();
+  for (let at = 0; at < file.size; at += SLICE) hasher.update(new Uint8Array(await file.slice(at, at + SLICE).arrayBuffer()));
+  return hasher.digest("hex");
+}
+
 export async function addPhoto(visitId, file, kind = "photo") {
-  const buffer = await file.arrayBuffer();
-  const digest = await crypto.subtle.digest("SHA-256", buffer);
-  const sha256 = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  const type = file.type || (kind === "video" ? "video/mp4" : "image/jpeg");
+  let blob;
+  let sha256;
+  if (file.size > WHOLE_MAX) {
+    sha256 = await sha256Sliced(file);
+    blob = file;
+  } else {
+    const buffer = await file.arrayBuffer();
+    sha256 = hex(await crypto.subtle.digest("SHA-256", buffer));
+    blob = new Blob([buffer], { type });
+  }
   const photo = {
     id: crypto.randomUUID(),
     visitId,
     kind,
     name: file.name || (kind === "video" ? "clip.mp4" : "photo.jpg"),
-    type: file.type || (kind === "video" ? "video/mp4" : "image/jpeg"),
-    blob: new Blob([buffer], { type: file.type || (kind === "video" ? "video/mp4" : "image/jpeg") }),
+    type,
+    blob,
     sha256,
     evidenceId: null,
     takenAt: new Date().toISOString(),
