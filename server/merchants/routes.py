@@ -3,19 +3,27 @@
 import uuid
 from typing import Annotated
 
-from litestar import Controller, get
+from litestar import Controller, Request, get
 from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import FromPath, FromQuery, QueryParameter
+from sqlmodel import select
 
-from server.auth.principal import signed_in
+from server.auth.principal import Principal, signed_in
+from server.codes.routes import merchant_in_scope, street_scope
 from server.db import DbSession
 from server.i18n import t
 from server.merchants.schemas import MerchantPage, MerchantRead
 from server.merchants.service import UnknownFilter, get_merchant, list_merchants
+from server.org.models import Street
 
 __all__ = ["MerchantController"]
 
 MAX_PAGE_SIZE = 500
+
+
+def _street_of(principal: Principal) -> uuid.UUID | None:
+    """The one street a street's supervisor sees; inspectors are not limited here."""
+    return street_scope(principal) if principal.role == "supervisor" else None
 
 
 class MerchantController(Controller):
@@ -26,6 +34,7 @@ class MerchantController(Controller):
     @get("/", summary="Search merchants by name, address or credit code; filter by street, colour")
     async def list(
         self,
+        request: Request,
         db_session: DbSession,
         q: FromQuery[str | None] = None,
         street: FromQuery[str | None] = None,
@@ -34,15 +43,34 @@ class MerchantController(Controller):
         page_size: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_SIZE)] = 50,
     ) -> MerchantPage:
         try:
+            own = _street_of(request.user)
+            if own is not None:
+                street = await self._own_street(db_session, own, street)
             return await list_merchants(
                 db_session, q=q, street=street, colour=colour, page=page, page_size=page_size
             )
         except UnknownFilter as exc:
             raise ValidationException(detail=t(exc.key, value=exc.value)) from None
 
+    async def _own_street(self, db_session: DbSession, own: uuid.UUID, named: str | None) -> str:
+        """The supervisor's street code; naming another street is refused as an unknown one,
+        so the filter cannot be used to look past the street."""
+        found = (await db_session.exec(select(Street).where(Street.id == own))).first()
+        if found is None or (named and named not in (found.code, found.name)):
+            if named:
+                raise UnknownFilter("error.unknown_street", named)
+            raise NotFoundException(detail=t("error.not_found"))
+        return found.code
+
     @get("/{merchant_id:uuid}", summary="One merchant")
-    async def detail(self, db_session: DbSession, merchant_id: FromPath[uuid.UUID]) -> MerchantRead:
+    async def detail(
+        self, request: Request, db_session: DbSession, merchant_id: FromPath[uuid.UUID]
+    ) -> MerchantRead:
         merchant = await get_merchant(db_session, merchant_id)
-        if merchant is None:
+        principal: Principal = request.user
+        if merchant is None or (
+            _street_of(principal) is not None
+            and not await merchant_in_scope(request, principal, merchant_id)
+        ):
             raise NotFoundException(detail=t("error.not_found"))
         return merchant

@@ -15,6 +15,7 @@ from litestar.response import Redirect, Template
 
 from server.auth.principal import Principal, requires_role
 from server.codes.policy import COLOURS
+from server.codes.routes import street_scope
 from server.db import AsyncSession, DbSession
 from server.i18n import t
 from server.inspections.warm import warm_day
@@ -28,7 +29,7 @@ from server.planning.console_data import (
 )
 from server.planning.read import map_data, plan_document
 from server.planning.service import Actor, PlanConflict, PlanRefused
-from server.planning.web import parse_day, run_build, today_for
+from server.planning.web import parse_day, run_build, scoped_street, today_for
 
 __all__ = ["PlanningConsoleController"]
 
@@ -52,12 +53,24 @@ def _user(request: Request) -> Principal | None:
     return user if isinstance(user, Principal) and user.role in CONSOLE_ROLES else None
 
 
+def _missing() -> NotFoundException:
+    return NotFoundException(detail=t("error.not_found"))
+
+
 async def _plan_context(
-    session: AsyncSession, state: State, day: date, street_code: str
+    session: AsyncSession, state: State, day: date, street_code: str, user: Principal
 ) -> dict[str, Any]:
     def read(s: Any) -> dict[str, Any]:
         streets = service.resolve_streets(s, None)
-        street = next((x for x in streets if x.code == street_code), streets[0])
+        own = street_scope(user)
+        if own is not None:
+            if any(x.id != own and street_code in (x.code, x.name) for x in streets):
+                raise _missing()
+            streets = [x for x in streets if x.id == own]
+            if not streets:
+                raise _missing()
+        wanted = street_code or ("" if own else "hubin")
+        street = next((x for x in streets if x.code == wanted), streets[0])
         document = plan_document(s, day, street_ids=[street.id])
         return {
             "streets": streets,
@@ -89,7 +102,7 @@ class PlanningConsoleController(Controller):
         db_session: DbSession,
         state: State,
         date: FromQuery[str | None] = None,
-        street: FromQuery[str] = "hubin",
+        street: FromQuery[str] = "",
     ) -> Template | Redirect:
         user = _user(request)
         if user is None:
@@ -98,7 +111,7 @@ class PlanningConsoleController(Controller):
             day = parse_day(date) if date else today_for(state.settings) + timedelta(days=1)
         except PlanRefused:
             day = today_for(state.settings) + timedelta(days=1)
-        context = await _plan_context(db_session, state, day, street)
+        context = await _plan_context(db_session, state, day, street, user)
         return Template(
             "planning/plan.html", context=context | {"user": user, "csrf_token": user.csrf_token}
         )
@@ -112,9 +125,10 @@ class PlanningConsoleController(Controller):
         date: FromQuery[str],
         street: FromQuery[str],
     ) -> Template:
-        if _user(request) is None:
+        user = _user(request)
+        if user is None:
             raise NotFoundException()
-        context = await _plan_context(db_session, state, parse_day(date), street)
+        context = await _plan_context(db_session, state, parse_day(date), street, user)
         return Template("planning/_plan.html", context=context)
 
     async def _act(
@@ -122,8 +136,12 @@ class PlanningConsoleController(Controller):
     ) -> Template:
         """Run a change; a refusal or a lost race shows its reason above the current plan."""
         day = parse_day(form.date)
+        user: Principal = request.user
         status, message = 200, None
         try:
+            # Another street's day is refused (404) before anything is written.
+            named = await db_session.run_sync(lambda s: scoped_street(s, user, form.street))
+            form.street = named or ""
             with service.lost_race(None, day):
                 await act(day)
                 await db_session.flush()
@@ -133,7 +151,7 @@ class PlanningConsoleController(Controller):
         except PlanConflict:
             await db_session.rollback()
             status, message = 409, None
-        context = await _plan_context(db_session, state, day, form.street)
+        context = await _plan_context(db_session, state, day, form.street, user)
         if status == 409:
             message = t(
                 "plan.conflict", version=context["meta"]["version"] if context["meta"] else 0
@@ -233,12 +251,15 @@ class PlanningConsoleController(Controller):
         if user is None:
             return Redirect("/console/login")
         page = max(1, page)
+        own = street_scope(user)
+        if own is not None:
+            street = await db_session.run_sync(lambda s: scoped_street(s, user, None) or "")
         found = await db_session.run_sync(
             lambda s: merchant_page(
                 s, q=q, street=street, colour=colour, business_type=business_type, page=page
             )
         )
-        chart = await db_session.run_sync(colour_chart)
+        chart = await db_session.run_sync(lambda s: colour_chart(s, street_id=own))
         filters = {"q": q, "street": street, "colour": colour, "business_type": business_type}
         return Template(
             "planning/merchants.html",
@@ -250,6 +271,7 @@ class PlanningConsoleController(Controller):
                 "filters": filters,
                 "page": page,
                 "colours": COLOURS,
+                "street_fixed": own is not None,
             },
         )
 
@@ -261,8 +283,9 @@ class PlanningConsoleController(Controller):
         if user is None:
             return Redirect("/console/login")
         found = await db_session.run_sync(lambda s: merchant_detail(s, merchant_id))
-        if found is None:
-            raise NotFoundException(detail=t("error.not_found"))
+        own = street_scope(user)
+        if found is None or (own is not None and found["street"].id != own):
+            raise _missing()
         return Template(
             "planning/merchant.html",
             context=found | {"user": user, "csrf_token": user.csrf_token, "hhmm": hhmm},
@@ -277,7 +300,10 @@ class PlanningConsoleController(Controller):
             return Redirect("/console/login")
         today = today_for(state.settings)
         policy = service.planning_policy(state.settings.policy_file)
-        inbox = await db_session.run_sync(lambda s: complaint_inbox(s, policy, today))
+        own = street_scope(user)
+        inbox = await db_session.run_sync(
+            lambda s: complaint_inbox(s, policy, today, street_id=own)
+        )
         return Template(
             "planning/complaints.html",
             context=inbox

@@ -30,14 +30,17 @@ def _has(session: Session, table: str) -> bool:
     return inspect(session.connection()).has_table(table)
 
 
-def colour_chart(session: Session) -> list[dict[str, Any]]:
-    """Per street: merchants of each colour, and their shares for a stacked bar."""
-    rows = session.exec(
+def colour_chart(session: Session, *, street_id: uuid.UUID | None = None) -> list[dict[str, Any]]:
+    """Per street (or for the one street): merchants of each colour, and their shares for a
+    stacked bar."""
+    stmt = (
         select(Street.code, Street.name, Merchant.colour, func.count())
         .join(Merchant, col(Merchant.street_id) == Street.id)
         .where(col(Merchant.active).is_(True))
-        .group_by(Street.code, Street.name, Merchant.colour)
     )
+    if street_id is not None:
+        stmt = stmt.where(Street.id == street_id)
+    rows = session.exec(stmt.group_by(Street.code, Street.name, Merchant.colour))
     table: dict[str, dict[str, Any]] = {}
     for code, name, colour, count in rows:
         table.setdefault(code, {"code": code, "name": name, **dict.fromkeys(COLOURS, 0)})
@@ -152,19 +155,24 @@ def planned_visits(
     return found
 
 
-def complaint_inbox(session: Session, policy: Policy, today: date) -> dict[str, Any]:
-    """New complaints, each with its visit deadline and where it stands in the plans."""
+def complaint_inbox(
+    session: Session, policy: Policy, today: date, *, street_id: uuid.UUID | None = None
+) -> dict[str, Any]:
+    """New complaints (about the one street's merchants, when given), each with its visit
+    deadline and where it stands in the plans."""
     if not _has(session, "complaint"):
         return {"ready": False, "rows": []}
     from server.complaints.models import Complaint
 
-    rows = session.exec(
+    stmt = (
         select(Complaint, Merchant, Street)
         .join(Merchant, col(Merchant.id) == Complaint.merchant_id)
         .join(Street, col(Street.id) == Merchant.street_id)
         .where(col(Complaint.status).in_(("received", "planned")))
-        .order_by(col(Complaint.created_at))
-    ).all()
+    )
+    if street_id is not None:
+        stmt = stmt.where(Merchant.street_id == street_id)
+    rows = session.exec(stmt.order_by(col(Complaint.created_at))).all()
     planned = planned_visits(session, [m.id for _, m, _ in rows], today)
     days = policy.complaint_visit_days
     return {

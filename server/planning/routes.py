@@ -22,6 +22,7 @@ from server.planning.web import (
     conflict_response,
     parse_day,
     run_build,
+    scoped_street,
     today_for,
 )
 
@@ -69,6 +70,7 @@ class PlanController(Controller):
     @get("/{day:str}", summary="The day's plan: routes, officers, ordered visits, unassigned")
     async def read(
         self,
+        request: Request,
         db_session: DbSession,
         day: FromPath[str],
         street: FromQuery[str | None] = None,
@@ -77,7 +79,8 @@ class PlanController(Controller):
         target = parse_day(day)
 
         def read(s: Any) -> dict[str, Any]:
-            ids = [x.id for x in service.resolve_streets(s, street)] if street else None
+            named = scoped_street(s, request.user, street)
+            ids = [x.id for x in service.resolve_streets(s, named)] if named else None
             return plan_document(s, target, street_ids=ids, published=published)
 
         return await db_session.run_sync(read)
@@ -92,12 +95,13 @@ class PlanController(Controller):
         data: JSONBody[BuildBody | None] = None,
     ) -> Response:
         target, body = parse_day(day), data or BuildBody()
+        street = await db_session.run_sync(lambda s: scoped_street(s, request.user, body.street))
         try:
             streets = await run_build(
-                db_session, state, target, body.street, body.base_version, actor_of(request)
+                db_session, state, target, street, body.base_version, actor_of(request)
             )
         except PlanConflict:
-            return await conflict_response(db_session, target, body.street)
+            return await conflict_response(db_session, target, street)
         document = await db_session.run_sync(lambda s: plan_document(s, target, street_ids=streets))
         return Response(document, status_code=HTTP_201_CREATED)
 
@@ -112,6 +116,7 @@ class PlanController(Controller):
         change: Any,
     ) -> Response:
         target = parse_day(day)
+        await db_session.run_sync(lambda s: scoped_street(s, request.user, street))
         edit = edits.Edit(target, street, version, actor_of(request), today_for(state.settings))
         try:
             with service.lost_race(None, target):

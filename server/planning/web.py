@@ -7,12 +7,16 @@ from typing import Any
 import anyio
 from litestar import Request, Response
 from litestar.datastructures import State
+from litestar.exceptions import NotFoundException
 from litestar.status_codes import HTTP_409_CONFLICT, HTTP_422_UNPROCESSABLE_ENTITY
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlmodel import Session
 
 from server.auth.principal import Principal, requires_role
+from server.codes.routes import street_scope
 from server.db import AsyncSession
 from server.i18n import t
+from server.org.models import Street
 from server.planning import service
 from server.planning.build import solve
 from server.planning.draws import publish_seed
@@ -27,6 +31,7 @@ __all__ = [
     "conflict_response",
     "parse_day",
     "run_build",
+    "scoped_street",
     "today_for",
 ]
 
@@ -51,6 +56,24 @@ def refused(request: Request, exc: PlanRefused) -> Response:
 
 
 HANDLERS = {PlanRefused: refused}
+
+
+def scoped_street(session: Session, principal: Principal, street: str | None) -> str | None:
+    """The street a request may plan: the one it names, or every street when none.
+
+    A street's supervisor plans their own street only: naming none means theirs, and naming
+    another answers 404, as for a plan that is not there. An unknown name stays refused."""
+    own = street_scope(principal)
+    if own is None:
+        return street
+    if not street:
+        found = session.get(Street, own)
+        if found is None:
+            raise NotFoundException(detail=t("error.not_found"))
+        return found.code
+    if any(s.id != own for s in service.resolve_streets(session, street)):
+        raise NotFoundException(detail=t("error.not_found"))
+    return street
 
 
 def actor_of(request: Request) -> Actor:
