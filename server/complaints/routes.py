@@ -12,7 +12,6 @@ from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 from msgspec import Meta
-from sqlmodel import col, select
 
 from server.audit.service import record
 from server.auth.principal import requires_role
@@ -23,13 +22,11 @@ from server.complaints.service import (
     ComplaintInvalid,
     ComplaintRead,
     Outcome,
-    _read,
     list_complaints,
     record_outcome,
 )
 from server.db import AsyncSession, DbSession
 from server.i18n import t
-from server.merchants.models import Merchant
 
 __all__ = ["ComplaintController"]
 
@@ -44,28 +41,6 @@ class OutcomeRequest:
 
 def _missing() -> NotFoundException:
     return NotFoundException(detail=t("error.not_found"))
-
-
-async def _street_complaints(
-    session: AsyncSession,
-    street_id: uuid.UUID,
-    *,
-    status: str | None,
-    merchant_id: uuid.UUID | None,
-    limit: int,
-) -> list[ComplaintRead]:
-    stmt = (
-        select(Complaint)
-        .join(Merchant, col(Merchant.id) == Complaint.merchant_id)
-        .where(Merchant.street_id == street_id)
-        .order_by(col(Complaint.created_at).desc())
-        .limit(limit)
-    )
-    if status:
-        stmt = stmt.where(Complaint.status == status)
-    if merchant_id:
-        stmt = stmt.where(Complaint.merchant_id == merchant_id)
-    return [_read(c) for c in await session.exec(stmt)]
 
 
 async def _complaint(request: Request, session: AsyncSession, complaint_id: uuid.UUID) -> Complaint:
@@ -93,13 +68,12 @@ class ComplaintController(Controller):
         merchant_id: FromQuery[uuid.UUID | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
     ) -> list[ComplaintRead]:
-        street_id = street_scope(request.user)
-        if street_id is not None:
-            return await _street_complaints(
-                db_session, street_id, status=status, merchant_id=merchant_id, limit=limit
-            )
         return await list_complaints(
-            db_session, status=status, merchant_id=merchant_id, limit=limit
+            db_session,
+            status=status,
+            merchant_id=merchant_id,
+            limit=limit,
+            street_id=street_scope(request.user),
         )
 
     @post(

@@ -15,6 +15,7 @@ from server.codes.service import Actor, update_colour
 from server.complaints.models import Complaint
 from server.db import AsyncSession
 from server.i18n import t
+from server.merchants.models import Merchant
 from server.public.photos import CheckedPhoto, check_photo, store_photo
 from server.ratelimit.service import Limit, hit, keyed_hash
 from server.settings import Settings
@@ -172,9 +173,19 @@ async def complaints_awaiting_visit(session: AsyncSession) -> list[Complaint]:
 
 
 async def list_complaints(
-    session: AsyncSession, *, status: str | None, merchant_id: uuid.UUID | None, limit: int
+    session: AsyncSession,
+    *,
+    status: str | None,
+    merchant_id: uuid.UUID | None,
+    limit: int,
+    street_id: uuid.UUID | None = None,
 ) -> list[ComplaintRead]:
+    """Newest first; with `street_id`, only complaints about that street's merchants."""
     stmt = select(Complaint).order_by(col(Complaint.created_at).desc()).limit(limit)
+    if street_id is not None:
+        stmt = stmt.join(Merchant, col(Merchant.id) == Complaint.merchant_id).where(
+            Merchant.street_id == street_id
+        )
     if status:
         stmt = stmt.where(Complaint.status == status)
     if merchant_id:
