@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from server.codes.qr import merchant_url, qr_png
 from server.inspections.models import Inspection
 from server.inspections.record_models import InspectionRecord
-from tests.e2e.phone import ARGS, CHROMIUM, needs_chromium, sign_every_pad
+from tests.e2e.phone import ARGS, CHROMIUM, PHONE, needs_chromium, sign_every_pad, start_day
 from tests.inspections.conftest import make_day
 from tests.support.factories import make_merchants
 
@@ -51,20 +51,9 @@ def _phone_with_camera(p, base_url: str, username: str, feed: Path):
             f"--use-file-for-fake-video-capture={feed}",
         ],
     )
-    context = browser.new_context(
-        viewport={"width": 390, "height": 844},
-        geolocation={"latitude": 30.2741, "longitude": 120.1551, "accuracy": 15},
-        permissions=["geolocation", "camera"],
-        timezone_id="Asia/Shanghai",
-        locale="zh-CN",
-    )
+    context = browser.new_context(**{**PHONE, "permissions": ["geolocation", "camera"]})
     page = context.new_page()
-    page.goto(f"{base_url}/app/")
-    page.fill("#u", username)
-    page.fill("#p", "pw-correct-horse")
-    page.click("button[type=submit]")
-    page.click("[data-testid=download]")
-    sync_api.expect(page.get_by_test_id("downloaded")).to_be_visible()
+    start_day(page, base_url, username)
     page.click("text=开始检查")
     sync_api.expect(page.get_by_role("heading", name="到场确认")).to_be_visible()
     return browser, page
