@@ -78,16 +78,24 @@ def crews(engine: Engine, day) -> list[Crew]:  # type: ignore[no-untyped-def]
             .where(Plan.day == day)
             .order_by(Street.name, Route.number)
         ).all()
-        found = []
-        for street, route_id, team in routes:
-            names = session.exec(
-                select(User.username)
-                .join(RouteOfficer, col(RouteOfficer.user_id) == User.id)
-                .where(RouteOfficer.route_id == route_id)
-                .order_by(User.username)
+        ids = [route_id for _, route_id, _ in routes]
+        names: dict = {route_id: [] for route_id in ids}
+        for route_id, username in session.exec(
+            select(RouteOfficer.route_id, User.username)
+            .join(User, col(User.id) == RouteOfficer.user_id)
+            .where(col(RouteOfficer.route_id).in_(ids))
+            .order_by(User.username)
+        ):
+            names[route_id].append(username)
+        visits = dict(
+            session.exec(
+                select(JointVisit.route_id, func.count())
+                .where(col(JointVisit.route_id).in_(ids))
+                .group_by(col(JointVisit.route_id))
             ).all()
-            visits = session.exec(
-                select(func.count()).select_from(JointVisit).where(JointVisit.route_id == route_id)
-            ).one()
-            found.append(Crew(street, team, tuple(names), visits))
+        )
+        found = [
+            Crew(street, team, tuple(names[route_id]), visits.get(route_id, 0))
+            for street, route_id, team in routes
+        ]
         return found
