@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+import pytest
 from litestar.testing import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
@@ -20,12 +21,18 @@ def _settle(client: TestClient, complaint_id, csrf: str, **body):
     )
 
 
-def test_a_settled_complaint_cannot_be_flipped(client: TestClient, sync_engine: Engine):
+@pytest.fixture
+def complained(client: TestClient, sync_engine: Engine):
+    """A merchant, a complaint about it, and a district supervisor's CSRF token."""
     (merchant,) = make_merchants(sync_engine, 1)
     complain(client, merchant.qr_token)
     (stored,) = complaints(sync_engine)
-    make_user(sync_engine, "sup", role="supervisor")
-    csrf = login_as(client, "sup")
+    make_user(sync_engine, "sup", role="supervisor", street=None)
+    return merchant, stored, login_as(client, "sup")
+
+
+def test_a_settled_complaint_cannot_be_flipped(client: TestClient, sync_engine: Engine, complained):
+    merchant, stored, csrf = complained
     assert _settle(client, stored.id, csrf, status="verified", note="属实").status_code == 200
     for status in ("unfounded", "closed", "planned"):
         refused = _settle(client, stored.id, csrf, status=status, note="改判")
@@ -37,13 +44,9 @@ def test_a_settled_complaint_cannot_be_flipped(client: TestClient, sync_engine: 
 
 
 def test_a_verification_date_in_the_future_or_before_the_complaint_is_refused(
-    client: TestClient, sync_engine: Engine
+    client: TestClient, sync_engine: Engine, complained
 ):
-    (merchant,) = make_merchants(sync_engine, 1)
-    complain(client, merchant.qr_token)
-    (stored,) = complaints(sync_engine)
-    make_user(sync_engine, "sup", role="supervisor")
-    csrf = login_as(client, "sup")
+    merchant, stored, csrf = complained
     for day in (local_today() + timedelta(days=1), local_today() - timedelta(days=30)):
         refused = _settle(client, stored.id, csrf, status="verified", verified_on=day.isoformat())
         assert refused.status_code == 400 and "核实日期" in refused.json()["detail"]
