@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 __all__ = [
+    "as_utc",
     "district_timezone",
     "local_format",
     "local_today",
@@ -47,12 +48,16 @@ def publication_moment(visit_day: date, working_days: int) -> datetime:
     return datetime.combine(day, time(PUBLISH_HOUR), _zone["tz"]).astimezone(UTC)
 
 
+def as_utc(moment: datetime) -> datetime:
+    """A stored moment, aware: SQLite hands back naive UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def local_format(value: datetime | date | None, pattern: str = "%Y-%m-%d %H:%M") -> str:
     """A moment as the district's clock shows it (stored times are UTC; a naive one is UTC);
     a date as it is. The templates' `local` filter."""
     if value is None:
         return ""
     if isinstance(value, datetime):
-        moment = value if value.tzinfo else value.replace(tzinfo=UTC)
-        return moment.astimezone(_zone["tz"]).strftime(pattern)
+        return as_utc(value).astimezone(_zone["tz"]).strftime(pattern)
     return value.strftime(pattern)

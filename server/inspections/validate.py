@@ -2,12 +2,12 @@
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, date, timedelta
+from datetime import date, timedelta
 
 from sqlmodel import Session, col, select
 
 from server.catalog.models import CheckItem
-from server.codes.clock import district_timezone
+from server.codes.clock import as_utc, district_timezone
 from server.evidence.models import Evidence
 from server.i18n import t
 from server.inspections.models import Inspection
@@ -198,9 +198,7 @@ def check_record(
     if abs(device_offset) > CLOCK_TOLERANCE:
         flags.append("clock_skew")
     # The visit's times, set right by the phone's clock error, should fall on the plan's day.
-    started = (
-        record.started_at if record.started_at.tzinfo else record.started_at.replace(tzinfo=UTC)
-    )
+    started = as_utc(record.started_at)
     if (started - device_offset).astimezone(district_timezone()).date() != plan.day:
         flags.append("off_day")
     if not unchecked and not is_signed(record.signatures.merchant):

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from server.audit.service import record
 from server.catalog.models import CheckItem, Matter, ScenarioItem
+from server.codes.clock import as_utc
 from server.codes.policy import Policy
 from server.merchants.models import Merchant, MerchantScenario
 from server.org.models import Department
@@ -181,7 +182,7 @@ def verify_draws(session: Session, day: date) -> tuple[DrawSeed | None, list[Dra
         if seed is None:
             problems.append("no published seed")
         else:
-            if _aware(draw.drawn_at) < _aware(seed.published_at):
+            if as_utc(draw.drawn_at) < as_utc(seed.published_at):
                 problems.append("drawn before its seed was published")
             if pool_hash(draw.pool) != draw.pool_hash:
                 problems.append("pool differs from its recorded hash")
@@ -196,12 +197,6 @@ def _normal(result: Any) -> Any:
     if result and isinstance(result[0], list | tuple):
         return as_rows(result)
     return list(result)
-
-
-def _aware(moment: Any) -> Any:
-    from datetime import UTC
-
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def draw_count(session: Session, day: date) -> int:

@@ -6,11 +6,12 @@ import hmac
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from server.codes.clock import as_utc
 from server.codes.service import Actor, record_merchant
 from server.db import AsyncSession
 from server.merchants.models import Merchant
@@ -95,8 +96,7 @@ def live_visit_link(
     link = session.exec(select(OwnerLink).where(OwnerLink.secret_hash == _hash(secret))).first()
     if link is None or link.revoked_at is not None:
         return None
-    expires = link.expires_at if link.expires_at.tzinfo else link.expires_at.replace(tzinfo=UTC)
-    return secret if expires > now else None
+    return secret if as_utc(link.expires_at) > now else None
 
 
 async def revoke_owner_links(

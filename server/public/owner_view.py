@@ -2,12 +2,13 @@
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from sqlalchemy import func
 from sqlmodel import col, select
 
 from server.catalog.models import CheckItem
+from server.codes.clock import as_utc
 from server.codes.models import ColourEvent, ColourState, ReratingRequest
 from server.codes.policy import Policy
 from server.codes.texts import state_guidance_text, state_reason_text
@@ -89,7 +90,7 @@ async def owner_view(
             i.score,
             i.summary,
             i.action_code,
-            i.published_at is not None and _aware(i.published_at) <= now,
+            i.published_at is not None and as_utc(i.published_at) <= now,
         )
         for i in rows
     }
@@ -159,10 +160,6 @@ async def owner_view(
         events=list(events),
         pending_rerating=pending,
     )
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 async def upload_order_photo(
