@@ -18,12 +18,12 @@ from server import __version__
 from server.audit.routes import AuditController
 from server.auth.middleware import SessionAuthMiddleware
 from server.auth.routes import AuthController
-from server.codes.clock import local_format, set_district_timezone
 from server.codes.console import CodesConsoleController
 from server.codes.policy_file import load_policy
 from server.codes.routes import CodeController
 from server.complaints.routes import ComplaintController
 from server.console.routes import ConsoleController
+from server.core.clock import CLOCK, local_format
 from server.db import make_async_engine, provide_db_session, session_factory
 from server.errors import exception_handlers
 from server.evidence.console import EvidenceConsoleController
@@ -59,7 +59,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or load_settings()
     # A bad POLICY_FILE stops start-up here, naming the offending key.
     policy = load_policy(settings.policy_file)
-    set_district_timezone(settings.local_timezone)
+    CLOCK.configure(settings.local_timezone, settings.clock_start)
 
     async def open_resources(app: Litestar) -> None:
         app.state.db_engine = make_async_engine(settings.database_url)

@@ -11,7 +11,13 @@ __all__ = ["main"]
 
 @click.group(help="OneVisit: the field-inspection system of a joint-inspection district.")
 def cli() -> None:
-    pass
+    from server.core.clock import CLOCK
+    from server.settings import clock_settings
+
+    try:
+        CLOCK.configure(*clock_settings())
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
 
 
 @cli.group(help="Database commands.")

@@ -15,7 +15,7 @@ from litestar.types import Receive, Scope, Send
 
 from server.auth.middleware import DAY_PATH, SESSION_COOKIE, scope_cookie
 from server.auth.service import token_hash
-from server.codes.clock import utcnow
+from server.core.clock import utcnow
 from server.inspections.day import empty_packet
 from server.inspections.packets import Packet, PacketResponse, encode, keeps
 from server.live import MISSING, LiveFeed

@@ -12,7 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.codes.clock import local_today
+from server.core.clock import local_today
 
 __all__ = ["healthz"]
 

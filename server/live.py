@@ -32,7 +32,7 @@ from sqlalchemy.engine import make_url
 
 from server.auth.principal import Principal
 from server.auth.service import LIVE_SESSIONS, principal_from_row
-from server.codes.clock import local_today, utcnow
+from server.core.clock import local_today, utcnow
 from server.inspections.packets import DAY_ROUTES
 from server.rawsql import RawReader, as_uuid
 

@@ -32,7 +32,7 @@ from server.evidence.models import (
 )
 from server.evidence.recorder_models import Recorder, RecorderAssignment, RecorderClip
 from server.inspections.models import Finding, Inspection, InspectionOfficer
-from server.inspections.packets import DayPacket
+from server.inspections.packets import DayPacket, PacketWindow
 from server.inspections.record_models import InspectionRecord
 from server.merchants.models import Merchant, MerchantScenario
 from server.org.models import Department, Street, Team, User
@@ -83,6 +83,7 @@ __all__ = [
     "OfficerLeave",
     "OpeningHours",
     "OwnerLink",
+    "PacketWindow",
     "Plan",
     "RateCounter",
     "Recorder",

@@ -1,12 +1,14 @@
 """Shared column helpers for the table models."""
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import DateTime
 from sqlmodel import Field, SQLModel
 
-__all__ = ["new_id", "timestamp_field", "utcnow"]
+from server.core.clock import utcnow
+
+__all__ = ["new_id", "timestamp_field"]
 
 # Stable constraint names, so migrations can refer to them on every database.
 SQLModel.metadata.naming_convention = {
@@ -15,10 +17,6 @@ SQLModel.metadata.naming_convention = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def new_id() -> uuid.UUID:

@@ -3,12 +3,12 @@
 import os
 import secrets
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import datetime, time
 from pathlib import Path
 
 from server.planning.config import PlanningSettings, load_planning_settings
 
-__all__ = ["Settings", "load_settings"]
+__all__ = ["Settings", "clock_settings", "load_settings"]
 
 DEFAULT_DATABASE_URL = "sqlite:///var/onevisit.db"
 DEFAULT_STORAGE_URL = "file://media"
@@ -61,6 +61,8 @@ class Settings:
         default_factory=lambda: _retention(DEFAULT_RETENTION_MONTHS)
     )
     local_timezone: str = "Asia/Shanghai"
+    # ONEVISIT_CLOCK: the instant a test or training server's clock starts at (never production)
+    clock_start: datetime | None = None
     # the phone app's files (its shell and pwa/vendor/), served at /app/ and /static/vendor/
     pwa_dir: Path = field(default=Path(__file__).resolve().parent.parent / "pwa")
     # district time of the nightly recompute (`onevisit codes nightly`)
@@ -99,12 +101,20 @@ def _dev_secret(var_dir: Path) -> str:
     return key
 
 
+def _source(env: dict[str, str] | None) -> dict[str, str]:
+    """`env`, or the process environment over `.env` (read in development only)."""
+    if env is not None:
+        return dict(env)
+    source = dict(os.environ)
+    if source.get("ONEVISIT_ENV", "development") != "production":
+        source = {**_read_dotenv(Path(".env")), **source}
+    return source
+
+
 def load_settings(env: dict[str, str] | None = None) -> Settings:
     """Build settings from `env` (default: the process environment)."""
-    source = dict(os.environ if env is None else env)
+    source = _source(env)
     environment = source.get("ONEVISIT_ENV", "development")
-    if environment != "production" and env is None:
-        source = {**_read_dotenv(Path(".env")), **source}
     var_dir = Path(source.get("ONEVISIT_VAR_DIR", "var"))
     secret = source.get("SECRET_KEY", "")
     if not secret:
@@ -112,6 +122,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
             raise RuntimeError("SECRET_KEY must be set when ONEVISIT_ENV=production")
         secret = _dev_secret(var_dir)
     public = source.get("PUBLIC_BASE_URL", DEFAULT_PUBLIC_BASE_URL).rstrip("/")
+    zone, clock_start = clock_settings(source)
     return Settings(
         database_url=source.get("DATABASE_URL", DEFAULT_DATABASE_URL),
         storage_url=source.get("STORAGE_URL", DEFAULT_STORAGE_URL),
@@ -140,11 +151,34 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         retention_months=_retention(
             source.get("EVIDENCE_RETENTION_MONTHS", DEFAULT_RETENTION_MONTHS)
         ),
-        local_timezone=_timezone(source.get("LOCAL_TIMEZONE", "Asia/Shanghai")),
+        local_timezone=zone,
+        clock_start=clock_start,
         watermark_font=source.get("WATERMARK_FONT") or None,
         pwa_dir=Path(source.get("PWA_DIR") or Settings.pwa_dir),
         nightly_at=_clock_time("NIGHTLY_AT", source.get("NIGHTLY_AT", "").strip() or "00:30"),
     )
+
+
+def clock_settings(env: dict[str, str] | None = None) -> tuple[str, datetime | None]:
+    """The district's time zone (LOCAL_TIMEZONE) and the instant ONEVISIT_CLOCK starts the clock
+    at, if set: an ISO 8601 moment with its offset, for test and training servers only."""
+    source = _source(env)
+    zone = _timezone(source.get("LOCAL_TIMEZONE", "Asia/Shanghai"))
+    raw = source.get("ONEVISIT_CLOCK", "").strip()
+    if not raw:
+        return zone, None
+    if source.get("ONEVISIT_ENV", "development") == "production":
+        raise ValueError("ONEVISIT_CLOCK is for test and training servers; unset it in production")
+    try:
+        start = datetime.fromisoformat(raw)
+    except ValueError:
+        start = None
+    if start is None or start.tzinfo is None:
+        raise ValueError(
+            f"ONEVISIT_CLOCK must be a moment with its offset, e.g. 2026-11-26T09:00+08:00 "
+            f"(got {raw!r})"
+        )
+    return zone, start
 
 
 def _bbox(raw: str) -> tuple[float, float, float, float]:

@@ -29,12 +29,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from sqlalchemy import text
 from sqlmodel import Session
 
+from server.core.clock import utcnow
 from server.db import make_sync_engine
 from server.geo import wgs84_to_gcj02
 from server.merchants.import_file import COLUMN_LABELS
 from server.merchants.uscc import make_uscc
 from server.migrate import upgrade
-from server.models_base import utcnow
 from server.org.district import STREETS, nearest_street
 from server.org.service import ensure_district
 

@@ -30,6 +30,7 @@ from sqlalchemy import func, text, update
 from sqlmodel import Session, col, select
 
 from server.auth.passwords import hash_password
+from server.core.clock import local_today
 from server.db import make_sync_engine
 from server.demo.loader import load_demo
 from server.merchants.models import Merchant
@@ -38,7 +39,7 @@ from server.org.models import Department, Street, Team, User
 from server.planning.build import solve
 from server.planning.config import PlanningSettings
 from server.planning.routing import solve_street
-from server.planning.service import build_plan, district_today
+from server.planning.service import build_plan
 from server.settings import load_settings
 
 POSTGRES = "postgresql://root@127.0.0.1:5432/test"
@@ -120,7 +121,7 @@ def main() -> None:
     settings = load_settings().planning
     if args.exploration:
         settings = PlanningSettings(**{**settings.__dict__, "exploration": args.exploration})
-    today = district_today()
+    today = local_today()
     day = today + timedelta(days=7 - today.weekday())
     with tempfile.TemporaryDirectory(prefix="bench-plan-") as tmp:
         url, schema = database(args.db, Path(tmp))

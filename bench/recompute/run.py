@@ -33,10 +33,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from sqlalchemy import text
 from sqlmodel import Session
 
-from server.codes.clock import local_today
 from server.codes.policy import DEFAULT_POLICY
 from server.codes.recompute import recompute_all
 from server.codes.service import update_colour
+from server.core.clock import local_today
 from server.db import make_sync_engine
 from server.migrate import upgrade
 from server.org.service import ensure_district

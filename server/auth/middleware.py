@@ -9,7 +9,7 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from server.auth.service import principal_for_token, token_hash
-from server.codes.clock import utcnow
+from server.core.clock import utcnow
 from server.i18n import t
 from server.settings import Settings
 

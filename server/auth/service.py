@@ -12,8 +12,8 @@ from server.audit.service import record
 from server.auth.models import LoginAttempt, UserSession
 from server.auth.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
 from server.auth.principal import Principal
+from server.core.clock import utcnow
 from server.db import AsyncSession
-from server.models_base import utcnow
 from server.org.models import User
 from server.rawsql import RawReader, as_uuid
 from server.settings import Settings

@@ -8,10 +8,10 @@ import click
 from rich.console import Console
 from sqlalchemy.exc import OperationalError
 
-from server.codes.clock import district_timezone, set_district_timezone
 from server.codes.nightly import recompute_and_warm, run_if_due, serve_nightly
 from server.codes.policy import Policy
 from server.codes.policy_file import PolicyFileError, load_policy
+from server.core.clock import district_timezone
 from server.db import make_sync_engine
 from server.i18n import t
 from server.settings import Settings, load_settings
@@ -52,7 +52,6 @@ def recompute(as_of: datetime | None, dry_run: bool) -> None:
 
 def _settings_and_policy(console: Console) -> tuple[Settings, Policy]:
     settings = load_settings()
-    set_district_timezone(settings.local_timezone)
     try:
         return settings, load_policy(settings.policy_file)
     except PolicyFileError as exc:

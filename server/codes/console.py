@@ -14,12 +14,12 @@ from sqlalchemy import func
 from sqlmodel import col, or_, select
 
 from server.auth.principal import Principal
-from server.codes.clock import utcnow
 from server.codes.qr import merchant_url, qr_svg
 from server.codes.queries import colour_read, poster_for_merchant, posters_for_street
 from server.codes.routes import merchant_in_scope, owner_url, street_scope
 from server.codes.service import Actor, ColourInputError, revoke_override, set_override
 from server.codes.tokens import rotate_token
+from server.core.clock import utcnow
 from server.db import AsyncSession, DbSession
 from server.i18n import t
 from server.merchants.models import Merchant

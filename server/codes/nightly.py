@@ -12,18 +12,18 @@ import os
 import socket
 import time
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from datetime import time as day_time
 
 from sqlalchemy import Engine, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
-from server.codes.clock import district_timezone, local_today, utcnow
 from server.codes.models import NightlyRun
 from server.codes.policy import Policy
 from server.codes.recompute import RecomputeReport, recompute_all
-from server.inspections.packets import warm_packets
+from server.core.clock import district_timezone, local_today, utcnow
+from server.inspections.packets import move_packet_window, warm_packets
 
 __all__ = [
     "STALE_CLAIM",
@@ -53,9 +53,10 @@ def recompute_and_warm(
         if dry_run:
             transaction.rollback()
             return report
+        move_packet_window(conn, local_today(now))
         transaction.commit()
     with Session(engine) as session:
-        today = local_today()
+        today = local_today(now)
         for day in (today, today + timedelta(days=1)):
             warm_packets(session, day)
     return report
@@ -137,7 +138,7 @@ def _finish(
         assert run is not None
         run.error = error
         if report is not None:
-            run.finished_at = datetime.now(UTC)
+            run.finished_at = utcnow()
             run.merchants = report.merchants
             run.colour_changes = report.colour_changes
             run.due_changes = report.due_changes

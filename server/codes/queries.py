@@ -5,11 +5,11 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
-from server.codes.clock import local_today, utcnow
 from server.codes.models import ColourEvent, ColourOverride, ColourState
 from server.codes.policy import Policy
 from server.codes.schemas import ColourEventRead, ColourRead, OverrideRead
 from server.codes.texts import state_guidance_text, state_reason_text
+from server.core.clock import local_today, utcnow
 from server.merchants.models import Merchant
 from server.org.models import Street
 

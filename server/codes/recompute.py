@@ -11,12 +11,12 @@ from sqlalchemy import Connection, Date, DateTime, bindparam, func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from server.audit.service import SYSTEM_ACTOR
-from server.codes.clock import local_today, utcnow
 from server.codes.policy import RANK, Policy
 from server.codes.recompute_sql import PART_TABLES, TEMP_TABLES, statements
 from server.codes.records import finding_tally
 from server.codes.sqlbits import SqlDialect
 from server.codes.texts import GUIDANCE_CODES, REASON_CODES, guidance_template, reason_template
+from server.core.clock import local_today, utcnow
 from server.i18n import t
 from server.inspections.packets import mark_all_stale, quiet_triggers
 from server.merchants.models import Merchant

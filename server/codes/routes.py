@@ -11,7 +11,6 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from server.auth.principal import Principal, requires_role
-from server.codes.clock import utcnow
 from server.codes.qr import merchant_url, qr_png, qr_svg
 from server.codes.queries import colour_read, poster_for_merchant
 from server.codes.schemas import (
@@ -23,6 +22,7 @@ from server.codes.schemas import (
 )
 from server.codes.service import Actor, ColourInputError, revoke_override, set_override
 from server.codes.tokens import rotate_token
+from server.core.clock import utcnow
 from server.db import DbSession
 from server.i18n import t
 from server.public.owner import issue_owner_link, revoke_owner_links

@@ -13,12 +13,12 @@ from sqlalchemy import Connection, insert, select, update
 from sqlmodel import Session
 
 from server.audit.service import SYSTEM_ACTOR, record
-from server.codes.clock import local_today, utcnow
 from server.codes.engine import Outcome, assess
 from server.codes.models import ColourEvent, ColourOverride, ColourState, ReratingRequest
 from server.codes.policy import COLOURS, Policy
 from server.codes.records import load_records
 from server.codes.texts import fill
+from server.core.clock import local_today, utcnow
 from server.db import AsyncSession
 from server.i18n import t
 from server.merchants.models import Merchant

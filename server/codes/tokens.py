@@ -7,9 +7,9 @@ import uuid
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from server.codes.clock import utcnow
 from server.codes.models import MerchantToken
 from server.codes.service import Actor, ColourInputError, record_merchant
+from server.core.clock import utcnow
 from server.i18n import t
 from server.merchants.models import Merchant
 

@@ -15,7 +15,6 @@ from msgspec import Meta
 
 from server.audit.service import record
 from server.auth.principal import requires_role
-from server.codes.clock import utcnow
 from server.codes.routes import actor_of, merchant_in_scope, street_scope
 from server.complaints.models import Complaint
 from server.complaints.service import (
@@ -25,6 +24,7 @@ from server.complaints.service import (
     list_complaints,
     record_outcome,
 )
+from server.core.clock import utcnow
 from server.db import AsyncSession, DbSession
 from server.i18n import t
 

@@ -9,10 +9,10 @@ from datetime import date, datetime
 from sqlmodel import col, select
 
 from server.audit.service import record
-from server.codes.clock import local_today
 from server.codes.policy import Policy
 from server.codes.service import Actor, update_colour
 from server.complaints.models import Complaint
+from server.core.clock import local_today
 from server.db import AsyncSession
 from server.i18n import t
 from server.merchants.models import Merchant

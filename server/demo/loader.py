@@ -12,6 +12,7 @@ from sqlmodel import Session, SQLModel, select
 from server.audit.service import record
 from server.auth.passwords import hash_password
 from server.codes.policy import COLOURS, DEFAULT_POLICY, Policy
+from server.core.clock import local_today
 from server.demo.catalog import load_catalogue
 from server.demo.history import Batch
 from server.demo.shops import ShopGenerator
@@ -66,7 +67,7 @@ def load_demo(
 
     The same seed and day give the same merchants, people and history.
     """
-    today = today or date.today()
+    today = today or local_today()
     report = on_progress or (lambda _done, _total: None)
     batches = math.ceil(merchants / BATCH_SIZE)
     total = batches + 4

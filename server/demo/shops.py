@@ -5,9 +5,10 @@ import math
 import random
 import uuid
 from collections import Counter
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 from server.codes.policy import Policy
+from server.core.clock import utcnow
 from server.demo.colours import colour_rows, final_outcome, scheduler
 from server.demo.history import HISTORY_DAYS, Batch, DemoScenario, History
 from server.demo.names_data import person_name, phone_number, road_for
@@ -100,7 +101,7 @@ class ShopGenerator:
         visits = self.history.visits(scenario, self.schedule) if inspected else []
         # Never inspected: its first check is spread over the coming two years.
         first_due = None if visits else self.today + timedelta(days=rng.randint(1, HISTORY_DAYS))
-        now = datetime.now(UTC)
+        now = utcnow()
         outcome = final_outcome(visits, self.today, first_due, self.policy)
         colour, due = outcome.colour, outcome.next_due
         if visits:

@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
+from server.core.clock import local_today
 from server.inspections.packets import warm_packets
 from server.org.models import Street, User
 from server.planning.draws import SeedAlreadyPublished, publish_seed
 from server.planning.edits import Edit, publish
 from server.planning.models import JointVisit, Plan, Route, RouteOfficer
-from server.planning.service import Actor, build_plan, district_today, planning_policy
+from server.planning.service import Actor, build_plan, planning_policy
 from server.settings import Settings
 
 __all__ = ["Crew", "publish_today"]
@@ -31,7 +32,7 @@ class Crew:
 
 def publish_today(engine: Engine, settings: Settings) -> list[Crew]:
     """Plan and publish today for every street that has no plan yet; today's crews."""
-    today = district_today(settings.local_timezone)
+    today = local_today()
     with Session(engine) as session:
         planned = session.exec(select(Plan.street_id).where(Plan.day == today)).all()
         if not planned:

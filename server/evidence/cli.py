@@ -5,12 +5,13 @@ import asyncio
 import hashlib
 import sys
 from collections.abc import Awaitable, Callable, Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import TypeVar
 
 import click
 
+from server.core.clock import local_today
 from server.settings import load_settings
 
 __all__ = ["evidence"]
@@ -146,7 +147,7 @@ def recorder_assign(device_id: str, username: str, day) -> None:
     from server.evidence.service import Actor
     from server.org.models import User
 
-    on = day.date() if day else date.today()
+    on = day.date() if day else local_today()
 
     async def work(sessions, storage, settings) -> None:
         async with sessions() as session, session.begin():
@@ -189,7 +190,7 @@ def purge(dry_run: bool) -> None:
     from server.evidence.jobs import purge_expired
 
     async def work(sessions, storage, settings):
-        return await purge_expired(sessions, storage, settings, date.today(), dry_run=dry_run)
+        return await purge_expired(sessions, storage, settings, local_today(), dry_run=dry_run)
 
     for candidate in _run(work):
         verb = "would delete" if dry_run else "deleted"

@@ -9,6 +9,7 @@ from typing import NoReturn
 import anyio
 
 from server.audit.service import record
+from server.core.clock import utcnow
 from server.db import AsyncSession
 from server.evidence import upload_store as store
 from server.evidence.errors import UploadRefused
@@ -24,7 +25,6 @@ from server.evidence.service import (
 )
 from server.evidence.sniff import ALLOWED_TYPES, SNIFF_BYTES, compatible, sniff
 from server.i18n import t
-from server.models_base import utcnow
 from server.storage import (
     MultipartNotFound,
     ObjectExists,

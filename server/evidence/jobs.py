@@ -7,10 +7,10 @@ from datetime import date, timedelta
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 
+from server.core.clock import utcnow
 from server.db import AsyncSession
 from server.evidence.models import Upload
 from server.evidence.retention import PurgeCandidate, due_for_deletion, tombstone
-from server.models_base import utcnow
 from server.settings import Settings
 from server.storage import Storage, StorageError
 

@@ -4,11 +4,11 @@ import base64
 import hashlib
 import hmac
 import json
-import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from urllib.parse import quote
 
+from server.core.clock import utcnow
 from server.evidence.models import Evidence
 from server.settings import Settings
 from server.storage import Storage
@@ -60,7 +60,7 @@ def content_link(
     """A link to the original that works for `evidence_link_seconds` (blocking: S3 may be asked
     its region once)."""
     lifetime = timedelta(seconds=settings.evidence_link_seconds)
-    expires_at = datetime.now(UTC) + lifetime
+    expires_at = utcnow() + lifetime
     header = disposition(evidence.filename, attachment)
     url = storage.presigned_url(
         evidence.storage_key,
@@ -90,4 +90,4 @@ def verify_blob_token(settings: Settings, token: str) -> BlobClaim | None:
         result = BlobClaim(str(claim["k"]), str(claim["t"]), str(claim["d"]), int(claim["e"]))
     except (ValueError, KeyError, TypeError):
         return None
-    return result if result.expires > time.time() else None
+    return result if result.expires > utcnow().timestamp() else None

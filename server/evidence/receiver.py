@@ -19,6 +19,7 @@ from typing import TypeVar
 import anyio
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from server.core.clock import utcnow
 from server.db import AsyncSession
 from server.evidence import upload_store as store
 from server.evidence.errors import ClientGone, UploadRefused
@@ -27,7 +28,6 @@ from server.evidence.models import UploadFragment, UploadPart
 from server.evidence.protocol import Checksum
 from server.evidence.service import Actor
 from server.evidence.spool import SpoolBudget
-from server.models_base import utcnow
 from server.settings import Settings
 from server.storage import ObjectNotFound, Storage, StorageError
 

@@ -15,9 +15,9 @@ from sqlalchemy import exists, or_
 from sqlmodel import col, select
 
 from server.audit.service import record
+from server.core.clock import utcnow
 from server.db import AsyncSession
 from server.evidence.models import Evidence, EvidenceLink, LegalHold
-from server.models_base import utcnow
 from server.settings import Settings
 
 __all__ = [

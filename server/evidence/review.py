@@ -9,13 +9,13 @@ from sqlmodel import col, or_, select
 
 from server.audit.service import record
 from server.auth.principal import Principal
+from server.core.clock import utcnow
 from server.db import AsyncSession
 from server.evidence.models import Evidence
 from server.evidence.recorder_models import Recorder, RecorderClip
 from server.evidence.service import Actor, link_evidence
 from server.inspections.models import Inspection
 from server.merchants.models import Merchant
-from server.models_base import utcnow
 from server.org.models import User
 
 __all__ = ["Candidate", "QueueItem", "assign_clip", "dismiss_clip", "review_queue"]

@@ -21,9 +21,9 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 
+from server.core.clock import utcnow
 from server.db import AsyncSession
 from server.evidence.models import Upload, UploadFragment, UploadPart
-from server.models_base import utcnow
 
 __all__ = [
     "Progress",

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, select
 
 from server.auth.principal import Principal
+from server.core.clock import utcnow
 from server.db import AsyncSession
 from server.evidence import upload_store as store
 from server.evidence.errors import UploadRefused
@@ -19,7 +20,6 @@ from server.evidence.receiver import Patch, UploadEnv
 from server.evidence.schemas import UploadRead
 from server.evidence.service import Actor, claim_visit, find_evidence, user_owner
 from server.i18n import t
-from server.models_base import utcnow
 from server.settings import Settings
 
 __all__ = [

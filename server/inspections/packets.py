@@ -20,12 +20,12 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from litestar.types import Receive, Scope, Send
-from sqlalchemy import Connection, LargeBinary, text
+from sqlalchemy import CheckConstraint, Connection, LargeBinary, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from server.codes.clock import local_today, utcnow
+from server.core.clock import local_today, utcnow
 from server.inspections.day import route_packet
 from server.models_base import timestamp_field
 from server.planning.models import Plan, Route
@@ -37,10 +37,12 @@ __all__ = [
     "DayPacket",
     "Packet",
     "PacketResponse",
+    "PacketWindow",
     "build_packet",
     "encode",
     "keeps",
     "mark_all_stale",
+    "move_packet_window",
     "quiet_triggers",
     "warm_packets",
 ]
@@ -83,6 +85,17 @@ class DayPacket(SQLModel, table=True):
     etag: str | None = Field(default=None, max_length=64)
     body: bytes | None = Field(default=None, sa_type=LargeBinary, description="gzipped JSON")
     built_at: datetime | None = timestamp_field(nullable=True)
+
+
+class PacketWindow(SQLModel, table=True):
+    """From which day published plans keep their packets fresh: the triggers bump only those
+    (server/migrations/packet_triggers.py). The app's clock moves it; no row keeps every plan."""
+
+    __tablename__ = "packet_window"
+    __table_args__ = (CheckConstraint("id = 1", name="ck_packet_window_one_row"),)
+
+    id: int = Field(default=1, primary_key=True)
+    kept_from: date
 
 
 @dataclass(frozen=True)
@@ -193,6 +206,22 @@ SELECT r.id, p.day, 1 FROM route r JOIN plan p ON p.id = r.plan_id
 WHERE p.status = 'published' AND p.day >= :since
 ON CONFLICT (route_id) DO UPDATE SET gen = day_packet.gen + 1
 """
+
+
+def move_packet_window(conn: Connection, today: date) -> int:
+    """Keep packets from yesterday on and drop older ones (the nightly run, once a day turns).
+    The window only moves forward. Returns how many old packets were dropped."""
+    since = today - timedelta(days=1)
+    conn.execute(
+        text(
+            "INSERT INTO packet_window (id, kept_from) VALUES (1, :since) ON CONFLICT (id) "
+            "DO UPDATE SET kept_from = excluded.kept_from "
+            "WHERE packet_window.kept_from < excluded.kept_from"
+        ),
+        {"since": since},
+    )
+    dropped = conn.execute(text("DELETE FROM day_packet WHERE day < :since"), {"since": since})
+    return dropped.rowcount
 
 
 def quiet_triggers(conn: Connection) -> None:

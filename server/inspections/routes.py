@@ -15,8 +15,8 @@ from sqlalchemy.exc import IntegrityError
 from server.auth.middleware import DAY_PATH, SESSION_COOKIE
 from server.auth.principal import signed_in
 from server.auth.service import token_hash
-from server.codes.clock import utcnow
 from server.codes.qr import qr_svg
+from server.core.clock import utcnow
 from server.db import DbSession
 from server.evidence.service import Actor as EvidenceActor
 from server.evidence.service import link_evidence

@@ -13,9 +13,9 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from server.audit.service import record as audit
-from server.codes.clock import publication_moment
 from server.codes.policy import ItemOutcome, Policy, score_findings
 from server.codes.service import Actor, update_colour
+from server.core.clock import publication_moment
 from server.i18n import t
 from server.inspections.models import Finding, Inspection, InspectionOfficer
 from server.inspections.payload import (

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from sqlmodel import Session, col, select
 
 from server.catalog.models import CheckItem
-from server.codes.clock import as_utc, district_timezone
+from server.core.clock import as_utc, district_timezone
 from server.evidence.models import Evidence
 from server.i18n import t
 from server.inspections.models import Inspection

@@ -14,11 +14,11 @@ from sqlalchemy import Engine, inspect
 from sqlmodel import Session
 
 from server.audit.service import record
+from server.core.clock import utcnow
 from server.merchants.import_dedupe import SeenCodes, first_lines
 from server.merchants.import_file import ImportFileError, RowSource, open_rows
 from server.merchants.import_rows import MerchantRow, RowChecker
 from server.merchants.import_store import MerchantStore, open_store
-from server.models_base import utcnow
 from server.settings import Settings, load_settings
 
 __all__ = [

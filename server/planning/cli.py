@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlmodel import Session
 
+from server.core.clock import local_today
 from server.db import make_sync_engine
 from server.i18n import t
 from server.inspections.packets import warm_packets
@@ -20,7 +21,6 @@ from server.planning.service import (
     PlanRefused,
     build_plan,
     check_day,
-    district_today,
     planning_policy,
     resolve_streets,
 )
@@ -53,7 +53,7 @@ def plan(ctx: click.Context, day: str | None, street: str | None, as_json: bool)
     try:
         with Session(engine) as session:
             # The seed is published in its own transaction, before anything is drawn with it.
-            check_day(target, district_today())
+            check_day(target, local_today())
             resolve_streets(session, street)
             publish_seed(session, target)
             session.commit()

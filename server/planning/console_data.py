@@ -8,6 +8,7 @@ from sqlalchemy import func, inspect
 from sqlmodel import Session, col, select
 
 from server.codes.policy import COLOURS, Policy
+from server.core.clock import local_today
 from server.inspections.models import Inspection, InspectionOfficer
 from server.merchants.models import Merchant
 from server.merchants.service import merchant_query
@@ -114,7 +115,7 @@ def merchant_detail(session: Session, merchant_id: uuid.UUID) -> dict[str, Any] 
         "street": street,
         "inspections": [{"row": i, "officers": names.get(i.id, [])} for i in inspections],
         "events": events,
-        "planned": planned_visits(session, [merchant_id], date.today()).get(merchant_id, []),
+        "planned": planned_visits(session, [merchant_id], local_today()).get(merchant_id, []),
     }
 
 

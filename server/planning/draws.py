@@ -13,8 +13,8 @@ from sqlmodel import Session, col, select
 
 from server.audit.service import record
 from server.catalog.models import CheckItem, Matter, ScenarioItem
-from server.codes.clock import as_utc
 from server.codes.policy import Policy
+from server.core.clock import as_utc
 from server.merchants.models import Merchant, MerchantScenario
 from server.org.models import Department
 from server.planning.draw import as_rows, draw_merchants, pool_hash, replay

@@ -4,13 +4,13 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, select
 
 from server.codes.policy import DEFAULT_POLICY, Policy
+from server.core.clock import local_today
 from server.org.models import Street
 from server.planning.build import Prepared, assemble, prepare, solve
 from server.planning.config import PlanningSettings
@@ -31,7 +31,6 @@ __all__ = [
     "PlanConflict",
     "PlanRefused",
     "build_plan",
-    "district_today",
     "lost_race",
     "planning_policy",
     "prepare_build",
@@ -54,11 +53,6 @@ class PlanRefused(ValueError):
 class Actor:
     username: str = "system"
     id: uuid.UUID | None = None
-
-
-def district_today(timezone: str = "Asia/Shanghai") -> date:
-    """Today where the district is, not where the server's clock happens to be."""
-    return datetime.now(ZoneInfo(timezone)).date()
 
 
 def planning_policy(policy_file: str | None = None) -> Policy:
@@ -211,7 +205,7 @@ def build_plan(
             base_version=base_version,
             settings=settings,
             policy=policy or planning_policy(),
-            today=today or district_today(),
+            today=today or local_today(),
         )
         problems = [w.problem for w in request.prepared.streets]
         return store_build(session, request, solver(problems, settings), settings, actor)

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, select
 
 from server.audit.service import record
-from server.models_base import utcnow
+from server.core.clock import utcnow
 from server.planning.models import JointVisit, Plan, Route, RouteOfficer, VisitItem
 
 __all__ = [

@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from server.auth.principal import Principal, requires_role
 from server.codes.routes import street_scope
+from server.core.clock import local_today
 from server.db import AsyncSession
 from server.i18n import t
 from server.org.models import Street
@@ -82,7 +83,7 @@ def actor_of(request: Request) -> Actor:
 
 
 def today_for(settings: Settings) -> date:
-    return service.district_today(getattr(settings, "local_timezone", "Asia/Shanghai"))
+    return local_today()
 
 
 async def conflict_response(session: AsyncSession, day: date, street: str | None) -> Response:

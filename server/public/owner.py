@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from server.codes.clock import as_utc
 from server.codes.service import Actor, record_merchant
+from server.core.clock import as_utc
 from server.db import AsyncSession
 from server.merchants.models import Merchant
 from server.public.models import OwnerLink

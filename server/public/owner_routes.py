@@ -9,8 +9,8 @@ from litestar.exceptions import ClientException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from server.codes.clock import utcnow
 from server.codes.service import Actor, ColourInputError, request_rerating
+from server.core.clock import utcnow
 from server.db import DbSession
 from server.i18n import t
 from server.public.owner import find_owner_link

@@ -8,10 +8,10 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from server.catalog.models import CheckItem
-from server.codes.clock import as_utc
 from server.codes.models import ColourEvent, ColourState, ReratingRequest
 from server.codes.policy import Policy
 from server.codes.texts import state_guidance_text, state_reason_text
+from server.core.clock import as_utc
 from server.db import AsyncSession
 from server.inspections.models import Finding, Inspection, InspectionOfficer
 from server.merchants.models import Merchant

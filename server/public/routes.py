@@ -11,7 +11,6 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from litestar.types import Receive, Scope, Send
 
-from server.codes.clock import utcnow
 from server.complaints.service import (
     ComplaintInvalid,
     check_complaint_rate,
@@ -19,6 +18,7 @@ from server.complaints.service import (
     find_by_tracking_no,
     submit_complaint,
 )
+from server.core.clock import utcnow
 from server.db import DbSession
 from server.i18n import t
 from server.public.photos import PhotoRejected, PhotoTooLarge, mb

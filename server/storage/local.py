@@ -13,9 +13,10 @@ import tempfile
 import uuid
 from collections.abc import Sequence
 from contextlib import suppress
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
+from server.core.clock import utcnow
 from server.storage.base import (
     CHUNK_SIZE,
     DEFAULT_TYPE,
@@ -179,7 +180,7 @@ class LocalStorage(Storage):
             "key": key,
             "content_type": content_type,
             "sha256": sha256,
-            "initiated": datetime.now(UTC).isoformat(),
+            "initiated": utcnow().isoformat(),
         }
         _write_atomically(folder / "manifest.json", json.dumps(manifest).encode())
         return upload_id

@@ -3,7 +3,7 @@ code, printable posters, overrides that need a reason and run out, and every cha
 
 import io
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 import zxingcpp
@@ -17,6 +17,7 @@ from server.codes.models import ColourEvent, MerchantToken
 from server.codes.policy import DEFAULT_POLICY
 from server.codes.recompute import recompute_all
 from server.codes.tokens import token_hash
+from server.core.clock import utcnow
 from server.merchants.models import Merchant
 from tests.support.app import login_as
 from tests.support.factories import make_merchants, make_user
@@ -159,7 +160,7 @@ def test_an_override_needs_a_reason_is_marked_and_runs_out(
     assert "红码" in client.get(f"/m/{merchant.qr_token}").text
 
     # Six days on, the nightly recompute finds the override over.
-    later = datetime.now(UTC) + timedelta(days=6)
+    later = utcnow() + timedelta(days=6)
     with sync_engine.begin() as conn:
         recompute_all(conn, DEFAULT_POLICY, now=later)
     last = events_of(sync_engine, merchant.id)[-1]

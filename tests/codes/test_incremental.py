@@ -8,10 +8,10 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session
 
 from server.codes.cli import codes
-from server.codes.clock import local_today
 from server.codes.models import ColourEvent
 from server.codes.policy import DEFAULT_POLICY, add_months
 from server.codes.service import Actor, update_colour
+from server.core.clock import local_today
 from server.merchants.models import Merchant
 from tests.support.factories import make_merchants, make_user
 from tests.support.records import add_inspection, make_catalogue

@@ -11,10 +11,10 @@ from litestar.testing import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from server.codes.clock import district_timezone, local_today
 from server.codes.models import ColourEvent, ColourOverride, NightlyRun
 from server.codes.nightly import claim, run_if_due
 from server.codes.policy import DEFAULT_POLICY
+from server.core.clock import district_timezone, local_today, utcnow
 from server.merchants.models import Merchant
 from tests.support.app import login_as
 from tests.support.factories import make_merchants, make_user
@@ -98,7 +98,7 @@ def test_each_day_runs_once_and_not_before_its_time(client: TestClient, sync_eng
 
 def test_a_claim_is_taken_once_and_taken_over_when_its_runner_is_gone(sync_engine: Engine):
     day = local_today()
-    now = datetime.now(UTC)
+    now = utcnow()
     assert claim(sync_engine, day, now)
     assert not claim(sync_engine, day, now + timedelta(minutes=30)), "still running elsewhere"
     assert claim(sync_engine, day, now + timedelta(hours=3)), "a runner that died long ago"

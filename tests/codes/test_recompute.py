@@ -9,7 +9,6 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from server.codes import recompute
-from server.codes.clock import local_today
 from server.codes.engine import assess
 from server.codes.models import ColourEvent, ColourState
 from server.codes.policy import DEFAULT_POLICY, Policy
@@ -17,6 +16,7 @@ from server.codes.recompute import recompute_all
 from server.codes.records import load_records
 from server.codes.service import update_colour
 from server.codes.texts import state_guidance_text, state_reason_text
+from server.core.clock import local_today
 from server.merchants.models import Merchant
 from tests.support.factories import make_merchants
 from tests.support.records import (

@@ -7,8 +7,8 @@ from litestar.testing import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from server.codes.clock import local_today
 from server.codes.models import ColourEvent
+from server.core.clock import local_today
 from server.merchants.models import Merchant
 from tests.complaints.test_complaints import complain, complaints
 from tests.support.app import login_as

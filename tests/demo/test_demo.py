@@ -330,7 +330,7 @@ def test_if_empty_loads_a_fresh_database_but_leaves_real_data_alone(
 
 
 def test_the_demo_publishes_today_so_an_inspector_has_a_route_to_download(tmp_path: Path):
-    from server.codes.clock import local_today
+    from server.core.clock import local_today
     from server.inspections.day import day_packet
     from server.planning.models import Plan
 

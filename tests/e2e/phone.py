@@ -6,11 +6,14 @@ from pathlib import Path
 import pytest
 from playwright import sync_api
 
+from server.core.clock import CLOCK
+
 __all__ = [
     "ARGS",
     "CHROMIUM",
     "do_visit",
     "needs_chromium",
+    "on_suite_clock",
     "open_phone",
     "phone_profile",
     "sign_every_pad",
@@ -36,15 +39,22 @@ PHONE = {
 
 def phone_profile(p, profile: Path):
     """A phone whose storage lives in `profile` and outlasts closing the browser."""
-    return p.chromium.launch_persistent_context(
+    context = p.chromium.launch_persistent_context(
         str(profile), executable_path=str(CHROMIUM), args=ARGS, **PHONE
     )
+    return on_suite_clock(context)
+
+
+def on_suite_clock(context):
+    """The phone's clock starts where the server's does (tests/support/clock.py), and runs on."""
+    context.clock.install(time=CLOCK.now())
+    return context
 
 
 def open_phone(p, base_url: str, username: str, visits: int = 1):
     """Sign in on a fresh phone, download the day and reload it through the service worker."""
     browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-    context = browser.new_context(**PHONE)
+    context = on_suite_clock(browser.new_context(**PHONE))
     page = context.new_page()
     start_day(page, base_url, username, visits)
     return browser, context, page

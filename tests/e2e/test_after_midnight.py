@@ -27,7 +27,7 @@ def test_the_route_stays_in_reach_after_midnight(live, sync_engine: Engine):
         after_midnight = datetime.combine(
             day.day + timedelta(days=1), datetime.min.time(), ZoneInfo("Asia/Shanghai")
         ) + timedelta(minutes=40)
-        page.clock.install(time=after_midnight)
+        page.clock.set_system_time(after_midnight)
         page.goto(f"{live.url}/app/#/")
         notice = page.get_by_test_id("other-day")
         sync_api.expect(notice).to_contain_text(day.day.isoformat())

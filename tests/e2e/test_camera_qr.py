@@ -15,7 +15,15 @@ from sqlmodel import Session, select
 from server.codes.qr import merchant_url, qr_png
 from server.inspections.models import Inspection
 from server.inspections.record_models import InspectionRecord
-from tests.e2e.phone import ARGS, CHROMIUM, PHONE, needs_chromium, sign_every_pad, start_day
+from tests.e2e.phone import (
+    ARGS,
+    CHROMIUM,
+    PHONE,
+    needs_chromium,
+    on_suite_clock,
+    sign_every_pad,
+    start_day,
+)
 from tests.inspections.conftest import make_day
 from tests.support.factories import make_merchants
 
@@ -51,7 +59,9 @@ def _phone_with_camera(p, base_url: str, username: str, feed: Path):
             f"--use-file-for-fake-video-capture={feed}",
         ],
     )
-    context = browser.new_context(**{**PHONE, "permissions": ["geolocation", "camera"]})
+    context = on_suite_clock(
+        browser.new_context(**{**PHONE, "permissions": ["geolocation", "camera"]})
+    )
     page = context.new_page()
     start_day(page, base_url, username)
     page.click("text=开始检查")

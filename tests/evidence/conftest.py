@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from server.cli import _register_domain_commands, cli
+from server.core.clock import local_today
 from server.inspections.models import Inspection, InspectionOfficer
 from server.merchants.models import Merchant
 from server.org.models import User
@@ -34,7 +35,7 @@ class People:
 
 def evening_today() -> datetime:
     zone = ZoneInfo("Asia/Shanghai")
-    return datetime.combine(datetime.now(zone).date(), time(21), zone).astimezone(UTC)
+    return datetime.combine(local_today(), time(21), zone).astimezone(UTC)
 
 
 def make_visit(
@@ -83,7 +84,7 @@ def officer_client(client: TestClient, people: People) -> Iterator[tuple[TestCli
 
 
 def today() -> date:
-    return date.today()
+    return local_today()
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import httpx
 
+from server.core.clock import CLOCK
 from tests.support.s3server import free_port
 
 __all__ = ["LiveServer"]
@@ -35,6 +36,8 @@ class LiveServer:
         self.process: subprocess.Popen | None = None
 
     def start(self, timeout: float = 30) -> "LiveServer":
+        # The server's clock starts where the test's stands (tests/support/clock.py).
+        self.env["ONEVISIT_CLOCK"] = CLOCK.now().isoformat()
         command = [sys.executable, "-m", "server", "serve", "--port", str(self.port)]
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(

@@ -13,8 +13,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, select
 
 from server.audit.models import AuditEvent
+from server.core.clock import utcnow
 from server.evidence.models import Evidence, EvidenceLink, LegalHold, Upload, UploadFragment
-from server.models_base import utcnow
 from server.storage import storage_from_url
 from tests.evidence import tus
 from tests.evidence.conftest import People, invoke

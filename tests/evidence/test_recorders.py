@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from server.cli import cli
+from server.core.clock import local_today
 from server.evidence.models import Evidence, EvidenceLink
 from server.evidence.recorder_models import RecorderClip
 from tests.evidence import tus
@@ -42,7 +43,7 @@ def clip(path: Path, seconds: float = 120, created: datetime | None = None) -> P
 @pytest.fixture
 def morning(sync_engine: Engine, people: People):
     """The officer's visit this morning, 09:00-09:40 local time, and the recorder they carried."""
-    day = datetime.now(ZONE).date()
+    day = local_today()
     start = datetime(day.year, day.month, day.day, 9, 0, tzinfo=ZONE).astimezone(UTC)
     visit = make_visit(sync_engine, people.merchant, [people.officer, people.partner], start)
     return day, visit

@@ -4,7 +4,7 @@ import base64
 import io
 import uuid
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -12,7 +12,7 @@ from PIL import Image, ImageDraw
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from server.codes.clock import local_today
+from server.core.clock import local_today, utcnow
 from server.org.models import Department, Street
 from server.planning.models import JointVisit, Plan, Route, RouteOfficer, VisitItem
 from tests.support.factories import make_merchants, make_user
@@ -80,7 +80,7 @@ def _plan_visit(engine: Engine, day: Day) -> None:
             day=day.day,
             version=1,
             status="published",
-            published_at=datetime.now(UTC),
+            published_at=utcnow(),
         )
         session.add(plan)
         session.flush()
@@ -120,7 +120,7 @@ def today_route(sync_engine: Engine) -> Day:
 
 def record_body(day: Day, **changes: Any) -> dict[str, Any]:
     """A complete, valid record: licence failed with a deadline, the rest fine."""
-    start = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=30)
+    start = utcnow().replace(microsecond=0) - timedelta(minutes=30)
     one, two = day.officers
     body: dict[str, Any] = {
         "id": str(uuid.uuid4()),

@@ -1,11 +1,11 @@
 """Orders issued before orders named their check item learn it from their requirement text."""
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import insert, select
 
-from server.codes.clock import local_today
+from server.core.clock import local_today, utcnow
 from server.db import make_sync_engine
 from server.migrate import upgrade
 from server.rectifications.models import RectificationOrder
@@ -44,7 +44,7 @@ def test_the_upgrade_links_each_order_to_the_item_it_was_issued_for(empty_databa
                     requirement=text,
                     key_item=False,
                     status="open",
-                    created_at=datetime.now(UTC),
+                    created_at=utcnow(),
                 )
             )
     engine.dispose()

@@ -9,7 +9,7 @@ from litestar.testing import TestClient
 from sqlmodel import Session, col, select, update
 
 from server.app import create_app
-from server.codes.clock import local_today
+from server.core.clock import local_today
 from server.merchants.models import Merchant
 from server.rectifications.models import RectificationOrder
 from tests.inspections.conftest import another_visit, make_day, record_body

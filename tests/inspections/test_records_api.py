@@ -13,7 +13,7 @@ from PIL import Image
 from sqlmodel import Session, select
 
 from server.app import create_app
-from server.codes.clock import district_timezone
+from server.core.clock import district_timezone, utcnow
 from server.inspections.models import Inspection
 from server.inspections.record_models import InspectionRecord
 from server.rectifications.models import RectificationOrder
@@ -115,7 +115,7 @@ def test_bad_records_are_422_naming_what_is_wrong(client, sync_engine, today_rou
 def test_a_phone_clock_hours_off_is_accepted_with_both_times_kept(client, sync_engine, today_route):
     csrf = login_as(client, "insp-b")
     ahead = timedelta(hours=5)  # the phone's clock, and so every time it wrote, runs 5 h fast
-    now = datetime.now(UTC).replace(microsecond=0)
+    now = utcnow().replace(microsecond=0)
     day_began = datetime.combine(today_route.day, time(0, 5), district_timezone())
     start = max(now - timedelta(minutes=30), day_began.astimezone(UTC))
     body = record_body(
@@ -225,7 +225,7 @@ def test_a_record_is_scored_with_the_points_of_the_policy_file(
 
 def test_times_off_the_plans_day_and_an_unknown_phone_clock_are_flagged(client, today_route):
     csrf = login_as(client, "insp-a")
-    start = datetime.now(UTC).replace(microsecond=0) - timedelta(days=3)
+    start = utcnow().replace(microsecond=0) - timedelta(days=3)
     body = record_body(
         today_route,
         started_at=start.isoformat(),

@@ -16,10 +16,9 @@ from server.org.models import Street, User
 from server.planning.config import PlanningSettings
 from server.planning.draws import publish_seed
 from server.planning.models import OfficerLeave, OpeningHours, Recusal
-from server.planning.service import district_today
 from server.settings import Settings
+from tests.support.clock import TODAY
 
-TODAY = district_today()
 # The next Monday: a working day in the future whenever the suite runs.
 DAY = TODAY + timedelta(days=7 - TODAY.weekday())
 DUE_STREETS = ("hubin", "kaixuan", "xiaoying")

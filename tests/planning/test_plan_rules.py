@@ -224,26 +224,34 @@ def test_too_few_certified_officers_still_plans_and_says_why(district):
     assert [r for r in doc["routes"] if r["street"] == "hubin"], "other streets are planned"
 
 
+def _items_with_department(session: Session, merchant: Merchant) -> list:
+    return session.exec(
+        select(CheckItem.id, Matter.department_id)
+        .join(Matter, col(Matter.id) == CheckItem.matter_id)
+        .join(ScenarioItem, col(ScenarioItem.check_item_id) == CheckItem.id)
+        .join(MerchantScenario, col(MerchantScenario.scenario_id) == ScenarioItem.scenario_id)
+        .where(MerchantScenario.merchant_id == merchant.id)
+        .order_by(CheckItem.code)
+    ).all()
+
+
 def test_frequency_cap_holds_back_a_departments_third_visit_of_the_year(district):
     with Session(district.engine) as session:
         hubin = session.exec(select(Street).where(Street.code == "hubin")).one()
         seen = inspected(session)
-        merchant = next(
-            m
+        # A merchant with a third department's items, so the visit goes on without the two
+        # held back (with only two, nothing would be left to visit: a merchant could be any).
+        merchant, items = next(
+            (m, items)
             for m in session.exec(
                 select(Merchant)
                 .where(Merchant.street_id == hubin.id, Merchant.next_due == DAY)
                 .order_by(Merchant.uscc)
             )
             if m.id not in seen
+            for items in [_items_with_department(session, m)]
+            if len({d for _, d in items}) >= 3
         )
-        items = session.exec(
-            select(CheckItem.id, Matter.department_id)
-            .join(Matter, col(Matter.id) == CheckItem.matter_id)
-            .join(ScenarioItem, col(ScenarioItem.check_item_id) == CheckItem.id)
-            .join(MerchantScenario, col(MerchantScenario.scenario_id) == ScenarioItem.scenario_id)
-            .where(MerchantScenario.merchant_id == merchant.id)
-        ).all()
         item_id, department_id = items[0]
         # A district team (no street) checked another department's items ten days ago.
         other = next(d for _, d in items if d != department_id)

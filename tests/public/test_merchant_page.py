@@ -12,16 +12,14 @@ from sqlalchemy import Engine, update
 from sqlmodel import Session
 
 from server.catalog.models import CheckItem
-from server.codes.clock import local_today
 from server.codes.models import ColourState
 from server.codes.policy import DEFAULT_POLICY
 from server.codes.recompute import recompute_all
 from server.inspections.models import Inspection
 from server.merchants.models import Merchant
+from tests.support.clock import TODAY
 from tests.support.factories import make_merchants
 from tests.support.records import add_inspection, add_order, add_override, make_catalogue
-
-TODAY = local_today()
 
 
 def recompute(engine: Engine) -> None:

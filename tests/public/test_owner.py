@@ -10,7 +10,6 @@ from PIL import Image
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 
-from server.codes.clock import local_today
 from server.codes.models import ReratingRequest
 from server.codes.policy import DEFAULT_POLICY, add_months
 from server.codes.recompute import recompute_all
@@ -19,10 +18,9 @@ from server.merchants.models import Merchant
 from server.public.models import OwnerLink
 from server.rectifications.models import RectificationPhoto
 from tests.support.app import login_as
+from tests.support.clock import TODAY
 from tests.support.factories import make_merchants, make_user
 from tests.support.records import add_inspection, add_order, add_override, make_catalogue
-
-TODAY = local_today()
 
 
 @pytest.fixture

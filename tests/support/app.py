@@ -10,13 +10,19 @@ from litestar.testing import TestClient
 
 from server.app import create_app
 from server.settings import Settings
+from tests.support.s3server import local_storage_only
 
 __all__ = ["client", "login_as", "settings", "with_settings"]
 
 
 @pytest.fixture(scope="session")
-def s3_bucket_url(s3_server) -> str:
-    """One bucket for the app tests; storage contract tests make their own."""
+def s3_bucket_url(request: pytest.FixtureRequest, tmp_path_factory) -> str:
+    """One bucket for the app tests; storage contract tests make their own. With
+    TEST_STORAGE=local the app stores in a folder instead (the runs under a faked system clock:
+    an S3 server refuses requests signed hours away from its own time)."""
+    if local_storage_only():
+        return f"file://{tmp_path_factory.mktemp('media')}"
+    s3_server = request.getfixturevalue("s3_server")
     return s3_server.url(f"onevisit-app-{uuid.uuid4().hex[:8]}")
 
 

@@ -3,12 +3,13 @@
 import itertools
 import random
 import secrets
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from server.auth.passwords import hash_password
+from server.core.clock import local_today
 from server.merchants.models import Merchant
 from server.merchants.uscc import make_uscc
 from server.org.models import Street, User
@@ -46,8 +47,8 @@ def make_user(
             role=role,
             street_id=streets[street].id if street else None,
             cert_no=f"33010299{n:04d}",
-            cert_valid_from=date.today() - timedelta(days=365),
-            cert_valid_until=date.today() + timedelta(days=365),
+            cert_valid_from=local_today() - timedelta(days=365),
+            cert_valid_until=local_today() + timedelta(days=365),
             active=active,
         )
         session.add(user)

@@ -21,7 +21,7 @@ import pytest
 import urllib3
 from minio import Minio
 
-__all__ = ["S3Server", "free_port", "s3_server"]
+__all__ = ["S3Server", "free_port", "local_storage_only", "s3_server"]
 
 START_TIMEOUT = 60.0
 
@@ -45,6 +45,11 @@ class S3Server:
     def client(self, **options: object) -> Minio:
         """A plain minio client, for fixtures that manage buckets."""
         return Minio(self.endpoint, self.access_key, self.secret_key, secure=self.secure, **options)
+
+
+def local_storage_only() -> bool:
+    """TEST_STORAGE=local: no S3 server this session (see tests/support/app.py)."""
+    return os.environ.get("TEST_STORAGE") == "local"
 
 
 def free_port() -> int:
@@ -129,6 +134,8 @@ def _stop(process: subprocess.Popen) -> None:
 @pytest.fixture(scope="session")
 def s3_server() -> Iterator[S3Server]:
     """A running S3 server: S3_TEST_URL if set, else a SeaweedFS started for this session."""
+    if local_storage_only():
+        pytest.skip("TEST_STORAGE=local: this session runs without an S3 server")
     if os.environ.get("S3_TEST_URL"):
         yield _from_url(os.environ["S3_TEST_URL"])
         return

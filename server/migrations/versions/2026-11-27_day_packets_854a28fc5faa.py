@@ -11,208 +11,12 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
+from server.migrations.packet_triggers import CLOCK_WINDOW, create_statements, drop_statements
+
 revision: str = "854a28fc5faa"
 down_revision: str | None = "533c2f0c7db8"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
-
-
-# What a packet shows of a merchant, an officer and the catalogue. A write to any of it bumps the
-# `gen` of every kept route (published, from yesterday on) it appears in, creating the row when
-# the route has none yet, so a build that read the old gen cannot store its packet.
-MERCHANT_COLUMNS = (
-    "name",
-    "address",
-    "lat",
-    "lng",
-    "colour",
-    "qr_token",
-    "uscc",
-    "active",
-    "street_id",
-)
-USER_COLUMNS = ("name", "username", "cert_no", "department_id")
-CATALOGUE = {
-    "check_item": ("code", "title", "guidance", "is_key", "no_penalty_eligible"),
-    "matter": ("legal_basis",),
-    "department": ("code", "name"),
-}
-MERCHANT_TABLES = ("inspection", "rectification_order")
-
-# The app processes' replicas (server/live.py) listen here for `kind:key` notes.
-CHANNEL = "onevisit_changes"
-NOTIFY_EACH_UP_TO = 100  # a statement changing more merchants says "merchant:*"
-QUIET = "current_setting('onevisit.bulk', true) IS DISTINCT FROM 'on'"
-LIVE = {  # table: (events, kind, key column, only outside bulk rewrites)
-    "user_session": ("INSERT OR UPDATE OR DELETE", "session", "token_hash", False),
-    "app_user": ("UPDATE", "user", "id", False),
-    "plan": ("INSERT OR UPDATE", "plan", "day", False),
-    "day_packet": ("INSERT OR UPDATE", "packet", "route_id", False),
-    "colour_state": ("INSERT OR UPDATE", "merchant", "merchant_id", True),
-    "colour_event": ("INSERT", "merchant", "merchant_id", True),
-}
-
-PG_WINDOW = "p.status = 'published' AND p.day >= CURRENT_DATE - 1"
-PG_BUMP = "ON CONFLICT (route_id) DO UPDATE SET gen = day_packet.gen + 1"
-PG_VISITS = f"""INSERT INTO day_packet (route_id, day, gen)
-    SELECT DISTINCT jv.route_id, p.day, 1 FROM joint_visit jv JOIN plan p ON p.id = jv.plan_id
-    WHERE jv.route_id IS NOT NULL AND {PG_WINDOW} AND jv.merchant_id"""
-
-
-def _distinct(columns: tuple[str, ...], sqlite: bool) -> str:
-    if sqlite:
-        return " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in columns)
-    old = ", ".join(f"OLD.{c}" for c in columns)
-    new = ", ".join(f"NEW.{c}" for c in columns)
-    return f"({old}) IS DISTINCT FROM ({new})"
-
-
-def _postgresql() -> list[str]:
-    # Merchant rows: per row, and not while a bulk recompute (which sets onevisit.bulk and
-    # marks every kept packet itself) rewrites hundreds of thousands of them.
-    sql = [
-        f"""CREATE FUNCTION day_packet_merchant_changed() RETURNS trigger AS $$
-        BEGIN
-            {PG_VISITS} = NEW.id {PG_BUMP};
-            PERFORM pg_notify('{CHANNEL}', 'merchant:' || NEW.id);
-            RETURN NULL;
-        END $$ LANGUAGE plpgsql""",
-        f"""CREATE TRIGGER day_packet_merchant AFTER UPDATE ON merchant FOR EACH ROW
-        WHEN ({_distinct(MERCHANT_COLUMNS, False)}
-              AND {QUIET})
-        EXECUTE FUNCTION day_packet_merchant_changed()""",
-        # Inspections and orders: per statement, over the rows it wrote (bulk loads included).
-        f"""CREATE FUNCTION day_packet_records_changed() RETURNS trigger AS $$
-        BEGIN
-            IF EXISTS (SELECT 1 FROM plan p WHERE {PG_WINDOW}) THEN
-                {PG_VISITS} IN (SELECT merchant_id FROM changed) {PG_BUMP};
-            END IF;
-            IF (SELECT count(DISTINCT merchant_id) FROM changed) > {NOTIFY_EACH_UP_TO} THEN
-                PERFORM pg_notify('{CHANNEL}', 'merchant:*');
-            ELSE
-                PERFORM pg_notify('{CHANNEL}', 'merchant:' || m)
-                FROM (SELECT DISTINCT merchant_id AS m FROM changed) AS each_merchant;
-            END IF;
-            RETURN NULL;
-        END $$ LANGUAGE plpgsql""",
-        f"""CREATE FUNCTION day_packet_officer_changed() RETURNS trigger AS $$
-        BEGIN
-            INSERT INTO day_packet (route_id, day, gen)
-            SELECT DISTINCT ro.route_id, p.day, 1 FROM route_officer ro
-            JOIN route r ON r.id = ro.route_id JOIN plan p ON p.id = r.plan_id
-            WHERE ro.user_id = NEW.id AND {PG_WINDOW} {PG_BUMP};
-            RETURN NULL;
-        END $$ LANGUAGE plpgsql""",
-        f"""CREATE TRIGGER day_packet_officer AFTER UPDATE ON app_user FOR EACH ROW
-        WHEN ({_distinct(USER_COLUMNS, False)}) EXECUTE FUNCTION day_packet_officer_changed()""",
-        f"""CREATE FUNCTION day_packet_catalogue_changed() RETURNS trigger AS $$
-        BEGIN
-            INSERT INTO day_packet (route_id, day, gen)
-            SELECT r.id, p.day, 1 FROM route r JOIN plan p ON p.id = r.plan_id
-            WHERE {PG_WINDOW} {PG_BUMP};
-            RETURN NULL;
-        END $$ LANGUAGE plpgsql""",
-    ]
-    for table in MERCHANT_TABLES:
-        for event in ("INSERT", "UPDATE"):
-            sql.append(
-                f"""CREATE TRIGGER day_packet_{table}_{event.lower()} AFTER {event} ON {table}
-                REFERENCING NEW TABLE AS changed FOR EACH STATEMENT
-                EXECUTE FUNCTION day_packet_records_changed()"""
-            )
-    for table in CATALOGUE:
-        sql.append(
-            f"""CREATE TRIGGER day_packet_{table} AFTER UPDATE ON {table} FOR EACH STATEMENT
-            EXECUTE FUNCTION day_packet_catalogue_changed()"""
-        )
-    sql.append(
-        f"""CREATE FUNCTION live_changed() RETURNS trigger AS $$
-        DECLARE changed record;
-        BEGIN
-            IF TG_OP = 'DELETE' THEN changed := OLD; ELSE changed := NEW; END IF;
-            PERFORM pg_notify('{CHANNEL}', TG_ARGV[0] || ':' || (to_jsonb(changed) ->> TG_ARGV[1]));
-            RETURN NULL;
-        END $$ LANGUAGE plpgsql"""
-    )
-    for table, (events, kind, column, quiet) in LIVE.items():
-        when = f"WHEN ({QUIET})" if quiet else ""
-        sql.append(
-            f"""CREATE TRIGGER live_{table} AFTER {events} ON {table} FOR EACH ROW {when}
-            EXECUTE FUNCTION live_changed('{kind}', '{column}')"""
-        )
-    return sql
-
-
-SQLITE_WINDOW = "p.status = 'published' AND p.day >= date('now', '-1 day')"
-SQLITE_BUMP = "ON CONFLICT (route_id) DO UPDATE SET gen = gen + 1"
-
-
-def _sqlite_visits(merchant: str) -> str:
-    return f"""INSERT INTO day_packet (route_id, day, gen)
-        SELECT DISTINCT jv.route_id, p.day, 1 FROM joint_visit jv JOIN plan p ON p.id = jv.plan_id
-        WHERE jv.route_id IS NOT NULL AND {SQLITE_WINDOW} AND jv.merchant_id = {merchant}
-        {SQLITE_BUMP};"""
-
-
-def _sqlite() -> list[str]:
-    sql = [
-        f"""CREATE TRIGGER day_packet_merchant
-        AFTER UPDATE OF {", ".join(MERCHANT_COLUMNS)} ON merchant
-        WHEN {_distinct(MERCHANT_COLUMNS, True)}
-        BEGIN {_sqlite_visits("NEW.id")} END""",
-        f"""CREATE TRIGGER day_packet_officer AFTER UPDATE OF {", ".join(USER_COLUMNS)} ON app_user
-        WHEN {_distinct(USER_COLUMNS, True)}
-        BEGIN
-            INSERT INTO day_packet (route_id, day, gen)
-            SELECT DISTINCT ro.route_id, p.day, 1 FROM route_officer ro
-            JOIN route r ON r.id = ro.route_id JOIN plan p ON p.id = r.plan_id
-            WHERE ro.user_id = NEW.id AND {SQLITE_WINDOW} {SQLITE_BUMP};
-        END""",
-    ]
-    for table in MERCHANT_TABLES:
-        for event in ("INSERT", "UPDATE"):
-            sql.append(
-                f"""CREATE TRIGGER day_packet_{table}_{event.lower()} AFTER {event} ON {table}
-                BEGIN {_sqlite_visits("NEW.merchant_id")} END"""
-            )
-    for table, columns in CATALOGUE.items():
-        sql.append(
-            f"""CREATE TRIGGER day_packet_{table} AFTER UPDATE OF {", ".join(columns)} ON {table}
-            WHEN {_distinct(columns, True)}
-            BEGIN
-                INSERT INTO day_packet (route_id, day, gen)
-                SELECT r.id, p.day, 1 FROM route r JOIN plan p ON p.id = r.plan_id
-                WHERE {SQLITE_WINDOW} {SQLITE_BUMP};
-            END"""
-        )
-    return sql
-
-
-def _trigger_names() -> list[tuple[str, str]]:
-    names = [("day_packet_merchant", "merchant"), ("day_packet_officer", "app_user")]
-    names += [
-        (f"day_packet_{table}_{event}", table)
-        for table in MERCHANT_TABLES
-        for event in ("insert", "update")
-    ]
-    return names + [(f"day_packet_{table}", table) for table in CATALOGUE]
-
-
-def _drop() -> list[str]:
-    if op.get_bind().dialect.name == "sqlite":
-        return [f"DROP TRIGGER IF EXISTS {name}" for name, _ in _trigger_names()]
-    names = _trigger_names() + [(f"live_{table}", table) for table in LIVE]
-    sql = [f"DROP TRIGGER IF EXISTS {name} ON {table}" for name, table in names]
-    return sql + [
-        f"DROP FUNCTION IF EXISTS {what}_changed()"
-        for what in (
-            "day_packet_merchant",
-            "day_packet_records",
-            "day_packet_officer",
-            "day_packet_catalogue",
-            "live",
-        )
-    ]
 
 
 def upgrade() -> None:
@@ -238,12 +42,12 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_day_packet_day"), ["day"], unique=False)
 
     # ### end Alembic commands ###
-    for statement in _sqlite() if op.get_bind().dialect.name == "sqlite" else _postgresql():
+    for statement in create_statements(CLOCK_WINDOW):
         op.execute(statement)
 
 
 def downgrade() -> None:
-    for statement in _drop():
+    for statement in drop_statements():
         op.execute(statement)
     # ### commands auto generated by Alembic - please adjust! ###
     with op.batch_alter_table("day_packet", schema=None) as batch_op:
