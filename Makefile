@@ -4,7 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-VENDOR_STAMP := pwa/vendor/.installed
+VENDOR := server/web/pwa/vendor
+VENDOR_STAMP := $(VENDOR)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -22,7 +23,7 @@ $(STAMP): pyproject.toml
 
 $(VENDOR_STAMP): package.json package-lock.json server/vendor.py $(STAMP)
 	npm ci --no-audit --no-fund --loglevel=error
-	$(BIN)/python -m server.vendor node_modules pwa/vendor
+	$(BIN)/python -m server.vendor node_modules $(VENDOR)
 	touch $@
 
 .PHONY: install
@@ -63,4 +64,4 @@ migration: install ## Autogenerate a migration: make migration m="what changed"
 
 .PHONY: clean
 clean: ## Remove the venv, front-end libraries and caches (keeps var/ and media/)
-	rm -rf $(VENV) node_modules pwa/vendor .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules $(VENDOR) .pytest_cache .ruff_cache

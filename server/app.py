@@ -1,7 +1,6 @@
 """`create_app(settings)`: the Litestar application (with its fast lane, server.fastlane)."""
 
 import logging
-from pathlib import Path
 
 import anyio
 from litestar import Litestar
@@ -47,10 +46,10 @@ from server.public.texts import PublicText
 from server.pwa import service_worker
 from server.settings import Settings, load_settings
 from server.storage import storage_from_url
+from server.web import TEMPLATES
 
 __all__ = ["create_app"]
 
-ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger("onevisit")
 
 
@@ -134,7 +133,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         state=State({"settings": settings, "policy": policy}),
         openapi_config=OpenAPIConfig(title="OneVisit API", version=__version__, path="/schema"),
         template_config=TemplateConfig(
-            directory=ROOT / "templates",
+            directory=TEMPLATES,
             engine=JinjaTemplateEngine,
             engine_callback=template_engine,
         ),

@@ -7,6 +7,7 @@ from datetime import time
 from pathlib import Path
 
 from server.planning.config import PlanningSettings, load_planning_settings
+from server.web import PWA
 
 __all__ = ["Settings", "load_settings"]
 
@@ -61,8 +62,9 @@ class Settings:
         default_factory=lambda: _retention(DEFAULT_RETENTION_MONTHS)
     )
     local_timezone: str = "Asia/Shanghai"
-    # the phone app's files (its shell and pwa/vendor/), served at /app/ and /static/vendor/
-    pwa_dir: Path = field(default=Path(__file__).resolve().parent.parent / "pwa")
+    # the phone app's files (its shell and vendor/), served at /app/ and /static/vendor/;
+    # by default the copy shipped in the package (server.web)
+    pwa_dir: Path = field(default=PWA)
     # district time of the nightly recompute (`onevisit codes nightly`)
     nightly_at: time = time(0, 30)
     watermark_font: str | None = None
