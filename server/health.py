@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.codes.clock import local_today
 
-__all__ = ["healthz"]
+__all__ = ["healthz", "nightly_status"]
 
 
 @get("/healthz", tags=["ops"], summary="Liveness of the database and the object store")
@@ -44,16 +44,30 @@ async def healthz(state: State) -> Response[dict[str, Any]]:
 async def _nightly(conn: AsyncConnection) -> dict[str, Any]:
     """The last district day the nightly recompute finished, and whether a night was missed."""
     try:
-        last = (
+        last, first = (
             await conn.execute(
-                text("SELECT MAX(day) FROM nightly_run WHERE finished_at IS NOT NULL")
+                text(
+                    "SELECT MAX(CASE WHEN finished_at IS NOT NULL THEN day END), MIN(day) "
+                    "FROM nightly_run"
+                )
             )
-        ).scalar_one()
+        ).one()
     except DBAPIError:  # not migrated yet
         return {}
-    if isinstance(last, str):
-        last = date.fromisoformat(last)
+    return nightly_status(_day(last), _day(first), local_today())
+
+
+def nightly_status(last: date | None, first: date | None, today: date) -> dict[str, Any]:
+    """`late` when the newest finished night, or with none finished yet the first night any
+    scheduler took on, is older than yesterday. A fresh install, where no scheduler has taken a
+    night yet, has missed nothing."""
+    since = last or first
     return {
         "last_day": last.isoformat() if last else None,
-        "late": last is None or last < local_today() - timedelta(days=1),
+        "late": since is not None and since < today - timedelta(days=1),
     }
+
+
+def _day(value: date | str | None) -> date | None:
+    """SQLite hands a date back as text."""
+    return date.fromisoformat(value) if isinstance(value, str) else value

@@ -1,10 +1,12 @@
 """Operations: health checks and the published API description."""
 
 from dataclasses import replace
+from datetime import date
 
 from litestar.testing import TestClient
 
 from server.app import create_app
+from server.health import nightly_status
 from tests.support.s3server import free_port
 
 
@@ -45,3 +47,15 @@ def test_openapi_document_lists_the_json_api(client):
     for path in ("/api/v1/auth/login", "/api/v1/merchants", "/healthz"):
         assert path in paths
     assert not any(p.startswith("/console") for p in paths)
+
+
+def test_a_night_is_late_only_once_one_was_due_and_not_finished():
+    today = date(2026, 3, 10)
+    assert nightly_status(None, None, today) == {"last_day": None, "late": False}
+    assert nightly_status(None, date(2026, 3, 9), today)["late"] is False
+    assert nightly_status(None, date(2026, 3, 8), today)["late"] is True  # failing since
+    assert nightly_status(date(2026, 3, 9), date(2026, 1, 1), today) == {
+        "last_day": "2026-03-09",
+        "late": False,
+    }
+    assert nightly_status(date(2026, 3, 8), date(2026, 1, 1), today)["late"] is True
