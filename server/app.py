@@ -29,7 +29,7 @@ from server.evidence.console import EvidenceConsoleController
 from server.evidence.routes import EvidenceController
 from server.evidence.routes_tus import UploadController
 from server.fastlane import FastLane
-from server.health import healthz
+from server.health import healthz, readyz
 from server.i18n import t
 from server.inspections.packets import PRECOMPRESSED
 from server.inspections.routes import ActionCodeController, DayController, InspectionController
@@ -91,6 +91,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return FastLane(
         route_handlers=[
             healthz,
+            readyz,
             AuthController,
             MerchantController,
             AuditController,
