@@ -40,6 +40,10 @@ run: install ## Migrate, load the demo district into an empty database, serve on
 test: install ## Run the whole suite (starts a SeaweedFS S3 server for the session)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+.PHONY: test-artefact
+test-artefact: install ## Build the wheel as the Dockerfile does, install it outside the checkout, serve and check it
+	$(BIN)/python -m tests.artefact.run
+
 .PHONY: lint
 lint: install ## ruff check and format check
 	$(BIN)/ruff check server tests bench
