@@ -4,12 +4,13 @@
     make test-artefact                                        # SQLite and a local folder
     TEST_DATABASE_URL=postgresql://…/test make test-artefact  # then PostgreSQL and S3 as well
 
-1. Copy what the image's build stage gets (pyproject.toml, README.md, package.json,
-   package-lock.json and server/, git-ignored files left out) into a temporary folder.
-2. There, as the image does: `npm ci`, `python -m server.vendor …` (the front-end libraries into
-   the package), `pip wheel`; the wheel must hold every file under server/web/.
-3. A new venv in the temporary folder, `pip install` the wheel into it.
-4. For each database, from an empty working folder, with ONEVISIT_ENV=production and nothing of
+Copy what the image's build stage gets (pyproject.toml, README.md, package.json,
+package-lock.json and server/, git-ignored files left out) into a temporary folder, then follow
+README's steps:
+1. `npm ci`, `python3 -m server.vendor …` (the front-end libraries into the package),
+   `python3 -m pip wheel …`; the wheel must hold every file under server/web/.
+2. A new venv (in the temporary folder), `pip install` the wheel into it.
+3. For each database, from an empty working folder, with ONEVISIT_ENV=production and nothing of
    the checkout in reach: `onevisit db upgrade`, `onevisit demo` (a few merchants, so there is a
    public page to open), `onevisit serve`; then over HTTP: the readiness and health checks, the
    console's sign-in page and its libraries, the phone app, its service worker and every file
@@ -96,15 +97,13 @@ def copy_sources(target: Path) -> None:
             shutil.copy2(source, target / name)
 
 
-def build_wheel(src: Path, dist: Path, report: Report) -> Path:
-    """The Dockerfile's build stage, step by step."""
-    _run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=src)
+def build_wheel(src: Path, report: Report) -> Path:
+    """README "Running it for real", step 1 (the Dockerfile's build stage); `python3` is the
+    interpreter running this script."""
+    _run(["npm", "ci", "--no-audit", "--no-fund"], cwd=src)
     _run([sys.executable, "-m", "server.vendor", "node_modules", VENDOR], cwd=src)
-    _run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", dist, "."],
-        cwd=src,
-    )
-    (wheel,) = dist.glob("onevisit-*.whl")
+    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", "dist", "."], cwd=src)
+    (wheel,) = (src / "dist").glob("onevisit-*.whl")
     with zipfile.ZipFile(wheel) as archive:
         packed = set(archive.namelist())
     runtime = sorted(
@@ -121,8 +120,14 @@ def build_wheel(src: Path, dist: Path, report: Report) -> Path:
     return wheel
 
 
+def install(src: Path, wheel: Path, venv: Path) -> None:
+    """Step 2 (the Dockerfile's final stage), with the venv in the temporary folder."""
+    _run([sys.executable, "-m", "venv", str(venv)], cwd=src)
+    _run([str(venv / "bin" / "pip"), "install", str(wheel.relative_to(src))], cwd=src)
+
+
 class App:
-    """`onevisit …` of the installed package, from an empty folder, in production mode."""
+    """Step 3: `onevisit …` of the installed package, from an empty folder, in production mode."""
 
     def __init__(self, venv: Path, workdir: Path, database_url: str, storage_url: str) -> None:
         self.port = free_port()
@@ -332,12 +337,11 @@ def main() -> int:
         started = _step(f"build the wheel in {root / 'src'}")
         (root / "src").mkdir()
         copy_sources(root / "src")
-        wheel = build_wheel(root / "src", root / "dist", report)
+        wheel = build_wheel(root / "src", report)
         _done(started)
 
         started = _step(f"install {wheel.name} into a new venv")
-        _run([sys.executable, "-m", "venv", str(root / "venv")], cwd=root)
-        _run([str(root / "venv" / "bin" / "pip"), "install", "--quiet", str(wheel)], cwd=root)
+        install(root / "src", wheel, root / "venv")
         _done(started)
 
         media = root / "sqlite" / "media"
