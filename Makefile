@@ -4,7 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-VENDOR_STAMP := pwa/vendor/.installed
+VENDOR := server/web/pwa/vendor
+VENDOR_STAMP := $(VENDOR)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -22,7 +23,7 @@ $(STAMP): pyproject.toml
 
 $(VENDOR_STAMP): package.json package-lock.json server/vendor.py $(STAMP)
 	npm ci --no-audit --no-fund --loglevel=error
-	$(BIN)/python -m server.vendor node_modules pwa/vendor
+	$(BIN)/python -m server.vendor node_modules $(VENDOR)
 	touch $@
 
 .PHONY: install
@@ -55,6 +56,10 @@ test-clock: install ## Run the date-sensitive tests at three faked system times
 			$(BIN)/python -m pytest -q -p no:cacheprovider $(CLOCK_TESTS) $(PYTEST_ARGS) || exit 1; \
 	done
 
+.PHONY: test-artefact
+test-artefact: install ## Build the wheel as the Dockerfile does, install it outside the checkout, serve and check it
+	$(BIN)/python -m tests.artefact.run
+
 .PHONY: lint
 lint: install ## ruff check and format check
 	$(BIN)/ruff check server tests bench
@@ -79,4 +84,4 @@ migration: install ## Autogenerate a migration: make migration m="what changed"
 
 .PHONY: clean
 clean: ## Remove the venv, front-end libraries and caches (keeps var/ and media/)
-	rm -rf $(VENV) node_modules pwa/vendor .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules $(VENDOR) .pytest_cache .ruff_cache

@@ -1,7 +1,6 @@
 """`create_app(settings)`: the Litestar application (with its fast lane, server.fastlane)."""
 
 import logging
-from pathlib import Path
 
 import anyio
 from litestar import Litestar
@@ -30,7 +29,7 @@ from server.evidence.console import EvidenceConsoleController
 from server.evidence.routes import EvidenceController
 from server.evidence.routes_tus import UploadController
 from server.fastlane import FastLane
-from server.health import healthz
+from server.health import healthz, readyz
 from server.i18n import t
 from server.inspections.packets import PRECOMPRESSED
 from server.inspections.routes import ActionCodeController, DayController, InspectionController
@@ -47,10 +46,10 @@ from server.public.texts import PublicText
 from server.pwa import service_worker
 from server.settings import Settings, load_settings
 from server.storage import storage_from_url
+from server.web import TEMPLATES
 
 __all__ = ["create_app"]
 
-ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger("onevisit")
 
 
@@ -92,6 +91,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return FastLane(
         route_handlers=[
             healthz,
+            readyz,
             AuthController,
             MerchantController,
             AuditController,
@@ -134,7 +134,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         state=State({"settings": settings, "policy": policy}),
         openapi_config=OpenAPIConfig(title="OneVisit API", version=__version__, path="/schema"),
         template_config=TemplateConfig(
-            directory=ROOT / "templates",
+            directory=TEMPLATES,
             engine=JinjaTemplateEngine,
             engine_callback=template_engine,
         ),

@@ -1,20 +1,33 @@
-"""`GET /healthz`: does the app reach its database and its object store? It also says when the
-nightly recompute last ran, so monitoring notices a scheduler that stopped (that alone does not
-make the app unhealthy: it serves on)."""
+"""Two checks for monitoring and the image's HEALTHCHECK.
+
+`GET /healthz` (liveness): does the app reach its database and its object store? It also says
+when the nightly recompute last ran, so monitoring notices a scheduler that stopped (that alone
+does not make the app unhealthy: it serves on).
+
+`GET /readyz` (readiness): can this installation serve its users? The database answers and is
+migrated to the newest schema, the object store answers, and the pages, the phone app's shell
+and the front-end libraries are on disk (server.web). Otherwise 503, each failing check saying
+what is wrong.
+"""
 
 from datetime import date, timedelta
+from functools import cache
 from typing import Any
 
 import anyio
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from litestar import Response, get
 from litestar.datastructures import State
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.core.clock import local_today
+from server.migrate import alembic_config
+from server.web import TEMPLATES, missing_files
 
-__all__ = ["healthz"]
+__all__ = ["healthz", "nightly_status", "readyz"]
 
 
 @get("/healthz", tags=["ops"], summary="Liveness of the database and the object store")
@@ -27,13 +40,8 @@ async def healthz(state: State) -> Response[dict[str, Any]]:
             nightly = await _nightly(conn)
         checks["database"] = "ok"
     except Exception as exc:
-        checks["database"] = f"error: {type(exc).__name__}: {exc}"[:300]
-    try:
-        with anyio.fail_after(10):
-            await anyio.to_thread.run_sync(state.storage.ping, abandon_on_cancel=True)
-        checks["storage"] = "ok"
-    except Exception as exc:
-        checks["storage"] = f"error: {type(exc).__name__}: {exc}"[:300]
+        checks["database"] = _error(exc)
+    checks["storage"] = await _storage(state)
     healthy = all(v == "ok" for v in checks.values())
     body = {"status": "ok" if healthy else "unavailable", **checks}
     if nightly:
@@ -41,19 +49,93 @@ async def healthz(state: State) -> Response[dict[str, Any]]:
     return Response(body, status_code=200 if healthy else 503)
 
 
+@get(
+    "/readyz",
+    tags=["ops"],
+    summary="Readiness: migrated database, object store, pages and phone app installed",
+)
+async def readyz(state: State) -> Response[dict[str, str]]:
+    checks: dict[str, str] = {}
+    current: tuple[str, ...] | None = None
+    try:
+        async with state.db_engine.connect() as conn:
+            current = await conn.run_sync(_current_revisions)
+        checks["database"] = "ok"
+    except Exception as exc:
+        checks["database"] = _error(exc)
+    checks["migrations"] = _migrations(current)
+    checks["storage"] = await _storage(state)
+    missing = missing_files(TEMPLATES, state.settings.pwa_dir)
+    checks["files"] = "ok" if not missing else f"missing: {', '.join(missing)}"[:2000]
+    ready = all(v == "ok" for v in checks.values())
+    body = {"status": "ok" if ready else "unavailable", **checks}
+    return Response(body, status_code=200 if ready else 503)
+
+
+def _error(exc: Exception) -> str:
+    return f"error: {type(exc).__name__}: {exc}"[:300]
+
+
+async def _storage(state: State) -> str:
+    try:
+        with anyio.fail_after(10):
+            await anyio.to_thread.run_sync(state.storage.ping, abandon_on_cancel=True)
+    except Exception as exc:
+        return _error(exc)
+    return "ok"
+
+
+def _current_revisions(conn: Connection) -> tuple[str, ...]:
+    return tuple(MigrationContext.configure(conn).get_current_heads())
+
+
+@cache
+def _newest_revisions() -> tuple[str, ...]:
+    """The heads of the migrations shipped with this code (the URL is not used)."""
+    return tuple(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
+
+
+def _migrations(current: tuple[str, ...] | None) -> str:
+    if current is None:
+        return "unknown: the database does not answer"
+    try:
+        newest = _newest_revisions()
+    except Exception as exc:  # the migrations are not installed
+        return _error(exc)
+    if set(current) == set(newest):
+        return "ok"
+    if not current:
+        return "not migrated: run `onevisit db upgrade`"
+    return f"at {', '.join(current)}, newest is {', '.join(newest)}: run `onevisit db upgrade`"
+
+
 async def _nightly(conn: AsyncConnection) -> dict[str, Any]:
     """The last district day the nightly recompute finished, and whether a night was missed."""
     try:
-        last = (
+        last, first = (
             await conn.execute(
-                text("SELECT MAX(day) FROM nightly_run WHERE finished_at IS NOT NULL")
+                text(
+                    "SELECT MAX(CASE WHEN finished_at IS NOT NULL THEN day END), MIN(day) "
+                    "FROM nightly_run"
+                )
             )
-        ).scalar_one()
+        ).one()
     except DBAPIError:  # not migrated yet
         return {}
-    if isinstance(last, str):
-        last = date.fromisoformat(last)
+    return nightly_status(_day(last), _day(first), local_today())
+
+
+def nightly_status(last: date | None, first: date | None, today: date) -> dict[str, Any]:
+    """`late` when the newest finished night, or with none finished yet the first night any
+    scheduler took on, is older than yesterday. A fresh install, where no scheduler has taken a
+    night yet, has missed nothing."""
+    since = last or first
     return {
         "last_day": last.isoformat() if last else None,
-        "late": last is None or last < local_today() - timedelta(days=1),
+        "late": since is not None and since < today - timedelta(days=1),
     }
+
+
+def _day(value: date | str | None) -> date | None:
+    """SQLite hands a date back as text."""
+    return date.fromisoformat(value) if isinstance(value, str) else value

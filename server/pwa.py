@@ -1,9 +1,10 @@
 """The phone app's service worker, given the list of files it precaches with each file's hash.
 
-The list is made from what is on disk when the app starts: every file of the app shell under
-`pwa/`, and every vendored library the shell names (plus the files those libraries load on their
-own). A release changes the hashes of the files it changes, so the browser sees a new worker and
-fetches only those files; IndexedDB, where records wait, is never touched.
+The list is made from what is on disk when the app starts: every file of the app shell (the
+package's `server/web/pwa/`, or PWA_DIR), and every vendored library the shell names (plus the
+files those libraries load on their own). A release changes the hashes of the files it
+changes, so the browser sees a new worker and fetches only those files; IndexedDB, where records
+wait, is never touched.
 """
 
 import hashlib
@@ -15,10 +16,10 @@ from pathlib import Path
 from litestar import Response, get
 from litestar.datastructures import State
 
+from server.web import PWA
+
 __all__ = ["precache_manifest", "service_worker"]
 
-ROOT = Path(__file__).resolve().parent.parent
-PWA = ROOT / "pwa"
 VENDOR_URL = "/static/vendor/"
 PLACEHOLDER = "self.__WB_MANIFEST"
 # Files a vendored library loads by itself, which the shell never names.

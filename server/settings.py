@@ -7,6 +7,7 @@ from datetime import datetime, time
 from pathlib import Path
 
 from server.planning.config import PlanningSettings, load_planning_settings
+from server.web import PWA
 
 __all__ = ["Settings", "clock_settings", "load_settings"]
 
@@ -63,8 +64,9 @@ class Settings:
     local_timezone: str = "Asia/Shanghai"
     # ONEVISIT_CLOCK: the instant a test or training server's clock starts at (never production)
     clock_start: datetime | None = None
-    # the phone app's files (its shell and pwa/vendor/), served at /app/ and /static/vendor/
-    pwa_dir: Path = field(default=Path(__file__).resolve().parent.parent / "pwa")
+    # the phone app's files (its shell and vendor/), served at /app/ and /static/vendor/;
+    # by default the copy shipped in the package (server.web)
+    pwa_dir: Path = field(default=PWA)
     # district time of the nightly recompute (`onevisit codes nightly`)
     nightly_at: time = time(0, 30)
     watermark_font: str | None = None

@@ -11,13 +11,13 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from server.inspections.models import Inspection
+from server.web import PWA
 from tests.e2e.conftest import LiveServer
 from tests.e2e.phone import do_visit, needs_chromium, open_phone
 from tests.inspections.conftest import make_day
 
 pytestmark = needs_chromium
 
-PWA = Path(__file__).resolve().parents[2] / "pwa"
 ACTIVATED = """async () => {
   const registration = await navigator.serviceWorker.getRegistration();
   await registration.update();

@@ -5,7 +5,8 @@ import re
 import shutil
 from pathlib import Path
 
-from server.pwa import PWA, precache_manifest
+from server.pwa import precache_manifest
+from server.web import PWA
 
 
 def _worker_manifest(text: str) -> dict[str, str]:

@@ -13,6 +13,7 @@ import sysconfig
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
@@ -21,7 +22,7 @@ import pytest
 import urllib3
 from minio import Minio
 
-__all__ = ["S3Server", "free_port", "local_storage_only", "s3_server"]
+__all__ = ["S3Server", "free_port", "local_storage_only", "s3_server", "seaweedfs"]
 
 START_TIMEOUT = 60.0
 
@@ -139,6 +140,13 @@ def s3_server() -> Iterator[S3Server]:
     if os.environ.get("S3_TEST_URL"):
         yield _from_url(os.environ["S3_TEST_URL"])
         return
+    with seaweedfs() as server:
+        yield server
+
+
+@contextmanager
+def seaweedfs() -> Iterator[S3Server]:
+    """A SeaweedFS S3 server on free local ports, stopped (and its data removed) on exit."""
     workdir = Path(tempfile.mkdtemp(prefix="onevisit-s3-"))
     server = S3Server(f"127.0.0.1:{free_port()}", "onevisit-test", "onevisit/test+secret")
     identity = {
