@@ -44,15 +44,15 @@ test: install ## Run the whole suite (starts a SeaweedFS S3 server for the sessi
 # district 00:05, 23:55 and 07:30 (UTC 16:05 and 15:55, and 23:30 the day before): the suite's
 # own clock (tests/support/clock.py) must make the machine's time irrelevant. An S3 server
 # refuses requests signed hours off its own time, so these runs store in a folder.
-CLOCK_MOMENTS ?= 2026-12-05 16:05:00|2026-12-06 15:55:00|2026-12-06 23:30:00
+CLOCK_MOMENTS ?= 2026-12-05T16:05:00 2026-12-06T15:55:00 2026-12-06T23:30:00
 CLOCK_TESTS ?= tests/test_clock.py tests/planning tests/codes tests/inspections tests/public \
 	tests/complaints
 
 .PHONY: test-clock
 test-clock: install ## Run the date-sensitive tests at three faked system times
-	@IFS='|'; for moment in $(CLOCK_MOMENTS); do \
-		echo "== system clock at $$moment UTC"; \
-		TZ=UTC TEST_STORAGE=local faketime -f "@$$moment" \
+	@for moment in $(CLOCK_MOMENTS); do \
+		TZ=UTC faketime -f "@$${moment/T/ }" date -u +"== the machine's clock reads %F %T UTC"; \
+		TZ=UTC TEST_STORAGE=local faketime -f "@$${moment/T/ }" \
 			$(BIN)/python -m pytest -q -p no:cacheprovider $(CLOCK_TESTS) $(PYTEST_ARGS) || exit 1; \
 	done
 
