@@ -44,6 +44,7 @@ from server.public.reader import PublicReader
 from server.public.routes import PageMemo, PublicController
 from server.public.texts import PublicText
 from server.pwa import service_worker
+from server.security import csp_nonce
 from server.settings import Settings, load_settings
 from server.storage import storage_from_url
 from server.web import TEMPLATES
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     def template_engine(engine: JinjaTemplateEngine) -> None:
         engine.engine.globals["t"] = t
+        engine.engine.globals["csp_nonce"] = csp_nonce
         engine.engine.filters["local"] = local_format
         engine.engine.globals["pt"] = PublicText(settings, policy)
 

@@ -25,6 +25,7 @@ from server.evidence.schemas import EvidenceRead, HoldRead
 from server.evidence.service import evidence_read
 from server.evidence.viewing import NotVisible, open_evidence, stream_object
 from server.i18n import t
+from server.security import served_file_headers
 from server.storage import ObjectNotFound
 
 __all__ = ["EvidenceController"]
@@ -218,10 +219,9 @@ class EvidenceController(Controller):
         except ObjectNotFound:
             raise HTTPException(status_code=410, detail=t("evidence.deleted")) from None
         headers = {
-            "Content-Disposition": claim.disposition,
+            **served_file_headers(claim.disposition),
             "Content-Length": str(stored.size),
             "Cache-Control": "private, no-store",
-            "X-Content-Type-Options": "nosniff",
         }
         return Stream(
             stream_object(state.storage, claim.key), media_type=claim.content_type, headers=headers

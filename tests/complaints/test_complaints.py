@@ -108,6 +108,10 @@ def test_a_photo_is_kept_without_where_it_was_taken_and_staff_can_see_it(
     login_as(client, "sup")
     got = client.get(f"/api/v1/complaints/{stored.id}/photo")
     assert got.status_code == 200 and stored.photo_size == len(got.content)
+    # A stranger's file on the app's origin: never sniffed into a page, sandboxed if rendered.
+    assert got.headers["x-content-type-options"] == "nosniff"
+    assert got.headers["content-disposition"].startswith(f'inline; filename="{stored.tracking_no}.')
+    assert got.headers["content-security-policy"].startswith("sandbox;")
     kept = Image.open(io.BytesIO(got.content))
     assert not kept.getexif()  # no position, no phone model, no orientation tag
     assert kept.size == (48, 64)  # drawn upright instead

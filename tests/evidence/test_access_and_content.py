@@ -119,6 +119,48 @@ def test_on_the_local_folder_links_are_signed_by_the_app(
     assert forged.status_code == 403
 
 
+# A PDF that runs script when a viewer opens it on the page's origin.
+ACTIVE_PDF = (
+    b"%PDF-1.7\n1 0 obj <</Type/Catalog/OpenAction <</S/JavaScript/JS (app.alert(1))>>>>"
+    b" endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def test_a_pdf_opens_as_a_download_never_as_a_page_of_the_app(
+    settings, people: People, tmp_path
+) -> None:
+    local = with_settings(settings, storage_url=f"file://{tmp_path / 'media'}")
+    with TestClient(create_app(local)) as client:
+        pdf_id = upload_photo(client, people, ACTIVE_PDF, kind="document", filename="决定书.pdf")
+        photo_id = upload_photo(client, people, tus.jpeg())
+        login_as(client, people.officer.username)
+        pdf_link = client.get(f"/api/v1/evidence/{pdf_id}/link").json()["url"]
+        photo_link = client.get(f"/api/v1/evidence/{photo_id}/link").json()["url"]
+        pdf, photo = client.get(pdf_link), client.get(photo_link)
+
+    assert pdf.status_code == 200 and pdf.content == ACTIVE_PDF
+    # Asked to view, not to download: still handed over as a file, and sandboxed if rendered.
+    assert pdf.headers["content-disposition"].startswith("attachment;")
+    assert "filename*=UTF-8''%E5%86%B3%E5%AE%9A%E4%B9%A6.pdf" in pdf.headers["content-disposition"]
+    for served in (pdf, photo):
+        assert served.headers["x-content-type-options"] == "nosniff"
+        policy = served.headers["content-security-policy"]
+        assert policy.startswith("sandbox;") and "default-src 'none'" in policy
+    assert photo.headers["content-disposition"].startswith("inline;")  # a photo may be viewed
+
+
+def test_the_object_stores_link_to_a_pdf_is_a_download_too(
+    client: TestClient, people: People
+) -> None:
+    pdf_id = upload_photo(client, people, ACTIVE_PDF, kind="document", filename="决定书.pdf")
+    login_as(client, people.supervisor.username)
+    url = client.get(f"/api/v1/evidence/{pdf_id}/link").json()["url"]
+    with urllib.request.urlopen(url, timeout=10) as fetched:
+        assert fetched.read() == ACTIVE_PDF
+        assert fetched.headers["Content-Disposition"].startswith("attachment;")
+        assert fetched.headers["Content-Type"] == "application/pdf"
+
+
 def test_evidence_cannot_be_deleted_through_the_api(client: TestClient, people: People) -> None:
     evidence_id = upload_photo(client, people, tus.jpeg())
     csrf = login_as(client, people.admin.username)
