@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import anyio
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
+from server.evidence.images import MAX_PIXELS, mpx, pixel_count
 from server.i18n import t
 from server.storage import Storage, StoredObject
 
@@ -25,7 +26,11 @@ class PhotoRejected(ValueError):
 
 
 class PhotoTooLarge(PhotoRejected):
-    """Over the size limit."""
+    """Over the size limit, in bytes or in pixels."""
+
+
+# A phone photo: at most 50 million pixels, read from the header before anything is decoded.
+PHOTO_MAX_PIXELS = MAX_PIXELS["photo"]
 
 
 def mb(size: int) -> str:
@@ -51,6 +56,15 @@ def check_photo(data: bytes, max_bytes: int, *, anonymous: bool = False) -> Chec
     other segment can carry where the sender stood, which phone they hold, their number."""
     if len(data) > max_bytes:
         raise PhotoTooLarge(t("complaint.error.photo_too_large", max=mb(max_bytes)))
+    pixels = pixel_count(data)
+    if pixels is not None and pixels > PHOTO_MAX_PIXELS:
+        raise PhotoTooLarge(
+            t(
+                "complaint.error.photo_too_many_pixels",
+                pixels=mpx(pixels),
+                max=mpx(PHOTO_MAX_PIXELS),
+            )
+        )
     try:
         with warnings.catch_warnings():
             # A decompression bomb is refused, not just warned about.

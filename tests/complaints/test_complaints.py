@@ -233,6 +233,22 @@ def test_an_oversized_photo_is_refused_with_a_clear_message(
     assert complaints(sync_engine) == []
 
 
+def test_a_small_file_that_decodes_to_a_huge_picture_is_refused_unopened(
+    client: TestClient, sync_engine: Engine
+):
+    # 9400 × 9400: a few kilobytes as a PNG, 88 million pixels (265 MB) once decoded.
+    out = io.BytesIO()
+    Image.new("1", (9400, 9400)).save(out, "PNG")
+    (merchant,) = make_merchants(sync_engine, 1)
+    response = complain(
+        client, merchant.qr_token, files={"photo": ("bomb.png", out.getvalue(), "image/png")}
+    )
+    assert response.status_code == 413
+    assert "照片像素过多（约 8836 万像素）：请上传不超过 5000 万像素的照片" in response.text
+    assert "后厨地面油污严重" in response.text  # what was typed is kept
+    assert complaints(sync_engine) == []
+
+
 def test_a_file_that_is_not_an_image_is_refused_with_a_clear_message(
     client: TestClient, sync_engine: Engine
 ):
