@@ -140,8 +140,10 @@ def _upright(data: bytes, longest: int) -> Image.Image:
 
 
 def _jpeg(image: Image.Image) -> bytes:
+    # Derived copies carry no metadata: Pillow would write the original's JPEG comment again.
+    image.info.clear()
     out = io.BytesIO()
-    image.save(out, "JPEG", quality=85, optimize=True)  # no EXIF: derived copies carry none
+    image.save(out, "JPEG", quality=85, optimize=True)
     return out.getvalue()
 
 

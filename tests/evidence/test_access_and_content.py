@@ -205,6 +205,24 @@ def test_the_thumbnail_is_upright_and_the_display_copy_is_watermarked(
     assert [v.detail["variant"] for v in views] == ["thumbnail", "display"]
 
 
+def test_derived_copies_carry_nothing_of_the_originals_metadata(
+    client: TestClient, people: People
+) -> None:
+    out = io.BytesIO()
+    exif = Image.Exif()
+    exif[0x8825] = {1: "N", 2: (30.0, 15.0, 0.0), 3: "E", 4: (120.0, 10.0, 0.0)}
+    Image.new("RGB", (640, 480), (200, 30, 30)).save(
+        out, "JPEG", exif=exif, comment=b"shop owner 13800138000"
+    )
+    evidence_id = upload_photo(client, people, out.getvalue(), inspection_id=people.inspection.id)
+    login_as(client, people.officer.username)
+    for variant in ("thumbnail", "display"):
+        copy = client.get(f"/api/v1/evidence/{evidence_id}/{variant}.jpg").content
+        assert b"13800138000" not in copy, variant
+        kept = Image.open(io.BytesIO(copy))
+        assert "comment" not in kept.info and not kept.getexif(), variant
+
+
 def _upload_id(engine: Engine) -> str:
     from server.evidence.models import Upload
 
