@@ -44,7 +44,7 @@ from server.public.reader import PublicReader
 from server.public.routes import PageMemo, PublicController
 from server.public.texts import PublicText
 from server.pwa import service_worker
-from server.security import csp_nonce
+from server.security import csp_nonce, with_nonces
 from server.settings import Settings, load_settings
 from server.storage import storage_from_url
 from server.web import TEMPLATES
@@ -134,7 +134,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         on_startup=[open_resources],
         on_shutdown=[close_resources],
         state=State({"settings": settings, "policy": policy}),
-        openapi_config=OpenAPIConfig(title="OneVisit API", version=__version__, path="/schema"),
+        openapi_config=with_nonces(
+            OpenAPIConfig(title="OneVisit API", version=__version__, path="/schema")
+        ),
         template_config=TemplateConfig(
             directory=TEMPLATES,
             engine=JinjaTemplateEngine,

@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from jinja2 import pass_context
+from litestar.openapi import OpenAPIConfig
 
 __all__ = [
     "NONCE_KEY",
@@ -30,6 +31,7 @@ __all__ = [
     "inline_safe",
     "served_file_headers",
     "tile_source",
+    "with_nonces",
 ]
 
 NONCE_KEY = "csp_nonce"
@@ -37,6 +39,10 @@ NONCE_KEY = "csp_nonce"
 # is allowed there and nowhere else. It does not allow eval() of JavaScript.
 _WASM_PATHS = ("/app/",)
 _PLACEHOLDER = re.compile(r"\{[^}]*\}")
+# The API documentation pages (/schema) are Litestar's: their scripts get the nonce (see
+# `with_nonces`); their stylesheets, fonts and logos come from public CDNs.
+_DOCS_PATH = "/schema"
+_DOCS_OPEN = {"style-src": "https:", "font-src": "https: data:", "img-src": "https:"}
 
 Message = dict[str, Any]
 Send = Callable[[Message], Awaitable[None]]
@@ -63,26 +69,28 @@ def tile_source(url: str) -> str | None:
     return f"{parts.scheme}://{'.'.join(labels)}" + (f":{port}" if port else "")
 
 
-def _policy(nonce: str, images: str, wasm: bool) -> str:
+def _policy(nonce: str, images: str, wasm: bool, docs: bool = False) -> str:
     script = f"'self' 'nonce-{nonce}'" + (" 'wasm-unsafe-eval'" if wasm else "")
-    return "; ".join(
-        (
-            "default-src 'self'",
-            f"script-src {script}",
-            "script-src-attr 'none'",
-            "style-src 'self' 'unsafe-inline'",
-            f"img-src {images}",
-            "media-src 'self' blob:",
-            # qr-scanner decodes in a worker it starts from a blob of its own code.
-            "worker-src 'self' blob:",
-            "connect-src 'self'",
-            "font-src 'self'",
-            "object-src 'none'",
-            "base-uri 'none'",
-            "form-action 'self'",
-            "frame-ancestors 'none'",
-        )
-    )
+    directives = {
+        "default-src": "'self'",
+        "script-src": script,
+        "script-src-attr": "'none'",
+        "style-src": "'self' 'unsafe-inline'",
+        "img-src": images,
+        "media-src": "'self' blob:",
+        # qr-scanner decodes in a worker it starts from a blob of its own code.
+        "worker-src": "'self' blob:",
+        "connect-src": "'self'",
+        "font-src": "'self'",
+        "object-src": "'none'",
+        "base-uri": "'none'",
+        "form-action": "'self'",
+        "frame-ancestors": "'none'",
+    }
+    if docs:
+        for name, extra in _DOCS_OPEN.items():
+            directives[name] += f" {extra}"
+    return "; ".join(f"{name} {value}" for name, value in directives.items())
 
 
 class SecurityHeaders:
@@ -106,8 +114,10 @@ class SecurityHeaders:
         """`send` with the headers added; the request's nonce goes to scope["state"]."""
         nonce = secrets.token_urlsafe(18)
         scope.setdefault("state", {})[NONCE_KEY] = nonce
-        wasm = scope.get("path", "").startswith(_WASM_PATHS)
-        extra = [*self._fixed, (b"content-security-policy", _policy(nonce, self._images, wasm))]
+        path = scope.get("path", "")
+        wasm, docs = path.startswith(_WASM_PATHS), path.startswith(_DOCS_PATH)
+        policy = _policy(nonce, self._images, wasm, docs)
+        extra = [*self._fixed, (b"content-security-policy", policy)]
 
         async def sending(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -129,6 +139,24 @@ def csp_nonce(context: Any) -> str:
     if request is None:  # a page rendered ahead of any request has no inline script to run
         return ""
     return str(request.scope.get("state", {}).get(NONCE_KEY, ""))
+
+
+def with_nonces(config: OpenAPIConfig) -> OpenAPIConfig:
+    """The API documentation pages with the request's nonce on each of their scripts (Redoc,
+    Swagger UI … load from a CDN and start with an inline script), so they work under the
+    policy without opening it to other scripts."""
+    for plugin in config.render_plugins:
+        if plugin.media_type != "text/html":
+            continue
+
+        def render(request: Any, schema: dict[str, Any], _render: Any = plugin.render) -> bytes:
+            nonce = str(request.scope.get("state", {}).get(NONCE_KEY, ""))
+            return bytes(_render(request, schema)).replace(
+                b"<script", f'<script nonce="{nonce}"'.encode()
+            )
+
+        plugin.render = render  # type: ignore[method-assign]
+    return config
 
 
 # What a browser may show in its own tab without it becoming a document of the app's origin:

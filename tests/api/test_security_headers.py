@@ -133,3 +133,14 @@ def test_https_deployments_ask_browsers_to_stay_on_https(settings):
         )
     with TestClient(create_app(settings)) as client:
         assert "strict-transport-security" not in client.get("/console/login").headers
+
+
+@pytest.mark.parametrize("path", ["/schema", "/schema/swagger", "/schema/redoc"])
+def test_the_api_documentation_pages_scripts_carry_the_nonce(client, path):
+    page = client.get(path)
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    nonce = nonce_of(page)
+    scripts = re.findall(r"<script[^>]*>", page.text)
+    assert scripts and all(f'nonce="{nonce}"' in tag for tag in scripts), scripts
+    assert "'unsafe-inline'" not in directives(page)["script-src"]
+    assert client.get("/schema/openapi.json").json()["info"]["title"] == "OneVisit API"
