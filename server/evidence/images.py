@@ -11,10 +11,11 @@ refused beyond its kind's ceiling, and at most `DECODES` of them run at once in 
 import io
 import logging
 import re
+import struct
 import warnings
 
 import anyio
-from PIL import Image, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
 
 __all__ = [
     "DECODES",
@@ -27,6 +28,7 @@ __all__ = [
     "mpx",
     "pixel_count",
     "thumbnail",
+    "turned",
 ]
 
 # The most pixels a picture of each kind may have. A phone photo is at most 50 million (the
@@ -91,6 +93,32 @@ def check_pixels(data: bytes, limit: int) -> None:
         raise TooManyPixels(pixels, limit)
 
 
+# EXIF orientation → the turn that shows the picture as the camera was held.
+_TURNS = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
+def turned(image: Image.Image) -> Image.Image:
+    """The picture turned the way the camera was held (its EXIF orientation).
+
+    Unlike ImageOps.exif_transpose this writes no EXIF back, which fails (TypeError) on a
+    picture whose EXIF holds a tag of the wrong type; a picture is turned or not, never refused
+    for its EXIF."""
+    try:
+        orientation = image.getexif().get(0x0112)
+    except (OSError, SyntaxError, ValueError, TypeError, KeyError, struct.error):
+        return image
+    turn = _TURNS.get(orientation) if isinstance(orientation, int) else None
+    return image.transpose(turn) if turn is not None else image
+
+
 def decodes(data: bytes) -> bool:
     """Whether the bytes decode as a whole image (a truncated or forged one does not)."""
     try:
@@ -135,8 +163,7 @@ def _upright(data: bytes, longest: int) -> Image.Image:
     elif image.mode not in ("L", "RGB", "RGBA"):
         image = image.convert("RGBA" if "transparency" in image.info else "RGB")
     image.thumbnail((longest, longest), Image.Resampling.LANCZOS)
-    image = ImageOps.exif_transpose(image) or image
-    return image.convert("RGB")
+    return turned(image).convert("RGB")
 
 
 def _jpeg(image: Image.Image) -> bytes:

@@ -5,9 +5,9 @@ import warnings
 from dataclasses import dataclass
 
 import anyio
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, UnidentifiedImageError
 
-from server.evidence.images import MAX_PIXELS, mpx, pixel_count
+from server.evidence.images import MAX_PIXELS, mpx, pixel_count, turned
 from server.i18n import t
 from server.storage import Storage, StoredObject
 
@@ -113,7 +113,7 @@ def _pixels_only(image: Image.Image, kind: str) -> Image.Image:
     """The first picture, upright and in sRGB, in a new image that carries nothing but pixels."""
     image.seek(0)
     icc = image.info.get("icc_profile")
-    upright = ImageOps.exif_transpose(image)
+    upright = turned(image)
     keyed = "transparency" in upright.info  # a PNG colour key becomes an alpha channel
     if kind == "JPEG":
         mode = "L" if upright.mode == "L" else "RGB"

@@ -16,6 +16,7 @@ from server.merchants.models import Merchant
 from server.settings import Settings
 from tests.support.app import login_as, with_settings
 from tests.support.factories import make_merchants, make_user
+from tests.support.images import ODD_EXIF
 
 
 def jpeg(size: tuple[int, int] = (64, 48)) -> bytes:
@@ -231,6 +232,18 @@ def test_an_oversized_photo_is_refused_with_a_clear_message(
     assert "照片太大：请上传不超过 49 KB 的照片" in response.text
     assert "后厨地面油污严重" in response.text or "投诉" in response.text
     assert complaints(sync_engine) == []
+
+
+def test_a_photo_with_odd_exif_is_taken_upright_without_it(client: TestClient, sync_engine: Engine):
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(out, "JPEG", exif=ODD_EXIF)
+    (merchant,) = make_merchants(sync_engine, 1)
+    response = complain(
+        client, merchant.qr_token, files={"photo": ("p.jpg", out.getvalue(), "image/jpeg")}
+    )
+    assert response.status_code == 200, response.text
+    kept = Image.open(io.BytesIO(kept_photo(client, sync_engine)))
+    assert kept.size == (48, 64) and not kept.getexif()  # turned as held (orientation 6)
 
 
 def test_a_small_file_that_decodes_to_a_huge_picture_is_refused_unopened(

@@ -16,6 +16,7 @@ from server.storage import storage_from_url
 from tests.evidence import tus
 from tests.evidence.conftest import People
 from tests.support.app import login_as, with_settings
+from tests.support.images import ODD_EXIF
 
 
 def upload_photo(client: TestClient, people: People, photo: bytes, **meta) -> str:
@@ -221,6 +222,16 @@ def test_derived_copies_carry_nothing_of_the_originals_metadata(
         assert b"13800138000" not in copy, variant
         kept = Image.open(io.BytesIO(copy))
         assert "comment" not in kept.info and not kept.getexif(), variant
+
+
+def test_a_photo_with_odd_exif_still_gets_its_thumbnail(client: TestClient, people: People) -> None:
+    out = io.BytesIO()
+    Image.new("RGB", (640, 480), (200, 30, 30)).save(out, "JPEG", exif=ODD_EXIF)
+    evidence_id = upload_photo(client, people, out.getvalue())
+    login_as(client, people.officer.username)
+    thumb = client.get(f"/api/v1/evidence/{evidence_id}/thumbnail.jpg")
+    assert thumb.status_code == 200, thumb.text
+    assert Image.open(io.BytesIO(thumb.content)).size == (240, 320)
 
 
 def _upload_id(engine: Engine) -> str:
