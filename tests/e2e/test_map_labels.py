@@ -21,9 +21,10 @@ from tests.support.factories import DEFAULT_PASSWORD, make_user
 pytestmark = needs_chromium
 
 DAY = date(2030, 3, 4)  # a Monday; the page only shows the plan, so any day will do
-# Each payload, if it ever became markup, would fetch /…/x and set window.__xss.
+# Each payload, if it ever became markup (in a label, or by closing the JSON block the map is
+# drawn from), would fetch /…/x and set window.__xss.
 ON_ROUTE = "<img src=x onerror=window.__xss=1>店"
-UNPLACED = '<img src=x onerror="window.__xss=2">摊'
+UNPLACED = '</script><img src=x onerror="window.__xss=2">摊'
 
 
 def _import_hostile(engine: Engine, tmp_path: Path) -> dict[str, Merchant]:
