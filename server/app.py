@@ -44,6 +44,7 @@ from server.public.reader import PublicReader
 from server.public.routes import PageMemo, PublicController
 from server.public.texts import PublicText
 from server.pwa import service_worker
+from server.security import csp_nonce, with_nonces
 from server.settings import Settings, load_settings
 from server.storage import storage_from_url
 from server.web import TEMPLATES
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     def template_engine(engine: JinjaTemplateEngine) -> None:
         engine.engine.globals["t"] = t
+        engine.engine.globals["csp_nonce"] = csp_nonce
         engine.engine.filters["local"] = local_format
         engine.engine.globals["pt"] = PublicText(settings, policy)
 
@@ -132,7 +134,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         on_startup=[open_resources],
         on_shutdown=[close_resources],
         state=State({"settings": settings, "policy": policy}),
-        openapi_config=OpenAPIConfig(title="OneVisit API", version=__version__, path="/schema"),
+        openapi_config=with_nonces(
+            OpenAPIConfig(title="OneVisit API", version=__version__, path="/schema")
+        ),
         template_config=TemplateConfig(
             directory=TEMPLATES,
             engine=JinjaTemplateEngine,

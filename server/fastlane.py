@@ -20,6 +20,7 @@ from server.inspections.day import empty_packet
 from server.inspections.packets import Packet, PacketResponse, encode, keeps
 from server.live import MISSING, LiveFeed
 from server.public.routes import RawPage
+from server.security import SecurityHeaders
 
 __all__ = ["FastLane"]
 
@@ -28,6 +29,9 @@ class FastLane(Litestar):
     """The app; what it does not answer from memory goes through Litestar unchanged."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            # Every answer, from memory or from the app, carries the security headers.
+            send = self._security_headers().wrap(scope, send)  # type: ignore[arg-type,assignment]
         if scope["type"] == "http" and scope["method"] == "GET":
             live: LiveFeed | None = getattr(self.state, "live", None)
             answer = None
@@ -42,6 +46,14 @@ class FastLane(Litestar):
                 await answer(scope, receive, send)
                 return
         await super().__call__(scope, receive, send)
+
+    def _security_headers(self) -> SecurityHeaders:
+        headers = self.__dict__.get("_headers")
+        if headers is None:
+            settings = self.state.settings
+            headers = SecurityHeaders(settings.planning.map_tile_url, https=settings.secure_cookies)
+            self.__dict__["_headers"] = headers
+        return headers
 
 
 def _day_packet(live: LiveFeed, scope: Scope) -> PacketResponse | None:

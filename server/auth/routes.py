@@ -6,9 +6,14 @@ from typing import Annotated
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
-from litestar.exceptions import NotAuthorizedException, TooManyRequestsException
+from litestar.exceptions import HTTPException, NotAuthorizedException, TooManyRequestsException
 from litestar.params import JSONBody
-from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
+from litestar.status_codes import (
+    HTTP_200_OK,
+    HTTP_204_NO_CONTENT,
+    HTTP_403_FORBIDDEN,
+    HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+)
 from msgspec import Meta
 
 from server.auth.middleware import CSRF_COOKIE, SESSION_COOKIE, session_cookies
@@ -69,6 +74,16 @@ class AuthController(Controller):
     async def login(
         self, request: Request, data: JSONBody[LoginRequest], db_session: DbSession, state: State
     ) -> Response[LoginResponse]:
+        # Login CSRF: a form on another site can POST JSON-looking text as text/plain or as a
+        # form, and would sign this browser in to the sender's account. Only a script of this
+        # origin can send application/json here (another origin's needs CORS, which we never
+        # grant).
+        if request.content_type[0] != "application/json":
+            raise HTTPException(
+                status_code=HTTP_415_UNSUPPORTED_MEDIA_TYPE, detail=t("auth.login_json")
+            )
+        if request.headers.get("sec-fetch-site", "") in ("cross-site", "same-site"):
+            raise HTTPException(status_code=HTTP_403_FORBIDDEN, detail=t("auth.login_cross_site"))
         settings = state.settings
         try:
             result = await login(

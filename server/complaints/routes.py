@@ -26,7 +26,9 @@ from server.complaints.service import (
 )
 from server.core.clock import utcnow
 from server.db import AsyncSession, DbSession
+from server.evidence.links import disposition
 from server.i18n import t
+from server.security import served_file_headers
 
 __all__ = ["ComplaintController"]
 
@@ -132,8 +134,13 @@ class ComplaintController(Controller):
             actor=actor.name,
             actor_id=actor.id,
         )
+        media_type = complaint.photo_type or "application/octet-stream"
+        name = f"{complaint.tracking_no}.{media_type.rpartition('/')[2]}"
         return Response(
             data,
-            media_type=complaint.photo_type or "application/octet-stream",
-            headers={"Cache-Control": "private, no-store"},
+            media_type=media_type,
+            headers={
+                **served_file_headers(disposition(name, attachment=False)),
+                "Cache-Control": "private, no-store",
+            },
         )

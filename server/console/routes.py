@@ -1,10 +1,12 @@
 """The supervisor console (/console/): server-rendered pages with htmx."""
 
+import hmac
+import secrets
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
-from litestar.datastructures import State
+from litestar.datastructures import Cookie, State
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
@@ -23,12 +25,49 @@ from server.org.models import Street
 __all__ = ["ConsoleController"]
 
 CONSOLE_ROLES = ("admin", "supervisor")
+# Login CSRF: the sign-in form carries a token that must match a cookie set with the form. A form
+# on another site cannot read the token, and the cookie (SameSite=Strict) does not go with its
+# POST, so nobody can sign a supervisor's browser in to an account of theirs unawares.
+LOGIN_COOKIE = "ov_login"
+LOGIN_PATH = "/console/login"
+CROSS_SITE = ("cross-site", "same-site")
 
 
 @dataclass
 class LoginForm:
     username: str = ""
     password: str = ""
+    login_token: str = ""
+
+
+def _login_page(
+    settings: Any, *, error: str | None = None, username: str = "", status: int = 200
+) -> Template:
+    """The sign-in form with a fresh token, and the cookie it must come back with."""
+    token = secrets.token_urlsafe(32)
+    cookie = Cookie(
+        key=LOGIN_COOKIE,
+        value=token,
+        httponly=True,
+        samesite="strict",
+        secure=settings.secure_cookies,
+        path=LOGIN_PATH,
+    )
+    return Template(
+        "console/login.html",
+        status_code=status,
+        context={"error": error, "username": username, "login_token": token},
+        cookies=[cookie],
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+def _from_our_form(request: Request, sent: str) -> bool:
+    """Whether the POST comes from the sign-in form this browser was given."""
+    if request.headers.get("sec-fetch-site", "") in CROSS_SITE:
+        return False
+    kept = request.cookies.get(LOGIN_COOKIE, "")
+    return bool(kept) and hmac.compare_digest(kept.encode(), sent.encode())
 
 
 async def _colour_table(session: AsyncSession) -> list[dict[str, Any]]:
@@ -53,8 +92,8 @@ class ConsoleController(Controller):
     include_in_schema = False
 
     @get("/login")
-    async def login_page(self, request: Request) -> Template:
-        return Template("console/login.html", context={"error": None, "username": ""})
+    async def login_page(self, request: Request, state: State) -> Template:
+        return _login_page(state.settings)
 
     @post("/login")
     async def login_submit(
@@ -64,6 +103,14 @@ class ConsoleController(Controller):
         state: State,
         data: Annotated[LoginForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
     ) -> Template | Redirect:
+        if not _from_our_form(request, data.login_token):
+            # Nothing is checked or counted: the password may not even be the user's typing.
+            return _login_page(
+                state.settings,
+                error=t("auth.login_form_stale"),
+                username=data.username,
+                status=403,
+            )
         error = None
         try:
             result = await login(
@@ -80,14 +127,11 @@ class ConsoleController(Controller):
         if result is None:
             error = error or t("auth.bad_credentials")
             await db_session.commit()
-            return Template(
-                "console/login.html",
-                status_code=401,
-                context={"error": error, "username": data.username},
-            )
+            return _login_page(state.settings, error=error, username=data.username, status=401)
+        spent = Cookie(key=LOGIN_COOKIE, value="", max_age=0, path=LOGIN_PATH)
         return Redirect(
             "/console/",
-            cookies=session_cookies(result.token, result.csrf_token, state.settings),
+            cookies=[*session_cookies(result.token, result.csrf_token, state.settings), spent],
         )
 
     @get("/")

@@ -9,7 +9,7 @@ import anyio
 from sqlmodel import col, select
 
 from server.db import AsyncSession
-from server.evidence.images import display_copy, thumbnail
+from server.evidence.images import DECODES, display_copy, thumbnail
 from server.evidence.models import Evidence, EvidenceLink
 from server.i18n import t
 from server.inspections.models import Inspection
@@ -57,15 +57,22 @@ async def watermark_lines(
     ]
 
 
-def _render(
-    storage: Storage, evidence: Evidence, variant: str, lines: list[str], font: str | None
-) -> bytes:
+def _key(evidence: Evidence, variant: str, lines: list[str]) -> str:
     tag = (
         hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16] if variant == "display" else "-"
     )
-    key = f"derived/{evidence.id}/{variant}-{_VERSION}-{tag}.jpg"
+    return f"derived/{evidence.id}/{variant}-{_VERSION}-{tag}.jpg"
+
+
+def _cached(storage: Storage, key: str) -> bytes | None:
     with suppress(ObjectNotFound), storage.open(key) as cached:
         return b"".join(cached)
+    return None
+
+
+def _render(
+    storage: Storage, evidence: Evidence, key: str, variant: str, lines: list[str], font: str | None
+) -> bytes:
     with storage.open(evidence.storage_key) as reader:
         original = b"".join(reader)
     data = thumbnail(original) if variant == "thumbnail" else display_copy(original, lines, font)
@@ -77,11 +84,24 @@ def _render(
 async def derived_copy(
     session: AsyncSession, storage: Storage, settings: Settings, evidence: Evidence, variant: str
 ) -> bytes:
-    """The JPEG of `variant` for a photo (ValueError if the original cannot be rendered)."""
+    """The JPEG of `variant` for a photo (ValueError if the original cannot be rendered,
+    TooManyPixels if it is too large to). A copy made before is read back; a new one waits for
+    one of the process's few decode slots (server.evidence.images.DECODES)."""
     lines = await watermark_lines(session, evidence, settings) if variant == "display" else []
+    key = _key(evidence, variant, lines)
     try:
+        cached = await anyio.to_thread.run_sync(_cached, storage, key)
+        if cached is not None:
+            return cached
         return await anyio.to_thread.run_sync(
-            _render, storage, evidence, variant, lines, settings.watermark_font
+            _render,
+            storage,
+            evidence,
+            key,
+            variant,
+            lines,
+            settings.watermark_font,
+            limiter=DECODES,
         )
     except (OSError, SyntaxError) as exc:
         raise ValueError(str(exc)) from exc

@@ -13,7 +13,7 @@ from server.core.clock import utcnow
 from server.db import AsyncSession
 from server.evidence import upload_store as store
 from server.evidence.errors import UploadRefused
-from server.evidence.images import decodes
+from server.evidence.images import DECODES, MAX_PIXELS, TooManyPixels, check_pixels, decodes, mpx
 from server.evidence.models import Upload
 from server.evidence.receiver import Patch, UploadEnv
 from server.evidence.service import (
@@ -120,10 +120,39 @@ async def _store(p: Patch) -> StoredObject:
         return await env.run(env.storage.stat, up.storage_key)
 
 
-async def _read_back(p: Patch) -> tuple[str, bool]:
-    """Hash the stored original, and whether it decodes as an image (for photos)."""
+def _image_problem(data: bytes, kind: str) -> TooManyPixels | str | None:
+    """Why a picture cannot be taken (None: it can). The header's size is checked first, so
+    a small file that would decode to a huge picture is never decoded."""
+    try:
+        check_pixels(data, MAX_PIXELS[kind])
+    except TooManyPixels as exc:
+        return exc
+    return None if decodes(data) else "undecodable"
 
-    def work() -> tuple[str, bool]:
+
+async def _checked_image(data: bytes, kind: str) -> TooManyPixels | str | None:
+    """`_image_problem` in a worker thread, in one of the process's few decode slots."""
+    return await anyio.to_thread.run_sync(_image_problem, data, kind, limiter=DECODES)
+
+
+async def _refuse_image(p: Patch, problem: TooManyPixels | str | None) -> None:
+    if isinstance(problem, TooManyPixels):
+        await reject(
+            p,
+            "too_many_pixels",
+            413,
+            pixels=mpx(problem.pixels),
+            kind=t(f"evidence.kind.{p.up.kind}"),
+            limit=mpx(problem.limit),
+        )
+    if problem is not None:
+        await reject(p, "undecodable", 415)
+
+
+async def _read_back(p: Patch) -> tuple[str, TooManyPixels | str | None]:
+    """Hash the stored original, and why it cannot be taken as a picture (for photos)."""
+
+    def work() -> tuple[str, bytes | None]:
         digest, chunks = hashlib.sha256(), []
         image = p.up.kind in IMAGE_KINDS
         with p.env.storage.open(p.up.storage_key) as reader:
@@ -131,9 +160,10 @@ async def _read_back(p: Patch) -> tuple[str, bool]:
                 digest.update(chunk)
                 if image:
                     chunks.append(chunk)
-        return digest.hexdigest(), (decodes(b"".join(chunks)) if image else True)
+        return digest.hexdigest(), (b"".join(chunks) if image else None)
 
-    return await anyio.to_thread.run_sync(work)
+    digest, data = await anyio.to_thread.run_sync(work)
+    return digest, (await _checked_image(data, p.up.kind) if data is not None else None)
 
 
 async def finish(p: Patch) -> None:
@@ -145,10 +175,8 @@ async def finish(p: Patch) -> None:
         await reject(p, "sha256_mismatch", 422, declared=up.declared_sha256, actual=digest)
     whole = p.part_start == 0
     if whole and up.kind in IMAGE_KINDS:
-        view = memoryview(p.buffer)[: p.filled]
-        ok = await anyio.to_thread.run_sync(lambda: decodes(bytes(view)))
-        if not ok:
-            await reject(p, "undecodable", 415)
+        data = bytes(memoryview(p.buffer)[: p.filled])
+        await _refuse_image(p, await _checked_image(data, up.kind))
     owner = user_owner(up.owner_id)
 
     async def lookup(session: AsyncSession):
@@ -156,19 +184,18 @@ async def finish(p: Patch) -> None:
 
     if await store.in_transaction(p.env.sessions, lookup, write=False) is None:
         stored = await _store(p)
-        checked_hash, decoded = (
-            stored.sha256 if whole else digest,
-            whole or up.kind not in IMAGE_KINDS,
-        )
-        if checked_hash is None or not decoded:
-            checked_hash, decoded = await _read_back(p)
-        if checked_hash != up.declared_sha256 or not decoded:
+        checked_hash = stored.sha256 if whole else digest
+        # A picture that came in parts has not been looked at yet.
+        problem = None if whole or up.kind not in IMAGE_KINDS else "unchecked"
+        if checked_hash is None or problem is not None:
+            checked_hash, problem = await _read_back(p)
+        if checked_hash != up.declared_sha256 or problem is not None:
             await p.env.run(p.env.storage.delete, up.storage_key)
             if checked_hash != up.declared_sha256:
                 await reject(
                     p, "sha256_mismatch", 422, declared=up.declared_sha256, actual=checked_hash
                 )
-            await reject(p, "undecodable", 415)
+            await _refuse_image(p, problem)
         multipart_left = None
     else:  # the same file from the same phone user: one evidence, nothing more to keep
         multipart_left = p.multipart_id

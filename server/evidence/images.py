@@ -2,14 +2,45 @@
 
 The original is never altered: derived copies are made from it on demand, are not evidence,
 and are cached under `derived/` only to save work.
+
+A picture's header says how many pixels decoding it will hold (3–4 bytes each): a 250 KB PNG
+can say 9400×9400, almost 90 million. Every decode here is measured from the header first and
+refused beyond its kind's ceiling, and at most `DECODES` of them run at once in a process.
 """
 
 import io
 import logging
+import re
+import struct
+import warnings
 
-from PIL import Image, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError
+import anyio
+from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
 
-__all__ = ["decodes", "display_copy", "thumbnail"]
+__all__ = [
+    "DECODES",
+    "MAX_PIXELS",
+    "RENDER_MAX_PIXELS",
+    "TooManyPixels",
+    "check_pixels",
+    "decodes",
+    "display_copy",
+    "mpx",
+    "pixel_count",
+    "thumbnail",
+    "turned",
+]
+
+# The most pixels a picture of each kind may have. A phone photo is at most 50 million (the
+# 50 MP mode of today's phones); a signature is drawn on a phone's screen.
+MAX_PIXELS = {"photo": 50_000_000, "signature": 4_000_000, "document": 50_000_000}
+# The most pixels a thumbnail or display copy decodes (a JPEG decodes at a reduced scale, so a
+# larger one can still be shown; a PNG or WebP decodes whole).
+RENDER_MAX_PIXELS = 50_000_000
+# Decodes at once per process: each holds up to RENDER_MAX_PIXELS × 4 bytes, so parallel
+# thumbnail requests wait their turn instead of exhausting memory.
+DECODES = anyio.CapacityLimiter(2)
+_BOMB_SIZE = re.compile(r"\((\d+) pixels\)")
 
 log = logging.getLogger("onevisit")
 _DECODE_ERRORS = (
@@ -19,6 +50,73 @@ _DECODE_ERRORS = (
     ValueError,
     Image.DecompressionBombError,
 )
+
+
+class TooManyPixels(ValueError):
+    """A picture whose decoded size is over the ceiling; the message names both."""
+
+    def __init__(self, pixels: int, limit: int) -> None:
+        super().__init__(f"{pixels} pixels, more than {limit}")
+        self.pixels, self.limit = pixels, limit
+
+
+def mpx(pixels: int) -> str:
+    """A pixel count for messages, in 万 (10⁴): 88360000 → "8836"."""
+    return f"{pixels / 10_000:.0f}"
+
+
+def pixel_count(data: bytes) -> int | None:
+    """How many pixels the picture decodes to, read from its header alone (None: not a
+    picture Pillow knows)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                width, height = image.size
+    except Image.DecompressionBombError as exc:
+        return _bomb_pixels(exc)
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        return None
+    return width * height
+
+
+def _bomb_pixels(exc: Image.DecompressionBombError) -> int:
+    """The size of a picture past Pillow's own ceiling, from what Pillow says about it."""
+    found = _BOMB_SIZE.search(str(exc))
+    return int(found.group(1)) if found else 2 * (Image.MAX_IMAGE_PIXELS or 0) + 1
+
+
+def check_pixels(data: bytes, limit: int) -> None:
+    """Refuse (TooManyPixels) a picture whose header says it decodes to more than `limit`."""
+    pixels = pixel_count(data)
+    if pixels is not None and pixels > limit:
+        raise TooManyPixels(pixels, limit)
+
+
+# EXIF orientation → the turn that shows the picture as the camera was held.
+_TURNS = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
+def turned(image: Image.Image) -> Image.Image:
+    """The picture turned the way the camera was held (its EXIF orientation).
+
+    Unlike ImageOps.exif_transpose this writes no EXIF back, which fails (TypeError) on a
+    picture whose EXIF holds a tag of the wrong type; a picture is turned or not, never refused
+    for its EXIF."""
+    try:
+        orientation = image.getexif().get(0x0112)
+    except (OSError, SyntaxError, ValueError, TypeError, KeyError, struct.error):
+        return image
+    turn = _TURNS.get(orientation) if isinstance(orientation, int) else None
+    return image.transpose(turn) if turn is not None else image
 
 
 def decodes(data: bytes) -> bool:
@@ -45,18 +143,34 @@ _FONTS = (
 
 
 def _upright(data: bytes, longest: int) -> Image.Image:
-    """The image decoded, turned the way the camera was held (EXIF orientation), shrunk."""
-    image = Image.open(io.BytesIO(data))
+    """The image decoded, shrunk, turned the way the camera was held (EXIF orientation).
+
+    Refuses (TooManyPixels) one that would decode to more than RENDER_MAX_PIXELS: a JPEG is
+    measured at the reduced scale it is decoded at; shrinking comes before turning and
+    converting, so only the decode itself is full size."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+    except Image.DecompressionBombError as exc:
+        raise TooManyPixels(_bomb_pixels(exc), RENDER_MAX_PIXELS) from None
     image.draft("RGB", (longest, longest))
-    image = ImageOps.exif_transpose(image) or image
-    image = image.convert("RGB")
+    pixels = image.size[0] * image.size[1]
+    if pixels > RENDER_MAX_PIXELS:
+        raise TooManyPixels(pixels, RENDER_MAX_PIXELS)
+    if image.mode == "1":
+        image = image.convert("L")
+    elif image.mode not in ("L", "RGB", "RGBA"):
+        image = image.convert("RGBA" if "transparency" in image.info else "RGB")
     image.thumbnail((longest, longest), Image.Resampling.LANCZOS)
-    return image
+    return turned(image).convert("RGB")
 
 
 def _jpeg(image: Image.Image) -> bytes:
+    # Derived copies carry no metadata: Pillow would write the original's JPEG comment again.
+    image.info.clear()
     out = io.BytesIO()
-    image.save(out, "JPEG", quality=85, optimize=True)  # no EXIF: derived copies carry none
+    image.save(out, "JPEG", quality=85, optimize=True)
     return out.getvalue()
 
 

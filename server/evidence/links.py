@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 from server.core.clock import utcnow
 from server.evidence.models import Evidence
+from server.security import inline_safe
 from server.settings import Settings
 from server.storage import Storage
 
@@ -58,10 +59,11 @@ def content_link(
     storage: Storage, settings: Settings, evidence: Evidence, *, attachment: bool
 ) -> ContentLink:
     """A link to the original that works for `evidence_link_seconds` (blocking: S3 may be asked
-    its region once)."""
+    its region once). Only pictures, sound and film may open in the browser; anything else (a
+    PDF) is always a download, so it never renders as a document of the app's origin."""
     lifetime = timedelta(seconds=settings.evidence_link_seconds)
     expires_at = utcnow() + lifetime
-    header = disposition(evidence.filename, attachment)
+    header = disposition(evidence.filename, attachment or not inline_safe(evidence.content_type))
     url = storage.presigned_url(
         evidence.storage_key,
         expires=lifetime,

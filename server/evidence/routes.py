@@ -18,6 +18,7 @@ from server.auth.principal import requires_role, signed_in
 from server.auth.routes import client_ip
 from server.db import DbSession
 from server.evidence.derived import derived_copy
+from server.evidence.images import TooManyPixels, mpx
 from server.evidence.links import ContentLink, content_link, verify_blob_token
 from server.evidence.models import Evidence
 from server.evidence.retention import place_hold, release_hold
@@ -25,6 +26,7 @@ from server.evidence.schemas import EvidenceRead, HoldRead
 from server.evidence.service import evidence_read
 from server.evidence.viewing import NotVisible, open_evidence, stream_object
 from server.i18n import t
+from server.security import served_file_headers
 from server.storage import ObjectNotFound
 
 __all__ = ["EvidenceController"]
@@ -79,6 +81,9 @@ async def _derived(
         raise HTTPException(status_code=415, detail=t("evidence.not_image"))
     try:
         data = await derived_copy(db_session, state.storage, state.settings, evidence, variant)
+    except TooManyPixels as exc:  # the original stays, whole, for download
+        detail = t("evidence.too_many_pixels", pixels=mpx(exc.pixels), limit=mpx(exc.limit))
+        raise HTTPException(status_code=422, detail=detail) from None
     except ValueError:
         raise HTTPException(status_code=422, detail=t("evidence.render_failed")) from None
     return Response(
@@ -218,10 +223,9 @@ class EvidenceController(Controller):
         except ObjectNotFound:
             raise HTTPException(status_code=410, detail=t("evidence.deleted")) from None
         headers = {
-            "Content-Disposition": claim.disposition,
+            **served_file_headers(claim.disposition),
             "Content-Length": str(stored.size),
             "Cache-Control": "private, no-store",
-            "X-Content-Type-Options": "nosniff",
         }
         return Stream(
             stream_object(state.storage, claim.key), media_type=claim.content_type, headers=headers

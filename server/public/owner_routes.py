@@ -15,7 +15,7 @@ from server.db import DbSession
 from server.i18n import t
 from server.public.owner import find_owner_link
 from server.public.owner_view import owner_view, upload_order_photo
-from server.public.photos import PhotoRejected, mb
+from server.public.photos import PhotoRejected, PhotoTooLarge, mb
 from server.public.routes import BODY_CEILING, RawPage, form_photo, missing, not_found, page_headers
 from server.ratelimit.service import Limit, RateLimited, hit
 
@@ -107,7 +107,8 @@ class OwnerController(Controller):
         except ClientException:
             return await self._render(secret, db_session, state, status=413, error=too_large)
         except PhotoRejected as exc:
-            return await self._render(secret, db_session, state, status=400, error=str(exc))
+            status = 413 if isinstance(exc, PhotoTooLarge) else 400
+            return await self._render(secret, db_session, state, status=status, error=str(exc))
         if stored is None:
             return not_found()
         return Redirect(f"/m/o/{secret}?done=photo", status_code=303)

@@ -5,8 +5,9 @@ import warnings
 from dataclasses import dataclass
 
 import anyio
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, UnidentifiedImageError
 
+from server.evidence.images import MAX_PIXELS, mpx, pixel_count, turned
 from server.i18n import t
 from server.storage import Storage, StoredObject
 
@@ -25,7 +26,11 @@ class PhotoRejected(ValueError):
 
 
 class PhotoTooLarge(PhotoRejected):
-    """Over the size limit."""
+    """Over the size limit, in bytes or in pixels."""
+
+
+# A phone photo: at most 50 million pixels, read from the header before anything is decoded.
+PHOTO_MAX_PIXELS = MAX_PIXELS["photo"]
 
 
 def mb(size: int) -> str:
@@ -45,16 +50,27 @@ class CheckedPhoto:
 def check_photo(data: bytes, max_bytes: int, *, anonymous: bool = False) -> CheckedPhoto:
     """Refuse photos over `max_bytes` and anything that is not a JPEG, PNG or WebP image.
 
-    With `anonymous` (a passer-by's complaint) the photo is drawn again without its metadata:
-    camera EXIF carries where the sender stood and which phone they hold."""
+    A multi-picture JPEG (MPO: what many phones write, a second picture for depth or a preview
+    appended) is taken as its first picture. With `anonymous` (a passer-by's complaint) the
+    photo is drawn again from its pixels alone: camera EXIF, GPS, XMP, JPEG comments and every
+    other segment can carry where the sender stood, which phone they hold, their number."""
     if len(data) > max_bytes:
         raise PhotoTooLarge(t("complaint.error.photo_too_large", max=mb(max_bytes)))
+    pixels = pixel_count(data)
+    if pixels is not None and pixels > PHOTO_MAX_PIXELS:
+        raise PhotoTooLarge(
+            t(
+                "complaint.error.photo_too_many_pixels",
+                pixels=mpx(pixels),
+                max=mpx(PHOTO_MAX_PIXELS),
+            )
+        )
     try:
         with warnings.catch_warnings():
             # A decompression bomb is refused, not just warned about.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as image:
-                kind = image.format or ""
+                found = image.format or ""
                 image.verify()
     except (
         UnidentifiedImageError,
@@ -65,23 +81,73 @@ def check_photo(data: bytes, max_bytes: int, *, anonymous: bool = False) -> Chec
         Image.DecompressionBombWarning,
     ):
         raise PhotoRejected(t("complaint.error.photo_not_image")) from None
-    if kind not in FORMATS:
+    if found not in FORMATS and found not in _FIRST_PICTURE:
         raise PhotoRejected(t("complaint.error.photo_not_image"))
+    kind = _FIRST_PICTURE.get(found, found)
     content_type, extension = FORMATS[kind]
-    if anonymous:
-        data = _without_metadata(data, kind)
+    try:
+        if anonymous:
+            data = _without_metadata(data, kind)
+        elif found != kind:
+            data = _first_picture(data)
+    except (OSError, SyntaxError, ValueError):  # verify() passed, the pixels do not decode
+        raise PhotoRejected(t("complaint.error.photo_not_image")) from None
     return CheckedPhoto(data, content_type, extension)
 
 
-def _without_metadata(data: bytes, kind: str) -> bytes:
-    """The same picture, upright, with no EXIF, XMP, ICC comments or GPS."""
+# Formats taken as another: a multi-picture JPEG is its first picture, a plain JPEG.
+_FIRST_PICTURE = {"MPO": "JPEG"}
+
+
+def _first_picture(data: bytes) -> bytes:
+    """The first picture of a multi-picture JPEG as a plain JPEG, its EXIF kept."""
     with Image.open(io.BytesIO(data)) as image:
-        upright = ImageOps.exif_transpose(image)
-        if kind == "JPEG" and upright.mode not in ("RGB", "L"):
-            upright = upright.convert("RGB")
+        image.seek(0)
+        exif = image.info.get("exif", b"")
         out = io.BytesIO()
-        options = {"quality": 90} if kind in ("JPEG", "WEBP") else {}
-        upright.save(out, format=kind, **options)
+        image.convert("RGB").save(out, format="JPEG", quality=95, exif=exif)
+    return out.getvalue()
+
+
+def _pixels_only(image: Image.Image, kind: str) -> Image.Image:
+    """The first picture, upright and in sRGB, in a new image that carries nothing but pixels."""
+    image.seek(0)
+    icc = image.info.get("icc_profile")
+    upright = turned(image)
+    keyed = "transparency" in upright.info  # a PNG colour key becomes an alpha channel
+    if kind == "JPEG":
+        mode = "L" if upright.mode == "L" else "RGB"
+    elif kind == "PNG" and upright.mode in ("L", "LA", "RGB", "RGBA") and not keyed:
+        mode = upright.mode
+    else:
+        mode = "RGBA" if keyed or "A" in upright.getbands() else "RGB"
+    if icc and mode in ("RGB", "RGBA") and upright.mode in ("RGB", "RGBA", "CMYK"):
+        upright = _as_srgb(upright, icc, mode)
+    pixels = upright if upright.mode == mode else upright.convert(mode)
+    clean = Image.new(mode, pixels.size)
+    clean.paste(pixels)
+    return clean
+
+
+def _as_srgb(image: Image.Image, icc: bytes, mode: str) -> Image.Image:
+    """The colours converted from the photo's embedded profile, so dropping it changes none."""
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        srgb = ImageCms.createProfile("sRGB")
+        converted = ImageCms.profileToProfile(image, source, srgb, outputMode=mode)
+    except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+        return image  # an unreadable profile: the pixels as they are
+    return converted if converted is not None else image
+
+
+def _without_metadata(data: bytes, kind: str) -> bytes:
+    """The same picture, upright, with nothing but its pixels: no EXIF, GPS, XMP, ICC, comment
+    or any other segment or chunk."""
+    with Image.open(io.BytesIO(data)) as image:
+        clean = _pixels_only(image, kind)
+    out = io.BytesIO()
+    options = {"quality": 90} if kind in ("JPEG", "WEBP") else {}
+    clean.save(out, format=kind, **options)
     return out.getvalue()
 
 

@@ -4,7 +4,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from server.auth.models import UserSession
-from tests.support.app import login_as
+from tests.support.app import console_login, login_as
 from tests.support.factories import make_user
 
 
@@ -31,21 +31,13 @@ def test_audit_trail_is_for_administrators_only(client, sync_engine):
 def test_console_is_for_supervisors_not_inspectors(client, sync_engine):
     make_user(sync_engine, "insp2", role="inspector")
     make_user(sync_engine, "sup", role="supervisor")
-    page = client.post(
-        "/console/login",
-        data={"username": "insp2", "password": "pw-correct-horse"},
-        follow_redirects=False,
-    )
+    page = console_login(client, "insp2")
     assert page.status_code == 401
     assert "用户名或密码错误" in page.text
     # An inspector refused at the console gets no session behind the refusal.
     with Session(sync_engine) as session:
         assert session.exec(select(func.count()).select_from(UserSession)).one() == 0
-    ok = client.post(
-        "/console/login",
-        data={"username": "sup", "password": "pw-correct-horse"},
-        follow_redirects=False,
-    )
+    ok = console_login(client, "sup")
     assert ok.status_code in (302, 303)
     home = client.get("/console/")
     assert home.status_code == 200

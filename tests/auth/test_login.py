@@ -2,7 +2,7 @@
 
 from litestar.testing import TestClient
 
-from tests.support.app import login_as
+from tests.support.app import console_login, login_as
 from tests.support.factories import make_user
 
 
@@ -92,3 +92,67 @@ def test_passwords_are_stored_as_argon2_hashes(sync_engine):
     user = make_user(sync_engine, "hash")
     assert user.password_hash.startswith("$argon2id$")
     assert "pw-correct-horse" not in user.password_hash
+
+
+def test_the_console_form_signs_in_only_when_sent_back_with_its_token(client, sync_engine):
+    make_user(sync_engine, "sup_form", role="supervisor")
+    page = console_login(client, "sup_form")
+    assert page.status_code in (302, 303) and page.headers["location"] == "/console/"
+    assert client.get("/console/").status_code == 200
+
+
+def test_another_site_cannot_sign_a_browser_in_to_its_own_console_account(client, sync_engine):
+    # Login CSRF: a page elsewhere posts the attacker's name and password to our form, so what
+    # the victim then does lands in the attacker's account. Its POST carries no form token (it
+    # cannot read one) and no form cookie (SameSite=Strict).
+    make_user(sync_engine, "mallory", role="supervisor")
+    forged = client.post(
+        "/console/login",
+        data={"username": "mallory", "password": "pw-correct-horse"},
+        headers={"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"},
+        follow_redirects=False,
+    )
+    assert forged.status_code == 403
+    assert "登录页面已过期，或登录请求并非从本系统的登录页发出" in forged.text
+    assert "ov_session" not in client.cookies
+    assert client.get("/console/", follow_redirects=False).headers["location"] == "/console/login"
+    # A token copied from one's own form is no use without the browser's form cookie …
+    form = client.get("/console/login")
+    token = form.text.split('name="login_token" value="')[1].split('"')[0]
+    client.cookies.clear()
+    stolen = client.post(
+        "/console/login",
+        data={"username": "mallory", "password": "pw-correct-horse", "login_token": token},
+        follow_redirects=False,
+    )
+    assert stolen.status_code == 403 and "ov_session" not in client.cookies
+    # … and the refusal hands the person a fresh form that works.
+    again = console_login(client, "mallory")
+    assert again.status_code in (302, 303)
+
+
+def test_the_api_sign_in_takes_only_json_so_no_form_elsewhere_can_send_it(client, sync_engine):
+    make_user(sync_engine, "wang")
+    body = b'{"username": "wang", "password": "pw-correct-horse"}'
+    for content_type in ("text/plain", "application/x-www-form-urlencoded"):
+        # What <form enctype="text/plain"> on another site sends, with no CORS preflight.
+        response = client.post(
+            "/api/v1/auth/login", content=body, headers={"content-type": content_type}
+        )
+        assert response.status_code == 415, response.text
+        assert "Content-Type: application/json" in response.json()["detail"]
+        assert "ov_session" not in client.cookies
+    cross = client.post(
+        "/api/v1/auth/login",
+        content=body,
+        headers={"content-type": "application/json", "Sec-Fetch-Site": "cross-site"},
+    )
+    assert cross.status_code == 403 and "ov_session" not in client.cookies
+    assert (
+        client.post(
+            "/api/v1/auth/login",
+            content=body,
+            headers={"content-type": "application/json; charset=utf-8"},
+        ).status_code
+        == 200
+    )

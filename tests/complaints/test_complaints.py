@@ -6,7 +6,7 @@ import re
 
 import pytest
 from litestar.testing import TestClient
-from PIL import Image
+from PIL import Image, ImageCms
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
@@ -16,6 +16,7 @@ from server.merchants.models import Merchant
 from server.settings import Settings
 from tests.support.app import login_as, with_settings
 from tests.support.factories import make_merchants, make_user
+from tests.support.images import ODD_EXIF
 
 
 def jpeg(size: tuple[int, int] = (64, 48)) -> bytes:
@@ -108,6 +109,10 @@ def test_a_photo_is_kept_without_where_it_was_taken_and_staff_can_see_it(
     login_as(client, "sup")
     got = client.get(f"/api/v1/complaints/{stored.id}/photo")
     assert got.status_code == 200 and stored.photo_size == len(got.content)
+    # A stranger's file on the app's origin: never sniffed into a page, sandboxed if rendered.
+    assert got.headers["x-content-type-options"] == "nosniff"
+    assert got.headers["content-disposition"].startswith(f'inline; filename="{stored.tracking_no}.')
+    assert got.headers["content-security-policy"].startswith("sandbox;")
     kept = Image.open(io.BytesIO(got.content))
     assert not kept.getexif()  # no position, no phone model, no orientation tag
     assert kept.size == (48, 64)  # drawn upright instead
@@ -118,6 +123,97 @@ def test_a_photo_is_kept_without_where_it_was_taken_and_staff_can_see_it(
             .where(AuditEvent.action == "complaint.photo_viewed")
         ).scalar_one()
     assert viewed == 1
+
+
+SENDERS_NUMBER = b"13800138000"
+
+
+def telltale_jpeg() -> bytes:
+    """A phone photo that gives its sender away in every place a JPEG has room for words: EXIF
+    (phone, GPS), the JPEG comment, XMP, an ICC profile and Photoshop's IPTC caption."""
+    image = Image.new("RGB", (64, 48), (200, 30, 30))
+    exif = Image.Exif()
+    exif[0x0110] = "PhoneModel X"
+    exif[0x8825] = {1: "N", 2: (30.0, 16.0, 27.0), 3: "E", 4: (120.0, 9.0, 18.0)}
+    out = io.BytesIO()
+    image.save(
+        out,
+        format="JPEG",
+        exif=exif,
+        comment=b"GPS 30.2741,120.1551 tel " + SENDERS_NUMBER,
+        xmp=b'<x:xmpmeta xmlns:x="adobe:ns:meta/">' + SENDERS_NUMBER + b"</x:xmpmeta>",
+        icc_profile=ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes(),
+    )
+    data = out.getvalue()
+    iptc = b"Photoshop 3.0\x008BIM\x04\x04\x00\x00\x00\x00\x00\x10\x1c\x02\x78\x00\x0b"
+    iptc += SENDERS_NUMBER
+    app13 = b"\xff\xed" + (len(iptc) + 2).to_bytes(2, "big") + iptc
+    return data[:2] + app13 + data[2:]
+
+
+def segments(jpeg: bytes) -> list[int]:
+    """The markers of a JPEG's segments before its image data (0xE0 APP0 … 0xFE COM)."""
+    found, at = [], 2
+    while at + 4 <= len(jpeg) and jpeg[at] == 0xFF and jpeg[at + 1] != 0xDA:
+        found.append(jpeg[at + 1])
+        at += 2 + int.from_bytes(jpeg[at + 2 : at + 4], "big")
+    return found
+
+
+def kept_photo(client: TestClient, engine: Engine) -> bytes:
+    """The complaint's photo as staff get it."""
+    (stored,) = complaints(engine)
+    make_user(engine, "sup_photo", role="supervisor")
+    login_as(client, "sup_photo")
+    got = client.get(f"/api/v1/complaints/{stored.id}/photo")
+    assert got.status_code == 200, got.text
+    return got.content
+
+
+def test_a_complaint_photo_keeps_its_pixels_and_nothing_else(
+    client: TestClient, sync_engine: Engine
+):
+    (merchant,) = make_merchants(sync_engine, 1)
+    photo = telltale_jpeg()
+    assert {0xE1, 0xE2, 0xED, 0xFE} <= set(segments(photo))  # EXIF/XMP, ICC, IPTC, comment
+    response = complain(client, merchant.qr_token, files={"photo": ("p.jpg", photo, "image/jpeg")})
+    assert response.status_code == 200, response.text
+
+    kept = kept_photo(client, sync_engine)
+    assert SENDERS_NUMBER not in kept and b"30.2741" not in kept and b"PhoneModel" not in kept
+    # Only what the picture needs: no APP1–APP15 segment (EXIF, XMP, ICC, IPTC …), no comment.
+    assert not [hex(m) for m in segments(kept) if 0xE1 <= m <= 0xEF or m == 0xFE]
+    image = Image.open(io.BytesIO(kept))
+    assert not {"exif", "comment", "xmp", "icc_profile", "photoshop"} & set(image.info)
+    red, green, blue = image.convert("RGB").getpixel((32, 24))
+    assert red > 170 and green < 60 and blue < 60  # the same picture
+
+
+def multi_picture_jpeg() -> bytes:
+    """What many phones write: a JPEG with a second picture appended (MPO)."""
+    first = Image.new("RGB", (64, 48), (200, 30, 30))
+    second = Image.new("RGB", (64, 48), (30, 30, 200))
+    out = io.BytesIO()
+    first.save(out, format="MPO", save_all=True, append_images=[second])
+    return out.getvalue()
+
+
+def test_a_multi_picture_jpeg_is_taken_as_its_first_picture(
+    client: TestClient, sync_engine: Engine
+):
+    (merchant,) = make_merchants(sync_engine, 1)
+    photo = multi_picture_jpeg()
+    assert Image.open(io.BytesIO(photo)).format == "MPO"
+    response = complain(client, merchant.qr_token, files={"photo": ("p.jpg", photo, "image/jpeg")})
+    assert response.status_code == 200, response.text
+    assert "已受理" in response.text
+    (stored,) = complaints(sync_engine)
+    assert stored.photo_type == "image/jpeg"
+
+    kept = Image.open(io.BytesIO(kept_photo(client, sync_engine)))
+    assert kept.format == "JPEG" and getattr(kept, "n_frames", 1) == 1
+    red, _green, blue = kept.convert("RGB").getpixel((32, 24))
+    assert red > 170 and blue < 60  # the first picture, not the appended one
 
 
 def test_an_oversized_photo_is_refused_with_a_clear_message(
@@ -135,6 +231,34 @@ def test_an_oversized_photo_is_refused_with_a_clear_message(
     assert response.status_code == 413
     assert "照片太大：请上传不超过 49 KB 的照片" in response.text
     assert "后厨地面油污严重" in response.text or "投诉" in response.text
+    assert complaints(sync_engine) == []
+
+
+def test_a_photo_with_odd_exif_is_taken_upright_without_it(client: TestClient, sync_engine: Engine):
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(out, "JPEG", exif=ODD_EXIF)
+    (merchant,) = make_merchants(sync_engine, 1)
+    response = complain(
+        client, merchant.qr_token, files={"photo": ("p.jpg", out.getvalue(), "image/jpeg")}
+    )
+    assert response.status_code == 200, response.text
+    kept = Image.open(io.BytesIO(kept_photo(client, sync_engine)))
+    assert kept.size == (48, 64) and not kept.getexif()  # turned as held (orientation 6)
+
+
+def test_a_small_file_that_decodes_to_a_huge_picture_is_refused_unopened(
+    client: TestClient, sync_engine: Engine
+):
+    # 9400 × 9400: a few kilobytes as a PNG, 88 million pixels (265 MB) once decoded.
+    out = io.BytesIO()
+    Image.new("1", (9400, 9400)).save(out, "PNG")
+    (merchant,) = make_merchants(sync_engine, 1)
+    response = complain(
+        client, merchant.qr_token, files={"photo": ("bomb.png", out.getvalue(), "image/png")}
+    )
+    assert response.status_code == 413
+    assert "照片像素过多（约 8836 万像素）：请上传不超过 5000 万像素的照片" in response.text
+    assert "后厨地面油污严重" in response.text  # what was typed is kept
     assert complaints(sync_engine) == []
 
 

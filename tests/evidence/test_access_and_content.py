@@ -16,6 +16,7 @@ from server.storage import storage_from_url
 from tests.evidence import tus
 from tests.evidence.conftest import People
 from tests.support.app import login_as, with_settings
+from tests.support.images import ODD_EXIF
 
 
 def upload_photo(client: TestClient, people: People, photo: bytes, **meta) -> str:
@@ -119,6 +120,48 @@ def test_on_the_local_folder_links_are_signed_by_the_app(
     assert forged.status_code == 403
 
 
+# A PDF that runs script when a viewer opens it on the page's origin.
+ACTIVE_PDF = (
+    b"%PDF-1.7\n1 0 obj <</Type/Catalog/OpenAction <</S/JavaScript/JS (app.alert(1))>>>>"
+    b" endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def test_a_pdf_opens_as_a_download_never_as_a_page_of_the_app(
+    settings, people: People, tmp_path
+) -> None:
+    local = with_settings(settings, storage_url=f"file://{tmp_path / 'media'}")
+    with TestClient(create_app(local)) as client:
+        pdf_id = upload_photo(client, people, ACTIVE_PDF, kind="document", filename="决定书.pdf")
+        photo_id = upload_photo(client, people, tus.jpeg())
+        login_as(client, people.officer.username)
+        pdf_link = client.get(f"/api/v1/evidence/{pdf_id}/link").json()["url"]
+        photo_link = client.get(f"/api/v1/evidence/{photo_id}/link").json()["url"]
+        pdf, photo = client.get(pdf_link), client.get(photo_link)
+
+    assert pdf.status_code == 200 and pdf.content == ACTIVE_PDF
+    # Asked to view, not to download: still handed over as a file, and sandboxed if rendered.
+    assert pdf.headers["content-disposition"].startswith("attachment;")
+    assert "filename*=UTF-8''%E5%86%B3%E5%AE%9A%E4%B9%A6.pdf" in pdf.headers["content-disposition"]
+    for served in (pdf, photo):
+        assert served.headers["x-content-type-options"] == "nosniff"
+        policy = served.headers["content-security-policy"]
+        assert policy.startswith("sandbox;") and "default-src 'none'" in policy
+    assert photo.headers["content-disposition"].startswith("inline;")  # a photo may be viewed
+
+
+def test_the_object_stores_link_to_a_pdf_is_a_download_too(
+    client: TestClient, people: People
+) -> None:
+    pdf_id = upload_photo(client, people, ACTIVE_PDF, kind="document", filename="决定书.pdf")
+    login_as(client, people.supervisor.username)
+    url = client.get(f"/api/v1/evidence/{pdf_id}/link").json()["url"]
+    with urllib.request.urlopen(url, timeout=10) as fetched:
+        assert fetched.read() == ACTIVE_PDF
+        assert fetched.headers["Content-Disposition"].startswith("attachment;")
+        assert fetched.headers["Content-Type"] == "application/pdf"
+
+
 def test_evidence_cannot_be_deleted_through_the_api(client: TestClient, people: People) -> None:
     evidence_id = upload_photo(client, people, tus.jpeg())
     csrf = login_as(client, people.admin.username)
@@ -161,6 +204,34 @@ def test_the_thumbnail_is_upright_and_the_display_copy_is_watermarked(
         assert hashlib.sha256(b"".join(r)).hexdigest() == record["sha256"]  # never altered
     views = audit(sync_engine, "evidence.view")
     assert [v.detail["variant"] for v in views] == ["thumbnail", "display"]
+
+
+def test_derived_copies_carry_nothing_of_the_originals_metadata(
+    client: TestClient, people: People
+) -> None:
+    out = io.BytesIO()
+    exif = Image.Exif()
+    exif[0x8825] = {1: "N", 2: (30.0, 15.0, 0.0), 3: "E", 4: (120.0, 10.0, 0.0)}
+    Image.new("RGB", (640, 480), (200, 30, 30)).save(
+        out, "JPEG", exif=exif, comment=b"shop owner 13800138000"
+    )
+    evidence_id = upload_photo(client, people, out.getvalue(), inspection_id=people.inspection.id)
+    login_as(client, people.officer.username)
+    for variant in ("thumbnail", "display"):
+        copy = client.get(f"/api/v1/evidence/{evidence_id}/{variant}.jpg").content
+        assert b"13800138000" not in copy, variant
+        kept = Image.open(io.BytesIO(copy))
+        assert "comment" not in kept.info and not kept.getexif(), variant
+
+
+def test_a_photo_with_odd_exif_still_gets_its_thumbnail(client: TestClient, people: People) -> None:
+    out = io.BytesIO()
+    Image.new("RGB", (640, 480), (200, 30, 30)).save(out, "JPEG", exif=ODD_EXIF)
+    evidence_id = upload_photo(client, people, out.getvalue())
+    login_as(client, people.officer.username)
+    thumb = client.get(f"/api/v1/evidence/{evidence_id}/thumbnail.jpg")
+    assert thumb.status_code == 200, thumb.text
+    assert Image.open(io.BytesIO(thumb.content)).size == (240, 320)
 
 
 def _upload_id(engine: Engine) -> str:

@@ -9,16 +9,13 @@ from litestar.testing import TestClient
 from server.app import create_app
 from server.settings import Settings
 from tests.planning.conftest import DAY
+from tests.support.app import console_login
 
 
 @pytest.fixture
 def console(district, plan_settings: Settings) -> Iterator[TestClient]:
     with TestClient(create_app(plan_settings)) as client:
-        page = client.post(
-            "/console/login",
-            data={"username": "supervisor", "password": "demo"},
-            follow_redirects=False,
-        )
+        page = console_login(client, "supervisor", "demo")
         assert page.status_code in (302, 303), page.text
         client.headers["X-CSRF-Token"] = client.cookies["ov_csrf"]
         yield client

@@ -15,7 +15,7 @@ from server.org.models import Street
 from server.planning.models import Plan
 from server.settings import Settings
 from tests.planning.conftest import DAY
-from tests.support.app import login_as
+from tests.support.app import console_login, login_as
 from tests.support.factories import DEFAULT_PASSWORD, make_user
 
 Login = Callable[[str], TestClient]
@@ -34,11 +34,7 @@ def sign_in(district, plan_settings: Settings) -> Iterator[Login]:
             if not username.startswith("sup"):  # the console is for supervisors
                 client.headers["X-CSRF-Token"] = login_as(client, username)
                 return client
-            page = client.post(
-                "/console/login",
-                data={"username": username, "password": DEFAULT_PASSWORD},
-                follow_redirects=False,
-            )
+            page = console_login(client, username, DEFAULT_PASSWORD)
             assert page.status_code in (302, 303), page.text
             client.headers["X-CSRF-Token"] = client.cookies["ov_csrf"]
             return client

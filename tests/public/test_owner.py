@@ -17,6 +17,7 @@ from server.inspections.models import InspectionOfficer
 from server.merchants.models import Merchant
 from server.public.models import OwnerLink
 from server.rectifications.models import RectificationPhoto
+from server.storage import storage_from_url
 from tests.support.app import login_as
 from tests.support.clock import TODAY
 from tests.support.factories import make_merchants, make_user
@@ -134,6 +135,31 @@ def test_the_owner_sends_a_rectification_photo(client: TestClient, sync_engine: 
         f"{path}/orders/{order}/photos", files={"photo": ("x.png", b"nope", "image/png")}
     )
     assert bad.status_code == 400 and "不是可识别的图片" in bad.text
+
+
+def test_a_multi_picture_jpeg_from_the_owners_phone_is_kept_as_its_first_picture(
+    client: TestClient, sync_engine: Engine, owned, settings
+):
+    _merchant, order, _officer, path = owned
+    first, second = Image.new("RGB", (40, 30), "white"), Image.new("RGB", (40, 30), "black")
+    exif = Image.Exif()
+    exif[0x0132] = "2030:03:04 10:15:00"  # when the put-right state was photographed
+    buffer = io.BytesIO()
+    first.save(buffer, format="MPO", save_all=True, append_images=[second], exif=exif)
+    response = client.post(
+        f"{path}/orders/{order}/photos",
+        files={"photo": ("fixed.jpg", buffer.getvalue(), "image/jpeg")},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    with Session(sync_engine) as session:
+        photo = session.exec(select(RectificationPhoto)).scalars().one()
+    assert photo.content_type == "image/jpeg"
+    with storage_from_url(settings.storage_url).open(photo.storage_key) as reader:
+        kept = Image.open(io.BytesIO(b"".join(reader)))
+    assert kept.format == "JPEG" and getattr(kept, "n_frames", 1) == 1
+    assert kept.convert("L").getpixel((20, 15)) > 200  # the first (white) picture
+    assert kept.getexif()[0x0132] == "2030:03:04 10:15:00"  # the owner's photo keeps its EXIF
 
 
 def test_the_owner_asks_for_a_rerating_visit_within_three_months(

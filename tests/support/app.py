@@ -1,5 +1,6 @@
 """The app under test, wired to the test database and the real S3 server."""
 
+import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
@@ -12,7 +13,7 @@ from server.app import create_app
 from server.settings import Settings
 from tests.support.s3server import local_storage_only
 
-__all__ = ["client", "login_as", "settings", "with_settings"]
+__all__ = ["client", "console_login", "login_as", "settings", "with_settings"]
 
 
 @pytest.fixture(scope="session")
@@ -48,6 +49,20 @@ def login_as(client: TestClient, username: str, password: str = "pw-correct-hors
     response = client.post("/api/v1/auth/login", json={"username": username, "password": password})
     assert response.status_code == 200, response.text
     return response.json()["csrf_token"]
+
+
+def console_login(client: TestClient, username: str, password: str = "pw-correct-horse"):
+    """Sign in through the console's form as a browser does: open it, send it back with its
+    token. Returns the form's answer (a redirect to the console when it worked)."""
+    form = client.get("/console/login")
+    assert form.status_code == 200, form.text
+    token = re.search(r'name="login_token" value="([^"]+)"', form.text)
+    assert token, form.text
+    return client.post(
+        "/console/login",
+        data={"username": username, "password": password, "login_token": token.group(1)},
+        follow_redirects=False,
+    )
 
 
 def with_settings(settings: Settings, **changes: object) -> Settings:

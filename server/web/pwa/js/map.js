@@ -7,6 +7,31 @@ import { esc } from "./record.js";
 const LEAFLET = "/static/vendor/leaflet.js";
 const LEAFLET_CSS = "/static/vendor/leaflet.css";
 
+// Leaflet shows a string as HTML: a shop's name or address (from an imported list) goes in as
+// text nodes only, so "<img onerror=…>" in a name is shown as those characters.
+function text(tag, value) {
+  const node = document.createElement(tag);
+  node.textContent = String(value ?? "");
+  return node;
+}
+
+function stopPopup(v) {
+  const box = document.createElement("div");
+  const open = text("a", t("day.open"));
+  open.href = `#/visit/${encodeURIComponent(v.id)}`;
+  box.append(
+    text("strong", `${v.order}. ${v.merchant.name}`),
+    document.createElement("br"),
+    String(v.merchant.address ?? ""),
+    document.createElement("br"),
+    t("day.eta", { eta: v.eta }),
+    document.createElement("br"),
+    open,
+  );
+  box.dataset.testid = "stop-popup";
+  return box;
+}
+
 function here(map) {
   if (!navigator.geolocation) return;
   navigator.geolocation.getCurrentPosition(
@@ -36,17 +61,19 @@ export async function drawRoute(container, route, tiles) {
   const line = stops.map((v) => [v.merchant.lat, v.merchant.lng]);
   if (line.length > 1) L.polyline(line, { color: "#0b3d91", weight: 4, opacity: 0.6 }).addTo(map);
   for (const v of stops) {
-    const icon = L.divIcon({ className: `stop ${esc(v.merchant.colour)}`, html: `<span>${v.order}</span>`, iconSize: [34, 34] });
+    const number = text("span", v.order);
+    const icon = L.divIcon({ className: `stop ${esc(v.merchant.colour)}`, html: number, iconSize: [34, 34] });
     L.marker([v.merchant.lat, v.merchant.lng], { icon, title: `${v.order}. ${v.merchant.name}` })
-      .bindPopup(`<strong>${v.order}. ${esc(v.merchant.name)}</strong><br>${esc(v.merchant.address)}<br>
-        ${esc(t("day.eta", { eta: v.eta }))}<br><a href="#/visit/${v.id}">${t("day.open")}</a>`)
+      .bindPopup(() => stopPopup(v))
       .addTo(map);
   }
   // Room for the zoom buttons at the top left.
   if (line.length) map.fitBounds(line, { paddingTopLeft: [56, 40], paddingBottomRight: [28, 28], maxZoom: 17 });
   else map.setView([30.25, 120.17], 13);
   if (stops.length < route.visits.length) {
-    container.insertAdjacentHTML("beforeend", `<p class="muted">${t("map.unplaced", { count: route.visits.length - stops.length })}</p>`);
+    const note = text("p", t("map.unplaced", { count: route.visits.length - stops.length }));
+    note.className = "muted";
+    container.append(note);
   }
   here(map);
   return map;

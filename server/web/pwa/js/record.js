@@ -14,7 +14,7 @@ export function recordHtml(packet, visit, draft) {
     .map(([code, f]) => {
       const item = packet.items[code] || { title: code };
       let text = `${esc(item.title)}：${t(`check.${f.outcome}`)}`;
-      if (f.outcome === "fail") text += f.corrected_on_site ? `（${t("check.corrected")}）` : `，${t("record.deadline", { date: f.deadline })}`;
+      if (f.outcome === "fail") text += f.corrected_on_site ? `（${t("check.corrected")}）` : `，${esc(t("record.deadline", { date: f.deadline }))}`;
       if (f.note) text += `。${esc(f.note)}`;
       return `<li>${text}</li>`;
     })

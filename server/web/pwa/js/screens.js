@@ -63,9 +63,9 @@ export async function renderDay(go) {
       const draft = await getVisit(v.id);
       const state = stateOf[v.id] || (draft?.step === "done" ? "saved" : null);
       const badge = state ? `<span class="tag state-${state}" data-testid="state">${t(`state.${state}`)}</span>` : "";
-      html += `<div class="card" data-testid="visit"><strong>${v.order}. <span class="dot ${esc(v.merchant.colour)}"></span>${esc(v.merchant.name)}</strong>${badge}
-        <div class="muted">${esc(v.merchant.address)} · ${t(`colour.${v.merchant.colour}`)} · ${t("day.eta", { eta: v.eta })}</div>
-        <a class="btn" href="#/visit/${v.id}">${v.submitted || state ? t("day.done") : t("day.open")}</a></div>`;
+      html += `<div class="card" data-testid="visit"><strong>${esc(v.order)}. <span class="dot ${esc(v.merchant.colour)}"></span>${esc(v.merchant.name)}</strong>${badge}
+        <div class="muted">${esc(v.merchant.address)} · ${esc(t(`colour.${v.merchant.colour}`))} · ${esc(t("day.eta", { eta: v.eta }))}</div>
+        <a class="btn" href="#/visit/${esc(encodeURIComponent(v.id))}">${v.submitted || state ? t("day.done") : t("day.open")}</a></div>`;
     }
   }
   view().innerHTML = html;
@@ -118,9 +118,9 @@ export async function renderOutbox(go) {
     if (e.state === "waiting") html += `<p class="muted">${t("outbox.next_try", { seconds: Math.max(0, Math.round((e.nextAt - Date.now()) / 1000)) })}</p>`;
     if (e.error === "signin") html += `<a class="btn primary" href="#/login" data-testid="relogin">${t("login.relogin")}</a>`;
     if (e.state === "attention") {
-      if (e.status === 409 && !e.recorded) html += `<button data-act="resend" data-id="${e.id}">${t("outbox.resend")}</button>`;
-      else if (e.visitId) html += `<button data-act="edit" data-id="${e.id}">${t("outbox.edit")}</button>`;
-      html += `<button class="danger" data-act="discard" data-id="${e.id}">${t("outbox.discard")}</button>`;
+      if (e.status === 409 && !e.recorded) html += `<button data-act="resend" data-id="${esc(e.id)}">${t("outbox.resend")}</button>`;
+      else if (e.visitId) html += `<button data-act="edit" data-id="${esc(e.id)}">${t("outbox.edit")}</button>`;
+      html += `<button class="danger" data-act="discard" data-id="${esc(e.id)}">${t("outbox.discard")}</button>`;
     }
     html += `</div>`;
   }

@@ -80,10 +80,10 @@ function header(visit) {
     `<li>${t("visit.no_history")}</li>`;
   const placed = Number.isFinite(m.lat) && Number.isFinite(m.lng);
   const where = placed ? `<a href="geo:${m.lat},${m.lng}">${m.lat.toFixed(5)}, ${m.lng.toFixed(5)}</a>` : t("visit.no_position");
-  const orders = visit.open_orders.map((o) => `<li>${esc(o.requirement)}（${o.deadline}）</li>`).join("");
+  const orders = visit.open_orders.map((o) => `<li>${esc(o.requirement)}（${esc(o.deadline)}）</li>`).join("");
   const previous = visit.previous_findings.map((f) => `<li>${esc(f.title)} ${esc(f.note)}</li>`).join("");
   return `<a href="#/">${t("visit.back")}</a><h1><span class="dot ${esc(m.colour)}"></span>${esc(m.name)}</h1>
-    <p class="muted">${t(`colour.${m.colour}`)} · ${esc(m.address)} · ${where}</p>
+    <p class="muted">${esc(t(`colour.${m.colour}`))} · ${esc(m.address)} · ${where}</p>
     <details><summary>${t("visit.history")}</summary><ul>${history}</ul></details>
     ${orders ? `<details open><summary>${t("visit.orders")}</summary><ul>${orders}</ul></details>` : ""}
     ${previous ? `<details><summary>${t("visit.previous")}</summary><ul>${previous}</ul></details>` : ""}`;
@@ -269,7 +269,7 @@ function renderFinish(ctx, rerender) {
   const without = `<p>${t("visit.present", { method: t(`visit.method.${draft.presence.method}`) })}</p>${draft.presence.reason ? `<p>${esc(draft.presence.reason)}</p>` : ""}`;
   let html = `${header(visit)}${returned(draft)}${closed ? without : `<p>${t("finish.read")}</p>${recordHtml(packet, visit, draft)}`}`;
   const clear = `<button type="button" class="small" data-act="clear">${t("finish.clear")}</button>`;
-  for (const o of packet.route.officers) html += `<label>${esc(t("finish.officer_sign", { name: o.name }))}</label><canvas class="sign" data-officer="${o.id}" data-testid="sign-officer"></canvas>${clear}`;
+  for (const o of packet.route.officers) html += `<label>${esc(t("finish.officer_sign", { name: o.name }))}</label><canvas class="sign" data-officer="${esc(o.id)}" data-testid="sign-officer"></canvas>${clear}`;
   if (!closed)
     html += `<label>${t("finish.merchant_sign")}</label><canvas class="sign" data-merchant data-testid="sign-merchant"></canvas>${clear}
       <details ${sig.refusal ? "open" : ""}><summary>${t("finish.refuse")}</summary><label>${t("finish.witness")}<input data-ref="witness" value="${esc(sig.refusal?.witness || "")}"></label>
