@@ -13,10 +13,11 @@ from markupsafe import escape
 from sqlalchemy import func
 from sqlmodel import col, or_, select
 
+from server.auth.access import console_principal, merchant_in_scope, street_scope
 from server.auth.principal import Principal
 from server.codes.qr import merchant_url, qr_svg
 from server.codes.queries import colour_read, poster_for_merchant, posters_for_street
-from server.codes.routes import merchant_in_scope, owner_url, street_scope
+from server.codes.routes import owner_url
 from server.codes.service import Actor, ColourInputError, revoke_override, set_override
 from server.codes.tokens import rotate_token
 from server.core.clock import utcnow
@@ -29,16 +30,12 @@ from server.public.service import legend
 
 __all__ = ["CodesConsoleController"]
 
-CONSOLE_ROLES = ("admin", "supervisor")
 POSTERS_PER_PRINT = 100  # one print job; a street's later pages are linked
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 
 def _user(request: Request) -> Principal | None:
-    principal = request.scope.get("user")
-    if isinstance(principal, Principal) and principal.role in CONSOLE_ROLES:
-        return principal
-    return None
+    return console_principal(request.scope.get("user"))
 
 
 def _message(text: str, status: int = 200) -> Response[str]:

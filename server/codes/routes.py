@@ -10,6 +10,7 @@ from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
+from server.auth.access import merchant_in_scope
 from server.auth.principal import Principal, requires_role
 from server.codes.qr import merchant_url, qr_png, qr_svg
 from server.codes.queries import colour_read, poster_for_merchant
@@ -26,9 +27,8 @@ from server.core.clock import utcnow
 from server.db import DbSession
 from server.i18n import t
 from server.public.owner import issue_owner_link, revoke_owner_links
-from server.rawsql import as_uuid
 
-__all__ = ["CodeController", "actor_of", "merchant_in_scope", "owner_url", "street_scope"]
+__all__ = ["CodeController", "actor_of", "owner_url"]
 
 _NO_CACHE = {"Cache-Control": "private, no-cache"}
 
@@ -51,29 +51,6 @@ async def _colour(db_session: DbSession, merchant_id: uuid.UUID, state: State) -
     if found is None:
         raise _missing()
     return found
-
-
-_MERCHANT_STREET = "SELECT street_id FROM merchant WHERE id = {p}"
-
-
-def street_scope(principal: Principal) -> uuid.UUID | None:
-    """The one street whose merchants the principal may act on, or None for every street.
-
-    A street's supervisor acts on the merchants of that street only; district supervisors (no
-    street) and administrators see every street."""
-    return None if principal.role == "admin" else principal.street_id
-
-
-async def merchant_in_scope(
-    request: Request, principal: Principal, merchant_id: uuid.UUID | str
-) -> bool:
-    """Whether the principal may act on the merchant. When not, callers answer the same 404 as
-    for an unknown merchant, so another street's merchants cannot even be told to exist."""
-    street = street_scope(principal)
-    if street is None:
-        return True
-    found = await request.app.state.reader.row(_MERCHANT_STREET, merchant_id)
-    return found is not None and as_uuid(found[0]) == street
 
 
 async def _in_scope(request: Request) -> None:

@@ -14,8 +14,9 @@ from litestar.status_codes import HTTP_200_OK
 from msgspec import Meta
 
 from server.audit.service import record
+from server.auth.access import merchant_in_scope, street_scope
 from server.auth.principal import requires_role
-from server.codes.routes import actor_of, merchant_in_scope, street_scope
+from server.codes.routes import actor_of
 from server.complaints.models import Complaint
 from server.complaints.service import (
     ComplaintInvalid,

@@ -13,8 +13,8 @@ from litestar.response import Redirect, Template
 from sqlalchemy import func
 from sqlmodel import col, select
 
+from server.auth.access import CONSOLE_ROLES, console_principal
 from server.auth.middleware import session_cookies
-from server.auth.principal import Principal
 from server.auth.routes import client_ip
 from server.auth.service import LoginThrottled, login
 from server.db import AsyncSession, DbSession
@@ -24,7 +24,6 @@ from server.org.models import Street
 
 __all__ = ["ConsoleController"]
 
-CONSOLE_ROLES = ("admin", "supervisor")
 # Login CSRF: the sign-in form carries a token that must match a cookie set with the form. A form
 # on another site cannot read the token, and the cookie (SameSite=Strict) does not go with its
 # POST, so nobody can sign a supervisor's browser in to an account of theirs unawares.
@@ -136,8 +135,8 @@ class ConsoleController(Controller):
 
     @get("/")
     async def home(self, request: Request, db_session: DbSession) -> Template | Redirect:
-        principal = request.scope.get("user")
-        if not isinstance(principal, Principal) or principal.role not in CONSOLE_ROLES:
+        principal = console_principal(request.scope.get("user"))
+        if principal is None:
             return Redirect("/console/login")
         rows = await _colour_table(db_session)
         totals = {c: sum(r[c] for r in rows) for c in (*COLOURS, "total")}

@@ -13,6 +13,7 @@ from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 from sqlmodel import col, select
 
+from server.auth.access import CONSOLE_ROLES, DOCK_ROLES, console_principal
 from server.auth.principal import Principal
 from server.auth.routes import client_ip
 from server.db import DbSession
@@ -24,9 +25,6 @@ from server.i18n import t
 
 __all__ = ["EvidenceConsoleController"]
 
-REVIEWERS = ("admin", "supervisor")
-DOCKERS = ("admin", "supervisor", "inspector")
-
 
 @dataclass
 class AssignForm:
@@ -34,8 +32,7 @@ class AssignForm:
 
 
 def _principal(request: Request, roles: tuple[str, ...]) -> Principal | None:
-    principal = request.scope.get("user")
-    return principal if isinstance(principal, Principal) and principal.role in roles else None
+    return console_principal(request.scope.get("user"), roles)
 
 
 def _done(evidence_id: uuid.UUID, message: str) -> Template:
@@ -52,7 +49,7 @@ class EvidenceConsoleController(Controller):
     async def queue(
         self, request: Request, db_session: DbSession, state: State
     ) -> Template | Redirect:
-        principal = _principal(request, REVIEWERS)
+        principal = _principal(request, CONSOLE_ROLES)
         if principal is None:
             return Redirect("/console/login")
         items = await review_queue(db_session, principal, state.settings.local_timezone)
@@ -67,7 +64,7 @@ class EvidenceConsoleController(Controller):
         evidence_id: FromPath[uuid.UUID],
         data: Annotated[AssignForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
     ) -> Template:
-        principal = _principal(request, REVIEWERS)
+        principal = _principal(request, CONSOLE_ROLES)
         try:
             inspection_id = uuid.UUID(data.inspection_id)
         except ValueError:
@@ -82,7 +79,7 @@ class EvidenceConsoleController(Controller):
     async def dismiss(
         self, request: Request, db_session: DbSession, evidence_id: FromPath[uuid.UUID]
     ) -> Template:
-        principal = _principal(request, REVIEWERS)
+        principal = _principal(request, CONSOLE_ROLES)
         if principal is None or not await dismiss_clip(
             db_session, principal, evidence_id, client_ip(request)
         ):
@@ -91,7 +88,7 @@ class EvidenceConsoleController(Controller):
 
     @get("/dock")
     async def dock_page(self, request: Request, db_session: DbSession) -> Template | Redirect:
-        principal = _principal(request, DOCKERS)
+        principal = _principal(request, DOCK_ROLES)
         if principal is None:
             return Redirect("/console/login")
         devices = await db_session.exec(
@@ -108,7 +105,7 @@ class EvidenceConsoleController(Controller):
 
     @post("/dock", status_code=200, request_max_body_size=None)
     async def dock_upload(self, request: Request, db_session: DbSession, state: State) -> Template:
-        principal = _principal(request, DOCKERS)
+        principal = _principal(request, DOCK_ROLES)
         if principal is None:
             raise NotFoundException(detail=t("error.not_found"))
         actor = Actor(principal.username, principal.id, client_ip(request))

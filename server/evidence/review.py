@@ -5,9 +5,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlmodel import col, or_, select
+from sqlmodel import col, select
 
 from server.audit.service import record
+from server.auth.access import clip_reach, street_scope
 from server.auth.principal import Principal
 from server.core.clock import utcnow
 from server.db import AsyncSession
@@ -40,15 +41,6 @@ class QueueItem:
     candidates: list[Candidate]
 
 
-def _streets_clause(principal: Principal):
-    """Street supervisors see clips of their street's officers or recorders; others all."""
-    if principal.role == "admin" or principal.street_id is None:
-        return True
-    return or_(
-        col(User.street_id) == principal.street_id, col(Recorder.street_id) == principal.street_id
-    )
-
-
 async def _candidates(
     session: AsyncSession,
     principal: Principal,
@@ -69,8 +61,8 @@ async def _candidates(
             .join(Merchant, col(Merchant.id) == Inspection.merchant_id)
             .where(Inspection.visit_date == day)
         )
-        if principal.role != "admin" and principal.street_id is not None:
-            stmt = stmt.where(Merchant.street_id == principal.street_id)
+        if (street := street_scope(principal)) is not None:
+            stmt = stmt.where(Merchant.street_id == street)
         visits_by_day[day] = list(await session.exec(stmt))
     found = []
     for visit, merchant in visits_by_day[day]:
@@ -92,7 +84,7 @@ async def review_queue(
         .join(Recorder, col(Recorder.id) == RecorderClip.recorder_id)
         .join(User, col(User.id) == RecorderClip.officer_id, isouter=True)
         .where(RecorderClip.state == "unmatched", col(Evidence.deleted_at).is_(None))
-        .where(_streets_clause(principal))
+        .where(clip_reach(principal))
         .order_by(col(RecorderClip.started_at), col(RecorderClip.created_at))
         .limit(200)
     )
@@ -128,7 +120,7 @@ async def _clip_in_reach(
         .join(Recorder, col(Recorder.id) == RecorderClip.recorder_id)
         .join(User, col(User.id) == RecorderClip.officer_id, isouter=True)
         .where(RecorderClip.evidence_id == evidence_id, RecorderClip.state == "unmatched")
-        .where(_streets_clause(principal))
+        .where(clip_reach(principal))
     )
     return (await session.exec(stmt)).first()
 
@@ -146,10 +138,8 @@ async def assign_clip(
     if clip is None or visit is None:
         return False
     merchant = await session.get(Merchant, visit.merchant_id)
-    if principal.role != "admin" and principal.street_id not in (
-        None,
-        merchant and merchant.street_id,
-    ):
+    street = street_scope(principal)
+    if street is not None and (merchant is None or merchant.street_id != street):
         return False
     actor = Actor(principal.username, principal.id, ip)
     await link_evidence(

@@ -12,6 +12,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Template
 from sqlalchemy.exc import IntegrityError
 
+from server.auth.access import may_read_inspection
 from server.auth.middleware import DAY_PATH, SESSION_COOKIE
 from server.auth.principal import signed_in
 from server.auth.service import token_hash
@@ -22,7 +23,6 @@ from server.evidence.service import Actor as EvidenceActor
 from server.evidence.service import link_evidence
 from server.i18n import t
 from server.inspections.day import empty_packet
-from server.inspections.models import Inspection, InspectionOfficer
 from server.inspections.packets import (
     PRECOMPRESSED,
     SESSION_PACKET,
@@ -217,20 +217,11 @@ async def _readable(
     """`read(session)` if the signed-in user may see the inspection; 404 otherwise."""
     user = request.user
     found = await db_session.run_sync(
-        lambda s: read(s) if _may_read(s, inspection_id, user) else None
+        lambda s: read(s) if may_read_inspection(s, user, inspection_id) else None
     )
     if found is None:
         raise NotFoundException(detail=t("error.not_found"))
     return found
-
-
-def _may_read(session: Any, inspection_id: uuid.UUID, user: Any) -> bool:
-    """Its officers, and supervisors and administrators; 404 to everyone else."""
-    if session.get(Inspection, inspection_id) is None:
-        return False
-    if user.role in ("supervisor", "admin"):
-        return True
-    return session.get(InspectionOfficer, (inspection_id, user.id)) is not None
 
 
 class ActionCodeController(Controller):

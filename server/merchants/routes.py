@@ -8,8 +8,8 @@ from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import FromPath, FromQuery, QueryParameter
 from sqlmodel import select
 
+from server.auth.access import merchant_in_scope, street_scope
 from server.auth.principal import Principal, signed_in
-from server.codes.routes import merchant_in_scope, street_scope
 from server.db import DbSession
 from server.i18n import t
 from server.merchants.schemas import MerchantPage, MerchantRead

@@ -13,9 +13,9 @@ from litestar.exceptions import NotFoundException
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
+from server.auth.access import console_principal, street_scope
 from server.auth.principal import Principal, requires_role
 from server.codes.policy import COLOURS
-from server.codes.routes import street_scope
 from server.db import AsyncSession, DbSession
 from server.i18n import t
 from server.inspections.warm import warm_day
@@ -33,7 +33,6 @@ from server.planning.web import parse_day, run_build, scoped_street, today_for
 
 __all__ = ["PlanningConsoleController"]
 
-CONSOLE_ROLES = ("admin", "supervisor")
 Form = Annotated["PlanForm", Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 
@@ -49,8 +48,7 @@ class PlanForm:
 
 
 def _user(request: Request) -> Principal | None:
-    user = request.scope.get("user")
-    return user if isinstance(user, Principal) and user.role in CONSOLE_ROLES else None
+    return console_principal(request.scope.get("user"))
 
 
 def _missing() -> NotFoundException:

@@ -12,8 +12,8 @@ from litestar.status_codes import HTTP_409_CONFLICT, HTTP_422_UNPROCESSABLE_ENTI
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
+from server.auth.access import street_scope
 from server.auth.principal import Principal, requires_role
-from server.codes.routes import street_scope
 from server.core.clock import local_today
 from server.db import AsyncSession
 from server.i18n import t

@@ -1,0 +1,155 @@
+"""Who may do what: every authorisation rule of OneVisit, one per resource, in this module.
+
+Handlers and services ask these functions and decide nothing on their own. A resource the user
+may not see answers 404 exactly as an unknown one does, so that its existence does not leak; a
+role that may never use a route gets 403 (401 when nobody is signed in). Administrators pass
+every rule. A street's supervisor has a street; a district supervisor has none and reaches every
+street.
+
+| resource | who may |
+|---|---|
+| merchant, staff view | supervisors of its street; district supervisors; administrators |
+| merchant's code, colour, owner links | supervisors of its street; district supervisors; admins |
+| complaint | supervisors of its merchant's street; district supervisors; administrators |
+| inspection (the phone's view, the printable record) | its officers; supervisors; admins |
+| evidence | its uploader; the officer who wore the recorder; officers of a visit using it; |
+|  | supervisors of its street; district supervisors; administrators |
+| upload (tus) | the officer who started it, nobody else |
+| recorder clip in the review queue | supervisors of its officer's or its recorder's street; |
+|  | district supervisors; administrators |
+| plan of a street's day | supervisors of the street; district supervisors; administrators |
+| console | supervisors and administrators (the dock page: inspectors too) |
+| audit trail | administrators |
+"""
+
+import uuid
+from typing import Any
+
+from litestar import Request
+from sqlalchemy import exists
+from sqlmodel import Session, col, or_, select
+
+from server.auth.principal import Principal
+from server.db import AsyncSession
+from server.evidence.models import Evidence, EvidenceLink
+from server.evidence.recorder_models import Recorder, RecorderClip
+from server.inspections.models import Inspection, InspectionOfficer
+from server.merchants.models import Merchant
+from server.org.models import User
+from server.rawsql import as_uuid
+
+__all__ = [
+    "CONSOLE_ROLES",
+    "DOCK_ROLES",
+    "can_view_evidence",
+    "clip_reach",
+    "console_principal",
+    "may_read_inspection",
+    "merchant_in_scope",
+    "street_scope",
+]
+
+CONSOLE_ROLES = ("admin", "supervisor")
+# The dock PC's page, where recorders are emptied: inspectors bring them in too.
+DOCK_ROLES = ("admin", "supervisor", "inspector")
+
+
+def console_principal(user: object, roles: tuple[str, ...] = CONSOLE_ROLES) -> Principal | None:
+    """The signed-in principal if their role may use these console pages, else None."""
+    return user if isinstance(user, Principal) and user.role in roles else None
+
+
+def street_scope(principal: Principal) -> uuid.UUID | None:
+    """The one street whose merchants the principal may act on, or None for every street.
+
+    A street's supervisor acts on the merchants of that street only; district supervisors (no
+    street) and administrators see every street."""
+    return None if principal.role == "admin" else principal.street_id
+
+
+_MERCHANT_STREET = "SELECT street_id FROM merchant WHERE id = {p}"
+
+
+async def merchant_in_scope(
+    request: Request, principal: Principal, merchant_id: uuid.UUID | str
+) -> bool:
+    """Whether the principal may act on the merchant. When not, callers answer the same 404 as
+    for an unknown merchant, so another street's merchants cannot even be told to exist."""
+    street = street_scope(principal)
+    if street is None:
+        return True
+    found = await request.app.state.reader.row(_MERCHANT_STREET, merchant_id)
+    return found is not None and as_uuid(found[0]) == street
+
+
+def may_read_inspection(session: Session, principal: Principal, inspection_id: uuid.UUID) -> bool:
+    """Its officers, and supervisors and administrators; False (404) to everyone else."""
+    if session.get(Inspection, inspection_id) is None:
+        return False
+    if principal.role in ("supervisor", "admin"):
+        return True
+    return session.get(InspectionOfficer, (inspection_id, principal.id)) is not None
+
+
+async def _officer_of_linked_visit(
+    session: AsyncSession, principal: Principal, ev_id: uuid.UUID
+) -> bool:
+    stmt = select(
+        exists().where(
+            col(EvidenceLink.evidence_id) == ev_id,
+            col(InspectionOfficer.inspection_id) == EvidenceLink.inspection_id,
+            col(InspectionOfficer.user_id) == principal.id,
+        )
+    )
+    return bool((await session.exec(stmt)).one())
+
+
+async def _evidence_streets(session: AsyncSession, evidence: Evidence) -> set[uuid.UUID | None]:
+    """The streets the evidence belongs to: its visits' merchants, else its people and device."""
+    visits = await session.exec(
+        select(Merchant.street_id)
+        .join(Inspection, col(Inspection.merchant_id) == Merchant.id)
+        .join(EvidenceLink, col(EvidenceLink.inspection_id) == Inspection.id)
+        .where(EvidenceLink.evidence_id == evidence.id)
+    )
+    streets: set[uuid.UUID | None] = set(visits)
+    if streets:
+        return streets
+    clip = await session.get(RecorderClip, evidence.id)
+    people = [evidence.uploaded_by, clip.officer_id if clip else None]
+    for user_id in filter(None, people):
+        user = await session.get(User, user_id)
+        streets.add(user.street_id if user else None)
+    if clip is not None:
+        recorder = await session.get(Recorder, clip.recorder_id)
+        streets.add(recorder.street_id if recorder else None)
+    return streets
+
+
+async def can_view_evidence(
+    session: AsyncSession, principal: Principal, evidence: Evidence
+) -> bool:
+    """Uploader, officers of a visit that uses it (or who wore the recorder), the street's
+    supervisors (district supervisors see every street), administrators."""
+    if principal.role == "admin" or evidence.uploaded_by == principal.id:
+        return True
+    clip = await session.get(RecorderClip, evidence.id)
+    if clip is not None and clip.officer_id == principal.id:
+        return True
+    if await _officer_of_linked_visit(session, principal, evidence.id):
+        return True
+    if principal.role == "supervisor":
+        return principal.street_id is None or principal.street_id in await _evidence_streets(
+            session, evidence
+        )
+    return False
+
+
+def clip_reach(principal: Principal) -> Any:
+    """Which recorder clips a reviewer reaches, as a WHERE clause over RecorderClip joined with
+    its Recorder and (outer) its officer's User: a street's supervisor the clips of their
+    street's officers or recorders; district supervisors and administrators all."""
+    street = street_scope(principal)
+    if street is None:
+        return True
+    return or_(col(User.street_id) == street, col(Recorder.street_id) == street)
