@@ -11,7 +11,8 @@ street.
 | merchant, staff view | supervisors of its street; district supervisors; administrators |
 | merchant's code, colour, owner links | supervisors of its street; district supervisors; admins |
 | complaint | supervisors of its merchant's street; district supervisors; administrators |
-| inspection (the phone's view, the printable record) | its officers; supervisors; admins |
+| inspection (the phone's view, the printable record) | its officers; supervisors of its |
+|  | merchant's street; district supervisors; administrators |
 | evidence | its uploader; the officer who wore the recorder; officers of a visit using it; |
 |  | supervisors of its street; district supervisors; administrators |
 | upload (tus) | the officer who started it, nobody else |
@@ -83,11 +84,16 @@ async def merchant_in_scope(
 
 
 def may_read_inspection(session: Session, principal: Principal, inspection_id: uuid.UUID) -> bool:
-    """Its officers, and supervisors and administrators; False (404) to everyone else."""
-    if session.get(Inspection, inspection_id) is None:
+    """Its officers; supervisors of its merchant's street (district supervisors: every street);
+    administrators. False (404) to everyone else, another street's supervisors included: the
+    printable record carries the merchant's owner link."""
+    inspection = session.get(Inspection, inspection_id)
+    if inspection is None:
         return False
     if principal.role in ("supervisor", "admin"):
-        return True
+        street = street_scope(principal)
+        merchant = session.get(Merchant, inspection.merchant_id)
+        return street is None or (merchant is not None and merchant.street_id == street)
     return session.get(InspectionOfficer, (inspection_id, principal.id)) is not None
 
 
