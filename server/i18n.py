@@ -339,6 +339,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "plan.move_recusal": "{name} 须回避该商户，不能调到第 {number} 组",
         "plan.move_specialist": "第 {number} 组没有{departments}专业执法人员",
         "plan.leave_span": "请假结束日期不能早于开始日期",
+        "plan.leave_recorded": (
+            "{name} 在 {start} 至 {end} 的请假已登记（事由：{reason}）；如需更改事由，请联系管理员"
+        ),
         "plan.already_published": "该版本已发布",
         "plan.no_tasks": "当日没有分配给你的已发布任务",
         "plan.verify_ok": "{day}：{count} 次抽取全部复核一致（种子公布于 {published}）",

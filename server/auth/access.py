@@ -19,6 +19,10 @@ street.
 | recorder clip in the review queue | supervisors of its officer's or its recorder's street; |
 |  | district supervisors; administrators |
 | plan of a street's day | supervisors of the street; district supervisors; administrators |
+| officer's leave (record, list) | supervisors of the officer's street; district supervisors; |
+|  | administrators (a specialist without a street: district supervisors) |
+| recusal | supervisors of the merchant's street, for an officer of that street or a |
+|  | specialist; district supervisors; administrators |
 | console | supervisors and administrators (the dock page: inspectors too) |
 | audit trail | administrators |
 """
@@ -45,7 +49,10 @@ __all__ = [
     "can_view_evidence",
     "clip_reach",
     "console_principal",
+    "in_street",
+    "may_manage_officer",
     "may_read_inspection",
+    "may_record_recusal",
     "merchant_in_scope",
     "street_scope",
 ]
@@ -66,6 +73,29 @@ def street_scope(principal: Principal) -> uuid.UUID | None:
     A street's supervisor acts on the merchants of that street only; district supervisors (no
     street) and administrators see every street."""
     return None if principal.role == "admin" else principal.street_id
+
+
+def in_street(principal: Principal, street_id: uuid.UUID | None) -> bool:
+    """Whether something of `street_id` (None: of no street) is within the principal's reach."""
+    street = street_scope(principal)
+    return street is None or street == street_id
+
+
+def may_manage_officer(principal: Principal, officer: User) -> bool:
+    """Whether a supervisor may record the officer's leave: an officer of their street (district
+    supervisors and administrators: anyone)."""
+    return principal.role in CONSOLE_ROLES and in_street(principal, officer.street_id)
+
+
+def may_record_recusal(principal: Principal, officer: User, merchant: Merchant) -> bool:
+    """Whether a supervisor may record that the officer never inspects the merchant: a merchant
+    of their street, and an officer of that street or a specialist (who joins any street's
+    visits)."""
+    return (
+        principal.role in CONSOLE_ROLES
+        and in_street(principal, merchant.street_id)
+        and (officer.street_id is None or in_street(principal, officer.street_id))
+    )
 
 
 _MERCHANT_STREET = "SELECT street_id FROM merchant WHERE id = {p}"
