@@ -8,7 +8,9 @@ street.
 
 | resource | who may |
 |---|---|
-| merchant, staff view | supervisors of its street; district supervisors; administrators |
+| merchant, staff view | supervisors of its street; district supervisors; administrators; |
+|  | inspectors of its street without its contact and phone (a specialist without a street: |
+|  | every street, without them) |
 | merchant's code, colour, owner links | supervisors of its street; district supervisors; admins |
 | complaint | supervisors of its merchant's street; district supervisors; administrators |
 | inspection (the phone's view, the printable record) | its officers; supervisors of its |
@@ -28,6 +30,7 @@ street.
 """
 
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from litestar import Request
@@ -46,6 +49,7 @@ from server.rawsql import as_uuid
 __all__ = [
     "CONSOLE_ROLES",
     "DOCK_ROLES",
+    "MerchantReach",
     "can_view_evidence",
     "clip_reach",
     "console_principal",
@@ -54,6 +58,7 @@ __all__ = [
     "may_read_inspection",
     "may_record_recusal",
     "merchant_in_scope",
+    "merchant_reach",
     "street_scope",
 ]
 
@@ -81,6 +86,24 @@ def in_street(principal: Principal, street_id: uuid.UUID | None) -> bool:
     return street is None or street == street_id
 
 
+@dataclass(frozen=True)
+class MerchantReach:
+    """Which merchants a principal may look up, and whether with their contact and phone."""
+
+    street: uuid.UUID | None  # the one street; None: every street
+    contacts: bool
+
+
+def merchant_reach(principal: Principal) -> MerchantReach:
+    """Supervisors: their street's merchants (district supervisors and administrators: every
+    street), contacts included. Inspectors: their street's merchants, for their work, without the
+    contact person and phone, which their visits do not need (a specialist of no street: every
+    street)."""
+    if principal.role in CONSOLE_ROLES:
+        return MerchantReach(street_scope(principal), contacts=True)
+    return MerchantReach(principal.street_id, contacts=False)
+
+
 def may_manage_officer(principal: Principal, officer: User) -> bool:
     """Whether a supervisor may record the officer's leave: an officer of their street (district
     supervisors and administrators: anyone)."""
@@ -106,7 +129,7 @@ async def merchant_in_scope(
 ) -> bool:
     """Whether the principal may act on the merchant. When not, callers answer the same 404 as
     for an unknown merchant, so another street's merchants cannot even be told to exist."""
-    street = street_scope(principal)
+    street = merchant_reach(principal).street
     if street is None:
         return True
     found = await request.app.state.reader.row(_MERCHANT_STREET, merchant_id)

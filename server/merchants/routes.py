@@ -1,6 +1,7 @@
 """Merchant endpoints for staff."""
 
 import uuid
+from dataclasses import replace
 from typing import Annotated
 
 from litestar import Controller, Request, get
@@ -8,7 +9,7 @@ from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import FromPath, FromQuery, QueryParameter
 from sqlmodel import select
 
-from server.auth.access import merchant_in_scope, street_scope
+from server.auth.access import merchant_in_scope, merchant_reach
 from server.auth.principal import Principal, signed_in
 from server.db import DbSession
 from server.i18n import t
@@ -21,17 +22,16 @@ __all__ = ["MerchantController"]
 MAX_PAGE_SIZE = 500
 
 
-def _street_of(principal: Principal) -> uuid.UUID | None:
-    """The one street a street's supervisor sees; inspectors are not limited here."""
-    return street_scope(principal) if principal.role == "supervisor" else None
-
-
 class MerchantController(Controller):
     path = "/api/v1/merchants"
     tags = ["merchants"]
     guards = [signed_in]
 
-    @get("/", summary="Search merchants by name, address or credit code; filter by street, colour")
+    @get(
+        "/",
+        summary="Search merchants by name, address or credit code; filter by street, colour",
+        description="An inspector finds their street's merchants, without contact and phone.",
+    )
     async def list(
         self,
         request: Request,
@@ -42,18 +42,21 @@ class MerchantController(Controller):
         page: Annotated[int, QueryParameter(ge=1)] = 1,
         page_size: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_SIZE)] = 50,
     ) -> MerchantPage:
+        reach = merchant_reach(request.user)
         try:
-            own = _street_of(request.user)
-            if own is not None:
-                street = await self._own_street(db_session, own, street)
-            return await list_merchants(
+            if reach.street is not None:
+                street = await self._own_street(db_session, reach.street, street)
+            found = await list_merchants(
                 db_session, q=q, street=street, colour=colour, page=page, page_size=page_size
             )
         except UnknownFilter as exc:
             raise ValidationException(detail=t(exc.key, value=exc.value)) from None
+        if not reach.contacts:
+            found.items = [_without_contacts(m) for m in found.items]
+        return found
 
     async def _own_street(self, db_session: DbSession, own: uuid.UUID, named: str | None) -> str:
-        """The supervisor's street code; naming another street is refused as an unknown one,
+        """The user's street code; naming another street is refused as an unknown one,
         so the filter cannot be used to look past the street."""
         found = (await db_session.exec(select(Street).where(Street.id == own))).first()
         if found is None or (named and named not in (found.code, found.name)):
@@ -68,9 +71,10 @@ class MerchantController(Controller):
     ) -> MerchantRead:
         merchant = await get_merchant(db_session, merchant_id)
         principal: Principal = request.user
-        if merchant is None or (
-            _street_of(principal) is not None
-            and not await merchant_in_scope(request, principal, merchant_id)
-        ):
+        if merchant is None or not await merchant_in_scope(request, principal, merchant_id):
             raise NotFoundException(detail=t("error.not_found"))
-        return merchant
+        return merchant if merchant_reach(principal).contacts else _without_contacts(merchant)
+
+
+def _without_contacts(merchant: MerchantRead) -> MerchantRead:
+    return replace(merchant, contact=None, phone=None)

@@ -20,8 +20,8 @@ class MerchantRead:
     next_due: date | None
     lat: float
     lng: float
-    contact: str
-    phone: str
+    contact: str | None  # None: not shown to this user (server.auth.access.merchant_reach)
+    phone: str | None
 
 
 @dataclass
