@@ -101,6 +101,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "complaint.error.merchant_busy": "近期已收到较多关于这家店铺的投诉，正在处理中，请 {minutes} 分钟后再试",
         "complaint.error.unknown_status": "未知的处理结果“{value}”",
         "complaint.error.bad_transition": "该投诉已办结，不能再更改处理结果",
+        "complaint.error.inspection_not_of_merchant": (
+            "所选检查记录不是被投诉商户的检查，不能作为处理结果关联；请选择该商户的检查记录"
+        ),
         "complaint.error.verified_on": "核实日期须在投诉受理（{received}）之后，且不晚于今天",
         "public.title": "商户信息公示",
         "public.not_found.title": "二维码无效",

@@ -8,9 +8,9 @@ from typing import Annotated
 import anyio
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
-from litestar.exceptions import NotFoundException, ValidationException
+from litestar.exceptions import HTTPException, NotFoundException, ValidationException
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
-from litestar.status_codes import HTTP_200_OK
+from litestar.status_codes import HTTP_200_OK, HTTP_422_UNPROCESSABLE_ENTITY
 from msgspec import Meta
 
 from server.audit.service import record
@@ -22,6 +22,7 @@ from server.complaints.service import (
     ComplaintInvalid,
     ComplaintRead,
     Outcome,
+    OutcomeUnlinkable,
     list_complaints,
     record_outcome,
 )
@@ -102,6 +103,10 @@ class ComplaintController(Controller):
                 actor=actor_of(request),
                 now=utcnow(),
             )
+        except OutcomeUnlinkable as exc:
+            raise HTTPException(
+                status_code=HTTP_422_UNPROCESSABLE_ENTITY, detail=str(exc)
+            ) from None
         except ComplaintInvalid as exc:
             raise ValidationException(detail=str(exc)) from None
         if found is None:

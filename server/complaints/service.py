@@ -15,6 +15,7 @@ from server.complaints.models import Complaint
 from server.core.clock import local_today
 from server.db import AsyncSession
 from server.i18n import t
+from server.inspections.models import Inspection
 from server.merchants.models import Merchant
 from server.public.photos import CheckedPhoto, check_photo, store_photo
 from server.ratelimit.service import Limit, hit, keyed_hash
@@ -25,6 +26,7 @@ __all__ = [
     "ComplaintInvalid",
     "ComplaintRead",
     "Outcome",
+    "OutcomeUnlinkable",
     "check_complaint_rate",
     "complaints_awaiting_visit",
     "decoy_tracking_no",
@@ -44,6 +46,10 @@ SETTLED = ("verified", "unfounded", "closed")
 
 class ComplaintInvalid(ValueError):
     """Bad input from the form; the message is for the sender."""
+
+
+class OutcomeUnlinkable(ComplaintInvalid):
+    """An outcome naming an inspection that is not one of the complaint's merchant (422)."""
 
 
 @dataclass(frozen=True)
@@ -216,6 +222,10 @@ async def record_outcome(
     complaint = await session.get(Complaint, complaint_id)
     if complaint is None:
         return None
+    if outcome.inspection_id is not None:
+        inspection = await session.get(Inspection, outcome.inspection_id)
+        if inspection is None or inspection.merchant_id != complaint.merchant_id:
+            raise OutcomeUnlinkable(t("complaint.error.inspection_not_of_merchant"))
     if complaint.status in SETTLED and outcome.status != complaint.status:
         # A settled complaint stays settled: flipping it would move the colour back and forth.
         raise ComplaintInvalid(t("complaint.error.bad_transition"))
