@@ -25,6 +25,10 @@ street.
 |  | administrators (a specialist without a street: district supervisors) |
 | recusal | supervisors of the merchant's street, for an officer of that street or a |
 |  | specialist; district supervisors; administrators |
+| draw (双随机) before its plan is published | supervisors of its street (a street's team draw); |
+|  | district supervisors and administrators (every draw); once published: anyone |
+| enforcement certificate number | in full on the papers of a visit and to planners; masked |
+|  | (masked_cert) wherever else it is shown |
 | console | supervisors and administrators (the dock page: inspectors too) |
 | audit trail | administrators |
 """
@@ -54,9 +58,11 @@ __all__ = [
     "clip_reach",
     "console_principal",
     "in_street",
+    "masked_cert",
     "may_manage_officer",
     "may_read_inspection",
     "may_record_recusal",
+    "may_see_draw",
     "merchant_in_scope",
     "merchant_reach",
     "street_scope",
@@ -119,6 +125,24 @@ def may_record_recusal(principal: Principal, officer: User, merchant: Merchant) 
         and in_street(principal, merchant.street_id)
         and (officer.street_id is None or in_street(principal, officer.street_id))
     )
+
+
+def may_see_draw(principal: Principal | None, street_id: uuid.UUID | None, published: bool) -> bool:
+    """A 双随机 draw is public once the plan it made is published. Before that, only the
+    supervisors of its scope see it: a street's team draw (`street_id`) its street's supervisors;
+    a district-wide draw (the sampling, the specialists) district supervisors; and
+    administrators every draw."""
+    if published:
+        return True
+    if principal is None or principal.role not in CONSOLE_ROLES:
+        return False
+    street = street_scope(principal)
+    return street is None or (street_id is not None and street == street_id)
+
+
+def masked_cert(cert_no: str | None) -> str:
+    """An enforcement certificate number as shown to the public: enough to tell two apart."""
+    return f"{cert_no[:4]}****{cert_no[-2:]}" if cert_no and len(cert_no) > 6 else ""
 
 
 _MERCHANT_STREET = "SELECT street_id FROM merchant WHERE id = {p}"

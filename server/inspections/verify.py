@@ -5,6 +5,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from server.auth.access import masked_cert
 from server.catalog.models import CheckItem
 from server.i18n import t
 from server.inspections.models import Finding, Inspection, InspectionOfficer
@@ -27,10 +28,6 @@ def _officers(session: Session, inspection_id: uuid.UUID) -> list[User]:
     )
 
 
-def _masked(cert_no: str | None) -> str:
-    return f"{cert_no[:4]}****{cert_no[-2:]}" if cert_no and len(cert_no) > 6 else ""
-
-
 def verify_code(session: Session, code: str) -> dict[str, Any] | None:
     """The record behind an action code: an inspection or a rectification order."""
     inspection = session.exec(select(Inspection).where(Inspection.action_code == code)).first()
@@ -43,7 +40,7 @@ def verify_code(session: Session, code: str) -> dict[str, Any] | None:
             "day": inspection.visit_date.isoformat(),
             "state": t(f"inspection.result.{inspection.result}"),
             "officers": [
-                {"name": u.name, "cert": _masked(u.cert_no)}
+                {"name": u.name, "cert": masked_cert(u.cert_no)}
                 for u in _officers(session, inspection.id)
             ],
         }

@@ -3,9 +3,9 @@
 import secrets
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func
@@ -16,14 +16,15 @@ from server.catalog.models import CheckItem, Matter, ScenarioItem
 from server.codes.policy import Policy
 from server.core.clock import as_utc
 from server.merchants.models import Merchant, MerchantScenario
-from server.org.models import Department
+from server.org.models import Department, Street
 from server.planning.draw import as_rows, draw_merchants, pool_hash, replay
 from server.planning.due import DueCheck
-from server.planning.models import Draw, DrawSeed
+from server.planning.models import Draw, DrawSeed, Plan
 
 __all__ = [
     "DrawCheck",
     "SeedAlreadyPublished",
+    "draw_publication",
     "publish_seed",
     "published_seed",
     "random_checks",
@@ -197,6 +198,30 @@ def _normal(result: Any) -> Any:
     if result and isinstance(result[0], list | tuple):
         return as_rows(result)
     return list(result)
+
+
+def draw_publication(session: Session, day: date) -> Callable[[Draw], bool]:
+    """Whether each of the day's draws is published: a street's team draw once a version of
+    that street's plan was published after it was drawn; a district-wide draw (the sampling,
+    the specialists) once every street planning that day has published after it."""
+    rows = session.exec(
+        select(Street.code, Plan.status, Plan.published_at)
+        .join(Street, col(Street.id) == Plan.street_id)
+        .where(Plan.day == day)
+    )
+    planned: set[str] = set()
+    published: dict[str, datetime] = {}
+    for code, status, at in rows:
+        planned.add(code)
+        if status == "published" and at is not None:
+            published[code] = max(published.get(code, as_utc(at)), as_utc(at))
+
+    def public(draw: Draw) -> bool:
+        drawn = as_utc(draw.drawn_at)
+        scopes = {draw.scope} if draw.kind == "teams" else planned
+        return bool(scopes) and all(c in published and published[c] >= drawn for c in scopes)
+
+    return public
 
 
 def draw_count(session: Session, day: date) -> int:

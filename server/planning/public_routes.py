@@ -6,22 +6,29 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery
 from sqlmodel import select
 
+from server.auth.access import masked_cert, may_see_draw
 from server.auth.principal import signed_in
 from server.db import DbSession
-from server.planning.draws import publish_seed, verify_draws
+from server.org.models import Street
+from server.planning.draws import draw_publication, publish_seed, verify_draws
 from server.planning.models import Draw, DrawSeed
 from server.planning.read import tasks_for
 from server.planning.web import HANDLERS, SUPERVISORS, actor_of, parse_day
 
 __all__ = ["DrawController", "TaskController"]
 
+PEOPLE_DRAWS = ("teams", "specialists")
+
 
 def _draw_read(draw: Draw) -> dict[str, Any]:
+    pool = draw.pool
+    if draw.kind in PEOPLE_DRAWS:  # [officer id, certificate number]: the number masked
+        pool = [[member[0], masked_cert(member[1]), *member[2:]] for member in pool]
     return {
         "kind": draw.kind,
         "scope": draw.scope,
         "seq": draw.seq,
-        "pool": draw.pool,
+        "pool": pool,
         "pool_hash": draw.pool_hash,
         "params": draw.params,
         "result": draw.result,
@@ -34,21 +41,38 @@ class DrawController(Controller):
     path = "/api/v1/draws"
     tags = ["planning"]
 
-    @get("/{day:str}", summary="双随机一公开: the day's seed, pools, results and their replay")
-    async def read(self, db_session: DbSession, day: FromPath[str]) -> dict[str, Any]:
-        target = parse_day(day)
+    @get(
+        "/{day:str}",
+        summary="双随机一公开: the day's seed, pools, results and their replay",
+        description=(
+            "Public once the plan a draw made is published; before that, the supervisors of its "
+            "street (district supervisors: every draw) see it. Certificate numbers are masked; "
+            "the pool hash is of the numbers in full, as drawn."
+        ),
+    )
+    async def read(
+        self, request: Request, db_session: DbSession, day: FromPath[str]
+    ) -> dict[str, Any]:
+        target, viewer = parse_day(day), request.scope.get("user")
 
         def read(s: Any) -> dict[str, Any]:
             seed, checks = verify_draws(s, target)
             draws = s.exec(
                 select(Draw).where(Draw.day == target).order_by(Draw.kind, Draw.scope, Draw.seq)
             )
+            published = draw_publication(s, target)
+            streets = {street.code: street.id for street in s.exec(select(Street))}
             return {
                 "date": target.isoformat(),
                 "seed": _seed_read(seed),
                 "draws": [
                     {**_draw_read(d), "verified": c.ok, "problems": list(c.problems)}
                     for d, c in zip(draws, checks, strict=True)
+                    if may_see_draw(
+                        viewer,
+                        streets.get(d.scope) if d.kind == "teams" else None,
+                        published(d),
+                    )
                 ],
             }
 

@@ -154,9 +154,16 @@ def test_a_big_day_is_solved_in_a_worker_process(api, monkeypatch):
     assert len(plan["streets"]) == 15 and plan["stats"]["joint_visits"] > 0
 
 
-def test_the_draw_record_is_public_and_verified(api):
-    build(api)
+def test_the_draw_record_is_public_once_published_and_verified(api):
+    plan = build(api)
     with TestClient(api.app) as anyone:
+        draft = anyone.get(f"/api/v1/draws/{DAY}").json()
+        assert draft["seed"]["seed"] and draft["draws"] == []  # nothing before publication
+        version = plan["streets"][0]["version"]
+        published = api.post(
+            f"/api/v1/plans/{DAY}/streets/hubin/publish", json={"version": version}
+        )
+        assert published.status_code == 201, published.text
         record = anyone.get(f"/api/v1/draws/{DAY}").json()
     assert record["seed"]["seed"] and record["draws"]
     assert all(d["verified"] for d in record["draws"])
