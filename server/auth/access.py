@@ -15,6 +15,7 @@ street.
 | complaint | supervisors of its merchant's street; district supervisors; administrators |
 | inspection (the phone's view, the printable record) | its officers; supervisors of its |
 |  | merchant's street; district supervisors; administrators |
+| inspection record sent (again) | the officers of the visit's route; once stored, its officers |
 | evidence | its uploader; the officer who wore the recorder; officers of a visit using it; |
 |  | supervisors of its street; district supervisors; administrators |
 | upload (tus) | the officer who started it, nobody else |
@@ -66,6 +67,7 @@ __all__ = [
     "merchant_in_scope",
     "merchant_reach",
     "street_scope",
+    "took_part",
 ]
 
 CONSOLE_ROLES = ("admin", "supervisor")
@@ -160,6 +162,12 @@ async def merchant_in_scope(
     return found is not None and as_uuid(found[0]) == street
 
 
+def took_part(session: Session, user_id: uuid.UUID, inspection_id: uuid.UUID) -> bool:
+    """Whether the user was one of the inspection's officers: they alone send (and send again)
+    its record."""
+    return session.get(InspectionOfficer, (inspection_id, user_id)) is not None
+
+
 def may_read_inspection(session: Session, principal: Principal, inspection_id: uuid.UUID) -> bool:
     """Its officers; supervisors of its merchant's street (district supervisors: every street);
     administrators. False (404) to everyone else, another street's supervisors included: the
@@ -171,7 +179,7 @@ def may_read_inspection(session: Session, principal: Principal, inspection_id: u
         street = street_scope(principal)
         merchant = session.get(Merchant, inspection.merchant_id)
         return street is None or (merchant is not None and merchant.street_id == street)
-    return session.get(InspectionOfficer, (inspection_id, principal.id)) is not None
+    return took_part(session, principal.id, inspection_id)
 
 
 async def _officer_of_linked_visit(

@@ -13,6 +13,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from server.audit.service import record as audit
+from server.auth.access import took_part
 from server.codes.policy import ItemOutcome, Policy, score_findings
 from server.codes.service import Actor, update_colour
 from server.core.clock import publication_moment
@@ -182,12 +183,13 @@ def submit_record(
     record = parse_record(raw)
     digest = body_hash(raw)
     existing = session.get(InspectionRecord, record.id)
-    if existing is not None:
-        if existing.body_sha256 != digest:
+    if existing is not None or session.get(Inspection, record.id) is not None:
+        # What is stored is told to its officers only, whoever else sends the same body.
+        if not took_part(session, user_id, record.id):
+            raise RecordError(403, t("inspection.error.not_your_visit"))
+        if existing is None or existing.body_sha256 != digest:
             raise RecordError(409, t("inspection.error.changed"))
         return Stored(inspection_read(session, record.id, policy), False, [])
-    if session.get(Inspection, record.id) is not None:
-        raise RecordError(409, t("inspection.error.changed"))
     offset = (device_sent_at - now) if device_sent_at else timedelta(0)
     ok = check_record(session, record, user_id, device_offset=offset)
     if device_sent_at is None:  # the phone did not say its time: its clock cannot be checked

@@ -3,15 +3,17 @@ owner link): its officers and the supervisors of its merchant's street; another 
 supervisor is told it does not exist."""
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from litestar.testing import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 from sqlmodel import Session
 
 from server.inspections.models import InspectionOfficer
+from server.org.models import User
 from server.public.owner import link_for_visit, visit_link_secret
+from tests.inspections.conftest import make_day, record_body
 from tests.support.app import login_as
 from tests.support.factories import make_merchants, make_user
 from tests.support.records import add_inspection, make_catalogue
@@ -69,3 +71,32 @@ def test_the_streets_supervisors_and_the_officers_read_it(
     assert "商户专用查询码" in printed.text  # the owner link's QR is on the papers
     secret = visit_link_secret(client.app.state.settings.secret_key, visit)
     assert client.get(f"/m/o/{secret}").status_code == 200
+
+
+def test_sending_a_stored_record_again_tells_only_its_officers_what_was_stored(
+    client: TestClient, sync_engine: Engine
+):
+    day = make_day(sync_engine, "r-", on=DAY)
+    make_user(sync_engine, "sup_hubin", role="supervisor", street="hubin")
+    with Session(sync_engine) as session:  # certificates valid on the fixed day
+        session.exec(update(User).values(cert_valid_from=date(2020, 1, 1), cert_valid_until=None))
+        session.commit()
+    start = datetime(2030, 6, 3, 1, 30, tzinfo=UTC)
+    body = record_body(
+        day,
+        started_at=start.isoformat(),
+        finished_at=(start + timedelta(minutes=25)).isoformat(),
+    )
+    csrf = login_as(client, "r-insp-a")
+    stored = client.post("/api/v1/inspections", json=body, headers={"X-CSRF-Token": csrf})
+    assert stored.status_code == 201, stored.text
+    code = stored.json()["action_code"]
+
+    for outsider in ("r-insp-c", "sup_hubin"):  # not of the team: another's record, same body
+        csrf = login_as(client, outsider)
+        again = client.post("/api/v1/inspections", json=body, headers={"X-CSRF-Token": csrf})
+        assert again.status_code == 403, again.text
+        assert code not in again.text and "老王面馆" not in again.text
+    csrf = login_as(client, "r-insp-b")  # the partner's phone sends it too: told it is stored
+    again = client.post("/api/v1/inspections", json=body, headers={"X-CSRF-Token": csrf})
+    assert again.status_code == 200 and again.json()["action_code"] == code
