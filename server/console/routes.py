@@ -13,8 +13,9 @@ from litestar.response import Redirect, Template
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from server.auth.access import CONSOLE_ROLES, console_principal
+from server.auth.access import CONSOLE_ROLES, console_principal, street_scope
 from server.auth.middleware import session_cookies
+from server.auth.principal import Principal
 from server.auth.routes import client_ip
 from server.auth.service import LoginThrottled, login
 from server.db import AsyncSession, DbSession
@@ -69,13 +70,16 @@ def _from_our_form(request: Request, sent: str) -> bool:
     return bool(kept) and hmac.compare_digest(kept.encode(), sent.encode())
 
 
-async def _colour_table(session: AsyncSession) -> list[dict[str, Any]]:
+async def _colour_table(session: AsyncSession, principal: Principal) -> list[dict[str, Any]]:
+    """Merchants by street and colour: a street's supervisor sees their street's row."""
     stmt = (
         select(Street.name, Merchant.colour, func.count())
         .join(Merchant, col(Merchant.street_id) == Street.id)
         .where(col(Merchant.active).is_(True))
         .group_by(Street.name, Merchant.colour)
     )
+    if (street := street_scope(principal)) is not None:
+        stmt = stmt.where(Street.id == street)
     table: dict[str, dict[str, Any]] = {}
     for name, colour, count in await session.exec(stmt):
         row = table.setdefault(name, {"street": name, **dict.fromkeys(COLOURS, 0)})
@@ -138,7 +142,7 @@ class ConsoleController(Controller):
         principal = console_principal(request.scope.get("user"))
         if principal is None:
             return Redirect("/console/login")
-        rows = await _colour_table(db_session)
+        rows = await _colour_table(db_session, principal)
         totals = {c: sum(r[c] for r in rows) for c in (*COLOURS, "total")}
         return Template(
             "console/home.html",

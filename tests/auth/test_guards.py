@@ -5,7 +5,7 @@ from sqlmodel import Session, select
 
 from server.auth.models import UserSession
 from tests.support.app import console_login, login_as
-from tests.support.factories import make_user
+from tests.support.factories import make_merchants, make_user
 
 
 def test_api_needs_sign_in(client):
@@ -42,3 +42,16 @@ def test_console_is_for_supervisors_not_inspectors(client, sync_engine):
     home = client.get("/console/")
     assert home.status_code == 200
     assert "各街道三色码分布" in home.text
+
+
+def test_a_street_supervisors_console_home_counts_their_street_only(client, sync_engine):
+    make_merchants(sync_engine, 2, street="hubin", seed=1)
+    make_merchants(sync_engine, 3, street="qingbo", seed=2)
+    make_user(sync_engine, "sup_hubin", role="supervisor", street="hubin")
+    make_user(sync_engine, "sup_all", role="supervisor", street=None)
+    login_as(client, "sup_hubin")
+    own = client.get("/console/").text
+    assert "湖滨街道" in own and "清波街道" not in own
+    login_as(client, "sup_all")
+    every = client.get("/console/").text
+    assert "湖滨街道" in every and "清波街道" in every
