@@ -31,6 +31,7 @@ from server.evidence.routes_tus import UploadController
 from server.fastlane import FastLane
 from server.health import healthz, readyz
 from server.i18n import t
+from server.inputs import input_guard
 from server.inspections.packets import PRECOMPRESSED
 from server.inspections.routes import ActionCodeController, DayController, InspectionController
 from server.live import LiveFeed
@@ -129,6 +130,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ),
         ],
         dependencies={"db_session": Provide(provide_db_session)},
+        guards=[input_guard],
         middleware=[SessionAuthMiddleware()],
         exception_handlers=exception_handlers,
         on_startup=[open_resources],

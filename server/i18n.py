@@ -28,6 +28,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "error.unknown_colour": "未知颜色“{value}”，可选 red、yellow、green",
         "error.unknown_street": "未知街道“{value}”",
         "error.page": "页码和每页条数须为正整数，每页最多 {max} 条",
+        "error.nul_char": "“{field}”中含有无法保存的空字符（U+0000），请删除后重试",
+        "error.number_range": "“{field}”的数值超出可处理的范围",
         "health.ok": "正常",
         "colour.green": "绿码",
         "colour.yellow": "黄码",

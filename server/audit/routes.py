@@ -13,6 +13,7 @@ from sqlmodel import col, select
 from server.audit.models import AuditEvent
 from server.auth.principal import requires_role
 from server.db import DbSession
+from server.inputs import Page
 
 __all__ = ["AuditController"]
 
@@ -49,7 +50,7 @@ class AuditController(Controller):
         action: FromQuery[str | None] = None,
         entity: FromQuery[str | None] = None,
         entity_id: FromQuery[str | None] = None,
-        page: Annotated[int, QueryParameter(ge=1)] = 1,
+        page: Page = 1,
         page_size: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
     ) -> AuditPage:
         stmt = select(AuditEvent)

@@ -23,6 +23,7 @@ from server.codes.tokens import rotate_token
 from server.core.clock import utcnow
 from server.db import AsyncSession, DbSession
 from server.i18n import t
+from server.inputs import MAX_PAGE, like_contains
 from server.merchants.models import Merchant
 from server.org.models import Street
 from server.public.owner import issue_owner_link, revoke_owner_links
@@ -97,11 +98,11 @@ async def _streets(session: AsyncSession, street_id: uuid.UUID | None) -> list[t
 async def _search(
     session: AsyncSession, q: str, street_id: uuid.UUID | None
 ) -> list[tuple[Merchant, str]]:
-    like = f"%{q.strip()}%"
+    like = like_contains(q.strip())
     stmt = (
         select(Merchant, Street.name)
         .join(Street, col(Street.id) == Merchant.street_id)
-        .where(or_(col(Merchant.name).like(like), Merchant.uscc == q.strip().upper()))
+        .where(or_(col(Merchant.name).like(like, escape="\\"), Merchant.uscc == q.strip().upper()))
         .order_by(col(Merchant.name))
         .limit(50)
     )
@@ -300,7 +301,7 @@ class CodesConsoleController(Controller):
         user = _user(request)
         if user is None:
             return Redirect("/console/login")
-        page = max(1, page)
+        page = min(max(1, page), MAX_PAGE)
         street, rows = await db_session.run_sync(
             lambda s: posters_for_street(
                 s, code, offset=(page - 1) * POSTERS_PER_PRINT, limit=POSTERS_PER_PRINT + 1

@@ -13,6 +13,7 @@ from server.auth.access import merchant_in_scope, merchant_reach
 from server.auth.principal import Principal, signed_in
 from server.db import DbSession
 from server.i18n import t
+from server.inputs import Page
 from server.merchants.schemas import MerchantPage, MerchantRead
 from server.merchants.service import UnknownFilter, get_merchant, list_merchants
 from server.org.models import Street
@@ -39,7 +40,7 @@ class MerchantController(Controller):
         q: FromQuery[str | None] = None,
         street: FromQuery[str | None] = None,
         colour: FromQuery[str | None] = None,
-        page: Annotated[int, QueryParameter(ge=1)] = 1,
+        page: Page = 1,
         page_size: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_SIZE)] = 50,
     ) -> MerchantPage:
         reach = merchant_reach(request.user)

@@ -7,6 +7,7 @@ from sqlmodel import col, select
 from sqlmodel.sql.expression import Select
 
 from server.db import AsyncSession
+from server.inputs import like_contains
 from server.merchants.models import COLOURS, Merchant
 from server.merchants.schemas import MerchantPage, MerchantRead
 from server.org.models import Street
@@ -55,11 +56,11 @@ def merchant_query(
         stmt = stmt.where(Merchant.business_type == business_type)
     if q and q.strip():
         term = q.strip()
-        like = f"%{term}%"
+        like = like_contains(term)  # a % or _ in the search is that very character
         stmt = stmt.where(
             or_(
-                col(Merchant.name).like(like),
-                col(Merchant.address).like(like),
+                col(Merchant.name).like(like, escape="\\"),
+                col(Merchant.address).like(like, escape="\\"),
                 Merchant.uscc == term.upper(),
             )
         )

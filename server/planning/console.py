@@ -18,6 +18,7 @@ from server.auth.principal import Principal, requires_role
 from server.codes.policy import COLOURS
 from server.db import AsyncSession, DbSession
 from server.i18n import t
+from server.inputs import MAX_PAGE
 from server.inspections.warm import warm_day
 from server.planning import edits, service
 from server.planning.config import hhmm
@@ -248,7 +249,7 @@ class PlanningConsoleController(Controller):
         user = _user(request)
         if user is None:
             return Redirect("/console/login")
-        page = max(1, page)
+        page = min(max(1, page), MAX_PAGE)
         own = street_scope(user)
         if own is not None:
             street = await db_session.run_sync(lambda s: scoped_street(s, user, None) or "")

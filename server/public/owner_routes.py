@@ -13,6 +13,7 @@ from server.codes.service import Actor, ColourInputError, request_rerating
 from server.core.clock import utcnow
 from server.db import DbSession
 from server.i18n import t
+from server.inputs import TOKEN_PATH
 from server.public.owner import find_owner_link
 from server.public.owner_view import owner_view, upload_order_photo
 from server.public.photos import PhotoRejected, PhotoTooLarge, mb
@@ -29,6 +30,7 @@ OWNER_ACTOR = "merchant"
 class OwnerController(Controller):
     path = "/m/o"
     include_in_schema = False
+    opt = {TOKEN_PATH: True}  # every malformed secret gets the page of an unknown one
 
     async def _render(
         self,

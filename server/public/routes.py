@@ -21,6 +21,7 @@ from server.complaints.service import (
 from server.core.clock import utcnow
 from server.db import DbSession
 from server.i18n import t
+from server.inputs import TOKEN_PATH
 from server.public.photos import PhotoRejected, PhotoTooLarge, mb
 from server.public.service import PublicPage, full_page, lookup, merchant_page, plain_page
 from server.ratelimit.service import RateLimited
@@ -130,6 +131,7 @@ def _too_big(request: Request, limit: int) -> bool:
 class PublicController(Controller):
     path = "/m"
     include_in_schema = False
+    opt = {TOKEN_PATH: True}  # every malformed token gets the page of an unknown one
 
     def _page(self, page: PublicPage, state: State, *, status: int = 200, **extra: Any) -> Template:
         context = {"page": page, "honeypot": HONEYPOT, "error": None, "form": {}, **extra}
