@@ -93,6 +93,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "complaint.status.verified": "经核查属实",
         "complaint.status.unfounded": "经核查不属实",
         "complaint.status.closed": "已办结",
+        "complaint.field.text": "投诉内容",
+        "complaint.field.contact": "联系方式",
         "complaint.error.text_required": "请填写投诉内容",
         "complaint.error.text_too_long": "投诉内容请不要超过 {max} 字",
         "complaint.error.contact_too_long": "联系方式请不要超过 {max} 个字符",

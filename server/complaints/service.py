@@ -118,6 +118,10 @@ async def check_complaint_rate(
 
 def validate(text: str, contact: str, photo: bytes | None, max_bytes: int) -> CheckedPhoto | None:
     """Check the form; raises ComplaintInvalid (or PhotoRejected) with a message for the sender."""
+    if "\x00" in text:
+        raise ComplaintInvalid(t("error.nul_char", field=t("complaint.field.text")))
+    if "\x00" in contact:
+        raise ComplaintInvalid(t("error.nul_char", field=t("complaint.field.contact")))
     if not text.strip():
         raise ComplaintInvalid(t("complaint.error.text_required"))
     if len(text.strip()) > TEXT_MAX:

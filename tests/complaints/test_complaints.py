@@ -281,6 +281,20 @@ def test_an_empty_complaint_is_refused(client: TestClient, sync_engine: Engine):
     assert response.status_code == 400 and "请填写投诉内容" in response.text
 
 
+def test_a_nul_in_the_form_is_refused_naming_the_field(client: TestClient, sync_engine: Engine):
+    (merchant,) = make_merchants(sync_engine, 1)
+    for field in ("text", "contact"):
+        sent = {"text": "后厨地面油污严重", "contact": "13900001111"}
+        sent[field] = sent[field][:2] + "\x00" + sent[field][2:]
+        # As the browser sends the page's form: multipart.
+        files = {name: (None, value) for name, value in sent.items()}
+        response = client.post(f"/m/{merchant.qr_token}/complaints", files=files)
+        assert response.status_code == 400, response.text
+        label = {"text": "投诉内容", "contact": "联系方式"}[field]
+        assert f"“{label}”中含有无法保存的空字符" in response.text
+    assert complaints(sync_engine) == []
+
+
 def test_the_honeypot_drops_a_bot_silently(client: TestClient, sync_engine: Engine):
     (merchant,) = make_merchants(sync_engine, 1)
     response = complain(client, merchant.qr_token, website="http://spam.example")
