@@ -211,7 +211,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "evidence.watermark.copy": "展示副本 · 非原始证据 · SHA-256 {value}",
         "evidence.unknown": "未知",
         "upload.tus_version": "仅支持 tus 1.0.0 协议，请求须带 Tus-Resumable: 1.0.0",
-        "upload.length_required": "缺少 Upload-Length：创建上传时须声明文件大小",
+        "upload.length_required": (
+            "缺少或错误的 Upload-Length：创建上传时须以非负整数（0–9 数字）声明文件大小"
+        ),
+        "upload.content_length_invalid": "Content-Length 须为非负整数（0–9 数字）",
         "upload.metadata_invalid": "Upload-Metadata 中的 {detail} 无法识别或取值不合理",
         "upload.kind_unknown": "未知的证据类别“{value}”，可选 photo、video、audio、signature、document",
         "upload.sha256_invalid": "元数据 sha256 为必填，须为 64 位十六进制的 SHA-256 摘要",
@@ -219,7 +222,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "upload.empty": "文件为空，没有可上传的内容",
         "upload.too_large": "{kind}文件最大 {limit}，此文件为 {size}，已拒收",
         "upload.bad_content_type": "续传数据的 Content-Type 须为 application/offset+octet-stream",
-        "upload.offset_required": "缺少或错误的 Upload-Offset（须为非负整数）",
+        "upload.offset_required": "缺少或错误的 Upload-Offset（须为非负整数，0–9 数字）",
         "upload.offset_mismatch": "续传位置不符：服务器已保存 {offset} 字节，请从该位置继续",
         "upload.body_too_long": "本次发送的数据超过文件声明的大小（只差 {remaining} 字节），已拒收",
         "upload.checksum_mismatch": "本段数据校验失败（Upload-Checksum 不符），已丢弃，请重新发送这一段",

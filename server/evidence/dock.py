@@ -14,6 +14,7 @@ from server.evidence.recorders import find_recorder
 from server.evidence.service import Actor
 from server.evidence.uploads import safe_filename
 from server.i18n import t
+from server.inputs import shown
 from server.settings import Settings
 from server.storage import Storage
 
@@ -89,7 +90,9 @@ async def dock_clips(
             while (chunk := await segment.next_data()) is not None:
                 value += chunk[: _FIELD_LIMIT - len(value)]
             if event.name == "device":
-                recorder = await find_recorder(session, value.decode("utf-8", "replace").strip())
+                device = value.decode("utf-8", "replace").strip()
+                # A device id no text column can hold is no recorder's.
+                recorder = None if "\x00" in device else await find_recorder(session, device)
             continue
         try:
             name = safe_filename(event.filename.rsplit("/", 1)[-1].rsplit("\\", 1)[-1])
@@ -100,9 +103,9 @@ async def dock_clips(
             why = (
                 t("recorder.unknown")
                 if recorder is None
-                else t("upload.filename_invalid", value=event.filename[:80])
+                else t("upload.filename_invalid", value=shown(event.filename))
             )
-            yield ClipResult(event.filename or "?", "rejected", why)
+            yield ClipResult(shown(event.filename or "?", 255), "rejected", why)
             continue
         result = await ingest_clip(
             session,

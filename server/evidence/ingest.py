@@ -26,6 +26,7 @@ from server.evidence.service import (
 )
 from server.evidence.sniff import ALLOWED_TYPES, SNIFF_BYTES, sniff
 from server.i18n import t
+from server.inputs import neutralised
 from server.inspections.models import Inspection, InspectionOfficer
 from server.settings import Settings
 from server.storage import Storage, StorageError
@@ -128,7 +129,9 @@ async def ingest_clip(
 ) -> ClipResult:
     """Store one clip as evidence and place it: linked to its visit, or queued for review.
     `chunks` is read in a worker thread; `expected_sha256` (when the caller hashed the file
-    first) guards against a file that changed while it was read."""
+    first) guards against a file that changed while it was read. A name that would turn the
+    text around it (U+202E …) is kept with those characters replaced."""
+    filename = neutralised(filename)
     owner = recorder_owner(recorder.device_id)
     if expected_sha256 and await find_evidence(session, owner, expected_sha256):
         return ClipResult(filename, "duplicate", t("clip.duplicate"))

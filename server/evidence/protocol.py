@@ -25,6 +25,8 @@ EXTENSIONS = "creation,termination,expiration,checksum"
 CHECKSUM_ALGORITHMS = ("sha1", "sha256", "md5")
 OFFSET_OCTET_STREAM = "application/offset+octet-stream"
 _KEY = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
+_DIGITS = re.compile(r"[0-9]{1,19}")  # ASCII digits only: "²" or "١" is no number here
+MAX_OFFSET = 2**63 - 1
 
 
 class BadHeader(ValueError):
@@ -60,10 +62,14 @@ def parse_metadata(header: str | None) -> dict[str, str]:
 
 
 def parse_offset(header: str | None) -> int:
-    """A non-negative whole number from Upload-Offset or Upload-Length."""
-    if header is None or not header.strip().isdigit():
+    """A non-negative whole number from Upload-Offset or Upload-Length (ASCII digits that fit
+    a 64-bit integer)."""
+    if header is None or not _DIGITS.fullmatch(header.strip()):
         raise BadHeader("upload.offset_required")
-    return int(header)
+    value = int(header.strip())
+    if value > MAX_OFFSET:
+        raise BadHeader("upload.offset_required")
+    return value
 
 
 def parse_checksum(header: str | None) -> Checksum | None:

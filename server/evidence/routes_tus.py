@@ -78,6 +78,13 @@ def _bad(exc: BadHeader) -> HTTPException:
     return HTTPException(status_code=400, detail=t(exc.key, **exc.values), headers=_headers())
 
 
+def _content_length(header: str) -> int:
+    try:
+        return parse_offset(header)
+    except BadHeader:
+        raise BadHeader("upload.content_length_invalid") from None
+
+
 def _require_tus(request: Request) -> None:
     if request.headers.get("tus-resumable") != TUS_VERSION:
         raise HTTPException(
@@ -175,11 +182,9 @@ class UploadController(Controller):
             offset = parse_offset(request.headers.get("upload-offset"))
             checksum = parse_checksum(request.headers.get("upload-checksum"))
             length_header = request.headers.get("content-length")
-            content_length = int(length_header) if length_header else None
+            content_length = _content_length(length_header) if length_header else None
         except BadHeader as exc:
             raise _bad(exc) from None
-        except ValueError:
-            raise _bad(BadHeader("upload.offset_required")) from None
         try:
             upload = await receive_upload(
                 upload_env(state),

@@ -20,6 +20,7 @@ from server.evidence.receiver import Patch, UploadEnv
 from server.evidence.schemas import UploadRead
 from server.evidence.service import Actor, claim_visit, find_evidence, user_owner
 from server.i18n import t
+from server.inputs import sane_moment, shown, unsafe_text
 from server.settings import Settings
 
 __all__ = [
@@ -45,11 +46,11 @@ def safe_filename(name: str | None) -> str:
         or len(value) > 255
         or value in (".", "..")
         or any(c in value for c in "/\\")
-        or any(ord(c) < 32 or ord(c) == 127 for c in value)
+        or unsafe_text(value)  # control characters, and those that turn text (U+202E …)
         or _DRIVE.match(value)
     )
     if bad:
-        raise BadHeader("upload.filename_invalid", value=value[:80])
+        raise BadHeader("upload.filename_invalid", value=shown(value))
     return value
 
 
@@ -70,12 +71,15 @@ def _moment(raw: str | None, zone: str) -> datetime | None:
     if not raw:
         return None
     try:
-        if raw.isdigit():
-            return datetime.fromtimestamp(int(raw) / 1000, UTC)
-        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        if raw.isascii() and raw.isdigit():
+            moment = datetime.fromtimestamp(int(raw) / 1000, UTC)
+        else:
+            moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        local = moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(zone))
     except (ValueError, OverflowError, OSError):
         raise BadHeader("upload.metadata_invalid", detail="captured_at") from None
-    local = moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(zone))
+    if not sane_moment(local):  # year 1 at +14:00 is before any moment a UTC clock has
+        raise BadHeader("upload.metadata_invalid", detail="captured_at")
     return local.astimezone(UTC)  # SQLite keeps no offset: store every moment in UTC
 
 
@@ -103,6 +107,9 @@ async def create_upload(
     if not _SHA256.match(sha256):
         raise BadHeader("upload.sha256_invalid")
     filename = safe_filename(meta.get("filename"))
+    for key, value in meta.items():
+        if "\x00" in value:  # no text column takes it
+            raise BadHeader("upload.metadata_invalid", detail=key)
     if length == 0:
         raise BadHeader("upload.empty")
     limit = settings.upload_limits[kind]

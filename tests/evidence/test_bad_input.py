@@ -2,6 +2,7 @@
 
 import base64
 import hashlib
+import json
 
 import pytest
 from litestar.testing import TestClient
@@ -9,6 +10,7 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
 from server.evidence.models import Evidence, Upload
+from server.evidence.protocol import BadHeader, parse_offset
 from tests.evidence import tus
 from tests.evidence.conftest import People
 from tests.support.app import login_as
@@ -221,3 +223,111 @@ def test_the_same_file_twice_from_the_same_user_is_one_evidence(
     assert evidence_count(sync_engine) == 1
     with Session(sync_engine) as session:
         assert len(session.exec(select(Upload)).all()) == 2
+
+
+def _raw_post(client: TestClient, path: str, headers: dict[str, bytes]) -> tuple[int, dict]:
+    """A request with header bytes as a client may send them (the test client re-encodes
+    non-ASCII header values as UTF-8; a server hands the app latin-1 bytes as they came)."""
+    sent: list[dict] = []
+
+    async def call() -> None:
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "POST",
+            "scheme": "http",
+            "path": path,
+            "raw_path": path.encode(),
+            "query_string": b"",
+            "root_path": "",
+            "headers": [(k.lower().encode(), v) for k, v in headers.items()],
+            "client": ("127.0.0.1", 50000),
+            "server": ("testserver.local", 80),
+        }
+
+        async def receive() -> dict:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: dict) -> None:
+            sent.append(message)
+
+        await client.app(scope, receive, send)
+
+    client.blocking_portal.call(call)
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    return sent[0]["status"], json.loads(body)
+
+
+@pytest.mark.parametrize("length", ["²".encode("latin-1"), "1²".encode("latin-1"), "١٢".encode()])
+def test_an_upload_length_of_other_than_ascii_digits_is_a_400_naming_it(
+    officer_client, sync_engine: Engine, length: bytes
+) -> None:
+    client, csrf = officer_client
+    photo = tus.jpeg()
+    cookie = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
+    meta = tus.metadata(filename="a.jpg", kind="photo", sha256=hashlib.sha256(photo).hexdigest())
+    headers = {
+        "Cookie": cookie.encode(),
+        "X-CSRF-Token": csrf.encode(),
+        "Tus-Resumable": b"1.0.0",
+        "Upload-Length": length,
+        "Upload-Metadata": meta.encode(),
+    }
+
+    status, body = _raw_post(client, "/api/v1/uploads/", headers)
+
+    assert status == 400 and "Upload-Length" in body["detail"]
+    with Session(sync_engine) as session:
+        assert session.exec(select(func.count()).select_from(Upload)).one() == 0
+
+
+def test_offsets_and_lengths_are_ascii_digits_that_fit_64_bits() -> None:
+    assert parse_offset("0") == 0 and parse_offset(" 1024 ") == 1024
+    for bad in ("²", "1²", "١", "-1", "1e3", str(2**63), ""):
+        with pytest.raises(BadHeader):
+            parse_offset(bad)
+
+
+@pytest.mark.parametrize(
+    "moment", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00", "1066-10-14T09:00:00"]
+)
+def test_a_capture_time_no_clock_can_hold_is_a_400_naming_captured_at(
+    officer_client, sync_engine: Engine, moment: str
+) -> None:
+    client, csrf = officer_client
+
+    response = tus.create(client, csrf, tus.jpeg(), captured_at=moment)
+
+    assert response.status_code == 400
+    assert "captured_at" in response.json()["detail"]
+    with Session(sync_engine) as session:
+        assert session.exec(select(func.count()).select_from(Upload)).one() == 0
+
+
+def test_a_phone_whose_clock_was_reset_still_uploads(officer_client) -> None:
+    client, csrf = officer_client
+    photo = tus.jpeg(noise=True)
+    response, path = tus.upload_whole(client, csrf, photo, captured_at="1970-01-01T08:00:00+08:00")
+    assert response.status_code == 204
+    assert client.get(path).json()["state"] == "complete"
+
+
+@pytest.mark.parametrize("name", ["photo\u202egpj.exe", "a\u2066b.jpg", "zero\u200bwidth.jpg"])
+def test_a_file_name_that_turns_text_around_is_refused(officer_client, name: str) -> None:
+    client, csrf = officer_client
+
+    response = tus.create(client, csrf, tus.jpeg(), filename=name)
+
+    assert response.status_code == 400
+    detail = response.json()["detail"]
+    assert "文件名" in detail and name not in detail  # quoted back with the character written out
+    assert "\\u" in detail
+
+
+def test_a_nul_in_other_upload_metadata_is_a_400_naming_the_key(officer_client) -> None:
+    client, csrf = officer_client
+
+    response = tus.create(client, csrf, tus.jpeg(), device="Pixel\x007")
+
+    assert response.status_code == 400 and "device" in response.json()["detail"]

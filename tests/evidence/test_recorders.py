@@ -216,3 +216,43 @@ def test_a_clip_uploaded_with_tus_by_the_officer_is_not_a_recorder_clip(officer_
     client, csrf = officer_client
     response, _ = tus.upload_whole(client, csrf, tus.mp4(5000), kind="video", filename="phone.mp4")
     assert response.status_code == 204
+
+
+def test_the_dock_refuses_a_name_that_turns_text_and_a_device_id_with_a_nul(
+    runner: CliRunner, client: TestClient, people: People, sync_engine: Engine, tmp_path: Path
+) -> None:
+    invoke(runner, "evidence", "recorder", "add", "DSJ-0012")
+    data = clip(tmp_path / "DSJ0012_20300603_091500.MP4").read_bytes()
+    csrf = {"X-CSRF-Token": login_as(client, people.officer.username)}
+
+    turned = client.post(
+        "/console/evidence/dock",
+        data={"device": "DSJ-0012"},
+        files=[("files", ("DSJ0012_\u202e4PM.MP4", data, "video/mp4"))],
+        headers=csrf,
+    )
+    assert turned.status_code == 200, turned.text
+    assert "未导入" in turned.text and "\u202e" not in turned.text and "\\u202e" in turned.text
+
+    nul = client.post(
+        "/console/evidence/dock",
+        data={"device": "DSJ\x00-0012"},
+        files=[("files", ("DSJ0012_20300603_091500.MP4", data, "video/mp4"))],
+        headers=csrf,
+    )
+    assert nul.status_code == 200 and "未登记的执法记录仪" in nul.text
+    with Session(sync_engine) as session:
+        assert session.exec(select(Evidence)).all() == []
+
+
+def test_ingest_keeps_a_recorder_file_whose_name_turns_text_with_that_character_replaced(
+    runner: CliRunner, sync_engine: Engine, tmp_path: Path
+) -> None:
+    invoke(runner, "evidence", "recorder", "add", "DSJ-0012")
+    clip(tmp_path / "DSJ0012_20300603_091500\u202e4pm.MP4")
+
+    invoke(runner, "evidence", "ingest", str(tmp_path), "--device", "DSJ-0012")
+
+    with Session(sync_engine) as session:
+        (stored,) = session.exec(select(Evidence)).all()
+        assert stored.filename == "DSJ0012_20300603_091500_4pm.MP4"
