@@ -401,6 +401,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "inspection.error.visit_recorded": "该检查已有记录（行政行为码 {code}），无需再次提交",
         "inspection.error.shape": "检查记录格式有误：{detail}",
         "inspection.error.bad_date": "日期“{value}”无效，应为 YYYY-MM-DD",
+        "inspection.error.bad_moment": "“{field}”不是有效的时间：须带时区，且在 1900 至 2999 年之间",
         "inspection.error.not_on_checklist": "以下检查项不在本次检查清单中：{items}",
         "inspection.error.item_twice": "以下检查项重复填写：{items}",
         "inspection.error.items_missing": "以下检查项尚未填写结果：{items}",

@@ -4,11 +4,13 @@ import hashlib
 import json
 import uuid
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
+from msgspec import Meta
 
 from server.i18n import t
+from server.inputs import sane_day, sane_moment
 
 __all__ = [
     "FindingIn",
@@ -39,48 +41,58 @@ class RecordError(ValueError):
         self.action_code = action_code  # of the record the visit already has
 
 
-class PresenceIn(msgspec.Struct, forbid_unknown_fields=False):
+# Bounds that stop abuse, far past what a phone sends: the body is stored as it came.
+TEXT = Annotated[str, Meta(max_length=10_000)]
+SHORT = Annotated[str, Meta(max_length=256)]
+IDS = Annotated[list[uuid.UUID], Meta(max_length=500)]
+
+
+class PresenceIn(msgspec.Struct, forbid_unknown_fields=True):
     # closed: 未遇, the shop shut; obstructed: the merchant refused or obstructed the check.
     method: Literal["qr", "manual", "closed", "obstructed"]
-    qr_token: str | None = None
-    reason: str = ""
+    qr_token: SHORT | None = None
+    reason: TEXT = ""
     lat: float | None = None
     lng: float | None = None
     accuracy_m: float | None = None
     at: datetime | None = None
 
 
-class FindingIn(msgspec.Struct, forbid_unknown_fields=False):
-    item: str
+class FindingIn(msgspec.Struct, forbid_unknown_fields=True):
+    item: SHORT
     outcome: Literal["pass", "fail", "na"]
-    note: str = ""
+    note: TEXT = ""
     corrected_on_site: bool = False
     deadline: date | None = None
-    evidence: list[uuid.UUID] = []
+    evidence: IDS = []
 
 
-class Refusal(msgspec.Struct, forbid_unknown_fields=False):
-    witness: str = ""
-    note: str = ""
+class Refusal(msgspec.Struct, forbid_unknown_fields=True):
+    witness: TEXT = ""
+    note: TEXT = ""
 
 
-class Signatures(msgspec.Struct, forbid_unknown_fields=False):
-    officers: dict[str, str] = {}
+class Signatures(msgspec.Struct, forbid_unknown_fields=True):
+    # (a signature's size is checked with the signer named: signature.signature_problem)
+    officers: Annotated[dict[SHORT, str], Meta(max_length=50)] = {}
     merchant: str | None = None
     refusal: Refusal | None = None
 
 
-class InspectionIn(msgspec.Struct, forbid_unknown_fields=False):
+class InspectionIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A record as the phone sends it; a field this does not name is refused (422), never
+    stored."""
+
     id: uuid.UUID
     visit_id: uuid.UUID
     started_at: datetime
     finished_at: datetime
     presence: PresenceIn
-    officers: list[uuid.UUID]
-    findings: list[FindingIn] = []
+    officers: Annotated[list[uuid.UUID], Meta(max_length=50)]
+    findings: Annotated[list[FindingIn], Meta(max_length=1000)] = []
     signatures: Signatures = msgspec.field(default_factory=Signatures)
-    evidence: list[uuid.UUID] = []
-    summary: str = ""
+    evidence: IDS = []
+    summary: TEXT = ""
 
 
 def parse_record(raw: Any) -> InspectionIn:
@@ -93,6 +105,17 @@ def parse_record(raw: Any) -> InspectionIn:
         if moment.tzinfo is None:
             raise RecordError(
                 422, t("inspection.error.shape", detail="started_at/finished_at: UTC offset")
+            )
+    moments = {"started_at": record.started_at, "finished_at": record.finished_at}
+    if record.presence.at is not None:
+        moments["presence.at"] = record.presence.at
+    for name, moment in moments.items():
+        if not sane_moment(moment):
+            raise RecordError(422, t("inspection.error.bad_moment", field=name))
+    for n, finding in enumerate(record.findings):
+        if finding.deadline is not None and not sane_day(finding.deadline):
+            raise RecordError(
+                422, t("inspection.error.bad_moment", field=f"findings[{n}].deadline")
             )
     return record
 

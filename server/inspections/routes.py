@@ -22,6 +22,7 @@ from server.db import DbSession
 from server.evidence.service import Actor as EvidenceActor
 from server.evidence.service import link_evidence
 from server.i18n import t
+from server.inputs import sane_moment
 from server.inspections.day import empty_packet
 from server.inspections.packets import (
     PRECOMPRESSED,
@@ -68,7 +69,8 @@ def _device_time(request: Request) -> datetime | None:
         moment = datetime.fromisoformat(raw) if raw else None
     except ValueError:
         return None
-    return moment if moment is None or moment.tzinfo else None
+    # A phone clock that cannot be read (year 1 at +14:00 …) is as good as none: flagged.
+    return moment if moment is not None and sane_moment(moment) else None
 
 
 class DayController(Controller):

@@ -161,6 +161,27 @@ def _store(
     return inspection, verified
 
 
+def _stored(
+    session: Session, raw: Any, digest: str, user_id: uuid.UUID, policy: Policy
+) -> Stored | None:
+    """A record sent again: the very body stored answers as it did (even one taken before the
+    record's fields were checked as strictly), another body is a 409; None if nothing is
+    stored under its id."""
+    try:
+        record_id = uuid.UUID(str(raw["id"]))
+    except (KeyError, TypeError, ValueError):
+        return None  # parse_record says what is wrong
+    existing = session.get(InspectionRecord, record_id)
+    if existing is None and session.get(Inspection, record_id) is None:
+        return None
+    # What is stored is told to its officers only, whoever else sends the same body.
+    if not took_part(session, user_id, record_id):
+        raise RecordError(403, t("inspection.error.not_your_visit"))
+    if existing is None or existing.body_sha256 != digest:
+        raise RecordError(409, t("inspection.error.changed"))
+    return Stored(inspection_read(session, record_id, policy), False, [])
+
+
 def submit_record(
     session: Session,
     raw: Any,
@@ -180,16 +201,10 @@ def submit_record(
 
     The result goes public `public_after` working days after the visit
     (RESULTS_PUBLIC_AFTER_DAYS)."""
-    record = parse_record(raw)
     digest = body_hash(raw)
-    existing = session.get(InspectionRecord, record.id)
-    if existing is not None or session.get(Inspection, record.id) is not None:
-        # What is stored is told to its officers only, whoever else sends the same body.
-        if not took_part(session, user_id, record.id):
-            raise RecordError(403, t("inspection.error.not_your_visit"))
-        if existing is None or existing.body_sha256 != digest:
-            raise RecordError(409, t("inspection.error.changed"))
-        return Stored(inspection_read(session, record.id, policy), False, [])
+    if (stored := _stored(session, raw, digest, user_id, policy)) is not None:
+        return stored
+    record = parse_record(raw)
     offset = (device_sent_at - now) if device_sent_at else timedelta(0)
     ok = check_record(session, record, user_id, device_offset=offset)
     if device_sent_at is None:  # the phone did not say its time: its clock cannot be checked
