@@ -334,7 +334,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "plan.skipped.cap_year": "本年度该部门对该商户的检查已达上限",
         "plan.skipped.higher_level": "上级部门在政策规定的期限内已检查相同事项，不重复检查",
         "plan.past_date": "不能为过去的日期（{day}）制定或调整计划；今天是 {today}",
-        "plan.bad_date": "日期“{value}”无效，格式为 YYYY-MM-DD",
+        "plan.bad_date": "日期“{value}”无效，格式为 YYYY-MM-DD，年份在 1900 至 2999 之间",
+        "plan.bad_field": "“{field}”的取值“{value}”无效",
         "plan.conflict": (
             "该街道当日计划已被他人更新为第 {version} 版；已返回最新计划，请在其基础上操作"
         ),

@@ -18,7 +18,7 @@ from server.auth.principal import Principal, requires_role
 from server.codes.policy import COLOURS
 from server.db import AsyncSession, DbSession
 from server.i18n import t
-from server.inputs import MAX_PAGE
+from server.inputs import MAX_PAGE, shown
 from server.inspections.warm import warm_day
 from server.planning import edits, service
 from server.planning.config import hhmm
@@ -30,7 +30,7 @@ from server.planning.console_data import (
 )
 from server.planning.read import map_data, plan_document
 from server.planning.service import Actor, PlanConflict, PlanRefused
-from server.planning.web import parse_day, run_build, scoped_street, today_for
+from server.planning.web import HANDLERS, parse_day, run_build, scoped_street, today_for
 
 __all__ = ["PlanningConsoleController"]
 
@@ -93,6 +93,8 @@ async def _plan_context(
 class PlanningConsoleController(Controller):
     path = "/console"
     include_in_schema = False
+    # A refusal no page shows (a day that is no day) is answered as the API does: 422, why.
+    exception_handlers = HANDLERS  # type: ignore[assignment]
 
     @get("/plan")
     async def plan_page(
@@ -162,6 +164,23 @@ class PlanningConsoleController(Controller):
             background=BackgroundTask(warm_day, state, day) if status == 200 else None,
         )
 
+    @staticmethod
+    def _team(form: "PlanForm", *, optional: bool = False) -> int | None:
+        """The team number the form names (none: out of the routes, where allowed)."""
+        if optional and not form.team:
+            return None
+        try:
+            return int(form.team)
+        except ValueError:
+            raise PlanRefused("plan.bad_field", field="team", value=shown(form.team)) from None
+
+    @staticmethod
+    def _visit(raw: str, field: str) -> uuid.UUID:
+        try:
+            return uuid.UUID(raw)
+        except ValueError:
+            raise PlanRefused("plan.bad_field", field=field, value=shown(raw)) from None
+
     def _edit(self, request: Request, state: State, form: "PlanForm", day: date) -> edits.Edit:
         user: Principal = request.user
         return edits.Edit(
@@ -199,11 +218,9 @@ class PlanningConsoleController(Controller):
         settings = state.settings.planning
 
         async def act(day: date) -> None:
-            edit = self._edit(request, state, data, day)
-            keys = [uuid.UUID(k) for k in data.order.split(",") if k]
-            await db_session.run_sync(
-                lambda s: edits.reorder(s, edit, int(data.team), keys, settings)
-            )
+            edit, team = self._edit(request, state, data, day), self._team(data)
+            keys = [self._visit(k, "order") for k in data.order.split(",") if k]
+            await db_session.run_sync(lambda s: edits.reorder(s, edit, team, keys, settings))
 
         return await self._act(request, db_session, state, data, act)
 
@@ -214,13 +231,9 @@ class PlanningConsoleController(Controller):
         settings = state.settings.planning
 
         async def act(day: date) -> None:
-            edit, team = (
-                self._edit(request, state, data, day),
-                int(data.team) if data.team else None,
-            )
-            await db_session.run_sync(
-                lambda s: edits.move_visit(s, edit, uuid.UUID(data.visit), team, settings)
-            )
+            edit, team = self._edit(request, state, data, day), self._team(data, optional=True)
+            visit = self._visit(data.visit, "visit")
+            await db_session.run_sync(lambda s: edits.move_visit(s, edit, visit, team, settings))
 
         return await self._act(request, db_session, state, data, act)
 
@@ -229,9 +242,9 @@ class PlanningConsoleController(Controller):
         self, request: Request, db_session: DbSession, state: State, data: Form
     ) -> Template:
         async def act(day: date) -> None:
-            edit = self._edit(request, state, data, day)
+            edit, team = self._edit(request, state, data, day), self._team(data)
             locked = data.locked == "1"
-            await db_session.run_sync(lambda s: edits.set_lock(s, edit, int(data.team), locked))
+            await db_session.run_sync(lambda s: edits.set_lock(s, edit, team, locked))
 
         return await self._act(request, db_session, state, data, act)
 

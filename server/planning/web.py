@@ -17,6 +17,7 @@ from server.auth.principal import Principal, requires_role
 from server.core.clock import local_today
 from server.db import AsyncSession
 from server.i18n import t
+from server.inputs import sane_day, shown
 from server.org.models import Street
 from server.planning import service
 from server.planning.build import solve
@@ -42,10 +43,15 @@ IN_PROCESS_STOPS = 200
 
 
 def parse_day(raw: str) -> date:
+    """A day of the plan: YYYY-MM-DD, of a year the calendar can count on from (9999-12-31
+    has no next day)."""
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
-        raise PlanRefused("plan.bad_date", value=raw) from None
+        raise PlanRefused("plan.bad_date", value=shown(raw)) from None
+    if not sane_day(day):
+        raise PlanRefused("plan.bad_date", value=raw)
+    return day
 
 
 def refused(request: Request, exc: PlanRefused) -> Response:
