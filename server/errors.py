@@ -49,6 +49,12 @@ def _integrity(request: Request, exc: IntegrityError) -> Response:
     return _json(HTTP_409_CONFLICT, t("error.conflict", detail=type(exc.orig).__name__))
 
 
+def _undecodable(request: Request, exc: UnicodeDecodeError) -> Response:
+    """A form field that is not UTF-8 (multipart fields are decoded strictly as they are read)."""
+    log.info("undecodable input on %s %s: %s", request.method, request.url.path, exc)
+    return _json(HTTP_400_BAD_REQUEST, t("error.bad_encoding"))
+
+
 def _internal(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return _json(HTTP_500_INTERNAL_SERVER_ERROR, t("error.internal"))
@@ -58,5 +64,6 @@ exception_handlers = {
     ValidationException: _validation,
     HTTPException: _http,
     IntegrityError: _integrity,
+    UnicodeDecodeError: _undecodable,
     Exception: _internal,
 }

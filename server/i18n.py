@@ -22,6 +22,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "auth.session_expired": "登录已过期，请重新登录",
         "error.validation": "请求数据有误：{fields}",
         "error.bad_json": "请求内容不是有效的 JSON",
+        "error.bad_encoding": "请求内容不是有效的 UTF-8 文本，请检查后重新提交",
         "error.conflict": "与已有记录冲突：{detail}",
         "error.not_found": "找不到该记录",
         "error.internal": "服务器内部错误，请稍后重试；问题已记录",

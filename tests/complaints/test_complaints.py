@@ -295,6 +295,14 @@ def test_a_nul_in_the_form_is_refused_naming_the_field(client: TestClient, sync_
     assert complaints(sync_engine) == []
 
 
+def test_a_form_field_that_is_not_utf8_is_a_400(client: TestClient, sync_engine: Engine):
+    (merchant,) = make_merchants(sync_engine, 1)
+    files = {"text": (None, b"\xed\xa0\x80 \xff"), "contact": (None, b"")}
+    response = client.post(f"/m/{merchant.qr_token}/complaints", files=files)
+    assert response.status_code == 400 and "UTF-8" in response.json()["detail"]
+    assert complaints(sync_engine) == []
+
+
 def test_the_honeypot_drops_a_bot_silently(client: TestClient, sync_engine: Engine):
     (merchant,) = make_merchants(sync_engine, 1)
     response = complain(client, merchant.qr_token, website="http://spam.example")
