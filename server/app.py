@@ -67,7 +67,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.state.reader = PublicReader(settings.database_url)
         await app.state.reader.open()
         app.state.live = LiveFeed(
-            settings.database_url, app.state.reader, page_seconds=settings.public_page_seconds
+            settings.database_url,
+            app.state.reader,
+            page_seconds=settings.public_page_seconds,
+            max_age=settings.live_max_age_seconds,
         )
         # A commit of this process: its own clients read the database until the echo is back.
         event.listen(app.state.db_engine.sync_engine, "commit", lambda _: app.state.live.wrote())
