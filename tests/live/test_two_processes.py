@@ -374,6 +374,19 @@ def test_a_reload_that_fails_after_reconnecting_is_tried_again(pair, sync_engine
     assert b.health()["status"] == "ok"
 
 
+def test_truncating_the_sessions_signs_everyone_out_on_every_process(pair, sync_engine):
+    a, b = pair
+    make_user(sync_engine, "walker")
+    walker = a.sign_in("walker")
+    for app in (a, b):
+        eventually(lambda app=app: app.listening(sessions=1), FEED_BACK, "listening")
+        assert app.me(walker) == 200
+    with sync_engine.begin() as conn:
+        conn.execute(text("TRUNCATE user_session"))
+    eventually(lambda: a.me(walker) == b.me(walker) == 401, 2, "both refuse the session")
+    assert b.upload(walker) == 401
+
+
 def test_a_write_no_trigger_sees_is_forgotten_within_the_maximum_age(
     database_url, settings, tmp_path, servers, sync_engine
 ):
