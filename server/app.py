@@ -35,6 +35,7 @@ from server.inspections.packets import PRECOMPRESSED
 from server.inspections.routes import ActionCodeController, DayController, InspectionController
 from server.live import LiveFeed
 from server.merchants.routes import MerchantController
+from server.openapi import describe_errors
 from server.planning.availability import AvailabilityController
 from server.planning.console import PlanningConsoleController
 from server.planning.public_routes import DrawController, TaskController
@@ -91,7 +92,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         engine.engine.filters["local"] = local_format
         engine.engine.globals["pt"] = PublicText(settings, policy)
 
-    return FastLane(
+    app = FastLane(
         route_handlers=[
             healthz,
             readyz,
@@ -145,3 +146,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
             backend="gzip", minimum_size=1024, exclude_opt_key=PRECOMPRESSED
         ),
     )
+    describe_errors(app)  # every status each operation answers, in /schema/openapi.json
+    return app
