@@ -60,6 +60,15 @@ test-clock: install ## Run the date-sensitive tests at three faked system times
 test-artefact: install ## Build the wheel as the Dockerfile does, install it outside the checkout, serve and check it
 	$(BIN)/python -m tests.artefact.run
 
+# Schemathesis against the live API description, signed in as a supervisor (tests/fuzz/run.py):
+# no 5xx, and no status an operation's description does not list. PostgreSQL with
+# TEST_DATABASE_URL; FUZZ_SECONDS bounds the fuzzing, FUZZ_SEED repeats a run.
+FUZZ_SECONDS ?= 120
+
+.PHONY: fuzz
+fuzz: install ## Fuzz the running API with schemathesis for FUZZ_SECONDS (default 120)
+	FUZZ_SECONDS=$(FUZZ_SECONDS) $(BIN)/python -m tests.fuzz.run
+
 .PHONY: lint
 lint: install ## ruff check and format check
 	$(BIN)/ruff check server tests bench

@@ -36,6 +36,7 @@ from server.inspections.packets import PRECOMPRESSED
 from server.inspections.routes import ActionCodeController, DayController, InspectionController
 from server.live import LiveFeed
 from server.merchants.routes import MerchantController
+from server.openapi import describe_errors
 from server.planning.availability import AvailabilityController
 from server.planning.console import PlanningConsoleController
 from server.planning.public_routes import DrawController, TaskController
@@ -69,7 +70,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.state.reader = PublicReader(settings.database_url)
         await app.state.reader.open()
         app.state.live = LiveFeed(
-            settings.database_url, app.state.reader, page_seconds=settings.public_page_seconds
+            settings.database_url,
+            app.state.reader,
+            page_seconds=settings.public_page_seconds,
+            max_age=settings.live_max_age_seconds,
         )
         # A commit of this process: its own clients read the database until the echo is back.
         event.listen(app.state.db_engine.sync_engine, "commit", lambda _: app.state.live.wrote())
@@ -91,7 +95,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         engine.engine.filters["local"] = local_format
         engine.engine.globals["pt"] = PublicText(settings, policy)
 
-    return FastLane(
+    app = FastLane(
         route_handlers=[
             healthz,
             readyz,
@@ -148,3 +152,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
             backend="gzip", minimum_size=1024, exclude_opt_key=PRECOMPRESSED
         ),
     )
+    describe_errors(app)  # every status each operation answers, in /schema/openapi.json
+    return app

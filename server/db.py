@@ -1,5 +1,14 @@
-"""Engines and sessions: one transaction per request, the request commits once."""
+"""Engines and sessions: one transaction per request, the request commits once.
 
+Every PostgreSQL connection the product opens (the app's engine, the hot-read pool, the change
+feed's listener, the command line) goes through `pg_connect_args`: it names itself in
+`pg_stat_activity` (`application_name`: the program, what the connection is for, host:pid) and
+notices a dead peer within seconds rather than hours (TCP keepalives and a user timeout), and
+every pool checks a connection before handing it out.
+"""
+
+import os
+import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +28,7 @@ __all__ = [
     "is_sqlite",
     "make_async_engine",
     "make_sync_engine",
+    "pg_connect_args",
     "provide_db_session",
     "sync_url",
 ]
@@ -57,6 +67,29 @@ def async_url(url: str) -> str:
     return _normalise(url, asynchronous=True)
 
 
+# A peer that stops answering is given up after ~25 s idle (keepalives) or after 20 s with data
+# unacknowledged (user timeout); a connection attempt after 5 s.
+_TCP = {
+    "keepalives": 1,
+    "keepalives_idle": 10,
+    "keepalives_interval": 5,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 20_000,
+    "connect_timeout": 5,
+}
+
+
+def pg_connect_args(url: str, role: str) -> dict[str, Any]:
+    """Connection parameters for a PostgreSQL connection used for `role` ("web", "reader",
+    "listener", "cli"): the URL's own `application_name` (default "onevisit") followed by the
+    role and host:pid, so that an operator (or a test) can tell whose connection is whose."""
+    base = make_url(url).query.get("application_name") or "onevisit"
+    if not isinstance(base, str):
+        base = base[0]
+    name = f"{base} {role} {socket.gethostname()}:{os.getpid()}"
+    return {**_TCP, "application_name": name[:63]}
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     """WAL for concurrent readers, enforced foreign keys, and patience under write locks."""
     cursor = dbapi_conn.cursor()
@@ -69,6 +102,9 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 def make_sync_engine(url: str, **kwargs: Any) -> Engine:
     """A synchronous engine, for the CLI, migrations and bulk work."""
+    if not is_sqlite(url):
+        kwargs.setdefault("pool_pre_ping", True)
+        kwargs.setdefault("connect_args", pg_connect_args(url, "cli"))
     engine = create_engine(sync_url(url), **kwargs)
     if is_sqlite(url):
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -80,6 +116,7 @@ def make_async_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if not is_sqlite(url):
         kwargs.setdefault("pool_pre_ping", True)
         kwargs.setdefault("pool_size", 10)
+        kwargs.setdefault("connect_args", pg_connect_args(url, "web"))
     engine = create_async_engine(async_url(url), **kwargs)
     if is_sqlite(url):
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

@@ -2,12 +2,16 @@
 
 `GET /healthz` (liveness): does the app reach its database and its object store? It also says
 when the nightly recompute last ran, so monitoring notices a scheduler that stopped (that alone
-does not make the app unhealthy: it serves on).
+does not make the app unhealthy: it serves on). And it says what this process's change feed is
+doing (server.live, PostgreSQL only): `listening` while its in-memory replicas answer; otherwise
+(connecting, loading, reconnecting, or deaf when its heartbeat stopped coming back) every read goes
+to the database: correct but slower, so `status` says `degraded` and the answer stays 200. A
+liveness probe that failed would restart every process at once each time the database blinks.
 
 `GET /readyz` (readiness): can this installation serve its users? The database answers and is
 migrated to the newest schema, the object store answers, and the pages, the phone app's shell
 and the front-end libraries are on disk (server.web). Otherwise 503, each failing check saying
-what is wrong.
+what is wrong. It shows the change feed too, which does not decide readiness.
 """
 
 from datetime import date, timedelta
@@ -43,7 +47,10 @@ async def healthz(state: State) -> Response[dict[str, Any]]:
         checks["database"] = _error(exc)
     checks["storage"] = await _storage(state)
     healthy = all(v == "ok" for v in checks.values())
-    body = {"status": "ok" if healthy else "unavailable", **checks}
+    feed = _feed(state)
+    status = "ok" if feed["state"] in FEED_OK else "degraded"
+    body: dict[str, Any] = {"status": status if healthy else "unavailable", **checks}
+    body["change_feed"] = feed
     if nightly:
         body["nightly"] = nightly
     return Response(body, status_code=200 if healthy else 503)
@@ -54,7 +61,7 @@ async def healthz(state: State) -> Response[dict[str, Any]]:
     tags=["ops"],
     summary="Readiness: migrated database, object store, pages and phone app installed",
 )
-async def readyz(state: State) -> Response[dict[str, str]]:
+async def readyz(state: State) -> Response[dict[str, Any]]:
     checks: dict[str, str] = {}
     current: tuple[str, ...] | None = None
     try:
@@ -68,8 +75,17 @@ async def readyz(state: State) -> Response[dict[str, str]]:
     missing = missing_files(TEMPLATES, state.settings.pwa_dir)
     checks["files"] = "ok" if not missing else f"missing: {', '.join(missing)}"[:2000]
     ready = all(v == "ok" for v in checks.values())
-    body = {"status": "ok" if ready else "unavailable", **checks}
+    body: dict[str, Any] = {"status": "ok" if ready else "unavailable", **checks}
+    body["change_feed"] = _feed(state)
     return Response(body, status_code=200 if ready else 503)
+
+
+FEED_OK = ("listening", "off")  # off: SQLite, which has no feed and needs none
+
+
+def _feed(state: State) -> dict[str, Any]:
+    live = getattr(state, "live", None)
+    return live.status() if live is not None else {"state": "starting"}
 
 
 def _error(exc: Exception) -> str:

@@ -4,8 +4,14 @@ The busiest requests (a passer-by's scan, the session check of every signed-in r
 phones' morning download) read through this. On SQLite a read-only connection of the process
 answers in microseconds without a thread hop; on PostgreSQL a small psycopg pool in autocommit
 runs the statements as prepared statements. SQL is written with `{p}` for each parameter.
+
+After PostgreSQL restarts or fails over, every pooled connection is dead. The pool checks each
+connection before handing it out (without a round trip: an idle connection with something to
+read has been closed by the server), and a read that still meets a dead connection checks the
+whole pool and runs once more: reads change nothing, so running one twice is safe.
 """
 
+import select
 import sqlite3
 import uuid
 from datetime import UTC, date, datetime
@@ -13,8 +19,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from psycopg_pool import AsyncConnectionPool
 from sqlalchemy.engine import make_url
+
+from server.db import pg_connect_args
 
 __all__ = ["RawReader", "as_uuid", "sqlite_instant"]
 
@@ -35,7 +44,8 @@ class RawReader:
                 url.render_as_string(hide_password=False),
                 min_size=2,
                 max_size=8,
-                kwargs={"autocommit": True},
+                kwargs={"autocommit": True, **pg_connect_args(database_url, "reader")},
+                check=_idle_and_open,
                 open=False,
             )
 
@@ -93,13 +103,42 @@ class RawReader:
         if self.sqlite:
             return self._sqlite().execute(sql, values).fetchall()
         assert self._pool is not None
+        try:
+            return await self._pg_rows(sql, values)
+        except _ConnectionLost:
+            await self._pool.check()  # drop every connection that no longer answers
+            return await self._pg_rows(sql, values)
+
+    async def _pg_rows(self, sql: str, values: tuple) -> list[tuple]:
+        assert self._pool is not None
         async with self._pool.connection() as conn:
-            cursor = await conn.execute(sql, values, prepare=True)
-            return await cursor.fetchall()
+            try:
+                cursor = await conn.execute(sql, values, prepare=True)
+                return await cursor.fetchall()
+            except psycopg.OperationalError as exc:
+                if conn.closed or conn.broken:  # the pool discards it on return
+                    raise _ConnectionLost from exc
+                raise
 
     async def row(self, template: str, *params: Any) -> tuple | None:
         found = await self.rows(template, *params)
         return found[0] if found else None
+
+
+class _ConnectionLost(Exception):
+    """The connection died under a read (the server restarted, failed over or ended it)."""
+
+
+async def _idle_and_open(conn: psycopg.AsyncConnection) -> None:
+    """The pool's check before handing a connection out. An idle connection has nothing to say
+    (none of them listens), so anything to read is the server's goodbye: the error it sends as
+    it ends the session, or the end of the stream. No round trip on the hot path."""
+    if conn.closed or conn.broken:
+        raise psycopg.OperationalError("the connection is closed")
+    readable, _, _ = select.select([conn.fileno()], [], [], 0)
+    if readable:
+        await conn.close()  # so that the pool discards it rather than offering it again
+        raise psycopg.OperationalError("the server closed the connection")
 
 
 @lru_cache(maxsize=256)

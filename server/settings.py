@@ -50,6 +50,10 @@ class Settings:
     # seconds a scanned page is served from memory at most (changes drop it at once;
     # this bounds how late a result published at a set time shows; 0: read every scan)
     public_page_seconds: int = 60
+    # PostgreSQL: seconds a session, a day's routes or a day packet is kept in a process's memory
+    # at most before it is read again (changes announced by the database drop it at once; this
+    # bounds what a write that skips the triggers, such as a restore, leaves behind)
+    live_max_age_seconds: int = 60
     # Planning: shift, travel speeds, service times, solver effort, map tiles (PLAN_*, MAP_*).
     planning: PlanningSettings = field(default_factory=PlanningSettings)
     # Evidence: largest upload per kind (bytes), how long an abandoned upload may be resumed,
@@ -145,6 +149,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         results_public_after_days=_publication_days(source),
         public_page_cache=int(source.get("PUBLIC_PAGE_CACHE", "4096") or 0),
         public_page_seconds=int(source.get("PUBLIC_PAGE_SECONDS", "60") or 0),
+        live_max_age_seconds=_positive(source, "LIVE_MAX_AGE_SECONDS", 60),
         planning=load_planning_settings(source),
         upload_limits=_limits(source.get("UPLOAD_LIMITS_MB", DEFAULT_UPLOAD_LIMITS_MB)),
         upload_expiry_hours=_positive(source, "UPLOAD_EXPIRY_HOURS", 72),

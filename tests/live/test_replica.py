@@ -39,3 +39,18 @@ def test_the_oldest_entries_leave_a_full_replica():
     for key in "abc":
         replica.put(key, key, replica.mark())
     assert len(replica) == 2 and replica.get("a") is MISSING
+
+
+def test_an_entry_older_than_the_maximum_age_is_read_again():
+    now = [1000.0]
+    expired: list[str] = []
+    replica = Replica(max_age=60, on_expire=expired.append, clock=lambda: now[0])
+    replica.put("a", "kept", replica.mark())
+    now[0] += 59
+    assert replica.get("a") == "kept"
+    now[0] += 2  # a write no notification announced may have changed it since
+    assert replica.get("a") is MISSING
+    assert replica.get("a") is MISSING
+    assert expired == ["a"]  # told once, to read it again
+    replica.put("a", "fresh", replica.mark())
+    assert replica.get("a") == "fresh"

@@ -128,3 +128,22 @@ def test_without_the_listener_every_read_goes_to_the_database(client, sync_engin
     assert "李家新铺" in client.get(f"/m/{merchant.qr_token}").text
     eventually(lambda: live.usable)  # back, with empty replicas
     assert live.pages.get(merchant.qr_token) is MISSING
+
+
+def test_plans_emptied_with_truncate_are_forgotten_at_once(client, sync_engine):
+    day = make_day(sync_engine)
+    with Session(sync_engine) as session:
+        warm_packets(session, day.day)
+    login_as(client, "insp-a")
+    live = client.app.state.live
+    settle(client)
+    eventually(lambda: len(live.packets) == 1 and day.day in live.routes_loaded)
+
+    def route() -> object:
+        return client.get("/api/v1/me/day", params={"date": day.day.isoformat()}).json()["route"]
+
+    assert route() is not None  # from memory
+    with sync_engine.begin() as conn:  # no row trigger fires for this
+        conn.execute(text("TRUNCATE plan CASCADE"))
+    eventually(lambda: route() is None)
+    assert day.day not in live.routes_loaded or live.route(day.officers[0].id, day.day) is None
