@@ -173,6 +173,9 @@ class PublicController(Controller):
                     page, exc, "public.merchant_busy.title", "complaint.error.merchant_busy"
                 )
             return self._throttled(page, exc, "public.throttled.title", "complaint.error.throttled")
+        # The count stands whatever comes of the form; committed now, so that no database
+        # connection or lock is held while a phone sends its photo or the photo is checked.
+        await db_session.commit()
         too_large = t("complaint.error.photo_too_large", max=mb(settings.photo_max_bytes))
         if _too_big(request, settings.photo_max_bytes):
             return self._page(page, state, status=413, error=too_large)
