@@ -1,4 +1,5 @@
-"""Sign-in rules: passwords, throttling, sessions. Services never commit."""
+"""Sign-in rules: passwords, throttling, sessions. Services never commit (sign-in excepted:
+see `login`)."""
 
 import hashlib
 import secrets
@@ -13,6 +14,7 @@ from server.auth.models import LoginAttempt, UserSession
 from server.auth.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
 from server.auth.principal import Principal
 from server.core.clock import utcnow
+from server.core.cpu import run_cpu
 from server.db import AsyncSession
 from server.org.models import User
 from server.rawsql import RawReader, as_uuid
@@ -93,19 +95,25 @@ async def login(
     Raises LoginThrottled after repeated failures. An unknown user costs the same hashing time
     as a known one, so the answer never tells whether a username exists. With `roles`, a user
     holding none of them is refused like a wrong password (and counts as a failure).
+
+    Unlike other services this one commits before hashing, so that no database connection is
+    held while the password waits its turn in the CPU pool (a morning rush of sign-ins would
+    otherwise take every connection of the pool).
     """
     username = username.strip()
     wait = await _retry_after(session, settings, username, ip)
     if wait:
         raise LoginThrottled(wait)
     user = (await session.exec(select(User).where(User.username == username))).first()
-    ok = verify_password(user.password_hash if user else DUMMY_HASH, password)
+    stored = user.password_hash if user else DUMMY_HASH
+    await session.commit()
+    ok = await run_cpu(verify_password, stored, password)
     ok = ok and user is not None and user.active and (roles is None or user.role in roles)
     session.add(LoginAttempt(username=username[:64], ip=ip, succeeded=ok))
     if not ok or user is None:
         return None
     if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+        user.password_hash = await run_cpu(hash_password, password)
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
     expires = utcnow() + timedelta(hours=settings.session_hours)
     row = UserSession(
