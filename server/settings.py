@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time
 from pathlib import Path
 
+from server.core.net import parse_trusted_proxies
 from server.planning.config import PlanningSettings, load_planning_settings
 from server.web import PWA
 
@@ -35,6 +36,8 @@ class Settings:
     secure_cookies: bool = False
     login_max_failures: int = 5
     login_window_minutes: int = 15
+    # proxies whose X-Forwarded-For names the client (addresses or networks); uvicorn's default
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1",)
     var_dir: Path = field(default=Path("var"))
     # south, west, north, east (WGS-84): imported merchants must lie inside.
     district_bbox: tuple[float, float, float, float] = (30.18, 120.12, 30.38, 120.32)
@@ -134,6 +137,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         environment=environment,
         session_hours=int(source.get("SESSION_HOURS", "24")),
         secure_cookies=public.startswith("https://"),
+        trusted_proxies=parse_trusted_proxies(source.get("TRUSTED_PROXIES", "127.0.0.1")),
         var_dir=var_dir,
         district_bbox=_bbox(source.get("DISTRICT_BBOX", "30.18,120.12,30.38,120.32")),
         complaint_rate_client=_rate("COMPLAINT_RATE_CLIENT", source.get("COMPLAINT_RATE_CLIENT")),

@@ -14,6 +14,7 @@ from msgspec import Meta
 from server.auth.middleware import CSRF_COOKIE, SESSION_COOKIE, session_cookies
 from server.auth.principal import Principal, signed_in
 from server.auth.service import LoginThrottled, end_session, login
+from server.core.net import trusted_proxies
 from server.db import DbSession
 from server.i18n import t
 from server.org.models import User
@@ -54,7 +55,11 @@ class LoginResponse:
 
 
 def client_ip(request: Request) -> str | None:
-    return request.client.host if request.client else None
+    """The client's address: behind a proxy of TRUSTED_PROXIES, the one it forwards for."""
+    peer = request.client.host if request.client else None
+    proxies = trusted_proxies(request.app.state.settings.trusted_proxies)
+    address = proxies.client(peer, ", ".join(request.headers.getall("x-forwarded-for", [])))
+    return address[:64] if address else None  # a peer that is no address is stored cut short
 
 
 def _user_read(p: Principal | User) -> UserRead:

@@ -11,6 +11,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from litestar.types import Receive, Scope, Send
 
+from server.auth.routes import client_ip
 from server.complaints.service import (
     ComplaintInvalid,
     check_complaint_rate,
@@ -19,6 +20,7 @@ from server.complaints.service import (
     submit_complaint,
 )
 from server.core.clock import utcnow
+from server.core.net import throttle_key
 from server.db import DbSession
 from server.i18n import t
 from server.public.photos import PhotoRejected, PhotoTooLarge, mb
@@ -112,7 +114,9 @@ def missing(state: State) -> RawPage:
 
 
 def client_key(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """What complaint limits count by: the sender's address behind the trusted proxies (an IPv6
+    address by its /64)."""
+    return throttle_key(client_ip(request)) or "unknown"
 
 
 async def form_photo(value: Any) -> bytes | None:
