@@ -34,8 +34,11 @@ class Settings:
     environment: str = "development"
     session_hours: int = 24
     secure_cookies: bool = False
+    # Sign-in throttling: failures an account (×4 an address) may have in the window before
+    # each further attempt waits, 1 s after the next failure, doubling per failure up to the cap.
     login_max_failures: int = 5
     login_window_minutes: int = 15
+    login_delay_cap_seconds: int = 300
     # proxies whose X-Forwarded-For names the client (addresses or networks); uvicorn's default
     trusted_proxies: tuple[str, ...] = ("127.0.0.1",)
     var_dir: Path = field(default=Path("var"))
@@ -137,6 +140,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         environment=environment,
         session_hours=int(source.get("SESSION_HOURS", "24")),
         secure_cookies=public.startswith("https://"),
+        login_delay_cap_seconds=_positive(source, "LOGIN_DELAY_CAP_SECONDS", 300),
         trusted_proxies=parse_trusted_proxies(source.get("TRUSTED_PROXIES", "127.0.0.1")),
         var_dir=var_dir,
         district_bbox=_bbox(source.get("DISTRICT_BBOX", "30.18,120.12,30.38,120.32")),

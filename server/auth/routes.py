@@ -86,7 +86,7 @@ class AuthController(Controller):
             )
         except LoginThrottled as exc:
             raise TooManyRequestsException(
-                detail=t("auth.throttled", minutes=exc.minutes),
+                detail=exc.message,
                 headers={"Retry-After": str(exc.retry_after)},
             ) from None
         if result is None:
