@@ -17,7 +17,7 @@ from server.auth.models import LoginAttempt, UserSession
 from server.auth.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
 from server.auth.principal import Principal
 from server.core.clock import as_utc, utcnow
-from server.core.cpu import run_cpu
+from server.core.cpu import cpu_queue, run_cpu
 from server.core.net import throttle_key
 from server.db import AsyncSession
 from server.i18n import t
@@ -170,7 +170,7 @@ async def login(
     username = username.strip()
     address = throttle_key(ip)
     lock = _account_lock(username)
-    async with lock:
+    async with lock, cpu_queue():
         throttled = await _throttled(session, settings, username, address)
         if throttled is not None:
             raise throttled
