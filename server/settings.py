@@ -63,6 +63,10 @@ class Settings:
     upload_limits: dict[str, int] = field(default_factory=lambda: _limits(DEFAULT_UPLOAD_LIMITS_MB))
     upload_expiry_hours: int = 72
     upload_spool_mb: int = 256
+    # tus PATCH requests one user may have running at once in one process, and the longest wait
+    # for the next bytes of a request body before the request ends (what came is kept)
+    upload_slots_per_user: int = 4
+    upload_read_timeout_seconds: int = 30
     evidence_link_seconds: int = 300
     retention_months: dict[str, int] = field(
         default_factory=lambda: _retention(DEFAULT_RETENTION_MONTHS)
@@ -157,6 +161,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         upload_limits=_limits(source.get("UPLOAD_LIMITS_MB", DEFAULT_UPLOAD_LIMITS_MB)),
         upload_expiry_hours=_positive(source, "UPLOAD_EXPIRY_HOURS", 72),
         upload_spool_mb=_positive(source, "UPLOAD_SPOOL_MB", 256),
+        upload_slots_per_user=_positive(source, "UPLOAD_SLOTS_PER_USER", 4),
+        upload_read_timeout_seconds=_positive(source, "UPLOAD_READ_TIMEOUT_SECONDS", 30),
         evidence_link_seconds=_positive(source, "EVIDENCE_LINK_SECONDS", 300),
         retention_months=_retention(
             source.get("EVIDENCE_RETENTION_MONTHS", DEFAULT_RETENTION_MONTHS)
