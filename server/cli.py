@@ -43,6 +43,10 @@ def db_upgrade(revision: str) -> None:
 def serve(host: str, port: int, workers: int, reload: bool) -> None:
     import uvicorn
 
+    try:
+        proxies = load_settings().trusted_proxies
+    except (ValueError, RuntimeError) as exc:
+        raise click.UsageError(str(exc)) from None
     uvicorn.run(
         "server.app:create_app",
         factory=True,
@@ -50,7 +54,9 @@ def serve(host: str, port: int, workers: int, reload: bool) -> None:
         port=port,
         workers=workers,
         reload=reload,
-        proxy_headers=True,
+        # X-Forwarded-For is believed from TRUSTED_PROXIES only (the app applies the same list)
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=",".join(proxies) or None,
         log_level="info",
     )
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time
 from pathlib import Path
 
+from server.core.net import parse_trusted_proxies
 from server.planning.config import PlanningSettings, load_planning_settings
 from server.web import PWA
 
@@ -33,8 +34,13 @@ class Settings:
     environment: str = "development"
     session_hours: int = 24
     secure_cookies: bool = False
+    # Sign-in throttling: failures an account (×4 an address) may have in the window before
+    # each further attempt waits, 1 s after the next failure, doubling per failure up to the cap.
     login_max_failures: int = 5
     login_window_minutes: int = 15
+    login_delay_cap_seconds: int = 300
+    # proxies whose X-Forwarded-For names the client (addresses or networks); uvicorn's default
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1",)
     var_dir: Path = field(default=Path("var"))
     # south, west, north, east (WGS-84): imported merchants must lie inside.
     district_bbox: tuple[float, float, float, float] = (30.18, 120.12, 30.38, 120.32)
@@ -61,6 +67,10 @@ class Settings:
     upload_limits: dict[str, int] = field(default_factory=lambda: _limits(DEFAULT_UPLOAD_LIMITS_MB))
     upload_expiry_hours: int = 72
     upload_spool_mb: int = 256
+    # tus PATCH requests one user may have running at once in one process, and the longest wait
+    # for the next bytes of a request body before the request ends (what came is kept)
+    upload_slots_per_user: int = 4
+    upload_read_timeout_seconds: int = 30
     evidence_link_seconds: int = 300
     retention_months: dict[str, int] = field(
         default_factory=lambda: _retention(DEFAULT_RETENTION_MONTHS)
@@ -138,6 +148,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         environment=environment,
         session_hours=int(source.get("SESSION_HOURS", "24")),
         secure_cookies=public.startswith("https://"),
+        login_delay_cap_seconds=_positive(source, "LOGIN_DELAY_CAP_SECONDS", 300),
+        trusted_proxies=parse_trusted_proxies(source.get("TRUSTED_PROXIES", "127.0.0.1")),
         var_dir=var_dir,
         district_bbox=_bbox(source.get("DISTRICT_BBOX", "30.18,120.12,30.38,120.32")),
         complaint_rate_client=_rate("COMPLAINT_RATE_CLIENT", source.get("COMPLAINT_RATE_CLIENT")),
@@ -154,6 +166,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         upload_limits=_limits(source.get("UPLOAD_LIMITS_MB", DEFAULT_UPLOAD_LIMITS_MB)),
         upload_expiry_hours=_positive(source, "UPLOAD_EXPIRY_HOURS", 72),
         upload_spool_mb=_positive(source, "UPLOAD_SPOOL_MB", 256),
+        upload_slots_per_user=_positive(source, "UPLOAD_SLOTS_PER_USER", 4),
+        upload_read_timeout_seconds=_positive(source, "UPLOAD_READ_TIMEOUT_SECONDS", 30),
         evidence_link_seconds=_positive(source, "EVIDENCE_LINK_SECONDS", 300),
         retention_months=_retention(
             source.get("EVIDENCE_RETENTION_MONTHS", DEFAULT_RETENTION_MONTHS)

@@ -19,6 +19,7 @@ from msgspec import Meta
 from server.auth.middleware import CSRF_COOKIE, SESSION_COOKIE, session_cookies
 from server.auth.principal import Principal, signed_in
 from server.auth.service import LoginThrottled, end_session, login
+from server.core.net import trusted_proxies
 from server.db import DbSession
 from server.i18n import t
 from server.org.models import User
@@ -59,7 +60,11 @@ class LoginResponse:
 
 
 def client_ip(request: Request) -> str | None:
-    return request.client.host if request.client else None
+    """The client's address: behind a proxy of TRUSTED_PROXIES, the one it forwards for."""
+    peer = request.client.host if request.client else None
+    proxies = trusted_proxies(request.app.state.settings.trusted_proxies)
+    address = proxies.client(peer, ", ".join(request.headers.getall("x-forwarded-for", [])))
+    return address[:64] if address else None  # a peer that is no address is stored cut short
 
 
 def _user_read(p: Principal | User) -> UserRead:
@@ -96,7 +101,7 @@ class AuthController(Controller):
             )
         except LoginThrottled as exc:
             raise TooManyRequestsException(
-                detail=t("auth.throttled", minutes=exc.minutes),
+                detail=exc.message,
                 headers={"Retry-After": str(exc.retry_after)},
             ) from None
         if result is None:

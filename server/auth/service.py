@@ -1,19 +1,26 @@
-"""Sign-in rules: passwords, throttling, sessions. Services never commit."""
+"""Sign-in rules: passwords, throttling, sessions. Services never commit (sign-in excepted:
+see `login`)."""
 
+import asyncio
 import hashlib
+import math
 import secrets
+import weakref
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func
+from sqlalchemy import case, delete, func
 from sqlmodel import col, select
 
 from server.audit.service import record
 from server.auth.models import LoginAttempt, UserSession
 from server.auth.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
 from server.auth.principal import Principal
-from server.core.clock import utcnow
+from server.core.clock import as_utc, utcnow
+from server.core.cpu import cpu_queue, run_cpu
+from server.core.net import throttle_key
 from server.db import AsyncSession
+from server.i18n import t
 from server.org.models import User
 from server.rawsql import RawReader, as_uuid
 from server.settings import Settings
@@ -23,6 +30,7 @@ __all__ = [
     "LoginResult",
     "LoginThrottled",
     "end_session",
+    "failure_delay",
     "login",
     "principal_for_token",
     "principal_from_row",
@@ -33,16 +41,29 @@ IP_FAILURE_FACTOR = 4  # an address may fail for a few users before it is slowed
 
 
 class LoginThrottled(Exception):
-    """Too many recent failures; `retry_after` seconds until the next attempt is heard."""
+    """Too many recent failures; `retry_after` seconds until the next attempt is heard.
 
-    def __init__(self, retry_after: int) -> None:
+    `scope` says whose failures: "account" (this username's, from this address) or "address"
+    (this address's, for any username)."""
+
+    def __init__(self, retry_after: int, scope: str = "account") -> None:
         super().__init__(retry_after)
         self.retry_after = retry_after
+        self.scope = scope
 
     @property
     def minutes(self) -> int:
         """The wait in whole minutes, rounded up, as people are told it."""
         return max(1, -(-self.retry_after // 60))
+
+    @property
+    def message(self) -> str:
+        """What the person signing in is told: whose failures, and how long to wait."""
+        if self.retry_after < 60:
+            wait = t("auth.wait_seconds", n=self.retry_after)
+        else:
+            wait = t("auth.wait_minutes", n=self.minutes)
+        return t(f"auth.throttled_{self.scope}", wait=wait)
 
 
 @dataclass(frozen=True)
@@ -57,25 +78,71 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def _retry_after(
-    session: AsyncSession, settings: Settings, username: str, ip: str | None
-) -> int:
-    """Seconds to wait if the username or the address has failed too often, else 0."""
-    window_start = utcnow() - timedelta(minutes=settings.login_window_minutes)
-    checks = [(LoginAttempt.username == username, settings.login_max_failures)]
-    if ip:
-        checks.append((LoginAttempt.ip == ip, settings.login_max_failures * IP_FAILURE_FACTOR))
-    for condition, limit in checks:
-        stmt = select(func.count(), func.min(LoginAttempt.at)).where(
-            condition, col(LoginAttempt.succeeded).is_(False), LoginAttempt.at >= window_start
+def failure_delay(failures: int, free: int, cap: int) -> int:
+    """Seconds the next attempt waits after the last of `failures` recent failures: none for the
+    first `free`, then 1 s, doubling with each further failure, at most `cap`."""
+    if failures < free:
+        return 0
+    return min(cap, 2 ** min(failures - free, 30))
+
+
+def _wait(last: datetime | None, delay: int, now: datetime) -> int:
+    """Whole seconds left of `delay` after `last` (0: none)."""
+    if not delay or last is None:
+        return 0
+    left = (as_utc(last) + timedelta(seconds=delay) - now).total_seconds()
+    return math.ceil(left) if left > 0 else 0
+
+
+async def _throttled(
+    session: AsyncSession, settings: Settings, username: str, address: str | None
+) -> LoginThrottled | None:
+    """Whether this attempt must wait, and how long.
+
+    Failures are counted per address (any username) and per account, each with its own growing
+    delay. The account's delay holds back only the addresses that have themselves failed on it:
+    a stranger guessing at `admin` slows his own guesses, not the administrator signing in from
+    elsewhere (who, if the password is right, gets in; if wrong, is counted too).
+    """
+    now = utcnow()
+    since = now - timedelta(minutes=settings.login_window_minutes)
+    failed = (col(LoginAttempt.succeeded).is_(False), LoginAttempt.at >= since)
+    cap = settings.login_delay_cap_seconds
+    count, last = (
+        await session.exec(
+            select(func.count(), func.max(LoginAttempt.at)).where(
+                LoginAttempt.ip == address, *failed
+            )
         )
-        count, oldest = (await session.exec(stmt)).one()
-        if count >= limit and oldest is not None:
-            if oldest.tzinfo is None:  # SQLite hands back naive UTC
-                oldest = oldest.replace(tzinfo=window_start.tzinfo)
-            wait = oldest + timedelta(minutes=settings.login_window_minutes) - utcnow()
-            return max(1, int(wait.total_seconds()) + 1)
-    return 0
+    ).one()
+    free = settings.login_max_failures * IP_FAILURE_FACTOR
+    wait = _wait(last, failure_delay(count, free, cap), now)
+    if wait:
+        return LoginThrottled(wait, "address")
+    here = case((LoginAttempt.ip == address, 1), else_=0)
+    count, last, from_here = (
+        await session.exec(
+            select(func.count(), func.max(LoginAttempt.at), func.coalesce(func.sum(here), 0)).where(
+                LoginAttempt.username == username, *failed
+            )
+        )
+    ).one()
+    wait = _wait(last, failure_delay(count, settings.login_max_failures, cap), now)
+    if wait and (from_here or address is None):
+        return LoginThrottled(wait, "account")
+    return None
+
+
+# Attempts on one account wait for each other within a process, so a burst of guesses sent at
+# once is counted one after another instead of all passing the check before any is recorded.
+_account_locks: "weakref.WeakValueDictionary[str, asyncio.Lock]" = weakref.WeakValueDictionary()
+
+
+def _account_lock(username: str) -> asyncio.Lock:
+    lock = _account_locks.get(username)
+    if lock is None:
+        lock = _account_locks[username] = asyncio.Lock()
+    return lock
 
 
 async def login(
@@ -90,22 +157,34 @@ async def login(
 ) -> LoginResult | None:
     """Check the credentials and open a session; None on bad credentials.
 
-    Raises LoginThrottled after repeated failures. An unknown user costs the same hashing time
-    as a known one, so the answer never tells whether a username exists. With `roles`, a user
-    holding none of them is refused like a wrong password (and counts as a failure).
+    Raises LoginThrottled after repeated failures (see `_throttled`). An unknown user costs the
+    same hashing time as a known one, so the answer never tells whether a username exists. With
+    `roles`, a user holding none of them is refused like a wrong password (and counts as a
+    failure).
+
+    Unlike other services this one commits: before hashing, so that no database connection is
+    held while the password waits its turn in the CPU pool (a morning rush of sign-ins would
+    otherwise take every connection), and after a failure, so that the next attempt on the
+    account is counted against it.
     """
     username = username.strip()
-    wait = await _retry_after(session, settings, username, ip)
-    if wait:
-        raise LoginThrottled(wait)
-    user = (await session.exec(select(User).where(User.username == username))).first()
-    ok = verify_password(user.password_hash if user else DUMMY_HASH, password)
-    ok = ok and user is not None and user.active and (roles is None or user.role in roles)
-    session.add(LoginAttempt(username=username[:64], ip=ip, succeeded=ok))
-    if not ok or user is None:
-        return None
+    address = throttle_key(ip)
+    lock = _account_lock(username)
+    async with lock, cpu_queue():
+        throttled = await _throttled(session, settings, username, address)
+        if throttled is not None:
+            raise throttled
+        user = (await session.exec(select(User).where(User.username == username))).first()
+        stored = user.password_hash if user else DUMMY_HASH
+        await session.commit()
+        ok = await run_cpu(verify_password, stored, password)
+        ok = ok and user is not None and user.active and (roles is None or user.role in roles)
+        session.add(LoginAttempt(username=username[:64], ip=address, succeeded=ok))
+        if not ok or user is None:
+            await session.commit()
+            return None
     if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+        user.password_hash = await run_cpu(hash_password, password)
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
     expires = utcnow() + timedelta(hours=settings.session_hours)
     row = UserSession(

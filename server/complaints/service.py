@@ -13,6 +13,7 @@ from server.codes.policy import Policy
 from server.codes.service import Actor, update_colour
 from server.complaints.models import Complaint
 from server.core.clock import local_today
+from server.core.cpu import run_cpu
 from server.db import AsyncSession
 from server.i18n import t
 from server.inspections.models import Inspection
@@ -144,7 +145,8 @@ async def submit_complaint(
     now: datetime,
 ) -> Complaint:
     """Store a complaint (and its photo) with a fresh tracking number; it awaits a visit."""
-    checked = validate(text, contact, photo, settings.photo_max_bytes)
+    # Decoding and redrawing a photo takes a while: in the CPU pool, not on the event loop.
+    checked = await run_cpu(validate, text, contact, photo, settings.photo_max_bytes)
     complaint = Complaint(
         tracking_no=_tracking_no(now),
         merchant_id=merchant_id,

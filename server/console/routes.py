@@ -126,7 +126,7 @@ class ConsoleController(Controller):
                 roles=CONSOLE_ROLES,
             )
         except LoginThrottled as exc:
-            result, error = None, t("auth.throttled", minutes=exc.minutes)
+            result, error = None, exc.message
         if result is None:
             error = error or t("auth.bad_credentials")
             await db_session.commit()

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from server.core.clock import utcnow
 from server.db import AsyncSession
 from server.evidence import upload_store as store
-from server.evidence.errors import ClientGone, UploadRefused
+from server.evidence.errors import BodyStalled, ClientGone, UploadRefused
 from server.evidence.hashstate import ResumableSha256
 from server.evidence.models import UploadFragment, UploadPart
 from server.evidence.protocol import Checksum
@@ -84,24 +84,33 @@ class Patch:
     async def run(self, body: AsyncIterator[bytes]) -> bool:
         """Take the body; True if the file is now whole (the caller then finishes it)."""
         self.size = min(PART_SIZE, self.up.length - self.part_start)
-        async with self.env.budget.reserve(self.size):
+        async with self.env.budget.reserve(self.size, self.actor.id or self.up.owner_id):
             self.buffer = bytearray(self.size)
             await self._load_fragments()
-            gone = False
+            gone: ClientGone | None = None
             try:
                 async for chunk in body:
                     await self._take(chunk)
-            except ClientGone:
-                gone = True
+            except ClientGone as exc:
+                gone = exc
             if self.request_hash is not None:
                 if gone:  # a checksummed body is all or nothing
+                    self._refuse_if_stalled(gone)
                     return False
                 if self.request_hash.digest() != self.checksum.digest:  # type: ignore[union-attr]
                     raise UploadRefused(460, "upload.checksum_mismatch", offset=self.offset)
             if self.at_end:
                 return True
             await self._commit(write_fragment=True)
+            self._refuse_if_stalled(gone)
             return False
+
+    def _refuse_if_stalled(self, gone: ClientGone | None) -> None:
+        """A body that stopped coming ends its request with 408 (after what came is kept), so
+        its slot and buffer go to others; the phone resumes from the offset it is told."""
+        if isinstance(gone, BodyStalled):
+            seconds = self.env.settings.upload_read_timeout_seconds
+            raise UploadRefused(408, "upload.read_timeout", offset=self.offset, seconds=seconds)
 
     @property
     def at_end(self) -> bool:

@@ -3,6 +3,7 @@
 import uuid
 from collections.abc import AsyncIterator
 
+import anyio
 from litestar import Controller, Request, Response, delete, get, head, patch, route
 from litestar.datastructures import State
 from litestar.enums import HttpMethod
@@ -12,7 +13,7 @@ from litestar.params import FromPath
 from server.auth.principal import Principal, current_principal, signed_in
 from server.auth.routes import client_ip
 from server.db import DbSession
-from server.evidence.errors import ClientGone, UploadRefused
+from server.evidence.errors import BodyStalled, ClientGone, UploadRefused
 from server.evidence.models import Upload
 from server.evidence.protocol import (
     CHECKSUM_ALGORITHMS,
@@ -49,7 +50,12 @@ def upload_env(state: State) -> UploadEnv:
     """The app's sessions, storage and settings, and its one spool budget (made on first use)."""
     budget = state.get("evidence_spool_budget")
     if budget is None:
-        budget = SpoolBudget(state.settings.upload_spool_mb * 2**20)
+        settings = state.settings
+        budget = SpoolBudget(
+            settings.upload_spool_mb * 2**20,
+            slots_per_owner=settings.upload_slots_per_user,
+            wait_seconds=settings.upload_read_timeout_seconds,
+        )
         state["evidence_spool_budget"] = budget
     return UploadEnv(state.db_sessionmaker, state.storage, state.settings, budget)
 
@@ -71,6 +77,8 @@ def _headers(upload: Upload | None = None, **extra: str) -> dict[str, str]:
 
 def _refusal(exc: UploadRefused) -> HTTPException:
     extra = {} if exc.offset is None else {"Upload-Offset": str(exc.offset)}
+    if exc.retry_after is not None:
+        extra["Retry-After"] = str(exc.retry_after)
     return HTTPException(status_code=exc.status, detail=exc.detail, headers=_headers(**extra))
 
 
@@ -94,10 +102,15 @@ def _require_tus(request: Request) -> None:
         )
 
 
-async def _body(request: Request) -> AsyncIterator[bytes]:
-    """The request body as it arrives, without buffering; ClientGone if the phone hangs up."""
+async def _body(request: Request, timeout: float) -> AsyncIterator[bytes]:
+    """The request body as it arrives, without buffering; ClientGone if the phone hangs up,
+    BodyStalled if nothing comes for `timeout` seconds (a trickle must not hold its buffer)."""
     while True:
-        message = await request.receive()
+        message = None
+        with anyio.move_on_after(timeout):
+            message = await request.receive()
+        if message is None:
+            raise BodyStalled
         if message["type"] == "http.disconnect":
             raise ClientGone
         chunk = message.get("body", b"")
@@ -185,16 +198,14 @@ class UploadController(Controller):
             content_length = _content_length(length_header) if length_header else None
         except BadHeader as exc:
             raise _bad(exc) from None
+        env = upload_env(state)
+        actor = actor_of(request)
+        body = _body(request, state.settings.upload_read_timeout_seconds)
         try:
-            upload = await receive_upload(
-                upload_env(state),
-                actor_of(request),
-                upload_id,
-                offset,
-                content_length,
-                checksum,
-                _body(request),
-            )
+            async with env.budget.slot(request.user.id):
+                upload = await receive_upload(
+                    env, actor, upload_id, offset, content_length, checksum, body
+                )
         except UploadRefused as exc:
             raise _refusal(exc) from None
         except StorageError:

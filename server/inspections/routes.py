@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from server.auth.access import may_read_inspection
 from server.auth.middleware import DAY_PATH, SESSION_COOKIE
 from server.auth.principal import signed_in
+from server.auth.routes import client_ip
 from server.auth.service import token_hash
 from server.codes.qr import qr_svg
 from server.core.clock import utcnow
@@ -170,9 +171,7 @@ class InspectionController(Controller):
             # The same record arrived twice at once: the loser reads what the winner stored.
             await db_session.rollback()
             stored = await db_session.run_sync(submit)
-        actor = EvidenceActor(
-            user.username, user.id, request.client.host if request.client else None
-        )
+        actor = EvidenceActor(user.username, user.id, client_ip(request))
         for evidence_id, subject, subject_id in stored.evidence:
             await link_evidence(
                 db_session,

@@ -93,6 +93,7 @@ class OwnerController(Controller):
             return await self._throttled(secret, db_session, state, exc)
         if found is None:
             return not_found()
+        await db_session.commit()  # the count stands; nothing is held while the photo arrives
         too_large = t("complaint.error.photo_too_large", max=mb(state.settings.photo_max_bytes))
         try:
             form = await request.form()

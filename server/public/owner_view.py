@@ -12,6 +12,7 @@ from server.codes.models import ColourEvent, ColourState, ReratingRequest
 from server.codes.policy import Policy
 from server.codes.texts import state_guidance_text, state_reason_text
 from server.core.clock import as_utc
+from server.core.cpu import run_cpu
 from server.db import AsyncSession
 from server.inspections.models import Finding, Inspection, InspectionOfficer
 from server.merchants.models import Merchant
@@ -173,10 +174,11 @@ async def upload_order_photo(
     now: datetime,
 ) -> RectificationPhoto | None:
     """Keep a photo of the put-right state for an open order of this merchant (None if none)."""
+    # Decoded in the CPU pool, before the database is asked: no connection waits for it.
+    checked = await run_cpu(check_photo, photo, max_bytes)
     order = await session.get(RectificationOrder, order_id)
     if order is None or order.merchant_id != merchant_id or order.status == "verified":
         return None
-    checked = check_photo(photo, max_bytes)
     photo_id = uuid.uuid4()
     key = f"rectifications/{order_id}/{photo_id}.{checked.extension}"
     stored = await store_photo(storage, key, checked)

@@ -11,6 +11,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from litestar.types import Receive, Scope, Send
 
+from server.auth.routes import client_ip
 from server.complaints.service import (
     ComplaintInvalid,
     check_complaint_rate,
@@ -19,6 +20,7 @@ from server.complaints.service import (
     submit_complaint,
 )
 from server.core.clock import utcnow
+from server.core.net import throttle_key
 from server.db import DbSession
 from server.i18n import t
 from server.inputs import TOKEN_PATH
@@ -113,7 +115,9 @@ def missing(state: State) -> RawPage:
 
 
 def client_key(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """What complaint limits count by: the sender's address behind the trusted proxies (an IPv6
+    address by its /64)."""
+    return throttle_key(client_ip(request)) or "unknown"
 
 
 async def form_photo(value: Any) -> bytes | None:
@@ -175,6 +179,9 @@ class PublicController(Controller):
                     page, exc, "public.merchant_busy.title", "complaint.error.merchant_busy"
                 )
             return self._throttled(page, exc, "public.throttled.title", "complaint.error.throttled")
+        # The count stands whatever comes of the form; committed now, so that no database
+        # connection or lock is held while a phone sends its photo or the photo is checked.
+        await db_session.commit()
         too_large = t("complaint.error.photo_too_large", max=mb(settings.photo_max_bytes))
         if _too_big(request, settings.photo_max_bytes):
             return self._page(page, state, status=413, error=too_large)
