@@ -93,7 +93,7 @@ def test_a_trickling_inspector_does_not_hold_up_the_other_officers(
     answers = [answer(sock) for sock in sockets]
     refused = [a for a in answers if a[0] == 429]
     assert len(refused) == 28
-    status, headers, body = refused[0]
+    _, headers, body = refused[0]
     assert int(headers["retry-after"]) > 0
     assert "同时最多 4 个" in body["detail"]
     # The four that were taken ended when nothing more came: the ten bytes sent are kept.
