@@ -2,13 +2,16 @@
 a recusal, and a shop with short opening hours."""
 
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 import pytest
+from litestar.testing import TestClient
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
+from server.app import create_app
 from server.demo.loader import load_demo
 from server.inspections.models import Inspection
 from server.merchants.models import Merchant
@@ -17,7 +20,9 @@ from server.planning.config import PlanningSettings
 from server.planning.draws import publish_seed
 from server.planning.models import OfficerLeave, OpeningHours, Recusal
 from server.settings import Settings
+from tests.support.app import login_as
 from tests.support.clock import TODAY
+from tests.support.factories import make_user
 
 # The next Monday: a working day in the future whenever the suite runs.
 DAY = TODAY + timedelta(days=7 - TODAY.weekday())
@@ -96,3 +101,12 @@ def district(sync_engine: Engine) -> District:
 @pytest.fixture
 def plan_settings(settings: Settings) -> Settings:
     return replace(settings, planning=FAST)
+
+
+@pytest.fixture
+def bare_api(sync_engine, plan_settings: Settings) -> Iterator[TestClient]:
+    """Streets and one supervisor: enough for requests refused before any planning."""
+    make_user(sync_engine, "sup", role="supervisor")
+    with TestClient(create_app(plan_settings)) as client:
+        client.headers["X-CSRF-Token"] = login_as(client, "sup")
+        yield client

@@ -15,7 +15,6 @@ from server.planning.models import Plan
 from server.settings import Settings
 from tests.planning.conftest import DAY, TODAY
 from tests.support.app import login_as
-from tests.support.factories import make_user
 
 
 @pytest.fixture
@@ -23,15 +22,6 @@ def api(district, plan_settings: Settings) -> Iterator[TestClient]:
     with TestClient(create_app(plan_settings)) as client:
         csrf = login_as(client, "supervisor", "demo")
         client.headers["X-CSRF-Token"] = csrf
-        yield client
-
-
-@pytest.fixture
-def bare_api(sync_engine, plan_settings: Settings) -> Iterator[TestClient]:
-    """Streets and one supervisor: enough for requests refused before any planning."""
-    make_user(sync_engine, "sup", role="supervisor")
-    with TestClient(create_app(plan_settings)) as client:
-        client.headers["X-CSRF-Token"] = login_as(client, "sup")
         yield client
 
 

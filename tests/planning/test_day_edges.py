@@ -1,24 +1,10 @@
 """Planning follows the district's calendar at its edges, whatever UTC or the machine says:
 the day turns at the district's midnight, and the year at its new year."""
 
-from collections.abc import Iterator
 from datetime import date, timedelta
 
 import pytest
 from litestar.testing import TestClient
-
-from server.app import create_app
-from server.settings import Settings
-from tests.support.app import login_as
-from tests.support.factories import make_user
-
-
-@pytest.fixture
-def planner(sync_engine, plan_settings: Settings) -> Iterator[TestClient]:
-    make_user(sync_engine, "sup", role="supervisor")
-    with TestClient(create_app(plan_settings)) as client:
-        client.headers["X-CSRF-Token"] = login_as(client, "sup")
-        yield client
 
 
 def _plan(client: TestClient, day: date):
@@ -27,32 +13,32 @@ def _plan(client: TestClient, day: date):
 
 @pytest.mark.clock("2026-11-26T23:58:00", frozen=True)
 def test_a_plan_for_today_can_be_built_at_2358_and_not_once_the_district_day_has_turned(
-    planner, clock
+    bare_api, clock
 ):
     today = date(2026, 11, 26)
-    assert _plan(planner, today).status_code == 201
+    assert _plan(bare_api, today).status_code == 201
     clock.advance(timedelta(minutes=3))  # 00:01 in the district; UTC still says 26 November
-    late = _plan(planner, today)
+    late = _plan(bare_api, today)
     assert late.status_code == 422 and "过去的日期" in late.json()["detail"]
-    assert _plan(planner, today + timedelta(days=1)).status_code == 201
+    assert _plan(bare_api, today + timedelta(days=1)).status_code == 201
 
 
 @pytest.mark.clock("2026-11-27T07:30:00", frozen=True)
-def test_at_0730_the_utc_date_is_already_the_past(planner):
-    refused = _plan(planner, date(2026, 11, 26))  # what UTC calls today
+def test_at_0730_the_utc_date_is_already_the_past(bare_api):
+    refused = _plan(bare_api, date(2026, 11, 26))  # what UTC calls today
     assert refused.status_code == 422 and "过去的日期" in refused.json()["detail"]
-    assert _plan(planner, date(2026, 11, 27)).status_code == 201
+    assert _plan(bare_api, date(2026, 11, 27)).status_code == 201
 
 
 @pytest.mark.clock("2026-12-31T23:59:00", frozen=True)
-def test_new_years_eve_turns_into_the_new_year_at_the_district_midnight(planner, clock):
-    assert _plan(planner, date(2026, 12, 31)).status_code == 201
+def test_new_years_eve_turns_into_the_new_year_at_the_district_midnight(bare_api, clock):
+    assert _plan(bare_api, date(2026, 12, 31)).status_code == 201
     clock.advance(timedelta(minutes=2))
-    assert _plan(planner, date(2026, 12, 31)).status_code == 422
-    assert _plan(planner, date(2027, 1, 1)).status_code == 201
+    assert _plan(bare_api, date(2026, 12, 31)).status_code == 422
+    assert _plan(bare_api, date(2027, 1, 1)).status_code == 201
 
 
 @pytest.mark.clock("2026-11-29T10:00:00", frozen=True)
-def test_on_a_sunday_the_coming_monday_can_be_planned_and_sunday_is_today(planner):
-    assert _plan(planner, date(2026, 11, 30)).status_code == 201
-    assert _plan(planner, date(2026, 11, 28)).status_code == 422  # Saturday is the past
+def test_on_a_sunday_the_coming_monday_can_be_planned_and_sunday_is_today(bare_api):
+    assert _plan(bare_api, date(2026, 11, 30)).status_code == 201
+    assert _plan(bare_api, date(2026, 11, 28)).status_code == 422  # Saturday is the past
