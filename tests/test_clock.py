@@ -63,7 +63,7 @@ def test_the_discipline_check_catches_each_kind_of_read(tmp_path):
     sample = tmp_path / "sample.py"
     sample.write_text(
         "from datetime import date, datetime\nimport time\n"
-        "a = date.today()\nb = datetime.now()\nc = time.time()\n"
+        "a = date.today()\nb = datetime.now()\nc = time.time()\n"  # clock-ok
         "d = 'SELECT * FROM plan WHERE day >= CURRENT_DATE'\n"
     )
     assert len(_calendar_reads(sample)) == 4
