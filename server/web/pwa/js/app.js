@@ -1,7 +1,7 @@
 // Boot: service worker, persistent storage, the router, the sync bar and sign-out.
 import { call } from "./api.js";
 import { t } from "./i18n.js";
-import { onChange, startSync } from "./outbox.js";
+import { onChange, recoverInterrupted, startSync } from "./outbox.js";
 import { renderDay, renderLogin, renderOutbox, renderSyncBar, unfinishedCount, unsyncedCount } from "./screens.js";
 import { askPersistence, kv, outboxAll, wipe } from "./store.js";
 import { renderVisit } from "./visit.js";
@@ -53,6 +53,7 @@ async function boot() {
     renderSyncBar(entries);
     if (location.hash === "#/outbox") renderOutbox(go);
   });
+  await recoverInterrupted();
   renderSyncBar(await outboxAll());
   await route();
   if (!(await askPersistence())) {

@@ -162,6 +162,19 @@ export async function prune(now = Date.now()) {
   return removed;
 }
 
+// "uploading" describes an attempt in progress; one found when the app starts was cut short (the
+// phone was switched off or the tab closed) and is waiting to go again, not uploading.
+export async function recoverInterrupted() {
+  let recovered = 0;
+  for (const entry of await outboxAll()) {
+    if (entry.state !== "uploading") continue;
+    Object.assign(entry, { state: "waiting", nextAt: 0 });
+    await outboxPut(entry);
+    recovered += 1;
+  }
+  if (recovered) await changed();
+}
+
 export function startSync() {
   addEventListener("online", () => drain({ force: true }));
   setInterval(() => drain(), 5000);
