@@ -5,7 +5,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from PIL import Image
 from playwright import sync_api
 from sqlalchemy import Engine
@@ -28,7 +27,8 @@ WAITING = re.compile(r"^(已保存|等待发送)$")
 # The outbox as the phone left it when switched off halfway through sending a photo.
 CUT_SHORT = """async () => {
   const store = await import('/app/js/store.js');
-  for (const entry of await store.outboxAll()) await store.outboxPut({ ...entry, state: 'uploading' });
+  for (const entry of await store.outboxAll())
+    await store.outboxPut({ ...entry, state: 'uploading' });
 }"""
 
 
@@ -57,7 +57,8 @@ def test_a_waiting_record_survives_the_phone_restarting(
         page.goto(f"{live.url}/app/")
         sync_api.expect(page.get_by_test_id("sync-counts")).to_contain_text("待同步 1")
         # Nothing is being sent now: the record says it waits, never 正在上传.
-        sync_api.expect(page.get_by_test_id("state")).to_have_text("等待发送" if cut_short else WAITING)
+        waiting = "等待发送" if cut_short else WAITING
+        sync_api.expect(page.get_by_test_id("state")).to_have_text(waiting)
         page.click("text=已完成")
         sync_api.expect(page.get_by_test_id("record")).to_contain_text("现场检查笔录")
 
