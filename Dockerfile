@@ -12,10 +12,12 @@ RUN npm ci --no-audit --no-fund
 FROM python:3.11.14-slim-bookworm AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml setup.py MANIFEST.in README.md ./
 COPY server ./server
+COPY templates ./templates
+COPY pwa ./pwa
 COPY --from=vendor /src/node_modules ./node_modules
-RUN python3 -m server.vendor node_modules server/web/pwa/vendor \
+RUN python3 -m server.vendor node_modules pwa/vendor \
     && python3 -m pip wheel --no-deps --wheel-dir dist .
 
 # 3. The app: the wheel installed into a venv, run by an unprivileged user. Nothing of the

@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-VENDOR := server/web/pwa/vendor
+VENDOR := pwa/vendor
 VENDOR_STAMP := $(VENDOR)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
@@ -15,7 +15,7 @@ PORT ?= 8000
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*?## "} /^[a-zA-Z_-]+:.*?## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
@@ -71,13 +71,13 @@ fuzz: install ## Fuzz the running API with schemathesis for FUZZ_SECONDS (defaul
 
 .PHONY: lint
 lint: install ## ruff check and format check
-	$(BIN)/ruff check server tests bench
-	$(BIN)/ruff format --check server tests bench
+	$(BIN)/ruff check server tests bench setup.py
+	$(BIN)/ruff format --check server tests bench setup.py
 
 .PHONY: format
 format: install ## Format the code
-	$(BIN)/ruff format server tests bench
-	$(BIN)/ruff check --fix server tests bench
+	$(BIN)/ruff format server tests bench setup.py
+	$(BIN)/ruff check --fix server tests bench setup.py
 
 .PHONY: bench
 bench: install ## Run the benchmarks (see bench/README.md)

@@ -1,7 +1,7 @@
 """The phone app's service worker, given the list of files it precaches with each file's hash.
 
-The list is made from what is on disk when the app starts: every file of the app shell (the
-package's `server/web/pwa/`, or PWA_DIR), and every vendored library the shell names (plus the
+The list is made from what is on disk when the app starts: every file of the app shell (`pwa/`,
+found by server/web, or PWA_DIR), and every vendored library the shell names (plus the
 files those libraries load on their own). A release changes the hashes of the files it
 changes, so the browser sees a new worker and fetches only those files; IndexedDB, where records
 wait, is never touched.

@@ -1,5 +1,5 @@
 """Copy the front-end libraries installed from npm into the served, git-ignored vendor folder of
-the phone app (server/web/pwa/vendor/, packed into the wheel with the rest of server/web/)."""
+the phone app (pwa/vendor/, packed into the wheel with the rest of pwa/ by setup.py)."""
 
 import shutil
 import sys

@@ -4,11 +4,12 @@
     make test-artefact                                        # SQLite and a local folder
     TEST_DATABASE_URL=postgresql://…/test make test-artefact  # then PostgreSQL and S3 as well
 
-Copy what the image's build stage gets (pyproject.toml, README.md, package.json,
-package-lock.json and server/, git-ignored files left out) into a temporary folder, then follow
-README's steps:
-1. `npm ci`, `python3 -m server.vendor …` (the front-end libraries into the package),
-   `python3 -m pip wheel …`; the wheel must hold every file under server/web/.
+Copy what the image's build stage gets (pyproject.toml, setup.py, MANIFEST.in, README.md,
+package.json, package-lock.json, server/, templates/ and pwa/, git-ignored files left out) into a
+temporary folder, then follow README's steps:
+1. `npm ci`, `python3 -m server.vendor …` (the front-end libraries into pwa/vendor/),
+   `python3 -m pip wheel …`; the wheel must hold every file under templates/ and pwa/, inside
+   the package as server/web/templates/ and server/web/pwa/.
 2. A new venv (in the temporary folder), `pip install` the wheel into it.
 3. For each database, from an empty working folder, with ONEVISIT_ENV=production and nothing of
    the checkout in reach: `onevisit db upgrade`, `onevisit demo` (a few merchants, so there is a
@@ -45,10 +46,22 @@ from tests.support.s3server import free_port, seaweedfs
 
 REPO = Path(__file__).resolve().parents[2]
 # What the Dockerfile's build stage copies (git-ignored files excluded, as by .dockerignore).
-SOURCES = ("pyproject.toml", "README.md", "package.json", "package-lock.json", "server")
-# The files the app reads at run time besides its code: all of them must be in the wheel.
-RUNTIME = "server/web"
-VENDOR = "server/web/pwa/vendor"
+SOURCES = (
+    "pyproject.toml",
+    "setup.py",
+    "MANIFEST.in",
+    "README.md",
+    "package.json",
+    "package-lock.json",
+    "server",
+    "templates",
+    "pwa",
+)
+# The files the app reads at run time besides its code: all of them must be in the wheel, where
+# they sit inside the package.
+RUNTIME = ("templates", "pwa")
+PACKAGED = "server/web"
+VENDOR = "pwa/vendor"
 DEMO_MERCHANTS = "30"
 START_TIMEOUT = 90.0
 
@@ -107,13 +120,16 @@ def build_wheel(src: Path, report: Report) -> Path:
     with zipfile.ZipFile(wheel) as archive:
         packed = set(archive.namelist())
     runtime = sorted(
-        path.relative_to(src).as_posix() for path in (src / RUNTIME).rglob("*") if path.is_file()
+        f"{PACKAGED}/{path.relative_to(src).as_posix()}"
+        for folder in RUNTIME
+        for path in (src / folder).rglob("*")
+        if path.is_file()
     )
     missing = [name for name in runtime if name not in packed]
-    vendored = [name for name in packed if name.startswith(f"{VENDOR}/")]
+    vendored = [name for name in packed if name.startswith(f"{PACKAGED}/{VENDOR}/")]
     report.check(
         bool(runtime) and not missing,
-        f"the wheel holds every file under {RUNTIME}/ ({len(runtime)})",
+        f"the wheel holds every file of {', '.join(RUNTIME)} in {PACKAGED}/ ({len(runtime)})",
         f"missing {len(missing)}: {', '.join(missing[:5])}" if missing else "",
     )
     report.check(bool(vendored), f"the wheel holds the front-end libraries ({len(vendored)})")
