@@ -23,15 +23,16 @@ from server.codes.routes import CodeController
 from server.complaints.routes import ComplaintController
 from server.console.routes import ConsoleController
 from server.core.clock import CLOCK, local_format
-from server.db import make_async_engine, provide_db_session, session_factory
-from server.errors import exception_handlers
+from server.core.db import make_async_engine, provide_db_session, session_factory
+from server.core.errors import exception_handlers
+from server.core.i18n import t
+from server.core.inputs import input_guard
+from server.core.settings import Settings, load_settings
 from server.evidence.console import EvidenceConsoleController
 from server.evidence.routes import EvidenceController
 from server.evidence.routes_tus import UploadController
 from server.fastlane import FastLane
 from server.health import healthz, readyz
-from server.i18n import t
-from server.inputs import input_guard
 from server.inspections.packets import PRECOMPRESSED
 from server.inspections.routes import ActionCodeController, DayController, InspectionController
 from server.live import LiveFeed
@@ -47,7 +48,6 @@ from server.public.routes import PageMemo, PublicController
 from server.public.texts import PublicText
 from server.pwa import service_worker
 from server.security import csp_nonce, with_nonces
-from server.settings import Settings, load_settings
 from server.storage import storage_from_url
 from server.web import TEMPLATES
 

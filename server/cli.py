@@ -4,7 +4,7 @@ import sys
 
 import click
 
-from server.settings import load_settings
+from server.core.settings import load_settings
 
 __all__ = ["main"]
 
@@ -12,7 +12,7 @@ __all__ = ["main"]
 @click.group(help="OneVisit: the field-inspection system of a joint-inspection district.")
 def cli() -> None:
     from server.core.clock import CLOCK
-    from server.settings import clock_settings
+    from server.core.settings import clock_settings
 
     try:
         CLOCK.configure(*clock_settings())

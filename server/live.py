@@ -41,12 +41,12 @@ from typing import Any
 import psycopg
 from sqlalchemy.engine import make_url
 
-from server.auth.principal import Principal
 from server.auth.service import LIVE_SESSIONS, principal_from_row
 from server.core.clock import local_today, utcnow
-from server.db import pg_connect_args
+from server.core.db import pg_connect_args
+from server.core.principal import Principal
+from server.core.sql import RawReader, as_uuid
 from server.inspections.packets import DAY_ROUTES
-from server.rawsql import RawReader, as_uuid
 
 __all__ = ["CHANNEL", "LOCAL_GRACE", "MISSING", "LiveFeed", "Replica"]
 

@@ -35,7 +35,7 @@ from server.evidence.protocol import CHECKSUM_ALGORITHMS
 __all__ = ["EXTRA", "describe_errors"]
 
 SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
-GUARDS = ("signed_in", "requires_role")  # server.auth.principal's guards, by name
+GUARDS = ("signed_in", "requires_role")  # server.core.principal's guards, by name
 
 REASONS = {
     400: "Malformed request: the detail names the field or header that is wrong",

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from server.core.clock import CLOCK, local_today, publication_moment, utcnow
-from server.settings import load_settings
+from server.core.settings import load_settings
 from tests.support.clock import NOW, TODAY, at
 
 SERVER = Path(__file__).resolve().parents[1] / "server"

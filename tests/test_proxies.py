@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from server.audit.models import AuditEvent
 from server.cli import cli
 from server.core.net import TrustedProxies, throttle_key
-from server.settings import load_settings
+from server.core.settings import load_settings
 from tests.support.factories import make_user
 from tests.support.s3server import free_port
 

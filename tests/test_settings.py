@@ -2,7 +2,7 @@
 
 import pytest
 
-from server.settings import load_settings
+from server.core.settings import load_settings
 
 
 def test_defaults_give_the_embedded_setup(tmp_path):

@@ -40,7 +40,7 @@ from bench.scan_page.run import (  # noqa: E402
     stop,
 )
 from server.core.clock import local_today  # noqa: E402
-from server.db import make_sync_engine  # noqa: E402
+from server.core.db import make_sync_engine  # noqa: E402
 
 GOAL_P99_MS, GOAL_PACKET_KB = 150.0, 200.0
 

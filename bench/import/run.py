@@ -30,8 +30,8 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from server.core.clock import utcnow
-from server.db import make_sync_engine
-from server.geo import wgs84_to_gcj02
+from server.core.db import make_sync_engine
+from server.core.geo import wgs84_to_gcj02
 from server.merchants.import_file import COLUMN_LABELS
 from server.merchants.uscc import make_uscc
 from server.migrate import upgrade
@@ -114,7 +114,7 @@ class Database:
 
 def anchor_rows(db: Database, path: Path) -> list[tuple[object, ...]]:
     """The file's rows as the database stores them (WGS-84, street ids), parsed before timing."""
-    from server.geo import to_wgs84
+    from server.core.geo import to_wgs84
 
     sqlite, now = db.kind == "sqlite", utcnow()
     stamp = now.strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else now
@@ -208,8 +208,8 @@ def run_importer(db: Database, path: Path) -> dict[str, float]:
 def worker(kind: str, url: str, path: str) -> None:
     from sqlalchemy.pool import StaticPool
 
+    from server.core.settings import Settings
     from server.merchants.importer import import_merchants
-    from server.settings import Settings
 
     # One connection for the whole import, so its backend's CPU can be read.
     engine = make_sync_engine(url, poolclass=StaticPool)

@@ -37,7 +37,7 @@ from sqlalchemy import insert, text  # noqa: E402
 
 from bench.scan_page.run import POSTGRES, free_port, fresh_database, onevisit, serve, stop  # noqa: E402
 from server.auth.passwords import hash_password  # noqa: E402
-from server.db import make_sync_engine  # noqa: E402
+from server.core.db import make_sync_engine  # noqa: E402
 from server.org.models import User  # noqa: E402
 
 GOAL_P99_MS = 150.0

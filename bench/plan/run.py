@@ -31,16 +31,16 @@ from sqlmodel import Session, col, select
 
 from server.auth.passwords import hash_password
 from server.core.clock import local_today
-from server.db import make_sync_engine
+from server.core.db import make_sync_engine
+from server.core.plan_settings import PlanningSettings
+from server.core.settings import load_settings
 from server.demo.loader import load_demo
 from server.merchants.models import Merchant
 from server.migrate import upgrade
 from server.org.models import Department, Street, Team, User
 from server.planning.build import solve
-from server.planning.config import PlanningSettings
 from server.planning.routing import solve_street
 from server.planning.service import build_plan
-from server.settings import load_settings
 
 POSTGRES = "postgresql://root@127.0.0.1:5432/test"
 SPECIALISTS_PER_DEPARTMENT = 12

@@ -37,7 +37,7 @@ from server.codes.policy import DEFAULT_POLICY
 from server.codes.recompute import recompute_all
 from server.codes.service import update_colour
 from server.core.clock import local_today
-from server.db import make_sync_engine
+from server.core.db import make_sync_engine
 from server.migrate import upgrade
 from server.org.service import ensure_district
 

@@ -33,7 +33,7 @@ sys.path.insert(0, str(REPO))
 
 from sqlalchemy import text  # noqa: E402
 
-from server.db import make_sync_engine  # noqa: E402
+from server.core.db import make_sync_engine  # noqa: E402
 
 POSTGRES = os.environ.get("BENCH_POSTGRES_URL", "postgresql://root@127.0.0.1:5432/test")
 GOAL_RATIO, GOAL_P99_MS = 0.5, 30.0

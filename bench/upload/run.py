@@ -36,7 +36,7 @@ from sqlmodel import Session
 from tusclient import client as tus_client
 
 from server.auth.passwords import hash_password
-from server.db import make_sync_engine
+from server.core.db import make_sync_engine
 from server.migrate import upgrade
 from server.org.models import User
 from server.org.service import ensure_district

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import JSON
 from sqlmodel import Field, SQLModel
 
-from server.models_base import new_id, timestamp_field
+from server.core.models import new_id, timestamp_field
 
 __all__ = ["AuditEvent"]
 

@@ -11,9 +11,9 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from server.audit.models import AuditEvent
-from server.auth.principal import requires_role
-from server.db import DbSession
-from server.inputs import Page
+from server.core.db import DbSession
+from server.core.inputs import Page
+from server.core.principal import requires_role
 
 __all__ = ["AuditController"]
 

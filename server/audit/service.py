@@ -5,7 +5,7 @@ from typing import Any
 from sqlmodel import Session
 
 from server.audit.models import AuditEvent
-from server.db import AsyncSession
+from server.core.db import AsyncSession
 
 __all__ = ["SYSTEM_ACTOR", "record"]
 

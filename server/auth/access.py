@@ -1,6 +1,10 @@
 """Who may do what: every authorisation rule of OneVisit, one per resource, in this module.
 
-Handlers and services ask these functions and decide nothing on their own. A resource the user
+Handlers and services ask these functions and decide nothing on their own. The rules are pure:
+they take the principal and the facts about the resource (its street, its officers, who
+uploaded it), which the resource's own domain reads from the database (e.g.
+`server/inspections/facts.py`, `server/evidence/facts.py`), so that this module imports no
+domain and every domain may ask it. A resource the user
 may not see answers 404 exactly as an unknown one does, so that its existence does not leak; a
 role that may never use a route gets 403 (401 when nobody is signed in). Administrators pass
 every rule. A street's supervisor has a street; a district supervisor has none and reaches every
@@ -35,39 +39,34 @@ street.
 """
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Any
 
 from litestar import Request
-from sqlalchemy import exists
-from sqlmodel import Session, col, or_, select
 
-from server.auth.principal import Principal
-from server.db import AsyncSession
-from server.evidence.models import Evidence, EvidenceLink
-from server.evidence.recorder_models import Recorder, RecorderClip
-from server.inspections.models import Inspection, InspectionOfficer
-from server.merchants.models import Merchant
+from server.core.principal import Principal
+from server.core.sql import as_uuid
 from server.org.models import User
-from server.rawsql import as_uuid
 
 __all__ = [
     "CONSOLE_ROLES",
     "DOCK_ROLES",
+    "EvidenceFacts",
+    "InspectionFacts",
     "MerchantReach",
-    "can_view_evidence",
-    "clip_reach",
+    "clip_street",
     "console_principal",
     "in_street",
     "masked_cert",
     "may_manage_officer",
     "may_read_inspection",
     "may_record_recusal",
+    "may_resend_record",
     "may_see_draw",
+    "may_view_evidence",
     "merchant_in_scope",
     "merchant_reach",
     "street_scope",
-    "took_part",
 ]
 
 CONSOLE_ROLES = ("admin", "supervisor")
@@ -118,13 +117,15 @@ def may_manage_officer(principal: Principal, officer: User) -> bool:
     return principal.role in CONSOLE_ROLES and in_street(principal, officer.street_id)
 
 
-def may_record_recusal(principal: Principal, officer: User, merchant: Merchant) -> bool:
-    """Whether a supervisor may record that the officer never inspects the merchant: a merchant
-    of their street, and an officer of that street or a specialist (who joins any street's
-    visits)."""
+def may_record_recusal(
+    principal: Principal, officer: User, merchant_street: uuid.UUID | None
+) -> bool:
+    """Whether a supervisor may record that the officer never inspects the merchant (of
+    `merchant_street`): a merchant of their street, and an officer of that street or a specialist
+    (who joins any street's visits)."""
     return (
         principal.role in CONSOLE_ROLES
-        and in_street(principal, merchant.street_id)
+        and in_street(principal, merchant_street)
         and (officer.street_id is None or in_street(principal, officer.street_id))
     )
 
@@ -162,85 +163,55 @@ async def merchant_in_scope(
     return found is not None and as_uuid(found[0]) == street
 
 
-def took_part(session: Session, user_id: uuid.UUID, inspection_id: uuid.UUID) -> bool:
-    """Whether the user was one of the inspection's officers: they alone send (and send again)
-    its record."""
-    return session.get(InspectionOfficer, (inspection_id, user_id)) is not None
+@dataclass(frozen=True)
+class InspectionFacts:
+    """What the rules need to know of an inspection: its merchant's street and its officers."""
+
+    merchant_street: uuid.UUID | None
+    officers: frozenset[uuid.UUID]
 
 
-def may_read_inspection(session: Session, principal: Principal, inspection_id: uuid.UUID) -> bool:
+def may_resend_record(user_id: uuid.UUID, facts: InspectionFacts) -> bool:
+    """One of the inspection's officers: they alone send (and send again) its record."""
+    return user_id in facts.officers
+
+
+def may_read_inspection(principal: Principal, facts: InspectionFacts | None) -> bool:
     """Its officers; supervisors of its merchant's street (district supervisors: every street);
     administrators. False (404) to everyone else, another street's supervisors included: the
     printable record carries the merchant's owner link."""
-    inspection = session.get(Inspection, inspection_id)
-    if inspection is None:
+    if facts is None:
         return False
-    if principal.role in ("supervisor", "admin"):
-        street = street_scope(principal)
-        merchant = session.get(Merchant, inspection.merchant_id)
-        return street is None or (merchant is not None and merchant.street_id == street)
-    return took_part(session, principal.id, inspection_id)
+    if principal.role in CONSOLE_ROLES:
+        return in_street(principal, facts.merchant_street)
+    return may_resend_record(principal.id, facts)
 
 
-async def _officer_of_linked_visit(
-    session: AsyncSession, principal: Principal, ev_id: uuid.UUID
-) -> bool:
-    stmt = select(
-        exists().where(
-            col(EvidenceLink.evidence_id) == ev_id,
-            col(InspectionOfficer.inspection_id) == EvidenceLink.inspection_id,
-            col(InspectionOfficer.user_id) == principal.id,
-        )
-    )
-    return bool((await session.exec(stmt)).one())
+@dataclass(frozen=True)
+class EvidenceFacts:
+    """What the rules need to know of a piece of evidence. `streets`: its visits' merchants'
+    streets, or, for evidence used by no visit, its uploader's, its wearer's and its recorder's."""
+
+    uploaded_by: uuid.UUID | None
+    wearer: uuid.UUID | None  # the officer who wore the recorder, for a recorder clip
+    visit_officers: frozenset[uuid.UUID]
+    streets: Collection[uuid.UUID | None]
 
 
-async def _evidence_streets(session: AsyncSession, evidence: Evidence) -> set[uuid.UUID | None]:
-    """The streets the evidence belongs to: its visits' merchants, else its people and device."""
-    visits = await session.exec(
-        select(Merchant.street_id)
-        .join(Inspection, col(Inspection.merchant_id) == Merchant.id)
-        .join(EvidenceLink, col(EvidenceLink.inspection_id) == Inspection.id)
-        .where(EvidenceLink.evidence_id == evidence.id)
-    )
-    streets: set[uuid.UUID | None] = set(visits)
-    if streets:
-        return streets
-    clip = await session.get(RecorderClip, evidence.id)
-    people = [evidence.uploaded_by, clip.officer_id if clip else None]
-    for user_id in filter(None, people):
-        user = await session.get(User, user_id)
-        streets.add(user.street_id if user else None)
-    if clip is not None:
-        recorder = await session.get(Recorder, clip.recorder_id)
-        streets.add(recorder.street_id if recorder else None)
-    return streets
-
-
-async def can_view_evidence(
-    session: AsyncSession, principal: Principal, evidence: Evidence
-) -> bool:
+def may_view_evidence(principal: Principal, facts: EvidenceFacts) -> bool:
     """Uploader, officers of a visit that uses it (or who wore the recorder), the street's
     supervisors (district supervisors see every street), administrators."""
-    if principal.role == "admin" or evidence.uploaded_by == principal.id:
+    if principal.role == "admin" or principal.id in (facts.uploaded_by, facts.wearer):
         return True
-    clip = await session.get(RecorderClip, evidence.id)
-    if clip is not None and clip.officer_id == principal.id:
-        return True
-    if await _officer_of_linked_visit(session, principal, evidence.id):
+    if principal.id in facts.visit_officers:
         return True
     if principal.role == "supervisor":
-        return principal.street_id is None or principal.street_id in await _evidence_streets(
-            session, evidence
-        )
+        return principal.street_id is None or principal.street_id in facts.streets
     return False
 
 
-def clip_reach(principal: Principal) -> Any:
-    """Which recorder clips a reviewer reaches, as a WHERE clause over RecorderClip joined with
-    its Recorder and (outer) its officer's User: a street's supervisor the clips of their
-    street's officers or recorders; district supervisors and administrators all."""
-    street = street_scope(principal)
-    if street is None:
-        return True
-    return or_(col(User.street_id) == street, col(Recorder.street_id) == street)
+def clip_street(principal: Principal) -> uuid.UUID | None:
+    """Which recorder clips a reviewer reaches: a street's supervisor the clips of that street's
+    officers or recorders (the street returned); district supervisors and administrators all
+    (None)."""
+    return street_scope(principal)

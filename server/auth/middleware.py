@@ -10,8 +10,8 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 
 from server.auth.service import principal_for_token, token_hash
 from server.core.clock import utcnow
-from server.i18n import t
-from server.settings import Settings
+from server.core.i18n import t
+from server.core.settings import Settings
 
 __all__ = [
     "CSRF_COOKIE",

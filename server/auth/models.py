@@ -5,7 +5,7 @@ from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
-from server.models_base import new_id, timestamp_field
+from server.core.models import new_id, timestamp_field
 
 __all__ = ["LoginAttempt", "UserSession"]
 

@@ -17,11 +17,11 @@ from litestar.status_codes import (
 from msgspec import Meta
 
 from server.auth.middleware import CSRF_COOKIE, SESSION_COOKIE, session_cookies
-from server.auth.principal import Principal, signed_in
 from server.auth.service import LoginThrottled, end_session, login
+from server.core.db import DbSession
+from server.core.i18n import t
 from server.core.net import trusted_proxies
-from server.db import DbSession
-from server.i18n import t
+from server.core.principal import Principal, signed_in
 from server.org.models import User
 
 __all__ = ["AuthController", "client_ip"]

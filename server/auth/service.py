@@ -15,15 +15,15 @@ from sqlmodel import col, select
 from server.audit.service import record
 from server.auth.models import LoginAttempt, UserSession
 from server.auth.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
-from server.auth.principal import Principal
 from server.core.clock import as_utc, utcnow
 from server.core.cpu import cpu_queue, run_cpu
+from server.core.db import AsyncSession
+from server.core.i18n import t
 from server.core.net import throttle_key
-from server.db import AsyncSession
-from server.i18n import t
+from server.core.principal import Principal
+from server.core.settings import Settings
+from server.core.sql import RawReader, as_uuid
 from server.org.models import User
-from server.rawsql import RawReader, as_uuid
-from server.settings import Settings
 
 __all__ = [
     "LIVE_SESSIONS",

@@ -5,7 +5,7 @@ import uuid
 from sqlalchemy import CheckConstraint, Text
 from sqlmodel import Field, SQLModel
 
-from server.models_base import new_id
+from server.core.models import new_id
 
 __all__ = [
     "CheckItem",

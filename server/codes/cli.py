@@ -12,9 +12,9 @@ from server.codes.nightly import recompute_and_warm, run_if_due, serve_nightly
 from server.codes.policy import Policy
 from server.codes.policy_file import PolicyFileError, load_policy
 from server.core.clock import district_timezone
-from server.db import make_sync_engine
-from server.i18n import t
-from server.settings import Settings, load_settings
+from server.core.db import make_sync_engine
+from server.core.i18n import t
+from server.core.settings import Settings, load_settings
 
 __all__ = ["codes"]
 

@@ -14,10 +14,10 @@ from server.audit.service import SYSTEM_ACTOR
 from server.codes.policy import RANK, Policy
 from server.codes.recompute_sql import PART_TABLES, TEMP_TABLES, statements
 from server.codes.records import finding_tally
-from server.codes.sqlbits import SqlDialect
 from server.codes.texts import GUIDANCE_CODES, REASON_CODES, guidance_template, reason_template
 from server.core.clock import local_today, utcnow
-from server.i18n import t
+from server.core.dialect import SqlDialect
+from server.core.i18n import t
 from server.inspections.packets import mark_all_stale, quiet_triggers
 from server.merchants.models import Merchant
 

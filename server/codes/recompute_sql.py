@@ -6,8 +6,8 @@ are written.
 Keep every rule here in step with server.codes.engine: tests/codes compare the two.
 """
 
-from server.codes.sqlbits import SqlDialect
 from server.codes.texts import GUIDANCE_CODES, REASON_CODES
+from server.core.dialect import SqlDialect
 
 __all__ = ["PART_TABLES", "STATE_COLUMNS", "TEMP_TABLES", "in_part", "statements"]
 

@@ -11,7 +11,6 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from server.auth.access import merchant_in_scope
-from server.auth.principal import Principal, requires_role
 from server.codes.qr import merchant_url, qr_png, qr_svg
 from server.codes.queries import colour_read, poster_for_merchant
 from server.codes.schemas import (
@@ -24,8 +23,9 @@ from server.codes.schemas import (
 from server.codes.service import Actor, ColourInputError, revoke_override, set_override
 from server.codes.tokens import rotate_token
 from server.core.clock import utcnow
-from server.db import DbSession
-from server.i18n import t
+from server.core.db import DbSession
+from server.core.i18n import t
+from server.core.principal import Principal, requires_role
 from server.public.owner import issue_owner_link, revoke_owner_links
 
 __all__ = ["CodeController", "actor_of", "owner_url"]

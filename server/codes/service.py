@@ -19,8 +19,8 @@ from server.codes.policy import COLOURS, Policy
 from server.codes.records import load_records
 from server.codes.texts import fill
 from server.core.clock import local_today, utcnow
-from server.db import AsyncSession
-from server.i18n import t
+from server.core.db import AsyncSession
+from server.core.i18n import t
 from server.merchants.models import Merchant
 
 __all__ = [

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any, Protocol
 
 from server.codes.policy import Policy
-from server.i18n import DEFAULT_LOCALE, MESSAGES
+from server.core.i18n import DEFAULT_LOCALE, MESSAGES
 
 __all__ = [
     "GUIDANCE_CODES",

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from server.codes.models import MerchantToken
 from server.codes.service import Actor, ColourInputError, record_merchant
 from server.core.clock import utcnow
-from server.i18n import t
+from server.core.i18n import t
 from server.merchants.models import Merchant
 
 __all__ = ["new_token", "rotate_token", "token_hash"]

@@ -15,7 +15,6 @@ from msgspec import Meta
 
 from server.audit.service import record
 from server.auth.access import merchant_in_scope, street_scope
-from server.auth.principal import requires_role
 from server.codes.routes import actor_of
 from server.complaints.models import Complaint
 from server.complaints.service import (
@@ -27,9 +26,10 @@ from server.complaints.service import (
     record_outcome,
 )
 from server.core.clock import utcnow
-from server.db import AsyncSession, DbSession
+from server.core.db import AsyncSession, DbSession
+from server.core.i18n import t
+from server.core.principal import requires_role
 from server.evidence.links import disposition
-from server.i18n import t
 from server.security import served_file_headers
 
 __all__ = ["ComplaintController"]

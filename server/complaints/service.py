@@ -14,13 +14,13 @@ from server.codes.service import Actor, update_colour
 from server.complaints.models import Complaint
 from server.core.clock import local_today
 from server.core.cpu import run_cpu
-from server.db import AsyncSession
-from server.i18n import t
+from server.core.db import AsyncSession
+from server.core.i18n import t
+from server.core.settings import Settings
 from server.inspections.models import Inspection
 from server.merchants.models import Merchant
 from server.public.photos import CheckedPhoto, check_photo, store_photo
 from server.ratelimit.service import Limit, hit, keyed_hash
-from server.settings import Settings
 from server.storage import Storage
 
 __all__ = [

@@ -15,11 +15,11 @@ from sqlmodel import col, select
 
 from server.auth.access import CONSOLE_ROLES, console_principal, street_scope
 from server.auth.middleware import session_cookies
-from server.auth.principal import Principal
 from server.auth.routes import client_ip
 from server.auth.service import LoginThrottled, login
-from server.db import AsyncSession, DbSession
-from server.i18n import t
+from server.core.db import AsyncSession, DbSession
+from server.core.i18n import t
+from server.core.principal import Principal
 from server.merchants.models import COLOURS, Merchant
 from server.org.models import Street
 

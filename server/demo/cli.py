@@ -11,15 +11,15 @@ from rich.table import Table
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import OperationalError
 
-from server.db import make_sync_engine
+from server.core.db import make_sync_engine
+from server.core.i18n import t
+from server.core.settings import Settings, load_settings
 from server.demo.loader import DEFAULT_MERCHANTS, DEFAULT_SEED, DemoSummary, load_demo
 from server.demo.today import Crew, publish_today
-from server.i18n import t
 from server.merchants.models import Merchant
 from server.migrate import alembic_config
 from server.org.models import User
 from server.planning.service import PlanRefused
-from server.settings import Settings, load_settings
 
 __all__ = ["demo"]
 

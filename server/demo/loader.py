@@ -13,6 +13,7 @@ from server.audit.service import record
 from server.auth.passwords import hash_password
 from server.codes.policy import COLOURS, DEFAULT_POLICY, Policy
 from server.core.clock import local_today
+from server.core.settings import Settings
 from server.demo.catalog import load_catalogue
 from server.demo.history import Batch
 from server.demo.shops import ShopGenerator
@@ -21,7 +22,6 @@ from server.inspections.models import Inspection
 from server.merchants.models import Merchant
 from server.org.models import User
 from server.org.service import ensure_district
-from server.settings import Settings
 
 __all__ = [
     "DEFAULT_MERCHANTS",

@@ -9,10 +9,10 @@ from datetime import date, timedelta
 
 from server.codes.policy import Policy
 from server.core.clock import utcnow
+from server.core.geo import haversine_m
 from server.demo.colours import colour_rows, final_outcome, scheduler
 from server.demo.history import HISTORY_DAYS, Batch, DemoScenario, History
 from server.demo.names_data import person_name, phone_number, road_for
-from server.geo import haversine_m
 from server.merchants.uscc import make_uscc
 from server.org.district import STREETS, StreetRef, nearest_street
 from server.org.models import Street, User

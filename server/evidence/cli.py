@@ -12,7 +12,7 @@ from typing import TypeVar
 import click
 
 from server.core.clock import local_today
-from server.settings import load_settings
+from server.core.settings import load_settings
 
 __all__ = ["evidence"]
 
@@ -22,7 +22,7 @@ CHUNK = 1024 * 1024
 
 def _run(work: Callable[..., Awaitable[T]]) -> T:
     """Run `work(session, storage, settings)` against the configured database and storage."""
-    from server.db import make_async_engine, session_factory
+    from server.core.db import make_async_engine, session_factory
     from server.storage import storage_from_url
 
     settings = load_settings()
@@ -61,10 +61,10 @@ def _file_chunks(path: Path) -> Iterator[bytes]:
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--device", "device_id", required=True, help="The recorder's device id.")
 def ingest(folder: Path, device_id: str) -> None:
+    from server.core.i18n import t
     from server.evidence.ingest import ingest_clip
     from server.evidence.recorders import find_recorder
     from server.evidence.service import Actor
-    from server.i18n import t
 
     async def work(sessions, storage, settings) -> int:
         async with sessions() as session:

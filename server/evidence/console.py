@@ -14,14 +14,14 @@ from litestar.response import Redirect, Template
 from sqlmodel import col, select
 
 from server.auth.access import CONSOLE_ROLES, DOCK_ROLES, console_principal
-from server.auth.principal import Principal
 from server.auth.routes import client_ip
-from server.db import DbSession
+from server.core.db import DbSession
+from server.core.i18n import t
+from server.core.principal import Principal
 from server.evidence.dock import BadForm, dock_clips
 from server.evidence.recorder_models import Recorder
 from server.evidence.review import assign_clip, dismiss_clip, review_queue
 from server.evidence.service import Actor
-from server.i18n import t
 
 __all__ = ["EvidenceConsoleController"]
 

@@ -8,14 +8,14 @@ from zoneinfo import ZoneInfo
 import anyio
 from sqlmodel import col, select
 
-from server.db import AsyncSession
+from server.core.db import AsyncSession
+from server.core.i18n import t
+from server.core.settings import Settings
 from server.evidence.images import DECODES, display_copy, thumbnail
 from server.evidence.models import Evidence, EvidenceLink
-from server.i18n import t
 from server.inspections.models import Inspection
 from server.merchants.models import Merchant
 from server.org.models import User
-from server.settings import Settings
 from server.storage import ObjectExists, ObjectNotFound, Storage
 
 __all__ = ["VARIANTS", "derived_copy", "watermark_lines"]

@@ -8,14 +8,14 @@ from zoneinfo import ZoneInfo
 import anyio
 from multipart import MultipartError, MultipartSegment, PushMultipartParser, parse_options_header
 
-from server.db import AsyncSession
+from server.core.db import AsyncSession
+from server.core.i18n import t
+from server.core.inputs import shown
+from server.core.settings import Settings
 from server.evidence.ingest import ClipResult, ingest_clip
 from server.evidence.recorders import find_recorder
 from server.evidence.service import Actor
 from server.evidence.uploads import safe_filename
-from server.i18n import t
-from server.inputs import shown
-from server.settings import Settings
 from server.storage import Storage
 
 __all__ = ["BadForm", "dock_clips"]

@@ -1,6 +1,6 @@
 """Why an upload or an evidence request was refused, in words the phone can show."""
 
-from server.i18n import t
+from server.core.i18n import t
 
 __all__ = ["BodyStalled", "ClientGone", "UploadRefused"]
 

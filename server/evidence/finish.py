@@ -10,7 +10,8 @@ import anyio
 
 from server.audit.service import record
 from server.core.clock import utcnow
-from server.db import AsyncSession
+from server.core.db import AsyncSession
+from server.core.i18n import t
 from server.evidence import upload_store as store
 from server.evidence.errors import UploadRefused
 from server.evidence.images import DECODES, MAX_PIXELS, TooManyPixels, check_pixels, decodes, mpx
@@ -24,7 +25,6 @@ from server.evidence.service import (
     user_owner,
 )
 from server.evidence.sniff import ALLOWED_TYPES, SNIFF_BYTES, compatible, sniff
-from server.i18n import t
 from server.storage import (
     MultipartNotFound,
     ObjectExists,

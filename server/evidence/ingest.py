@@ -13,7 +13,10 @@ import anyio
 from sqlmodel import col, select
 
 from server.audit.service import record
-from server.db import AsyncSession
+from server.core.db import AsyncSession
+from server.core.i18n import t
+from server.core.inputs import neutralised
+from server.core.settings import Settings
 from server.evidence.cliptime import Mp4Scanner, time_from_name
 from server.evidence.recorder_models import Recorder, RecorderClip
 from server.evidence.recorders import carrier
@@ -25,10 +28,7 @@ from server.evidence.service import (
     link_evidence,
 )
 from server.evidence.sniff import ALLOWED_TYPES, SNIFF_BYTES, sniff
-from server.i18n import t
-from server.inputs import neutralised
 from server.inspections.models import Inspection, InspectionOfficer
-from server.settings import Settings
 from server.storage import Storage, StorageError
 
 __all__ = ["ClipResult", "ingest_clip", "recorder_owner"]

@@ -8,10 +8,10 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 
 from server.core.clock import utcnow
-from server.db import AsyncSession
+from server.core.db import AsyncSession
+from server.core.settings import Settings
 from server.evidence.models import Upload
 from server.evidence.retention import PurgeCandidate, due_for_deletion, tombstone
-from server.settings import Settings
 from server.storage import Storage, StorageError
 
 __all__ = ["purge_expired", "sweep_orphan_multiparts"]

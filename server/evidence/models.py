@@ -7,8 +7,8 @@ from sqlalchemy import BigInteger, CheckConstraint, Index, LargeBinary, Text, Un
 from sqlalchemy import text as sql
 from sqlmodel import Field, SQLModel
 
-from server.models_base import new_id, timestamp_field
-from server.settings import EVIDENCE_KINDS
+from server.core.models import new_id, timestamp_field
+from server.core.settings import EVIDENCE_KINDS
 
 __all__ = [
     "EVIDENCE_KINDS",

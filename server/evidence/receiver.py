@@ -20,7 +20,8 @@ import anyio
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from server.core.clock import utcnow
-from server.db import AsyncSession
+from server.core.db import AsyncSession
+from server.core.settings import Settings
 from server.evidence import upload_store as store
 from server.evidence.errors import BodyStalled, ClientGone, UploadRefused
 from server.evidence.hashstate import ResumableSha256
@@ -28,7 +29,6 @@ from server.evidence.models import UploadFragment, UploadPart
 from server.evidence.protocol import Checksum
 from server.evidence.service import Actor
 from server.evidence.spool import SpoolBudget
-from server.settings import Settings
 from server.storage import ObjectNotFound, Storage, StorageError
 
 __all__ = ["PART_SIZE", "Patch", "UploadEnv"]

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from server.models_base import new_id, timestamp_field
+from server.core.models import new_id, timestamp_field
 
 __all__ = ["CLIP_STATES", "Recorder", "RecorderAssignment", "RecorderClip"]
 

@@ -6,7 +6,7 @@ from datetime import date
 from sqlmodel import select
 
 from server.audit.service import record
-from server.db import AsyncSession
+from server.core.db import AsyncSession
 from server.evidence.recorder_models import Recorder, RecorderAssignment
 from server.evidence.service import Actor
 from server.org.models import User

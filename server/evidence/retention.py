@@ -16,9 +16,9 @@ from sqlmodel import col, select
 
 from server.audit.service import record
 from server.core.clock import utcnow
-from server.db import AsyncSession
+from server.core.db import AsyncSession
+from server.core.settings import Settings
 from server.evidence.models import Evidence, EvidenceLink, LegalHold
-from server.settings import Settings
 
 __all__ = [
     "PurgeCandidate",

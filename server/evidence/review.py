@@ -3,15 +3,16 @@
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import col, select
+from sqlmodel import col, or_, select
 
 from server.audit.service import record
-from server.auth.access import clip_reach, street_scope
-from server.auth.principal import Principal
+from server.auth.access import clip_street, street_scope
 from server.core.clock import utcnow
-from server.db import AsyncSession
+from server.core.db import AsyncSession
+from server.core.principal import Principal
 from server.evidence.models import Evidence
 from server.evidence.recorder_models import Recorder, RecorderClip
 from server.evidence.service import Actor, link_evidence
@@ -73,6 +74,15 @@ async def _candidates(
     return [c for _, c in sorted(found, key=lambda x: x[0])[:20]]
 
 
+def _in_reach(principal: Principal) -> Any:
+    """The clips the reviewer reaches (server/auth/access.py, clip_street), as a WHERE clause over
+    RecorderClip joined with its Recorder and (outer) its officer's User."""
+    street = clip_street(principal)
+    if street is None:
+        return True
+    return or_(col(User.street_id) == street, col(Recorder.street_id) == street)
+
+
 async def review_queue(
     session: AsyncSession, principal: Principal, zone_name: str
 ) -> list[QueueItem]:
@@ -84,7 +94,7 @@ async def review_queue(
         .join(Recorder, col(Recorder.id) == RecorderClip.recorder_id)
         .join(User, col(User.id) == RecorderClip.officer_id, isouter=True)
         .where(RecorderClip.state == "unmatched", col(Evidence.deleted_at).is_(None))
-        .where(clip_reach(principal))
+        .where(_in_reach(principal))
         .order_by(col(RecorderClip.started_at), col(RecorderClip.created_at))
         .limit(200)
     )
@@ -120,7 +130,7 @@ async def _clip_in_reach(
         .join(Recorder, col(Recorder.id) == RecorderClip.recorder_id)
         .join(User, col(User.id) == RecorderClip.officer_id, isouter=True)
         .where(RecorderClip.evidence_id == evidence_id, RecorderClip.state == "unmatched")
-        .where(clip_reach(principal))
+        .where(_in_reach(principal))
     )
     return (await session.exec(stmt)).first()
 

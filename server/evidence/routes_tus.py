@@ -10,9 +10,10 @@ from litestar.enums import HttpMethod
 from litestar.exceptions import HTTPException, NotFoundException
 from litestar.params import FromPath
 
-from server.auth.principal import Principal, current_principal, signed_in
 from server.auth.routes import client_ip
-from server.db import DbSession
+from server.core.db import DbSession
+from server.core.i18n import t
+from server.core.principal import Principal, current_principal, signed_in
 from server.evidence.errors import BodyStalled, ClientGone, UploadRefused
 from server.evidence.models import Upload
 from server.evidence.protocol import (
@@ -38,7 +39,6 @@ from server.evidence.uploads import (
     terminate_upload,
     upload_read,
 )
-from server.i18n import t
 from server.storage import StorageError
 
 __all__ = ["UploadController", "upload_env"]

@@ -8,12 +8,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from server.audit.service import SYSTEM_ACTOR, record
-from server.db import AsyncSession
+from server.core.db import AsyncSession
+from server.core.settings import Settings
 from server.evidence.models import Evidence, EvidenceLink, LegalHold
 from server.evidence.retention import retain_until
 from server.evidence.schemas import EvidenceLinkRead, EvidenceRead, HoldRead
 from server.inspections.models import Inspection, InspectionOfficer
-from server.settings import Settings
 
 __all__ = [
     "Actor",

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 
 from server.core.clock import utcnow
-from server.db import AsyncSession
+from server.core.db import AsyncSession
 from server.evidence.models import Upload, UploadFragment, UploadPart
 
 __all__ = [

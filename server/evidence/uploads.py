@@ -8,9 +8,12 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 
-from server.auth.principal import Principal
 from server.core.clock import utcnow
-from server.db import AsyncSession
+from server.core.db import AsyncSession
+from server.core.i18n import t
+from server.core.inputs import sane_moment, shown, unsafe_text
+from server.core.principal import Principal
+from server.core.settings import Settings
 from server.evidence import upload_store as store
 from server.evidence.errors import UploadRefused
 from server.evidence.finish import discard_storage, finish
@@ -19,9 +22,6 @@ from server.evidence.protocol import BadHeader, Checksum
 from server.evidence.receiver import Patch, UploadEnv
 from server.evidence.schemas import UploadRead
 from server.evidence.service import Actor, claim_visit, find_evidence, user_owner
-from server.i18n import t
-from server.inputs import sane_moment, shown, unsafe_text
-from server.settings import Settings
 
 __all__ = [
     "create_upload",

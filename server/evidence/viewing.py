@@ -7,9 +7,10 @@ from typing import Any
 import anyio
 
 from server.audit.service import record
-from server.auth.access import can_view_evidence
-from server.auth.principal import Principal
-from server.db import AsyncSession
+from server.auth.access import may_view_evidence
+from server.core.db import AsyncSession
+from server.core.principal import Principal
+from server.evidence.facts import evidence_facts
 from server.evidence.models import Evidence
 from server.storage import Storage
 
@@ -32,7 +33,9 @@ async def open_evidence(
     """The evidence, with the access written to the audit trail; NotVisible otherwise (a refused
     look at existing evidence is recorded too: the caller commits it before answering)."""
     evidence = await session.get(Evidence, evidence_id)
-    allowed = evidence is not None and await can_view_evidence(session, principal, evidence)
+    allowed = evidence is not None and may_view_evidence(
+        principal, await evidence_facts(session, evidence)
+    )
     if evidence is not None:
         record(
             session,

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Index, Text, text
 from sqlmodel import Field, SQLModel
 
-from server.models_base import timestamp_field
+from server.core.models import timestamp_field
 
 __all__ = ["FINDING_OUTCOMES", "INSPECTION_RESULTS", "Finding", "Inspection", "InspectionOfficer"]
 

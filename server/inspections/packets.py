@@ -26,8 +26,8 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from server.core.clock import local_today, utcnow
+from server.core.models import timestamp_field
 from server.inspections.day import route_packet
-from server.models_base import timestamp_field
 from server.planning.models import Plan, Route
 
 __all__ = [

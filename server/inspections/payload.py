@@ -9,8 +9,8 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import Meta
 
-from server.i18n import t
-from server.inputs import sane_day, sane_moment
+from server.core.i18n import t
+from server.core.inputs import sane_day, sane_moment
 
 __all__ = [
     "FindingIn",

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import JSON, Index, text
 from sqlmodel import Field, SQLModel
 
-from server.models_base import timestamp_field
+from server.core.models import timestamp_field
 
 __all__ = ["InspectionRecord"]
 

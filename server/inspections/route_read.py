@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import and_, func
 from sqlmodel import Session, col, select
 
+from server.core.plan_settings import hhmm
 from server.merchants.models import Merchant
 from server.org.models import Department, Street, User
-from server.planning.config import hhmm
 from server.planning.models import JointVisit, Plan, Route, RouteOfficer
 
 __all__ = ["my_route", "my_route_id", "route_document"]

@@ -14,17 +14,19 @@ from sqlalchemy.exc import IntegrityError
 
 from server.auth.access import may_read_inspection
 from server.auth.middleware import DAY_PATH, SESSION_COOKIE
-from server.auth.principal import signed_in
 from server.auth.routes import client_ip
 from server.auth.service import token_hash
 from server.codes.qr import qr_svg
 from server.core.clock import utcnow
-from server.db import DbSession
+from server.core.db import DbSession
+from server.core.i18n import t
+from server.core.inputs import sane_moment
+from server.core.principal import signed_in
+from server.core.sql import as_uuid
 from server.evidence.service import Actor as EvidenceActor
 from server.evidence.service import link_evidence
-from server.i18n import t
-from server.inputs import sane_moment
 from server.inspections.day import empty_packet
+from server.inspections.facts import inspection_facts
 from server.inspections.packets import (
     PRECOMPRESSED,
     SESSION_PACKET,
@@ -38,7 +40,6 @@ from server.inspections.payload import RecordError
 from server.inspections.service import Stored, inspection_read, submit_record
 from server.inspections.verify import printable_record, verify_code
 from server.public.owner import live_visit_link
-from server.rawsql import as_uuid
 
 __all__ = ["ActionCodeController", "DayController", "InspectionController"]
 
@@ -218,7 +219,7 @@ async def _readable(
     """`read(session)` if the signed-in user may see the inspection; 404 otherwise."""
     user = request.user
     found = await db_session.run_sync(
-        lambda s: read(s) if may_read_inspection(s, user, inspection_id) else None
+        lambda s: read(s) if may_read_inspection(user, inspection_facts(s, inspection_id)) else None
     )
     if found is None:
         raise NotFoundException(detail=t("error.not_found"))

@@ -13,11 +13,12 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from server.audit.service import record as audit
-from server.auth.access import took_part
+from server.auth.access import may_resend_record
 from server.codes.policy import ItemOutcome, Policy, score_findings
 from server.codes.service import Actor, update_colour
 from server.core.clock import publication_moment
-from server.i18n import t
+from server.core.i18n import t
+from server.inspections.facts import inspection_facts
 from server.inspections.models import Finding, Inspection, InspectionOfficer
 from server.inspections.payload import (
     FindingIn,
@@ -175,7 +176,8 @@ def _stored(
     if existing is None and session.get(Inspection, record_id) is None:
         return None
     # What is stored is told to its officers only, whoever else sends the same body.
-    if not took_part(session, user_id, record_id):
+    facts = inspection_facts(session, record_id)
+    if facts is None or not may_resend_record(user_id, facts):
         raise RecordError(403, t("inspection.error.not_your_visit"))
     if existing is None or existing.body_sha256 != digest:
         raise RecordError(409, t("inspection.error.changed"))

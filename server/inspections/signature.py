@@ -10,7 +10,7 @@ import io
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from server.i18n import t
+from server.core.i18n import t
 
 __all__ = ["MAX_SIGNATURE_BYTES", "is_signed", "signature_problem"]
 

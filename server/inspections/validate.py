@@ -8,8 +8,8 @@ from sqlmodel import Session, col, select
 
 from server.catalog.models import CheckItem
 from server.core.clock import as_utc, district_timezone
+from server.core.i18n import t
 from server.evidence.models import Evidence
-from server.i18n import t
 from server.inspections.models import Inspection
 from server.inspections.payload import InspectionIn, RecordError
 from server.inspections.record_models import InspectionRecord

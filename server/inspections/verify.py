@@ -7,7 +7,7 @@ from sqlmodel import Session, col, select
 
 from server.auth.access import masked_cert
 from server.catalog.models import CheckItem
-from server.i18n import t
+from server.core.i18n import t
 from server.inspections.models import Finding, Inspection, InspectionOfficer
 from server.inspections.record_models import InspectionRecord
 from server.merchants.models import Merchant

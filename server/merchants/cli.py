@@ -15,14 +15,14 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 from sqlalchemy.exc import SQLAlchemyError
 
-from server.db import make_sync_engine
+from server.core.db import make_sync_engine
+from server.core.settings import load_settings
 from server.merchants.importer import (
     DatabaseNotReady,
     ImportFileError,
     ImportReport,
     import_merchants,
 )
-from server.settings import load_settings
 
 __all__ = ["import_group"]
 

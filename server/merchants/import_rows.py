@@ -4,7 +4,7 @@ import math
 import unicodedata
 from collections.abc import Mapping
 
-from server.geo import parse_crs, to_wgs84
+from server.core.geo import parse_crs, to_wgs84
 from server.merchants.uscc import UsccError, validate_uscc
 
 __all__ = ["FIELDS", "MerchantRow", "RowChecker", "normalise_uscc"]

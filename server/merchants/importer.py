@@ -15,11 +15,11 @@ from sqlmodel import Session
 
 from server.audit.service import record
 from server.core.clock import utcnow
+from server.core.settings import Settings, load_settings
 from server.merchants.import_dedupe import SeenCodes, first_lines
 from server.merchants.import_file import ImportFileError, RowSource, open_rows
 from server.merchants.import_rows import MerchantRow, RowChecker
 from server.merchants.import_store import MerchantStore, open_store
-from server.settings import Settings, load_settings
 
 __all__ = [
     "BATCH_SIZE",

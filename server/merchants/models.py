@@ -6,7 +6,7 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint
 from sqlmodel import Field, SQLModel
 
-from server.models_base import new_id, timestamp_field
+from server.core.models import new_id, timestamp_field
 
 __all__ = ["COLOURS", "Merchant", "MerchantScenario"]
 

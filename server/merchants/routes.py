@@ -10,10 +10,10 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 from sqlmodel import select
 
 from server.auth.access import merchant_in_scope, merchant_reach
-from server.auth.principal import Principal, signed_in
-from server.db import DbSession
-from server.i18n import t
-from server.inputs import Page
+from server.core.db import DbSession
+from server.core.i18n import t
+from server.core.inputs import Page
+from server.core.principal import Principal, signed_in
 from server.merchants.schemas import MerchantPage, MerchantRead
 from server.merchants.service import UnknownFilter, get_merchant, list_merchants
 from server.org.models import Street

@@ -6,8 +6,8 @@ from sqlalchemy import func, or_
 from sqlmodel import col, select
 from sqlmodel.sql.expression import Select
 
-from server.db import AsyncSession
-from server.inputs import like_contains
+from server.core.db import AsyncSession
+from server.core.inputs import like_contains
 from server.merchants.models import COLOURS, Merchant
 from server.merchants.schemas import MerchantPage, MerchantRead
 from server.org.models import Street

@@ -3,7 +3,7 @@
 from alembic import context
 
 import server.models  # noqa: F401  (registers every table)
-from server.db import make_sync_engine
+from server.core.db import make_sync_engine
 from server.models import metadata
 
 config = context.config

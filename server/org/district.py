@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from server.geo import haversine_m
+from server.core.geo import haversine_m
 
 __all__ = [
     "DEPARTMENTS",

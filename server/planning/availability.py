@@ -18,8 +18,8 @@ from sqlmodel import col, select
 
 from server.audit.service import record
 from server.auth.access import may_manage_officer, may_record_recusal, street_scope
-from server.db import DbSession
-from server.i18n import t
+from server.core.db import DbSession
+from server.core.i18n import t
 from server.merchants.models import Merchant
 from server.org.models import User
 from server.planning.models import OfficerLeave, Recusal
@@ -153,7 +153,11 @@ class AvailabilityController(Controller):
     ) -> RecusalRead:
         user = await db_session.get(User, data.user_id)
         merchant = await db_session.get(Merchant, data.merchant_id)
-        if user is None or merchant is None or not may_record_recusal(request.user, user, merchant):
+        if (
+            user is None
+            or merchant is None
+            or not may_record_recusal(request.user, user, merchant.street_id)
+        ):
             raise NotFoundException(detail=t("error.not_found"))
         row = Recusal(user_id=data.user_id, merchant_id=data.merchant_id, reason=data.reason)
         db_session.add(row)

@@ -12,9 +12,9 @@ from datetime import date
 from sqlmodel import Session
 
 from server.codes.policy import Policy
-from server.i18n import t
+from server.core.i18n import t
+from server.core.plan_settings import PlanningSettings
 from server.org.models import Street
-from server.planning.config import PlanningSettings
 from server.planning.draws import random_checks
 from server.planning.due import SOURCES, DueCheck
 from server.planning.gather import (

@@ -10,8 +10,9 @@ from rich.table import Table
 from sqlmodel import Session
 
 from server.core.clock import local_today
-from server.db import make_sync_engine
-from server.i18n import t
+from server.core.db import make_sync_engine
+from server.core.i18n import t
+from server.core.settings import load_settings
 from server.inspections.packets import warm_packets
 from server.planning.draws import SeedAlreadyPublished, publish_seed, verify_draws
 from server.planning.read import plan_document
@@ -24,7 +25,6 @@ from server.planning.service import (
     planning_policy,
     resolve_streets,
 )
-from server.settings import load_settings
 
 __all__ = ["plan"]
 

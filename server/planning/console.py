@@ -14,14 +14,14 @@ from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from server.auth.access import console_principal, street_scope
-from server.auth.principal import Principal, requires_role
 from server.codes.policy import COLOURS
-from server.db import AsyncSession, DbSession
-from server.i18n import t
-from server.inputs import MAX_PAGE, shown
+from server.core.db import AsyncSession, DbSession
+from server.core.i18n import t
+from server.core.inputs import MAX_PAGE, shown
+from server.core.plan_settings import hhmm
+from server.core.principal import Principal, requires_role
 from server.inspections.warm import warm_day
 from server.planning import edits, service
-from server.planning.config import hhmm
 from server.planning.console_data import (
     colour_chart,
     complaint_inbox,

@@ -7,10 +7,10 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
-from server.i18n import t
+from server.core.i18n import t
+from server.core.plan_settings import PlanningSettings
 from server.merchants.models import Merchant
 from server.org.models import Street, User
-from server.planning.config import PlanningSettings
 from server.planning.gather import opening_windows, recusals
 from server.planning.models import Plan
 from server.planning.routing import StraightLineTravel

@@ -7,8 +7,8 @@ from litestar.params import FromPath, FromQuery
 from sqlmodel import select
 
 from server.auth.access import masked_cert, may_see_draw
-from server.auth.principal import signed_in
-from server.db import DbSession
+from server.core.db import DbSession
+from server.core.principal import signed_in
 from server.org.models import Street
 from server.planning.draws import draw_publication, publish_seed, verify_draws
 from server.planning.models import Draw, DrawSeed

@@ -8,10 +8,10 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from server.catalog.models import CheckItem
-from server.i18n import t
+from server.core.i18n import t
+from server.core.plan_settings import hhmm
 from server.merchants.models import Merchant
 from server.org.models import Department, Street, User
-from server.planning.config import hhmm
 from server.planning.models import JointVisit, Plan, Route, RouteOfficer, VisitItem
 
 __all__ = ["STAT_KEYS", "map_data", "plan_document", "published_plans", "tasks_for"]

@@ -10,7 +10,7 @@ from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_201_CREATED
 
-from server.db import DbSession
+from server.core.db import DbSession
 from server.inspections.warm import warm_day
 from server.planning import edits, service
 from server.planning.read import plan_document

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import vroom
 
-from server.planning.config import PlanningSettings
+from server.core.plan_settings import PlanningSettings
 
 __all__ = [
     "CUT_FACTOR",

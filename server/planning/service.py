@@ -11,9 +11,9 @@ from sqlmodel import Session, col, select
 
 from server.codes.policy import DEFAULT_POLICY, Policy
 from server.core.clock import local_today
+from server.core.plan_settings import PlanningSettings
 from server.org.models import Street
 from server.planning.build import Prepared, assemble, prepare, solve
-from server.planning.config import PlanningSettings
 from server.planning.draws import publish_seed, published_seed
 from server.planning.models import Plan, Route, RouteOfficer
 from server.planning.routing import StreetProblem, StreetSolution

@@ -13,18 +13,18 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
 from server.auth.access import street_scope
-from server.auth.principal import Principal, requires_role
 from server.core.clock import local_today
-from server.db import AsyncSession
-from server.i18n import t
-from server.inputs import sane_day, shown
+from server.core.db import AsyncSession
+from server.core.i18n import t
+from server.core.inputs import sane_day, shown
+from server.core.principal import Principal, requires_role
+from server.core.settings import Settings
 from server.org.models import Street
 from server.planning import service
 from server.planning.build import solve
 from server.planning.draws import publish_seed
 from server.planning.read import plan_document
 from server.planning.service import Actor, PlanRefused
-from server.settings import Settings
 
 __all__ = [
     "HANDLERS",

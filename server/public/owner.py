@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from server.codes.service import Actor, record_merchant
 from server.core.clock import as_utc
-from server.db import AsyncSession
+from server.core.db import AsyncSession
 from server.merchants.models import Merchant
 from server.public.models import OwnerLink
 

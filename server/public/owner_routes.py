@@ -11,9 +11,9 @@ from litestar.response import Redirect, Template
 
 from server.codes.service import Actor, ColourInputError, request_rerating
 from server.core.clock import utcnow
-from server.db import DbSession
-from server.i18n import t
-from server.inputs import TOKEN_PATH
+from server.core.db import DbSession
+from server.core.i18n import t
+from server.core.inputs import TOKEN_PATH
 from server.public.owner import find_owner_link
 from server.public.owner_view import owner_view, upload_order_photo
 from server.public.photos import PhotoRejected, PhotoTooLarge, mb

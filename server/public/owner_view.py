@@ -13,7 +13,7 @@ from server.codes.policy import Policy
 from server.codes.texts import state_guidance_text, state_reason_text
 from server.core.clock import as_utc
 from server.core.cpu import run_cpu
-from server.db import AsyncSession
+from server.core.db import AsyncSession
 from server.inspections.models import Finding, Inspection, InspectionOfficer
 from server.merchants.models import Merchant
 from server.org.models import Street, User

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import anyio
 from PIL import Image, ImageCms, UnidentifiedImageError
 
+from server.core.i18n import t
 from server.evidence.images import MAX_PIXELS, mpx, pixel_count, turned
-from server.i18n import t
 from server.storage import Storage, StoredObject
 
 __all__ = ["CheckedPhoto", "PhotoRejected", "PhotoTooLarge", "check_photo", "mb", "store_photo"]

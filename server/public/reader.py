@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from server.rawsql import RawReader, as_uuid
+from server.core.sql import RawReader, as_uuid
 
 __all__ = ["LastInspection", "OpenOrder", "PageRow", "PublicColour", "PublicReader", "StoredState"]
 
@@ -127,7 +127,7 @@ _MERCHANT_SQL, _ORDERS_SQL, _EVENTS_SQL = _sql(_MERCHANT), _sql(_ORDERS), _sql(_
 
 
 class PublicReader(RawReader):
-    """The app's hot reads (see server.rawsql), with the public pages' own queries."""
+    """The app's hot reads (see server.core.sql), with the public pages' own queries."""
 
     async def merchant(self, token: str, now: datetime) -> tuple | None:
         """The raw page row for `token` (None when no active merchant holds it)."""

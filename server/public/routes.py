@@ -20,14 +20,14 @@ from server.complaints.service import (
     submit_complaint,
 )
 from server.core.clock import utcnow
+from server.core.db import DbSession
+from server.core.i18n import t
+from server.core.inputs import TOKEN_PATH
 from server.core.net import throttle_key
-from server.db import DbSession
-from server.i18n import t
-from server.inputs import TOKEN_PATH
+from server.core.sql import as_uuid
 from server.public.photos import PhotoRejected, PhotoTooLarge, mb
 from server.public.service import PublicPage, full_page, lookup, merchant_page, plain_page
 from server.ratelimit.service import RateLimited
-from server.rawsql import as_uuid
 
 __all__ = ["PublicController", "form_photo", "missing", "not_found", "page_headers"]
 

@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from server.codes.policy import COLOURS, Policy
 from server.codes.texts import guidance_text, state_guidance_text, state_reason_text
-from server.i18n import t
+from server.core.i18n import t
 from server.public.reader import LastInspection, OpenOrder, PageRow, PublicColour, PublicReader
 
 __all__ = [

@@ -9,9 +9,9 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from server.codes.policy import COLOURS, Policy
-from server.i18n import DEFAULT_LOCALE, MESSAGES, t
+from server.core.i18n import DEFAULT_LOCALE, MESSAGES, t
+from server.core.settings import Settings
 from server.public.photos import mb
-from server.settings import Settings
 
 __all__ = ["PublicText"]
 

@@ -11,7 +11,7 @@ from sqlalchemy import delete
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from server.db import AsyncSession
+from server.core.db import AsyncSession
 from server.ratelimit.models import RateCounter
 
 __all__ = ["Limit", "RateLimited", "hit", "keyed_hash"]

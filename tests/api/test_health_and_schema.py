@@ -9,7 +9,7 @@ from pathlib import Path
 from litestar.testing import TestClient
 
 from server.app import create_app
-from server.db import make_sync_engine
+from server.core.db import make_sync_engine
 from server.health import nightly_status
 from server.migrate import upgrade
 from server.web import PWA, TEMPLATES, missing_files

@@ -23,7 +23,7 @@ from litestar.testing import TestClient
 from sqlalchemy import Engine
 
 from server.app import create_app
-from server.settings import Settings
+from server.core.settings import Settings
 from tests.auth.world import DAY, PERSONAS, World, make_world
 from tests.evidence import tus
 from tests.support.app import with_settings

@@ -137,7 +137,7 @@ def test_the_nightly_command_runs_once_a_day(database_url: str, sync_engine: Eng
 
 @pytest.mark.parametrize("value", ["25:00", "soon", "7"])
 def test_an_impossible_nightly_time_is_refused_naming_the_setting(value: str):
-    from server.settings import load_settings
+    from server.core.settings import load_settings
 
     with pytest.raises(ValueError, match="NIGHTLY_AT"):
         load_settings({"NIGHTLY_AT": value, "SECRET_KEY": "x"})

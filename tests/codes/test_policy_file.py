@@ -10,7 +10,7 @@ from server.app import create_app
 from server.codes.cli import codes
 from server.codes.policy import DEFAULT_POLICY
 from server.codes.policy_file import PolicyFileError, load_policy
-from server.settings import Settings
+from server.core.settings import Settings
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "server" / "codes" / "policy.example.yaml"
 

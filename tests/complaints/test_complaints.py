@@ -12,8 +12,8 @@ from sqlmodel import Session
 
 from server.audit.models import AuditEvent
 from server.complaints.models import Complaint
+from server.core.settings import Settings
 from server.merchants.models import Merchant
-from server.settings import Settings
 from tests.support.app import login_as, with_settings
 from tests.support.factories import make_merchants, make_user
 from tests.support.images import ODD_EXIF

@@ -5,7 +5,7 @@ from litestar.testing import TestClient
 from sqlalchemy import Engine
 
 from server.app import create_app
-from server.settings import Settings
+from server.core.settings import Settings
 from tests.support.app import with_settings
 from tests.support.factories import make_merchants
 from tests.support.peers import peer, peers

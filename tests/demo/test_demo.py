@@ -20,7 +20,8 @@ from server.codes.policy import DEFAULT_POLICY, ItemOutcome, score_findings
 from server.codes.recompute import recompute_all
 from server.codes.records import load_records
 from server.codes.texts import state_reason_text
-from server.db import make_sync_engine
+from server.core.db import make_sync_engine
+from server.core.settings import Settings
 from server.demo.cli import demo
 from server.demo.loader import load_demo
 from server.inspections.models import Finding, Inspection, InspectionOfficer
@@ -31,7 +32,6 @@ from server.org.district import nearest_street
 from server.org.models import Department, Street, Team, User
 from server.org.service import ensure_district
 from server.rectifications.models import RectificationOrder
-from server.settings import Settings
 from tests.support.factories import make_merchants
 
 TODAY = date(2026, 11, 27)

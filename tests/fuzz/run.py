@@ -29,7 +29,7 @@ from urllib.parse import quote
 import httpx
 from sqlalchemy import text
 
-from server.db import make_sync_engine
+from server.core.db import make_sync_engine
 from server.demo.loader import DEMO_PASSWORD
 from tests.evidence import tus
 from tests.support.s3server import free_port

@@ -6,7 +6,7 @@ from datetime import timedelta
 from sqlalchemy import insert, select
 
 from server.core.clock import local_today, utcnow
-from server.db import make_sync_engine
+from server.core.db import make_sync_engine
 from server.migrate import upgrade
 from server.rectifications.models import RectificationOrder
 from tests.support.factories import make_merchants

@@ -14,10 +14,10 @@ from sqlmodel import Session, select
 
 from server.app import create_app
 from server.core.clock import district_timezone, utcnow
+from server.core.settings import load_settings
 from server.inspections.models import Inspection
 from server.inspections.record_models import InspectionRecord
 from server.rectifications.models import RectificationOrder
-from server.settings import load_settings
 from tests.inspections.conftest import SIGNATURE, record_body
 from tests.support.app import login_as, with_settings
 

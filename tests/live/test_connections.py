@@ -7,8 +7,8 @@ import socket
 import pytest
 from sqlalchemy import Engine, text
 
-from server.db import make_async_engine, make_sync_engine, pg_connect_args
-from server.rawsql import RawReader
+from server.core.db import make_async_engine, make_sync_engine, pg_connect_args
+from server.core.sql import RawReader
 
 
 @pytest.fixture

@@ -8,10 +8,10 @@ from openpyxl import Workbook
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from server.core.settings import Settings
 from server.merchants.importer import ImportReport, import_merchants
 from server.merchants.models import Merchant
 from server.merchants.uscc import make_uscc
-from server.settings import Settings
 
 __all__ = [
     "CHINESE",

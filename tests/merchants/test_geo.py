@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from server.geo import haversine_m, parse_crs, to_wgs84, wgs84_to_gcj02
+from server.core.geo import haversine_m, parse_crs, to_wgs84, wgs84_to_gcj02
 
 # Shopfronts across the district (WGS-84): Hubin, Nanxing, Jiubao, Dinglan.
 POINTS = [(30.2590, 120.1680), (30.2230, 120.1760), (30.3030, 120.2700), (30.3380, 120.2010)]

@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from server.audit.models import AuditEvent
 from server.catalog.models import Scenario
-from server.geo import haversine_m, wgs84_to_gcj02
+from server.core.geo import haversine_m, wgs84_to_gcj02
 from server.merchants.import_dedupe import SeenCodes
 from server.merchants.models import Merchant, MerchantScenario
 from tests.merchants.factories import (

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from sqlmodel import Session, select
 
 from server.audit.models import AuditEvent
-from server.db import make_sync_engine
+from server.core.db import make_sync_engine
 from server.merchants.cli import import_group
 from server.merchants.importer import DatabaseNotReady, ImportFileError
 from tests.merchants.factories import merchant, rows_of, run, stored, write_csv, write_xlsx

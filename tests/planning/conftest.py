@@ -12,14 +12,14 @@ from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
 from server.app import create_app
+from server.core.plan_settings import PlanningSettings
+from server.core.settings import Settings
 from server.demo.loader import load_demo
 from server.inspections.models import Inspection
 from server.merchants.models import Merchant
 from server.org.models import Street, User
-from server.planning.config import PlanningSettings
 from server.planning.draws import publish_seed
 from server.planning.models import OfficerLeave, OpeningHours, Recusal
-from server.settings import Settings
 from tests.support.app import login_as
 from tests.support.clock import TODAY
 from tests.support.factories import make_user

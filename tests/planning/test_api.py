@@ -10,9 +10,9 @@ from sqlmodel import Session, select
 
 from server.app import create_app
 from server.audit.models import AuditEvent
+from server.core.settings import Settings
 from server.planning import web
 from server.planning.models import Plan
-from server.settings import Settings
 from tests.planning.conftest import DAY, TODAY
 from tests.support.app import login_as
 

@@ -7,7 +7,7 @@ import pytest
 from litestar.testing import TestClient
 
 from server.app import create_app
-from server.settings import Settings
+from server.core.settings import Settings
 from tests.planning.conftest import DAY
 from tests.support.app import console_login
 

@@ -10,10 +10,10 @@ from sqlmodel import Session, select
 
 from server.app import create_app
 from server.complaints.models import Complaint
+from server.core.settings import Settings
 from server.merchants.models import Merchant
 from server.org.models import Street
 from server.planning.models import Plan
-from server.settings import Settings
 from tests.planning.conftest import DAY
 from tests.support.app import console_login, login_as
 from tests.support.factories import DEFAULT_PASSWORD, make_user

@@ -10,7 +10,7 @@ import pytest
 from litestar.testing import TestClient
 
 from server.app import create_app
-from server.settings import Settings
+from server.core.settings import Settings
 from tests.support.s3server import local_storage_only
 
 __all__ = ["client", "console_login", "login_as", "settings", "with_settings"]

@@ -14,7 +14,7 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import Engine, text
 
-from server.db import make_sync_engine
+from server.core.db import make_sync_engine
 from server.migrate import upgrade
 from server.models import metadata
 

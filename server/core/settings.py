@@ -7,7 +7,7 @@ from datetime import datetime, time
 from pathlib import Path
 
 from server.core.net import parse_trusted_proxies
-from server.planning.config import PlanningSettings, load_planning_settings
+from server.core.plan_settings import PlanningSettings, load_planning_settings
 from server.web import PWA
 
 __all__ = ["Settings", "clock_settings", "load_settings"]

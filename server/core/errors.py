@@ -11,7 +11,7 @@ from litestar.status_codes import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from server.i18n import t
+from server.core.i18n import t
 
 __all__ = ["exception_handlers"]
 

@@ -23,7 +23,7 @@ import psycopg
 from psycopg_pool import AsyncConnectionPool
 from sqlalchemy.engine import make_url
 
-from server.db import pg_connect_args
+from server.core.db import pg_connect_args
 
 __all__ = ["RawReader", "as_uuid", "sqlite_instant"]
 

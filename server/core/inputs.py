@@ -25,7 +25,7 @@ from litestar.exceptions import ClientException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.params import QueryParameter
 
-from server.i18n import t
+from server.core.i18n import t
 
 __all__ = [
     "MAX_INT",
