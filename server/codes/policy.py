@@ -1,7 +1,7 @@
 """The colour policy (三色码): how a visit scores, which colour follows, how often to visit.
 
-Every number of the policy lives in `Policy`; its defaults are DOMAIN.md's "Default policy" and a
-`POLICY_FILE` (server.codes.policy_file) may change any of them.
+Every number of the policy lives in `Policy`; its defaults are docs/domain.md's "Default policy"
+and a `POLICY_FILE` (server.codes.policy_file) may change any of them.
 """
 
 import calendar
@@ -75,7 +75,7 @@ def _whole(value: object) -> bool:
 
 @dataclass(frozen=True)
 class Policy:
-    """Every number of the colour policy; the defaults are DOMAIN.md's "Default policy"."""
+    """Every number of the colour policy; the defaults are docs/domain.md's "Default policy"."""
 
     key_item_points: int = 7
     general_item_points: int = 2

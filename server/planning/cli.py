@@ -41,7 +41,7 @@ def _day(value: str | None) -> date:
 @click.group(invoke_without_command=True, help="Build the day's joint visits, teams and routes.")
 @click.option("--date", "day", metavar="YYYY-MM-DD", help="The day to plan.")
 @click.option("--street", help="One street's code or name (default: every street).")
-@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON (CONTRACT.md).")
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON (docs/http.md).")
 @click.pass_context
 def plan(ctx: click.Context, day: str | None, street: str | None, as_json: bool) -> None:
     if ctx.invoked_subcommand is not None:

@@ -44,8 +44,8 @@ REASON_ORDER = (
     "due:green",
 )
 _PRIORITY = dict(zip(REASON_ORDER, (100, 90, 80, 70, 60, 50, 30), strict=True))
-# Checks the frequency caps never hold back (DOMAIN.md: complaint-, referral-, rectification-
-# and merchant-requested checks are exempt).
+# Checks the frequency caps never hold back (docs/domain.md, "Rules the product enforces"):
+# complaint, referral, re-inspection and merchant-requested re-rating checks.
 DISTRICT_TZ = ZoneInfo("Asia/Shanghai")
 EXEMPT_REASONS = frozenset({"complaint", "referral", "reinspection", "rerating"})
 

@@ -1,4 +1,4 @@
-"""The plan as others read it (CONTRACT.md's shape), and an inspector's tasks for the day."""
+"""The plan as others read it (docs/http.md, "The plan"), and an inspector's tasks for the day."""
 
 import uuid
 from collections import defaultdict

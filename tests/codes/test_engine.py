@@ -1,4 +1,4 @@
-"""The colour engine walks DOMAIN.md's transitions: worse at once, better one step per visit."""
+"""The colour engine walks docs/domain.md's transitions: worse at once, better a step per visit."""
 
 import uuid
 from datetime import date, timedelta
