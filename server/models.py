@@ -34,7 +34,7 @@ from server.evidence.recorder_models import Recorder, RecorderAssignment, Record
 from server.inspections.models import Finding, Inspection, InspectionOfficer
 from server.inspections.packets import DayPacket, PacketWindow
 from server.inspections.record_models import InspectionRecord
-from server.merchants.models import Merchant, MerchantScenario
+from server.merchants.models import Merchant, MerchantScenario, OwnerLink
 from server.org.models import Department, Street, Team, User
 from server.planning.models import (
     Draw,
@@ -48,7 +48,6 @@ from server.planning.models import (
     RouteOfficer,
     VisitItem,
 )
-from server.public.models import OwnerLink
 from server.ratelimit.models import RateCounter
 from server.rectifications.models import RectificationOrder, RectificationPhoto
 

@@ -1,15 +1,36 @@
 """Writing to the audit trail: every change worth asking about later."""
 
+import uuid
+from dataclasses import dataclass
 from typing import Any
 
+from litestar import Request
 from sqlmodel import Session
 
 from server.audit.models import AuditEvent
 from server.core.db import AsyncSession
+from server.core.net import client_ip
+from server.core.principal import Principal
 
-__all__ = ["SYSTEM_ACTOR", "record"]
+__all__ = ["SYSTEM_ACTOR", "Actor", "actor_of", "record"]
 
 SYSTEM_ACTOR = "system"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who causes a change, as the audit trail names them: a signed-in user (with the address
+    they came from, where a request brought it), a command or the system."""
+
+    name: str = SYSTEM_ACTOR
+    id: uuid.UUID | None = None
+    ip: str | None = None
+
+
+def actor_of(request: Request) -> Actor:
+    """The signed-in user making the request, as an actor."""
+    principal: Principal = request.user
+    return Actor(principal.username, principal.id, client_ip(request))
 
 
 def record(

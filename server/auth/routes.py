@@ -20,11 +20,11 @@ from server.auth.middleware import CSRF_COOKIE, SESSION_COOKIE, session_cookies
 from server.auth.service import LoginThrottled, end_session, login
 from server.core.db import DbSession
 from server.core.i18n import t
-from server.core.net import trusted_proxies
+from server.core.net import client_ip
 from server.core.principal import Principal, signed_in
 from server.org.models import User
 
-__all__ = ["AuthController", "client_ip"]
+__all__ = ["AuthController"]
 
 
 @dataclass
@@ -57,14 +57,6 @@ class LoginResponse:
     user: UserRead
     csrf_token: str
     map: MapTiles
-
-
-def client_ip(request: Request) -> str | None:
-    """The client's address: behind a proxy of TRUSTED_PROXIES, the one it forwards for."""
-    peer = request.client.host if request.client else None
-    proxies = trusted_proxies(request.app.state.settings.trusted_proxies)
-    address = proxies.client(peer, ", ".join(request.headers.getall("x-forwarded-for", [])))
-    return address[:64] if address else None  # a peer that is no address is stored cut short
 
 
 def _user_read(p: Principal | User) -> UserRead:

@@ -13,11 +13,13 @@ from markupsafe import escape
 from sqlalchemy import func
 from sqlmodel import col, or_, select
 
+from server.audit.service import Actor
 from server.auth.access import console_principal, merchant_in_scope, street_scope
 from server.codes.qr import merchant_url, qr_svg
 from server.codes.queries import colour_read, poster_for_merchant, posters_for_street
 from server.codes.routes import owner_url
-from server.codes.service import Actor, ColourInputError, revoke_override, set_override
+from server.codes.service import ColourInputError, revoke_override, set_override
+from server.codes.texts import legend
 from server.codes.tokens import rotate_token
 from server.core.clock import utcnow
 from server.core.db import AsyncSession, DbSession
@@ -25,9 +27,8 @@ from server.core.i18n import t
 from server.core.inputs import MAX_PAGE, like_contains
 from server.core.principal import Principal
 from server.merchants.models import Merchant
+from server.merchants.owner_links import issue_owner_link, revoke_owner_links
 from server.org.models import Street
-from server.public.owner import issue_owner_link, revoke_owner_links
-from server.public.service import legend
 
 __all__ = ["CodesConsoleController"]
 

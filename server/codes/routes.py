@@ -10,6 +10,7 @@ from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
+from server.audit.service import actor_of
 from server.auth.access import merchant_in_scope
 from server.codes.qr import merchant_url, qr_png, qr_svg
 from server.codes.queries import colour_read, poster_for_merchant
@@ -20,22 +21,17 @@ from server.codes.schemas import (
     RotateRequest,
     RotateResponse,
 )
-from server.codes.service import Actor, ColourInputError, revoke_override, set_override
+from server.codes.service import ColourInputError, revoke_override, set_override
 from server.codes.tokens import rotate_token
 from server.core.clock import utcnow
 from server.core.db import DbSession
 from server.core.i18n import t
-from server.core.principal import Principal, requires_role
-from server.public.owner import issue_owner_link, revoke_owner_links
+from server.core.principal import requires_role
+from server.merchants.owner_links import issue_owner_link, revoke_owner_links
 
-__all__ = ["CodeController", "actor_of", "owner_url"]
+__all__ = ["CodeController", "owner_url"]
 
 _NO_CACHE = {"Cache-Control": "private, no-cache"}
-
-
-def actor_of(request: Request) -> Actor:
-    principal: Principal = request.user
-    return Actor(principal.username, principal.id)
 
 
 def owner_url(public_base_url: str, secret: str) -> str:

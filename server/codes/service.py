@@ -5,26 +5,23 @@ the request's or the command's transaction commits once.
 """
 
 import uuid
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 from sqlmodel import Session
 
-from server.audit.service import SYSTEM_ACTOR, record
+from server.audit.service import Actor
 from server.codes.engine import Outcome, assess
 from server.codes.models import ColourEvent, ColourOverride, ColourState, ReratingRequest
 from server.codes.policy import COLOURS, Policy
 from server.codes.records import load_records
 from server.codes.texts import fill
 from server.core.clock import local_today, utcnow
-from server.core.db import AsyncSession
 from server.core.i18n import t
 from server.merchants.models import Merchant
+from server.merchants.service import record_merchant
 
 __all__ = [
-    "Actor",
     "ColourInputError",
     "apply_outcome",
     "request_rerating",
@@ -33,33 +30,6 @@ __all__ = [
     "state_values",
     "update_colour",
 ]
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who caused a change: a signed-in user, or the system."""
-
-    name: str = SYSTEM_ACTOR
-    id: uuid.UUID | None = None
-
-
-def record_merchant(
-    session: Session | AsyncSession,
-    action: str,
-    merchant_id: uuid.UUID,
-    actor: Actor,
-    detail: dict[str, Any] | None = None,
-) -> None:
-    """Audit a change to one merchant made by the actor."""
-    record(
-        session,
-        action=action,
-        entity="merchant",
-        entity_id=merchant_id,
-        actor=actor.name,
-        actor_id=actor.id,
-        detail=detail,
-    )
 
 
 class ColourInputError(ValueError):

@@ -4,18 +4,21 @@ Placeholders are filled by plain replacement (never str.format), so the set-wise
 fill the same templates in SQL with replace() and produce the very same text.
 """
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
 
-from server.codes.policy import Policy
-from server.core.i18n import DEFAULT_LOCALE, MESSAGES
+from server.codes.policy import COLOURS, Policy
+from server.core.i18n import DEFAULT_LOCALE, MESSAGES, t
 
 __all__ = [
     "GUIDANCE_CODES",
     "REASON_CODES",
+    "LegendRow",
     "fill",
     "guidance_template",
     "guidance_text",
+    "legend",
     "policy_values",
     "reason_template",
     "reason_text",
@@ -133,3 +136,18 @@ def state_guidance_text(state: _StateLike, policy: Policy) -> str:
     return guidance_text(
         state.guidance_code, policy, until=state.reason_until, green_from=state.green_from
     )
+
+
+@dataclass(frozen=True)
+class LegendRow:
+    colour: str
+    name: str
+    meaning: str
+
+
+def legend(policy: Policy) -> list[LegendRow]:
+    """The three colours and how often each is inspected, under the policy in force."""
+    return [
+        LegendRow(c, t(f"colour.{c}"), t(f"colour.meaning.{c}", months=policy.interval(c)))
+        for c in COLOURS
+    ]

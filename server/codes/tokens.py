@@ -7,11 +7,13 @@ import uuid
 from sqlalchemy import update
 from sqlmodel import Session, select
 
+from server.audit.service import Actor
 from server.codes.models import MerchantToken
-from server.codes.service import Actor, ColourInputError, record_merchant
+from server.codes.service import ColourInputError
 from server.core.clock import utcnow
 from server.core.i18n import t
 from server.merchants.models import Merchant
+from server.merchants.service import record_merchant
 
 __all__ = ["new_token", "rotate_token", "token_hash"]
 

@@ -13,9 +13,8 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_422_UNPROCESSABLE_ENTITY
 from msgspec import Meta
 
-from server.audit.service import record
+from server.audit.service import actor_of, record
 from server.auth.access import merchant_in_scope, street_scope
-from server.codes.routes import actor_of
 from server.complaints.models import Complaint
 from server.complaints.service import (
     ComplaintInvalid,

@@ -8,18 +8,18 @@ from datetime import date, datetime
 
 from sqlmodel import col, select
 
-from server.audit.service import record
+from server.audit.service import Actor, record
 from server.codes.policy import Policy
-from server.codes.service import Actor, update_colour
+from server.codes.service import update_colour
 from server.complaints.models import Complaint
 from server.core.clock import local_today
 from server.core.cpu import run_cpu
 from server.core.db import AsyncSession
 from server.core.i18n import t
 from server.core.settings import Settings
+from server.evidence.public_photos import CheckedPhoto, check_photo, store_photo
 from server.inspections.models import Inspection
 from server.merchants.models import Merchant
-from server.public.photos import CheckedPhoto, check_photo, store_photo
 from server.ratelimit.service import Limit, hit, keyed_hash
 from server.storage import Storage
 

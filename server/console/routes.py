@@ -15,10 +15,10 @@ from sqlmodel import col, select
 
 from server.auth.access import CONSOLE_ROLES, console_principal, street_scope
 from server.auth.middleware import session_cookies
-from server.auth.routes import client_ip
 from server.auth.service import LoginThrottled, login
 from server.core.db import AsyncSession, DbSession
 from server.core.i18n import t
+from server.core.net import client_ip
 from server.core.principal import Principal
 from server.merchants.models import COLOURS, Merchant
 from server.org.models import Street

@@ -11,8 +11,18 @@ gives the same answer), so it holds under any server.
 import ipaddress
 from collections.abc import Iterable
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-__all__ = ["TrustedProxies", "parse_trusted_proxies", "throttle_key", "trusted_proxies"]
+if TYPE_CHECKING:
+    from litestar import Request
+
+__all__ = [
+    "TrustedProxies",
+    "client_ip",
+    "parse_trusted_proxies",
+    "throttle_key",
+    "trusted_proxies",
+]
 
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPV6_SUBSCRIBER_PREFIX = 64  # one household or phone is handed a whole /64
@@ -94,3 +104,11 @@ def throttle_key(address: str | None) -> str | None:
             return str(parsed.ipv4_mapped)
         return str(ipaddress.ip_network(f"{parsed}/{IPV6_SUBSCRIBER_PREFIX}", strict=False))
     return str(parsed)
+
+
+def client_ip(request: "Request") -> str | None:
+    """The client's address: behind a proxy of TRUSTED_PROXIES, the one it forwards for."""
+    peer = request.client.host if request.client else None
+    proxies = trusted_proxies(request.app.state.settings.trusted_proxies)
+    address = proxies.client(peer, ", ".join(request.headers.getall("x-forwarded-for", [])))
+    return address[:64] if address else None  # a peer that is no address is stored cut short

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
+from server.audit.service import Actor
 from server.core.clock import local_today
 from server.core.settings import Settings
 from server.inspections.packets import warm_packets
@@ -13,7 +14,7 @@ from server.org.models import Street, User
 from server.planning.draws import SeedAlreadyPublished, publish_seed
 from server.planning.edits import Edit, publish
 from server.planning.models import JointVisit, Plan, Route, RouteOfficer
-from server.planning.service import Actor, build_plan, planning_policy
+from server.planning.service import build_plan, planning_policy
 
 __all__ = ["Crew", "publish_today"]
 

@@ -61,10 +61,10 @@ def _file_chunks(path: Path) -> Iterator[bytes]:
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--device", "device_id", required=True, help="The recorder's device id.")
 def ingest(folder: Path, device_id: str) -> None:
+    from server.audit.service import Actor
     from server.core.i18n import t
     from server.evidence.ingest import ingest_clip
     from server.evidence.recorders import find_recorder
-    from server.evidence.service import Actor
 
     async def work(sessions, storage, settings) -> int:
         async with sessions() as session:
@@ -109,8 +109,8 @@ def recorder() -> None:
 def recorder_add(device_id: str, label: str, street_code: str | None) -> None:
     from sqlmodel import select
 
+    from server.audit.service import Actor
     from server.evidence.recorders import register_recorder
-    from server.evidence.service import Actor
     from server.org.models import Street
 
     async def work(sessions, storage, settings) -> None:
@@ -143,8 +143,8 @@ def recorder_add(device_id: str, label: str, street_code: str | None) -> None:
 def recorder_assign(device_id: str, username: str, day) -> None:
     from sqlmodel import select
 
+    from server.audit.service import Actor
     from server.evidence.recorders import AssignmentConflict, assign_recorder, find_recorder
-    from server.evidence.service import Actor
     from server.org.models import User
 
     on = day.date() if day else local_today()

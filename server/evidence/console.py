@@ -13,15 +13,15 @@ from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 from sqlmodel import col, select
 
+from server.audit.service import Actor
 from server.auth.access import CONSOLE_ROLES, DOCK_ROLES, console_principal
-from server.auth.routes import client_ip
 from server.core.db import DbSession
 from server.core.i18n import t
+from server.core.net import client_ip
 from server.core.principal import Principal
 from server.evidence.dock import BadForm, dock_clips
 from server.evidence.recorder_models import Recorder
 from server.evidence.review import assign_clip, dismiss_clip, review_queue
-from server.evidence.service import Actor
 
 __all__ = ["EvidenceConsoleController"]
 

@@ -8,13 +8,13 @@ from zoneinfo import ZoneInfo
 import anyio
 from multipart import MultipartError, MultipartSegment, PushMultipartParser, parse_options_header
 
+from server.audit.service import Actor
 from server.core.db import AsyncSession
 from server.core.i18n import t
 from server.core.inputs import shown
 from server.core.settings import Settings
 from server.evidence.ingest import ClipResult, ingest_clip
 from server.evidence.recorders import find_recorder
-from server.evidence.service import Actor
 from server.evidence.uploads import safe_filename
 from server.storage import Storage
 

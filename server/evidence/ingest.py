@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import anyio
 from sqlmodel import col, select
 
-from server.audit.service import record
+from server.audit.service import Actor, record
 from server.core.db import AsyncSession
 from server.core.i18n import t
 from server.core.inputs import neutralised
@@ -21,7 +21,6 @@ from server.evidence.cliptime import Mp4Scanner, time_from_name
 from server.evidence.recorder_models import Recorder, RecorderClip
 from server.evidence.recorders import carrier
 from server.evidence.service import (
-    Actor,
     NewEvidence,
     create_evidence,
     find_evidence,

@@ -19,6 +19,7 @@ from typing import TypeVar
 import anyio
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from server.audit.service import Actor
 from server.core.clock import utcnow
 from server.core.db import AsyncSession
 from server.core.settings import Settings
@@ -27,7 +28,6 @@ from server.evidence.errors import BodyStalled, ClientGone, UploadRefused
 from server.evidence.hashstate import ResumableSha256
 from server.evidence.models import UploadFragment, UploadPart
 from server.evidence.protocol import Checksum
-from server.evidence.service import Actor
 from server.evidence.spool import SpoolBudget
 from server.storage import ObjectNotFound, Storage, StorageError
 

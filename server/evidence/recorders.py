@@ -5,10 +5,9 @@ from datetime import date
 
 from sqlmodel import select
 
-from server.audit.service import record
+from server.audit.service import Actor, record
 from server.core.db import AsyncSession
 from server.evidence.recorder_models import Recorder, RecorderAssignment
-from server.evidence.service import Actor
 from server.org.models import User
 
 __all__ = ["AssignmentConflict", "assign_recorder", "carrier", "find_recorder", "register_recorder"]

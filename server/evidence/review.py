@@ -8,14 +8,14 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import col, or_, select
 
-from server.audit.service import record
+from server.audit.service import Actor, record
 from server.auth.access import clip_street, street_scope
 from server.core.clock import utcnow
 from server.core.db import AsyncSession
 from server.core.principal import Principal
 from server.evidence.models import Evidence
 from server.evidence.recorder_models import Recorder, RecorderClip
-from server.evidence.service import Actor, link_evidence
+from server.evidence.service import link_evidence
 from server.inspections.models import Inspection
 from server.merchants.models import Merchant
 from server.org.models import User

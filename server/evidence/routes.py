@@ -14,9 +14,9 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Redirect, Stream
 from msgspec import Meta
 
-from server.auth.routes import client_ip
 from server.core.db import DbSession
 from server.core.i18n import t
+from server.core.net import client_ip
 from server.core.principal import requires_role, signed_in
 from server.evidence.derived import derived_copy
 from server.evidence.images import TooManyPixels, mpx

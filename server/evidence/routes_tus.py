@@ -10,10 +10,10 @@ from litestar.enums import HttpMethod
 from litestar.exceptions import HTTPException, NotFoundException
 from litestar.params import FromPath
 
-from server.auth.routes import client_ip
+from server.audit.service import actor_of
 from server.core.db import DbSession
 from server.core.i18n import t
-from server.core.principal import Principal, current_principal, signed_in
+from server.core.principal import current_principal, signed_in
 from server.evidence.errors import BodyStalled, ClientGone, UploadRefused
 from server.evidence.models import Upload
 from server.evidence.protocol import (
@@ -29,7 +29,6 @@ from server.evidence.protocol import (
 )
 from server.evidence.receiver import UploadEnv
 from server.evidence.schemas import UploadRead
-from server.evidence.service import Actor
 from server.evidence.spool import SpoolBudget
 from server.evidence.uploads import (
     create_upload,
@@ -58,11 +57,6 @@ def upload_env(state: State) -> UploadEnv:
         )
         state["evidence_spool_budget"] = budget
     return UploadEnv(state.db_sessionmaker, state.storage, state.settings, budget)
-
-
-def actor_of(request: Request) -> Actor:
-    principal: Principal = request.user
-    return Actor(principal.username, principal.id, client_ip(request))
 
 
 def _headers(upload: Upload | None = None, **extra: str) -> dict[str, str]:

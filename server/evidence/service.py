@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
-from server.audit.service import SYSTEM_ACTOR, record
+from server.audit.service import Actor, record
 from server.core.db import AsyncSession
 from server.core.settings import Settings
 from server.evidence.models import Evidence, EvidenceLink, LegalHold
@@ -16,7 +16,6 @@ from server.evidence.schemas import EvidenceLinkRead, EvidenceRead, HoldRead
 from server.inspections.models import Inspection, InspectionOfficer
 
 __all__ = [
-    "Actor",
     "NewEvidence",
     "claim_visit",
     "create_evidence",
@@ -24,15 +23,6 @@ __all__ = [
     "link_evidence",
     "user_owner",
 ]
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who does something, for the audit trail."""
-
-    name: str = SYSTEM_ACTOR
-    id: uuid.UUID | None = None
-    ip: str | None = None
 
 
 @dataclass(frozen=True)

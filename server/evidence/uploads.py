@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 
+from server.audit.service import Actor
 from server.core.clock import utcnow
 from server.core.db import AsyncSession
 from server.core.i18n import t
@@ -21,7 +22,7 @@ from server.evidence.models import EVIDENCE_KINDS, Upload
 from server.evidence.protocol import BadHeader, Checksum
 from server.evidence.receiver import Patch, UploadEnv
 from server.evidence.schemas import UploadRead
-from server.evidence.service import Actor, claim_visit, find_evidence, user_owner
+from server.evidence.service import claim_visit, find_evidence, user_owner
 
 __all__ = [
     "create_upload",

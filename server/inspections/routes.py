@@ -12,18 +12,18 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Template
 from sqlalchemy.exc import IntegrityError
 
+from server.audit.service import Actor as EvidenceActor
 from server.auth.access import may_read_inspection
 from server.auth.middleware import DAY_PATH, SESSION_COOKIE
-from server.auth.routes import client_ip
 from server.auth.service import token_hash
 from server.codes.qr import qr_svg
 from server.core.clock import utcnow
 from server.core.db import DbSession
 from server.core.i18n import t
 from server.core.inputs import sane_moment
+from server.core.net import client_ip
 from server.core.principal import signed_in
 from server.core.sql import as_uuid
-from server.evidence.service import Actor as EvidenceActor
 from server.evidence.service import link_evidence
 from server.inspections.day import empty_packet
 from server.inspections.facts import inspection_facts
@@ -39,7 +39,7 @@ from server.inspections.packets import (
 from server.inspections.payload import RecordError
 from server.inspections.service import Stored, inspection_read, submit_record
 from server.inspections.verify import printable_record, verify_code
-from server.public.owner import live_visit_link
+from server.merchants.owner_links import live_visit_link
 
 __all__ = ["ActionCodeController", "DayController", "InspectionController"]
 

@@ -12,10 +12,11 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from server.audit.service import Actor
 from server.audit.service import record as audit
 from server.auth.access import may_resend_record
 from server.codes.policy import ItemOutcome, Policy, score_findings
-from server.codes.service import Actor, update_colour
+from server.codes.service import update_colour
 from server.core.clock import publication_moment
 from server.core.i18n import t
 from server.inspections.facts import inspection_facts
@@ -30,7 +31,7 @@ from server.inspections.payload import (
 from server.inspections.record_models import InspectionRecord
 from server.inspections.validate import UNCHECKED, Checked, check_record
 from server.merchants.models import Merchant
-from server.public.owner import link_for_visit
+from server.merchants.owner_links import link_for_visit
 from server.rectifications.models import RectificationOrder
 
 __all__ = ["Stored", "action_code", "inspection_read", "submit_record"]

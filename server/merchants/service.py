@@ -1,18 +1,26 @@
 """Merchant queries. Services never commit."""
 
 import uuid
+from typing import Any
 
 from sqlalchemy import func, or_
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
+from server.audit.service import Actor, record
 from server.core.db import AsyncSession
 from server.core.inputs import like_contains
 from server.merchants.models import COLOURS, Merchant
 from server.merchants.schemas import MerchantPage, MerchantRead
 from server.org.models import Street
 
-__all__ = ["UnknownFilter", "get_merchant", "list_merchants", "merchant_query"]
+__all__ = [
+    "UnknownFilter",
+    "get_merchant",
+    "list_merchants",
+    "merchant_query",
+    "record_merchant",
+]
 
 
 class UnknownFilter(ValueError):
@@ -109,3 +117,22 @@ async def get_merchant(session: AsyncSession, merchant_id: uuid.UUID) -> Merchan
         )
     ).first()
     return _read(*row) if row else None
+
+
+def record_merchant(
+    session: Session | AsyncSession,
+    action: str,
+    merchant_id: uuid.UUID,
+    actor: Actor,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Audit a change to one merchant made by the actor."""
+    record(
+        session,
+        action=action,
+        entity="merchant",
+        entity_id=merchant_id,
+        actor=actor.name,
+        actor_id=actor.id,
+        detail=detail,
+    )

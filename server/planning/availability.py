@@ -16,7 +16,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_409_CONFLI
 from msgspec import Meta
 from sqlmodel import col, select
 
-from server.audit.service import record
+from server.audit.service import actor_of, record
 from server.auth.access import may_manage_officer, may_record_recusal, street_scope
 from server.core.db import DbSession
 from server.core.i18n import t
@@ -24,7 +24,7 @@ from server.merchants.models import Merchant
 from server.org.models import User
 from server.planning.models import OfficerLeave, Recusal
 from server.planning.service import PlanRefused
-from server.planning.web import HANDLERS, SUPERVISORS, actor_of, parse_day
+from server.planning.web import HANDLERS, SUPERVISORS, parse_day
 
 __all__ = ["AvailabilityController"]
 
@@ -117,7 +117,7 @@ class AvailabilityController(Controller):
             action="leave.add",
             entity="officer_leave",
             entity_id=row.id,
-            actor=actor.username,
+            actor=actor.name,
             actor_id=actor.id,
             detail={
                 "user": user.username,
@@ -167,7 +167,7 @@ class AvailabilityController(Controller):
             action="recusal.add",
             entity="recusal",
             entity_id=row.id,
-            actor=actor.username,
+            actor=actor.name,
             actor_id=actor.id,
             detail={"user_id": str(data.user_id), "merchant_id": str(data.merchant_id)},
         )

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlmodel import Session
 
+from server.audit.service import Actor
 from server.core.clock import local_today
 from server.core.db import make_sync_engine
 from server.core.i18n import t
@@ -17,7 +18,6 @@ from server.inspections.packets import warm_packets
 from server.planning.draws import SeedAlreadyPublished, publish_seed, verify_draws
 from server.planning.read import plan_document
 from server.planning.service import (
-    Actor,
     PlanConflict,
     PlanRefused,
     build_plan,

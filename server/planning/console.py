@@ -13,6 +13,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
+from server.audit.service import Actor
 from server.auth.access import console_principal, street_scope
 from server.codes.policy import COLOURS
 from server.core.db import AsyncSession, DbSession
@@ -29,7 +30,7 @@ from server.planning.console_data import (
     merchant_page,
 )
 from server.planning.read import map_data, plan_document
-from server.planning.service import Actor, PlanConflict, PlanRefused
+from server.planning.service import PlanConflict, PlanRefused
 from server.planning.web import HANDLERS, parse_day, run_build, scoped_street, today_for
 
 __all__ = ["PlanningConsoleController"]

@@ -7,6 +7,7 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
+from server.audit.service import Actor
 from server.core.i18n import t
 from server.core.plan_settings import PlanningSettings
 from server.merchants.models import Merchant
@@ -14,7 +15,7 @@ from server.org.models import Street, User
 from server.planning.gather import opening_windows, recusals
 from server.planning.models import Plan
 from server.planning.routing import StraightLineTravel
-from server.planning.service import Actor, PlanRefused, check_day, resolve_streets
+from server.planning.service import PlanRefused, check_day, resolve_streets
 from server.planning.versions import (
     PlanConflict,
     RouteData,
@@ -56,7 +57,7 @@ def _write(session: Session, edit: Edit, base: Plan, data: VersionData, change: 
         data,
         version=base.version + 1,
         change=change,
-        actor=edit.actor.username,
+        actor=edit.actor.name,
         actor_id=edit.actor.id,
     )
 

@@ -6,6 +6,7 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery
 from sqlmodel import select
 
+from server.audit.service import actor_of
 from server.auth.access import masked_cert, may_see_draw
 from server.core.db import DbSession
 from server.core.principal import signed_in
@@ -13,7 +14,7 @@ from server.org.models import Street
 from server.planning.draws import draw_publication, publish_seed, verify_draws
 from server.planning.models import Draw, DrawSeed
 from server.planning.read import tasks_for
-from server.planning.web import HANDLERS, SUPERVISORS, actor_of, parse_day
+from server.planning.web import HANDLERS, SUPERVISORS, parse_day
 
 __all__ = ["DrawController", "TaskController"]
 
@@ -83,7 +84,7 @@ class DrawController(Controller):
         self, request: Request, db_session: DbSession, day: FromPath[str]
     ) -> dict[str, Any]:
         target, actor = parse_day(day), actor_of(request)
-        row = await db_session.run_sync(lambda s: publish_seed(s, target, actor=actor.username))
+        row = await db_session.run_sync(lambda s: publish_seed(s, target, actor=actor.name))
         return _seed_read(row) or {}
 
 

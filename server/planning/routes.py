@@ -10,6 +10,7 @@ from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_201_CREATED
 
+from server.audit.service import actor_of
 from server.core.db import DbSession
 from server.inspections.warm import warm_day
 from server.planning import edits, service
@@ -18,7 +19,6 @@ from server.planning.service import PlanConflict
 from server.planning.web import (
     HANDLERS,
     SUPERVISORS,
-    actor_of,
     conflict_response,
     parse_day,
     run_build,

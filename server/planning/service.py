@@ -9,6 +9,7 @@ from datetime import date
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, select
 
+from server.audit.service import Actor
 from server.codes.policy import DEFAULT_POLICY, Policy
 from server.core.clock import local_today
 from server.core.plan_settings import PlanningSettings
@@ -26,7 +27,6 @@ from server.planning.versions import (
 )
 
 __all__ = [
-    "Actor",
     "BuildRequest",
     "PlanConflict",
     "PlanRefused",
@@ -47,12 +47,6 @@ class PlanRefused(ValueError):
     def __init__(self, key: str, **values: object) -> None:
         super().__init__(key, values)
         self.key, self.values = key, values
-
-
-@dataclass(frozen=True)
-class Actor:
-    username: str = "system"
-    id: uuid.UUID | None = None
 
 
 def planning_policy(policy_file: str | None = None) -> Policy:
@@ -163,7 +157,7 @@ def store_build(
                 data,
                 version=request.versions[data.street_id],
                 change="build",
-                actor=actor.username,
+                actor=actor.name,
                 actor_id=actor.id,
             )
         )

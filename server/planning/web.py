@@ -12,6 +12,7 @@ from litestar.status_codes import HTTP_409_CONFLICT, HTTP_422_UNPROCESSABLE_ENTI
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
+from server.audit.service import Actor
 from server.auth.access import street_scope
 from server.core.clock import local_today
 from server.core.db import AsyncSession
@@ -24,12 +25,11 @@ from server.planning import service
 from server.planning.build import solve
 from server.planning.draws import publish_seed
 from server.planning.read import plan_document
-from server.planning.service import Actor, PlanRefused
+from server.planning.service import PlanRefused
 
 __all__ = [
     "HANDLERS",
     "SUPERVISORS",
-    "actor_of",
     "conflict_response",
     "parse_day",
     "run_build",
@@ -83,11 +83,6 @@ def scoped_street(session: Session, principal: Principal, street: str | None) ->
     return street
 
 
-def actor_of(request: Request) -> Actor:
-    user: Principal = request.user
-    return Actor(user.username, user.id)
-
-
 def today_for(settings: Settings) -> date:
     return local_today()
 
@@ -127,7 +122,7 @@ async def run_build(
     await session.run_sync(check)
     async with state.db_sessionmaker() as own:
         try:
-            await own.run_sync(lambda s: publish_seed(s, day, actor=actor.username))
+            await own.run_sync(lambda s: publish_seed(s, day, actor=actor.name))
             await own.commit()
         except (IntegrityError, OperationalError):  # another request published it just now
             await own.rollback()

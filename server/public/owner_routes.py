@@ -9,14 +9,15 @@ from litestar.exceptions import ClientException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from server.codes.service import Actor, ColourInputError, request_rerating
+from server.audit.service import Actor
+from server.codes.service import ColourInputError, request_rerating
 from server.core.clock import utcnow
 from server.core.db import DbSession
 from server.core.i18n import t
 from server.core.inputs import TOKEN_PATH
-from server.public.owner import find_owner_link
+from server.evidence.public_photos import PhotoRejected, PhotoTooLarge, mb
+from server.merchants.owner_links import find_owner_link
 from server.public.owner_view import owner_view, upload_order_photo
-from server.public.photos import PhotoRejected, PhotoTooLarge, mb
 from server.public.routes import BODY_CEILING, RawPage, form_photo, missing, not_found, page_headers
 from server.ratelimit.service import Limit, RateLimited, hit
 

@@ -14,10 +14,10 @@ from server.codes.texts import state_guidance_text, state_reason_text
 from server.core.clock import as_utc
 from server.core.cpu import run_cpu
 from server.core.db import AsyncSession
+from server.evidence.public_photos import check_photo, store_photo
 from server.inspections.models import Finding, Inspection, InspectionOfficer
 from server.merchants.models import Merchant
 from server.org.models import Street, User
-from server.public.photos import check_photo, store_photo
 from server.rectifications.models import RectificationOrder, RectificationPhoto
 from server.storage import Storage
 

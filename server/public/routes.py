@@ -11,7 +11,6 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from litestar.types import Receive, Scope, Send
 
-from server.auth.routes import client_ip
 from server.complaints.service import (
     ComplaintInvalid,
     check_complaint_rate,
@@ -23,9 +22,9 @@ from server.core.clock import utcnow
 from server.core.db import DbSession
 from server.core.i18n import t
 from server.core.inputs import TOKEN_PATH
-from server.core.net import throttle_key
+from server.core.net import client_ip, throttle_key
 from server.core.sql import as_uuid
-from server.public.photos import PhotoRejected, PhotoTooLarge, mb
+from server.evidence.public_photos import PhotoRejected, PhotoTooLarge, mb
 from server.public.service import PublicPage, full_page, lookup, merchant_page, plain_page
 from server.ratelimit.service import RateLimited
 

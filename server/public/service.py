@@ -6,16 +6,14 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from server.codes.policy import COLOURS, Policy
+from server.codes.policy import Policy
 from server.codes.texts import guidance_text, state_guidance_text, state_reason_text
 from server.core.i18n import t
 from server.public.reader import LastInspection, OpenOrder, PageRow, PublicColour, PublicReader
 
 __all__ = [
-    "LegendRow",
     "PublicPage",
     "full_page",
-    "legend",
     "lookup",
     "lookup_key",
     "merchant_page",
@@ -34,13 +32,6 @@ def lookup_key(token: str) -> str:
 
 
 @dataclass(frozen=True)
-class LegendRow:
-    colour: str
-    name: str
-    meaning: str
-
-
-@dataclass(frozen=True)
 class PublicPage:
     merchant_id: uuid.UUID
     token: str
@@ -51,14 +42,6 @@ class PublicPage:
     guidance: str
     last: LastInspection | None
     orders: tuple[OpenOrder, ...]
-
-
-def legend(policy: Policy) -> list[LegendRow]:
-    """The three colours and how often each is inspected, under the policy in force."""
-    return [
-        LegendRow(c, t(f"colour.{c}"), t(f"colour.meaning.{c}", months=policy.interval(c)))
-        for c in COLOURS
-    ]
 
 
 def _fallback_guidance(colour: str, policy: Policy) -> str:

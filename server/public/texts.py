@@ -11,7 +11,7 @@ from markupsafe import Markup, escape
 from server.codes.policy import COLOURS, Policy
 from server.core.i18n import DEFAULT_LOCALE, MESSAGES, t
 from server.core.settings import Settings
-from server.public.photos import mb
+from server.evidence.public_photos import mb
 
 __all__ = ["PublicText"]
 

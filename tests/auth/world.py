@@ -14,20 +14,21 @@ from litestar.testing import TestClient
 from sqlalchemy import Engine, func, update
 from sqlmodel import Session, col, select
 
+from server.audit.service import Actor
 from server.auth.middleware import CSRF_COOKIE, SESSION_COOKIE
 from server.auth.passwords import hash_password
 from server.codes.policy import DEFAULT_POLICY
-from server.codes.service import Actor, set_override
+from server.codes.service import set_override
 from server.complaints.models import Complaint
 from server.core.clock import district_timezone
 from server.evidence.models import Evidence, LegalHold
 from server.evidence.recorder_models import Recorder, RecorderClip
 from server.merchants.models import Merchant
+from server.merchants.owner_links import visit_link_secret
 from server.org.models import Department, Street, Team, User
 from server.org.service import ensure_district
 from server.planning.draw import draw_teams, pool_hash
 from server.planning.models import Draw, DrawSeed, JointVisit, Plan, Route, RouteOfficer, VisitItem
-from server.public.owner import visit_link_secret
 from server.rectifications.models import RectificationOrder
 from tests.evidence import tus
 from tests.inspections.conftest import SIGNATURE

@@ -8,8 +8,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from server.codes.models import ColourOverride, MerchantToken
-from server.merchants.models import Merchant
-from server.public.models import OwnerLink
+from server.merchants.models import Merchant, OwnerLink
 from tests.support.app import login_as
 from tests.support.factories import make_merchants, make_user
 

@@ -52,7 +52,7 @@ def _owner_secret(client, engine, printed: str, day) -> str:
     from sqlmodel import Session, select
 
     from server.inspections.models import Inspection
-    from server.public.owner import visit_link_secret
+    from server.merchants.owner_links import visit_link_secret
 
     with Session(engine) as session:
         inspection = session.exec(select(Inspection)).one()

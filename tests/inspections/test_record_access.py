@@ -11,8 +11,8 @@ from sqlalchemy import Engine, update
 from sqlmodel import Session
 
 from server.inspections.models import InspectionOfficer
+from server.merchants.owner_links import link_for_visit, visit_link_secret
 from server.org.models import User
-from server.public.owner import link_for_visit, visit_link_secret
 from tests.inspections.conftest import make_day, record_body
 from tests.support.app import login_as
 from tests.support.factories import make_merchants, make_user

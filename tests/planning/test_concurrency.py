@@ -5,11 +5,11 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from server.audit.service import Actor
 from server.planning.build import solve
 from server.planning.models import JointVisit, Plan, Route
 from server.planning.read import plan_document
 from server.planning.service import (
-    Actor,
     PlanConflict,
     build_plan,
     lost_race,

@@ -14,8 +14,7 @@ from server.codes.models import ReratingRequest
 from server.codes.policy import DEFAULT_POLICY, add_months
 from server.codes.recompute import recompute_all
 from server.inspections.models import InspectionOfficer
-from server.merchants.models import Merchant
-from server.public.models import OwnerLink
+from server.merchants.models import Merchant, OwnerLink
 from server.rectifications.models import RectificationPhoto
 from server.storage import storage_from_url
 from tests.support.app import login_as

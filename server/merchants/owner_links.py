@@ -11,11 +11,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from server.codes.service import Actor, record_merchant
+from server.audit.service import Actor
 from server.core.clock import as_utc
 from server.core.db import AsyncSession
-from server.merchants.models import Merchant
-from server.public.models import OwnerLink
+from server.merchants.models import Merchant, OwnerLink
+from server.merchants.service import record_merchant
 
 __all__ = [
     "IssuedLink",
