@@ -3,7 +3,12 @@
 import logging
 
 from litestar import MediaType, Request, Response
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import (
+    ClientException,
+    HTTPException,
+    SerializationException,
+    ValidationException,
+)
 from litestar.status_codes import (
     HTTP_400_BAD_REQUEST,
     HTTP_409_CONFLICT,
@@ -39,6 +44,9 @@ def _validation(request: Request, exc: ValidationException) -> Response:
 
 
 def _http(request: Request, exc: HTTPException) -> Response:
+    # A body the JSON decoder cannot read: its own words (English, a byte offset) go in `errors`.
+    if isinstance(exc, ClientException) and isinstance(exc.__cause__, SerializationException):
+        return _json(HTTP_400_BAD_REQUEST, t("error.bad_json"), errors=[{"message": exc.detail}])
     headers = dict(exc.headers or {})
     extra = {"errors": exc.extra} if exc.extra else {}
     return _json(exc.status_code, exc.detail, headers=headers or None, **extra)

@@ -53,6 +53,18 @@ def test_a_nul_in_the_address_is_a_400_naming_the_field(
     assert response.json()["detail"] == f"“{field}”{NUL_FIELD}（U+0000），请删除后重试"
 
 
+@pytest.mark.parametrize("body", [b"{bad", b'{"id": "x",', b"\xff\xfe"])
+def test_a_body_that_is_not_json_is_a_400_saying_so_in_chinese(
+    client: TestClient, staff: Merchant, body: bytes
+):
+    csrf = {"X-CSRF-Token": login_as(client, "sup")}
+    response = client.post(
+        "/api/v1/inspections", content=body, headers={**csrf, "Content-Type": "application/json"}
+    )
+    assert response.status_code == 400, response.text
+    assert response.json()["detail"] == "请求内容不是有效的 JSON"
+
+
 def test_a_nul_in_a_json_body_is_a_400_naming_where_it_is(
     client: TestClient, sync_engine: Engine, staff: Merchant
 ):
