@@ -15,7 +15,7 @@ from sqlmodel import col, select
 from server.audit.service import record
 from server.auth.models import LoginAttempt, UserSession
 from server.auth.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
-from server.core.clock import as_utc, utcnow
+from server.core.clock import utcnow
 from server.core.cpu import cpu_queue, run_cpu
 from server.core.db import AsyncSession
 from server.core.i18n import t
@@ -90,7 +90,7 @@ def _wait(last: datetime | None, delay: int, now: datetime) -> int:
     """Whole seconds left of `delay` after `last` (0: none)."""
     if not delay or last is None:
         return 0
-    left = (as_utc(last) + timedelta(seconds=delay) - now).total_seconds()
+    left = (last + timedelta(seconds=delay) - now).total_seconds()
     return math.ceil(left) if left > 0 else 0
 
 

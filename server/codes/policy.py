@@ -22,7 +22,6 @@ __all__ = [
     "Policy",
     "PolicyError",
     "add_months",
-    "colour_for",
     "next_due",
     "score_findings",
 ]
@@ -225,27 +224,6 @@ def score_findings(findings: Iterable[ItemOutcome], policy: Policy = DEFAULT_POL
         else:
             score += policy.general_item_points
     return Assessment(score=score, key_failed=key_failed, key_corrected=key_failed and not key_open)
-
-
-def colour_for(
-    score: int,
-    key_failed: bool,
-    case_opened: bool,
-    *,
-    key_corrected: bool = False,
-    policy: Policy = DEFAULT_POLICY,
-) -> Colour:
-    """The colour a visit's result earns on its own (before history and the first-violation rule).
-
-    Red: at least `red_min` points, a failed key item left uncorrected, or an opened case.
-    Yellow: at least `yellow_min` points, or a failed key item put right on site (it still
-    bars green). Green otherwise.
-    """
-    if case_opened or score >= policy.red_min or (key_failed and not key_corrected):
-        return "red"
-    if score >= policy.yellow_min or key_failed:
-        return "yellow"
-    return "green"
 
 
 def add_months(day: date, months: int) -> date:

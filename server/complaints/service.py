@@ -29,7 +29,6 @@ __all__ = [
     "Outcome",
     "OutcomeUnlinkable",
     "check_complaint_rate",
-    "complaints_awaiting_visit",
     "decoy_tracking_no",
     "find_by_tracking_no",
     "list_complaints",
@@ -176,12 +175,6 @@ async def find_by_tracking_no(session: AsyncSession, tracking_no: str) -> Compla
     wanted = re.sub(r"[^0-9A-Z-]", "~", tracking_no.strip().upper()[:24])
     stmt = select(Complaint).where(Complaint.tracking_no == wanted)
     return (await session.exec(stmt)).first()
-
-
-async def complaints_awaiting_visit(session: AsyncSession) -> list[Complaint]:
-    """Complaints that planning owes a complaint visit (received, not yet planned or handled)."""
-    stmt = select(Complaint).where(Complaint.status == "received").order_by(Complaint.created_at)
-    return list(await session.exec(stmt))
 
 
 async def list_complaints(

@@ -13,7 +13,6 @@ from server.core.i18n import t
 __all__ = [
     "Principal",
     "current_principal",
-    "provide_principal",
     "requires_role",
     "signed_in",
 ]
@@ -56,8 +55,3 @@ def requires_role(*roles: str) -> Callable[[ASGIConnection, BaseRouteHandler], N
             raise PermissionDeniedException(detail=t("auth.forbidden"))
 
     return guard
-
-
-async def provide_principal(request: ASGIConnection) -> Principal:
-    """Dependency: the signed-in principal (401 when none)."""
-    return current_principal(request)

@@ -41,10 +41,7 @@ def add_months(day: date, months: int) -> date:
 
 def retain_until(evidence: Evidence, settings: Settings) -> date:
     """The last day unreferenced, unheld evidence of this kind is kept."""
-    created = evidence.created_at
-    if created.tzinfo is None:  # SQLite hands back naive UTC
-        created = created.replace(tzinfo=UTC)
-    return add_months(created.date(), settings.retention_months[evidence.kind])
+    return add_months(evidence.created_at.date(), settings.retention_months[evidence.kind])
 
 
 def _unreferenced_and_unheld():

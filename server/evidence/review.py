@@ -2,7 +2,7 @@
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -54,7 +54,6 @@ async def _candidates(
     `visits_by_day` caches each day's visits, so a queue of clips queries each day once."""
     if start is None:
         return []
-    start = start if start.tzinfo else start.replace(tzinfo=UTC)
     day = start.astimezone(zone).date()
     if day not in visits_by_day:
         stmt = (
@@ -68,7 +67,6 @@ async def _candidates(
     found = []
     for visit, merchant in visits_by_day[day]:
         began = visit.started_at or start
-        began = began if began.tzinfo else began.replace(tzinfo=UTC)
         label = f"{began.astimezone(zone):%H:%M} {merchant.name}（{visit.action_code}）"
         found.append((abs((began - start).total_seconds()), Candidate(visit.id, label)))
     return [c for _, c in sorted(found, key=lambda x: x[0])[:20]]
@@ -101,11 +99,7 @@ async def review_queue(
     items = []
     visits_by_day: dict[date, list[tuple[Inspection, Merchant]]] = {}
     for clip, evidence, recorder, officer in await session.exec(stmt):
-        started = (
-            clip.started_at
-            if clip.started_at is None or clip.started_at.tzinfo
-            else clip.started_at.replace(tzinfo=UTC)
-        )
+        started = clip.started_at
         items.append(
             QueueItem(
                 evidence_id=evidence.id,

@@ -171,10 +171,7 @@ async def owned_upload(
 
 
 def expired(upload: Upload) -> bool:
-    moment = upload.expires_at
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return upload.state == "receiving" and moment <= utcnow()
+    return upload.state == "receiving" and upload.expires_at <= utcnow()
 
 
 def upload_read(upload: Upload) -> UploadRead:

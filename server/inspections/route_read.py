@@ -13,13 +13,7 @@ from server.merchants.models import Merchant
 from server.org.models import Department, Street, User
 from server.planning.models import JointVisit, Plan, Route, RouteOfficer
 
-__all__ = ["my_route", "my_route_id", "route_document"]
-
-
-def my_route(session: Session, day: date, user_id: uuid.UUID) -> dict[str, Any] | None:
-    """Route head, officers and ordered visits (with their merchants), or None."""
-    route_id = my_route_id(session, day, user_id)
-    return None if route_id is None else route_document(session, route_id)
+__all__ = ["my_route_id", "route_document"]
 
 
 def my_route_id(session: Session, day: date, user_id: uuid.UUID) -> uuid.UUID | None:

@@ -12,7 +12,6 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from server.audit.service import Actor
-from server.core.clock import as_utc
 from server.core.db import AsyncSession
 from server.merchants.models import Merchant, OwnerLink
 from server.merchants.service import record_merchant
@@ -96,7 +95,7 @@ def live_visit_link(
     link = session.exec(select(OwnerLink).where(OwnerLink.secret_hash == _hash(secret))).first()
     if link is None or link.revoked_at is not None:
         return None
-    return secret if as_utc(link.expires_at) > now else None
+    return secret if link.expires_at > now else None
 
 
 async def revoke_owner_links(

@@ -8,13 +8,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from server.audit.service import record
 from server.catalog.models import CheckItem, Matter, ScenarioItem
 from server.codes.policy import Policy
-from server.core.clock import as_utc
 from server.merchants.models import Merchant, MerchantScenario
 from server.org.models import Department, Street
 from server.planning.draw import as_rows, draw_merchants, pool_hash, replay
@@ -183,7 +181,7 @@ def verify_draws(session: Session, day: date) -> tuple[DrawSeed | None, list[Dra
         if seed is None:
             problems.append("no published seed")
         else:
-            if as_utc(draw.drawn_at) < as_utc(seed.published_at):
+            if draw.drawn_at < seed.published_at:
                 problems.append("drawn before its seed was published")
             if pool_hash(draw.pool) != draw.pool_hash:
                 problems.append("pool differs from its recorded hash")
@@ -214,15 +212,11 @@ def draw_publication(session: Session, day: date) -> Callable[[Draw], bool]:
     for code, status, at in rows:
         planned.add(code)
         if status == "published" and at is not None:
-            published[code] = max(published.get(code, as_utc(at)), as_utc(at))
+            published[code] = max(published.get(code, at), at)
 
     def public(draw: Draw) -> bool:
-        drawn = as_utc(draw.drawn_at)
+        drawn = draw.drawn_at
         scopes = {draw.scope} if draw.kind == "teams" else planned
         return bool(scopes) and all(c in published and published[c] >= drawn for c in scopes)
 
     return public
-
-
-def draw_count(session: Session, day: date) -> int:
-    return session.exec(select(func.count()).select_from(Draw).where(Draw.day == day)).one()

@@ -11,7 +11,6 @@ from server.catalog.models import CheckItem
 from server.codes.models import ColourEvent, ColourState, ReratingRequest
 from server.codes.policy import Policy
 from server.codes.texts import state_guidance_text, state_reason_text
-from server.core.clock import as_utc
 from server.core.cpu import run_cpu
 from server.core.db import AsyncSession
 from server.evidence.public_photos import check_photo, store_photo
@@ -91,7 +90,7 @@ async def owner_view(
             i.score,
             i.summary,
             i.action_code,
-            i.published_at is not None and as_utc(i.published_at) <= now,
+            i.published_at is not None and i.published_at <= now,
         )
         for i in rows
     }

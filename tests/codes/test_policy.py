@@ -1,18 +1,44 @@
-"""The default colour policy: scores, thresholds and due dates at their boundaries."""
+"""The default colour policy: scores, thresholds and due dates at their boundaries. A visit's own
+colour is the engine's verdict (server/codes/engine.py, visit_verdict), the one place that rule
+is written."""
 
+import uuid
 from datetime import date
 
 import pytest
 
+from server.codes.engine import Visit, visit_verdict
 from server.codes.policy import (
+    COLOURS,
     DEFAULT_POLICY,
     ItemOutcome,
     Policy,
     add_months,
-    colour_for,
     next_due,
     score_findings,
 )
+
+
+def colour_for(
+    score: int,
+    key_failed: bool,
+    case_opened: bool,
+    *,
+    key_corrected: bool = False,
+    policy: Policy = DEFAULT_POLICY,
+) -> str:
+    """The colour the engine gives one visit of this result on its own (no first violation)."""
+    visit = Visit(
+        id=uuid.uuid4(),
+        day=date(2026, 11, 26),
+        result="case" if case_opened else "rectify",
+        score=score,
+        key_failed=key_failed,
+        key_open=int(key_failed and not key_corrected),
+        failed=int(score > 0),
+    )
+    rank, _ = visit_verdict(visit, first_violation=False, policy=policy)
+    return COLOURS[rank]
 
 
 def general_failures(n: int) -> list[ItemOutcome]:
