@@ -19,6 +19,7 @@ from server.auth.routes import client_ip
 from server.auth.service import token_hash
 from server.codes.qr import qr_svg
 from server.core.clock import utcnow
+from server.core.cpu import run_cpu
 from server.db import DbSession
 from server.evidence.service import Actor as EvidenceActor
 from server.evidence.service import link_evidence
@@ -35,7 +36,7 @@ from server.inspections.packets import (
     keeps,
 )
 from server.inspections.payload import RecordError
-from server.inspections.service import Stored, inspection_read, submit_record
+from server.inspections.service import Stored, inspection_read, prepare_record, submit_record
 from server.inspections.verify import printable_record, verify_code
 from server.public.owner import live_visit_link
 from server.rawsql import as_uuid
@@ -151,6 +152,8 @@ class InspectionController(Controller):
         user, policy = request.user, request.app.state.policy
         settings = request.app.state.settings
         sent_at, now = _device_time(request), utcnow()
+        # Signature images are decoded, and the body hashed, off the event loop.
+        prepared = await run_cpu(prepare_record, data)
 
         def submit(s: Any) -> Stored:
             return submit_record(
@@ -163,6 +166,7 @@ class InspectionController(Controller):
                 now=now,
                 public_after=settings.results_public_after_days,
                 owner_link=(settings.secret_key, settings.owner_link_days),
+                prepared=prepared,
             )
 
         try:
