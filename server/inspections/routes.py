@@ -17,7 +17,7 @@ from server.auth.middleware import DAY_PATH, SESSION_COOKIE
 from server.auth.principal import signed_in
 from server.auth.routes import client_ip
 from server.auth.service import token_hash
-from server.codes.qr import qr_svg
+from server.codes.qr import qr_svg, qr_svgs
 from server.core.clock import utcnow
 from server.core.cpu import run_cpu
 from server.db import DbSession
@@ -211,8 +211,10 @@ class InspectionController(Controller):
             return page
 
         page = await _readable(request, db_session, inspection_id, read)
-        page["qr"] = qr_svg(page["verify_url"])
-        page["owner_qr"] = qr_svg(page["owner_url"]) if page["owner_url"] else None
+        await db_session.commit()  # nothing is held while the codes are drawn
+        urls = [page["verify_url"], *([page["owner_url"]] if page["owner_url"] else [])]
+        codes = await run_cpu(qr_svgs, urls)
+        page["qr"], page["owner_qr"] = codes[0], (codes[1] if page["owner_url"] else None)
         return Template("inspections/record.html", context=page)
 
 
@@ -243,5 +245,6 @@ class ActionCodeController(Controller):
                 "inspections/verify.html", context={"found": None, "code": code}, status_code=404
             )
         base = request.app.state.settings.public_base_url.rstrip("/")
-        found["qr"] = qr_svg(f"{base}/v/{found['code']}")
+        await db_session.commit()  # nothing is held while the code is drawn
+        found["qr"] = await run_cpu(qr_svg, f"{base}/v/{found['code']}")
         return Template("inspections/verify.html", context={"found": found, "code": code})
