@@ -15,6 +15,7 @@ from litestar.types import Receive, Scope, Send
 
 from server.auth.middleware import DAY_PATH, SESSION_COOKIE, scope_cookie
 from server.auth.service import token_hash
+from server.core.bodies import BodyDeadline
 from server.core.clock import utcnow
 from server.inspections.day import empty_packet
 from server.inspections.packets import Packet, PacketResponse, encode, keeps
@@ -30,8 +31,10 @@ class FastLane(Litestar):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            # Every answer, from memory or from the app, carries the security headers.
+            # Every answer, from memory or from the app, carries the security headers; every
+            # request body must keep coming (server.core.bodies).
             send = self._security_headers().wrap(scope, send)  # type: ignore[arg-type,assignment]
+            receive, send = self._body_deadline().wrap(receive, send)  # type: ignore[arg-type,assignment]
         if scope["type"] == "http" and scope["method"] == "GET":
             live: LiveFeed | None = getattr(self.state, "live", None)
             answer = None
@@ -54,6 +57,16 @@ class FastLane(Litestar):
             headers = SecurityHeaders(settings.planning.map_tile_url, https=settings.secure_cookies)
             self.__dict__["_headers"] = headers
         return headers
+
+    def _body_deadline(self) -> BodyDeadline:
+        deadline = self.__dict__.get("_deadline")
+        if deadline is None:
+            settings = self.state.settings
+            deadline = BodyDeadline(
+                settings.request_read_timeout_seconds, settings.request_min_bytes_per_second
+            )
+            self.__dict__["_deadline"] = deadline
+        return deadline
 
 
 def _day_packet(live: LiveFeed, scope: Scope) -> PacketResponse | None:

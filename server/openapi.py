@@ -6,9 +6,10 @@ Litestar documents a handler's success and, where it takes parameters, a 400. Th
 from how a route is built and is added here once the app exists, so that no route can forget it:
 a guarded route answers 401 to no session and 403 to a session without the right (a write
 without its X-CSRF-Token included); a resource in the path may be missing (404); a request body
-may be malformed (400) or too large (413). What a few operations add of their own (a conflict, a
-refusal of a well-formed request, the tus protocol's answers) is in `EXTRA`. `make fuzz` checks
-every status the running app sends against this description.
+may be malformed (400), too large (413) or stop coming (408, server.core.bodies). What a few
+operations add of their own (a conflict, a refusal of a well-formed request, the tus protocol's
+answers) is in `EXTRA`. `make fuzz` checks every status the running app sends against this
+description.
 """
 
 from collections.abc import Iterable
@@ -44,6 +45,7 @@ REASONS = {
     "session's X-CSRF-Token header",
     404: "No such resource, or not one this user may know of",
     405: "Never allowed",
+    408: "The request body stopped coming, or came too slowly; the connection is closed",
     409: "Conflicts with the current state (the detail says which)",
     410: "Gone: expired or deleted",
     412: "Tus-Resumable is missing or not 1.0.0",
@@ -82,7 +84,7 @@ EXTRA: dict[tuple[str, str], tuple[int, ...]] = {
     ("POST", "/api/v1/recusals"): (404, 409, 422),
     ("POST", "/api/v1/uploads"): (400, 401, 403, 409, 412, 413, 415, 422),
     ("HEAD", "/api/v1/uploads/{upload_id}"): TUS_ERRORS,
-    ("PATCH", "/api/v1/uploads/{upload_id}"): (*TUS_ERRORS, 413, 415, 422, 460),
+    ("PATCH", "/api/v1/uploads/{upload_id}"): (*TUS_ERRORS, 408, 413, 415, 422, 429, 460, 503),
     ("DELETE", "/api/v1/uploads/{upload_id}"): TUS_ERRORS,
     ("GET", "/api/v1/uploads/{upload_id}"): (410,),
     ("GET", "/api/v1/evidence/{evidence_id}/content"): (410,),
@@ -197,7 +199,7 @@ def _statuses(operation: Operation, key: tuple[str, str], handler: Any) -> None:
     if "{" in path:
         codes.add(404)
     if method not in SAFE and method != "DELETE" and _takes_body(operation):
-        codes |= {400, 413}
+        codes |= {400, 408, 413}
     if operation.parameters:
         codes.add(400)
     for code in sorted(codes):

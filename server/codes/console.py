@@ -15,13 +15,14 @@ from sqlmodel import col, or_, select
 
 from server.audit.service import Actor
 from server.auth.access import console_principal, merchant_in_scope, street_scope
-from server.codes.qr import merchant_url, qr_svg
+from server.codes.qr import merchant_url, qr_svg, qr_svgs
 from server.codes.queries import colour_read, poster_for_merchant, posters_for_street
 from server.codes.routes import owner_url
 from server.codes.service import ColourInputError, revoke_override, set_override
 from server.codes.texts import legend
 from server.codes.tokens import rotate_token
 from server.core.clock import utcnow
+from server.core.cpu import run_cpu
 from server.core.db import AsyncSession, DbSession
 from server.core.i18n import t
 from server.core.inputs import MAX_PAGE, like_contains
@@ -256,9 +257,11 @@ class CodesConsoleController(Controller):
         if issued is None:
             return _message(t("error.not_found"))
         url = owner_url(state.settings.public_base_url, issued.secret)
+        await db_session.commit()  # the link stands; nothing is held while its code is drawn
+        qr = await run_cpu(qr_svg, url)
         return Template(
             "codes/owner_link.html",
-            context={"url": url, "qr": qr_svg(url), "expires": issued.expires_at},
+            context={"url": url, "qr": qr, "expires": issued.expires_at},
             headers={"Cache-Control": "no-store"},
         )
 
@@ -288,7 +291,7 @@ class CodesConsoleController(Controller):
         row = await db_session.run_sync(poster_for_merchant, merchant_id)
         if row is None:
             return _not_found_page(user)
-        return self._posters([row], state, title=row.name)
+        return await self._posters(db_session, [row], state, title=row.name)
 
     @get("/streets/{code:str}/posters")
     async def street_posters(
@@ -312,7 +315,8 @@ class CodesConsoleController(Controller):
         if street is None or (own is not None and street.id != own):
             return _not_found_page(user)
         more = len(rows) > POSTERS_PER_PRINT
-        return self._posters(
+        return await self._posters(
+            db_session,
             rows[:POSTERS_PER_PRINT],
             state,
             title=street.name,
@@ -321,9 +325,13 @@ class CodesConsoleController(Controller):
             next_url=f"/console/codes/streets/{code}/posters?page={page + 1}",
         )
 
-    def _posters(self, rows: list, state: State, **context: Any) -> Template:
+    async def _posters(
+        self, db_session: AsyncSession, rows: list, state: State, **context: Any
+    ) -> Template:
         base = state.settings.public_base_url
-        posters = [(row, qr_svg(merchant_url(base, row.token))) for row in rows]
+        await db_session.commit()  # nothing is held while a page of codes is drawn (seconds)
+        codes = await run_cpu(qr_svgs, [merchant_url(base, row.token) for row in rows])
+        posters = list(zip(rows, codes, strict=True))
         return Template(
             "codes/posters.html",
             context={"posters": posters, "legend": legend(state.policy), **context},

@@ -1,12 +1,18 @@
-"""Merchant QR codes (一户一码) as SVG and PNG."""
+"""Merchant QR codes (一户一码) as SVG and PNG.
+
+Drawing a code is pure Python and takes a few tens of milliseconds (a page of 100 posters, seconds):
+request handlers draw them in the CPU pool (`run_cpu`, server.core.cpu), after ending their
+database transaction.
+"""
 
 import io
+from collections.abc import Iterable
 
 import qrcode
 import qrcode.image.svg
 from qrcode.constants import ERROR_CORRECT_M
 
-__all__ = ["merchant_url", "qr_png", "qr_svg"]
+__all__ = ["merchant_url", "qr_png", "qr_svg", "qr_svgs"]
 
 
 def merchant_url(public_base_url: str, token: str) -> str:
@@ -26,6 +32,11 @@ def qr_svg(data: str) -> str:
     """A scalable SVG (one path), for screens and print."""
     image = _code(data).make_image(image_factory=qrcode.image.svg.SvgPathImage)
     return image.to_string(encoding="unicode")
+
+
+def qr_svgs(data: Iterable[str]) -> list[str]:
+    """`qr_svg` of each, in order (a page of posters in one go)."""
+    return [qr_svg(each) for each in data]
 
 
 def qr_png(data: str, size: int = 480) -> bytes:

@@ -41,7 +41,12 @@ class LoginForm:
 
 
 def _login_page(
-    settings: Any, *, error: str | None = None, username: str = "", status: int = 200
+    settings: Any,
+    *,
+    error: str | None = None,
+    username: str = "",
+    status: int = 200,
+    headers: dict[str, str] | None = None,
 ) -> Template:
     """The sign-in form with a fresh token, and the cookie it must come back with."""
     token = secrets.token_urlsafe(32)
@@ -58,7 +63,7 @@ def _login_page(
         status_code=status,
         context={"error": error, "username": username, "login_token": token},
         cookies=[cookie],
-        headers={"Cache-Control": "no-store"},
+        headers={"Cache-Control": "no-store", **(headers or {})},
     )
 
 
@@ -114,7 +119,6 @@ class ConsoleController(Controller):
                 username=data.username,
                 status=403,
             )
-        error = None
         try:
             result = await login(
                 db_session,
@@ -126,11 +130,19 @@ class ConsoleController(Controller):
                 roles=CONSOLE_ROLES,
             )
         except LoginThrottled as exc:
-            result, error = None, exc.message
+            # As the JSON sign-in answers: 429, and when the next attempt will be heard.
+            return _login_page(
+                state.settings,
+                error=exc.message,
+                username=data.username,
+                status=429,
+                headers={"Retry-After": str(exc.retry_after)},
+            )
         if result is None:
-            error = error or t("auth.bad_credentials")
             await db_session.commit()
-            return _login_page(state.settings, error=error, username=data.username, status=401)
+            return _login_page(
+                state.settings, error=t("auth.bad_credentials"), username=data.username, status=401
+            )
         spent = Cookie(key=LOGIN_COOKIE, value="", max_age=0, path=LOGIN_PATH)
         return Redirect(
             "/console/",

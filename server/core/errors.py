@@ -11,11 +11,13 @@ from litestar.exceptions import (
 )
 from litestar.status_codes import (
     HTTP_400_BAD_REQUEST,
+    HTTP_408_REQUEST_TIMEOUT,
     HTTP_409_CONFLICT,
     HTTP_500_INTERNAL_SERVER_ERROR,
 )
 from sqlalchemy.exc import IntegrityError
 
+from server.core.bodies import BodyStalled
 from server.core.i18n import t
 
 __all__ = ["exception_handlers"]
@@ -63,6 +65,13 @@ def _undecodable(request: Request, exc: UnicodeDecodeError) -> Response:
     return _json(HTTP_400_BAD_REQUEST, t("error.bad_encoding"))
 
 
+def _stalled(request: Request, exc: BodyStalled) -> Response:
+    """A request body that stopped coming or came too slowly (server.core.bodies)."""
+    log.info("request body stalled on %s %s", request.method, request.url.path)
+    detail = t("error.body_stalled", seconds=int(exc.seconds), rate=int(exc.rate))
+    return _json(HTTP_408_REQUEST_TIMEOUT, detail)
+
+
 def _internal(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return _json(HTTP_500_INTERNAL_SERVER_ERROR, t("error.internal"))
@@ -73,5 +82,6 @@ exception_handlers = {
     HTTPException: _http,
     IntegrityError: _integrity,
     UnicodeDecodeError: _undecodable,
+    BodyStalled: _stalled,
     Exception: _internal,
 }

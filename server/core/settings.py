@@ -67,10 +67,12 @@ class Settings:
     upload_limits: dict[str, int] = field(default_factory=lambda: _limits(DEFAULT_UPLOAD_LIMITS_MB))
     upload_expiry_hours: int = 72
     upload_spool_mb: int = 256
-    # tus PATCH requests one user may have running at once in one process, and the longest wait
-    # for the next bytes of a request body before the request ends (what came is kept)
+    # tus PATCH requests one user may have running at once in one process
     upload_slots_per_user: int = 4
-    upload_read_timeout_seconds: int = 30
+    # Any request body (server.core.bodies): the longest wait for its next bytes, and the least it
+    # must average after that first wait's worth, before its request ends with 408.
+    request_read_timeout_seconds: int = 30
+    request_min_bytes_per_second: int = 1024
     evidence_link_seconds: int = 300
     retention_months: dict[str, int] = field(
         default_factory=lambda: _retention(DEFAULT_RETENTION_MONTHS)
@@ -167,7 +169,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         upload_expiry_hours=_positive(source, "UPLOAD_EXPIRY_HOURS", 72),
         upload_spool_mb=_positive(source, "UPLOAD_SPOOL_MB", 256),
         upload_slots_per_user=_positive(source, "UPLOAD_SLOTS_PER_USER", 4),
-        upload_read_timeout_seconds=_positive(source, "UPLOAD_READ_TIMEOUT_SECONDS", 30),
+        request_read_timeout_seconds=_read_timeout(source),
+        request_min_bytes_per_second=_positive(source, "REQUEST_MIN_BYTES_PER_SECOND", 1024),
         evidence_link_seconds=_positive(source, "EVIDENCE_LINK_SECONDS", 300),
         retention_months=_retention(
             source.get("EVIDENCE_RETENTION_MONTHS", DEFAULT_RETENTION_MONTHS)
@@ -248,6 +251,15 @@ def _positive(source: dict[str, str], name: str, default: int) -> int:
     if not raw.isdigit() or int(raw) < 1:
         raise ValueError(f"{name} must be a positive whole number (got {raw!r})")
     return int(raw)
+
+
+def _read_timeout(source: dict[str, str]) -> int:
+    """REQUEST_READ_TIMEOUT_SECONDS; UPLOAD_READ_TIMEOUT_SECONDS, its name when it bounded tus
+    PATCH bodies alone, still counts where the new name is not set."""
+    name = "REQUEST_READ_TIMEOUT_SECONDS"
+    if not source.get(name, "").strip() and source.get("UPLOAD_READ_TIMEOUT_SECONDS", "").strip():
+        name = "UPLOAD_READ_TIMEOUT_SECONDS"
+    return _positive(source, name, 30)
 
 
 def _clock_time(name: str, raw: str) -> time:

@@ -1,5 +1,6 @@
 """Derived copies of photos (thumbnail, watermarked display copy): made on demand from the
-original, cached under `derived/`, never evidence themselves."""
+original, cached under `derived/`, never evidence themselves. Storage is read and written in
+anyio's worker threads; the picture is decoded and drawn in the CPU pool (server.core.cpu)."""
 
 import hashlib
 from contextlib import suppress
@@ -8,6 +9,7 @@ from zoneinfo import ZoneInfo
 import anyio
 from sqlmodel import col, select
 
+from server.core.cpu import run_cpu
 from server.core.db import AsyncSession
 from server.core.i18n import t
 from server.core.settings import Settings
@@ -70,15 +72,18 @@ def _cached(storage: Storage, key: str) -> bytes | None:
     return None
 
 
-def _render(
-    storage: Storage, evidence: Evidence, key: str, variant: str, lines: list[str], font: str | None
-) -> bytes:
+def _original(storage: Storage, evidence: Evidence) -> bytes:
     with storage.open(evidence.storage_key) as reader:
-        original = b"".join(reader)
-    data = thumbnail(original) if variant == "thumbnail" else display_copy(original, lines, font)
+        return b"".join(reader)
+
+
+def _draw(original: bytes, variant: str, lines: list[str], font: str | None) -> bytes:
+    return thumbnail(original) if variant == "thumbnail" else display_copy(original, lines, font)
+
+
+def _keep(storage: Storage, key: str, data: bytes) -> None:
     with suppress(ObjectExists):  # made by another request meanwhile: same picture
         storage.put(key, [data], content_type="image/jpeg")
-    return data
 
 
 async def derived_copy(
@@ -93,15 +98,10 @@ async def derived_copy(
         cached = await anyio.to_thread.run_sync(_cached, storage, key)
         if cached is not None:
             return cached
-        return await anyio.to_thread.run_sync(
-            _render,
-            storage,
-            evidence,
-            key,
-            variant,
-            lines,
-            settings.watermark_font,
-            limiter=DECODES,
-        )
+        async with DECODES:
+            original = await anyio.to_thread.run_sync(_original, storage, evidence)
+            data = await run_cpu(_draw, original, variant, lines, settings.watermark_font)
+        await anyio.to_thread.run_sync(_keep, storage, key, data)
+        return data
     except (OSError, SyntaxError) as exc:
         raise ValueError(str(exc)) from exc

@@ -1,5 +1,6 @@
 """Why an upload or an evidence request was refused, in words the phone can show."""
 
+from server.core.bodies import BodyStalled, ClientGone
 from server.core.i18n import t
 
 __all__ = ["BodyStalled", "ClientGone", "UploadRefused"]
@@ -21,11 +22,3 @@ class UploadRefused(Exception):
         self.status, self.key, self.offset, self.retry_after = status, key, offset, retry_after
         self.detail = t(key, **values) if offset is None else t(key, offset=offset, **values)
         super().__init__(self.detail)
-
-
-class ClientGone(Exception):
-    """The phone hung up in the middle of a request body."""
-
-
-class BodyStalled(ClientGone):
-    """The request body stopped coming for longer than the read timeout."""

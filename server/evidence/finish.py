@@ -10,6 +10,7 @@ import anyio
 
 from server.audit.service import record
 from server.core.clock import utcnow
+from server.core.cpu import run_cpu
 from server.core.db import AsyncSession
 from server.core.i18n import t
 from server.evidence import upload_store as store
@@ -131,8 +132,9 @@ def _image_problem(data: bytes, kind: str) -> TooManyPixels | str | None:
 
 
 async def _checked_image(data: bytes, kind: str) -> TooManyPixels | str | None:
-    """`_image_problem` in a worker thread, in one of the process's few decode slots."""
-    return await anyio.to_thread.run_sync(_image_problem, data, kind, limiter=DECODES)
+    """`_image_problem` in the CPU pool, in one of the process's few decode slots."""
+    async with DECODES:
+        return await run_cpu(_image_problem, data, kind)
 
 
 async def _refuse_image(p: Patch, problem: TooManyPixels | str | None) -> None:

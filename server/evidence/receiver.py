@@ -109,7 +109,7 @@ class Patch:
         """A body that stopped coming ends its request with 408 (after what came is kept), so
         its slot and buffer go to others; the phone resumes from the offset it is told."""
         if isinstance(gone, BodyStalled):
-            seconds = self.env.settings.upload_read_timeout_seconds
+            seconds = self.env.settings.request_read_timeout_seconds
             raise UploadRefused(408, "upload.read_timeout", offset=self.offset, seconds=seconds)
 
     @property

@@ -3,7 +3,6 @@
 import uuid
 from collections.abc import AsyncIterator
 
-import anyio
 from litestar import Controller, Request, Response, delete, get, head, patch, route
 from litestar.datastructures import State
 from litestar.enums import HttpMethod
@@ -14,7 +13,7 @@ from server.audit.service import actor_of
 from server.core.db import DbSession
 from server.core.i18n import t
 from server.core.principal import current_principal, signed_in
-from server.evidence.errors import BodyStalled, ClientGone, UploadRefused
+from server.evidence.errors import ClientGone, UploadRefused
 from server.evidence.models import Upload
 from server.evidence.protocol import (
     CHECKSUM_ALGORITHMS,
@@ -53,7 +52,7 @@ def upload_env(state: State) -> UploadEnv:
         budget = SpoolBudget(
             settings.upload_spool_mb * 2**20,
             slots_per_owner=settings.upload_slots_per_user,
-            wait_seconds=settings.upload_read_timeout_seconds,
+            wait_seconds=settings.request_read_timeout_seconds,
         )
         state["evidence_spool_budget"] = budget
     return UploadEnv(state.db_sessionmaker, state.storage, state.settings, budget)
@@ -96,15 +95,12 @@ def _require_tus(request: Request) -> None:
         )
 
 
-async def _body(request: Request, timeout: float) -> AsyncIterator[bytes]:
+async def _body(request: Request) -> AsyncIterator[bytes]:
     """The request body as it arrives, without buffering; ClientGone if the phone hangs up,
-    BodyStalled if nothing comes for `timeout` seconds (a trickle must not hold its buffer)."""
+    BodyStalled (server.core.bodies) if it stops sending or sends too slowly: a trickle must not
+    hold its slot and buffer."""
     while True:
-        message = None
-        with anyio.move_on_after(timeout):
-            message = await request.receive()
-        if message is None:
-            raise BodyStalled
+        message = await request.receive()
         if message["type"] == "http.disconnect":
             raise ClientGone
         chunk = message.get("body", b"")
@@ -194,7 +190,7 @@ class UploadController(Controller):
             raise _bad(exc) from None
         env = upload_env(state)
         actor = actor_of(request)
-        body = _body(request, state.settings.upload_read_timeout_seconds)
+        body = _body(request)
         try:
             async with env.budget.slot(request.user.id):
                 upload = await receive_upload(

@@ -8,7 +8,7 @@ the whole budget, and every other officer's PATCH waited. So:
   one more is refused at once with 429, Retry-After and the reason;
 - while others wait for the budget, nobody may take more than an equal share of it: freed bytes
   go to those holding less;
-- a PATCH waits for its share at most so long (UPLOAD_READ_TIMEOUT_SECONDS), then is told to
+- a PATCH waits for its share at most so long (REQUEST_READ_TIMEOUT_SECONDS), then is told to
   come back (503 with Retry-After) rather than hanging; the body's own read timeout lives with
   the tus endpoint.
 """

@@ -12,16 +12,16 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Template
 from sqlalchemy.exc import IntegrityError
 
-from server.audit.service import Actor as EvidenceActor
+from server.audit.service import actor_of
 from server.auth.access import may_read_inspection
 from server.auth.middleware import DAY_PATH, SESSION_COOKIE
 from server.auth.service import token_hash
-from server.codes.qr import qr_svg
+from server.codes.qr import qr_svg, qr_svgs
 from server.core.clock import utcnow
+from server.core.cpu import run_cpu
 from server.core.db import DbSession
 from server.core.i18n import t
 from server.core.inputs import sane_moment
-from server.core.net import client_ip
 from server.core.principal import signed_in
 from server.core.sql import as_uuid
 from server.evidence.service import link_evidence
@@ -37,7 +37,7 @@ from server.inspections.packets import (
     keeps,
 )
 from server.inspections.payload import RecordError
-from server.inspections.service import Stored, inspection_read, submit_record
+from server.inspections.service import Stored, inspection_read, prepare_record, submit_record
 from server.inspections.verify import printable_record, verify_code
 from server.merchants.owner_links import live_visit_link
 
@@ -152,6 +152,8 @@ class InspectionController(Controller):
         user, policy = request.user, request.app.state.policy
         settings = request.app.state.settings
         sent_at, now = _device_time(request), utcnow()
+        # Signature images are decoded, and the body hashed, off the event loop.
+        prepared = await run_cpu(prepare_record, data)
 
         def submit(s: Any) -> Stored:
             return submit_record(
@@ -164,6 +166,7 @@ class InspectionController(Controller):
                 now=now,
                 public_after=settings.results_public_after_days,
                 owner_link=(settings.secret_key, settings.owner_link_days),
+                prepared=prepared,
             )
 
         try:
@@ -172,7 +175,7 @@ class InspectionController(Controller):
             # The same record arrived twice at once: the loser reads what the winner stored.
             await db_session.rollback()
             stored = await db_session.run_sync(submit)
-        actor = EvidenceActor(user.username, user.id, client_ip(request))
+        actor = actor_of(request)
         for evidence_id, subject, subject_id in stored.evidence:
             await link_evidence(
                 db_session,
@@ -208,8 +211,10 @@ class InspectionController(Controller):
             return page
 
         page = await _readable(request, db_session, inspection_id, read)
-        page["qr"] = qr_svg(page["verify_url"])
-        page["owner_qr"] = qr_svg(page["owner_url"]) if page["owner_url"] else None
+        await db_session.commit()  # nothing is held while the codes are drawn
+        urls = [page["verify_url"], *([page["owner_url"]] if page["owner_url"] else [])]
+        codes = await run_cpu(qr_svgs, urls)
+        page["qr"], page["owner_qr"] = codes[0], (codes[1] if page["owner_url"] else None)
         return Template("inspections/record.html", context=page)
 
 
@@ -240,5 +245,6 @@ class ActionCodeController(Controller):
                 "inspections/verify.html", context={"found": None, "code": code}, status_code=404
             )
         base = request.app.state.settings.public_base_url.rstrip("/")
-        found["qr"] = qr_svg(f"{base}/v/{found['code']}")
+        await db_session.commit()  # nothing is held while the code is drawn
+        found["qr"] = await run_cpu(qr_svg, f"{base}/v/{found['code']}")
         return Template("inspections/verify.html", context={"found": found, "code": code})

@@ -29,12 +29,20 @@ from server.inspections.payload import (
     parse_record,
 )
 from server.inspections.record_models import InspectionRecord
-from server.inspections.validate import UNCHECKED, Checked, check_record
+from server.inspections.signature import Verdicts, judge_signatures
+from server.inspections.validate import UNCHECKED, Checked, check_record, signatures_to_check
 from server.merchants.models import Merchant
 from server.merchants.owner_links import link_for_visit
 from server.rectifications.models import RectificationOrder
 
-__all__ = ["Stored", "action_code", "inspection_read", "submit_record"]
+__all__ = [
+    "Prepared",
+    "Stored",
+    "action_code",
+    "inspection_read",
+    "prepare_record",
+    "submit_record",
+]
 
 
 @dataclass(frozen=True)
@@ -42,6 +50,26 @@ class Stored:
     body: dict[str, Any]
     created: bool
     evidence: list[tuple[uuid.UUID, str, str]]  # evidence id, subject, subject id to link
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A record's CPU work done ahead of its database work: the body's hash and its
+    signatures' verdicts."""
+
+    digest: str
+    verdicts: Verdicts
+
+
+def prepare_record(raw: Any) -> Prepared:
+    """Hash the body and judge its signatures (decoding images, up to a second each): what a
+    request handler runs in the CPU pool (server.core.cpu) before `submit_record`. A body that
+    does not parse has no signatures judged; `submit_record` says what is wrong with it."""
+    try:
+        values = signatures_to_check(parse_record(raw))
+    except RecordError:
+        values = []
+    return Prepared(body_hash(raw), judge_signatures(values))
 
 
 def action_code(prefix: str, day: date) -> str:
@@ -196,6 +224,7 @@ def submit_record(
     now: datetime,
     public_after: int = 5,
     owner_link: tuple[str, int] | None = None,
+    prepared: Prepared | None = None,
 ) -> Stored:
     """Store the phone's record once; the same body again is a no-op, another body a 409.
 
@@ -203,13 +232,15 @@ def submit_record(
     the owner link its printed record carries.
 
     The result goes public `public_after` working days after the visit
-    (RESULTS_PUBLIC_AFTER_DAYS)."""
-    digest = body_hash(raw)
+    (RESULTS_PUBLIC_AFTER_DAYS). With `prepared` (`prepare_record` of this body), nothing here
+    decodes an image or hashes the body."""
+    digest = prepared.digest if prepared is not None else body_hash(raw)
     if (stored := _stored(session, raw, digest, user_id, policy)) is not None:
         return stored
     record = parse_record(raw)
     offset = (device_sent_at - now) if device_sent_at else timedelta(0)
-    ok = check_record(session, record, user_id, device_offset=offset)
+    verdicts = prepared.verdicts if prepared is not None else None
+    ok = check_record(session, record, user_id, device_offset=offset, verdicts=verdicts)
     if device_sent_at is None:  # the phone did not say its time: its clock cannot be checked
         ok.flags.append("clock_unknown")
     colour_before = ok.merchant.colour

@@ -1,18 +1,29 @@
 """What a signature on the record must be: a small PNG, JPEG or WebP drawn on the phone, not blank.
 
 The signature travels inside the record as a data URL, so the action code's hash covers it; the
-server checks it is an image a person could read before the record is accepted.
+server checks it is an image a person could read before the record is accepted. Decoding one takes
+up to a second of CPU (a pad of 4000 pixels a side), so a request judges its record's signatures
+in the CPU pool (`judge_signatures`, server.core.cpu) before it reads the database, and the check
+that names the signers looks the verdicts up (`signature_problem`).
 """
 
 import base64
 import binascii
 import io
+from collections.abc import Iterable, Mapping
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from server.core.i18n import t
 
-__all__ = ["MAX_SIGNATURE_BYTES", "is_signed", "signature_problem"]
+__all__ = [
+    "MAX_SIGNATURE_BYTES",
+    "Verdicts",
+    "is_signed",
+    "judge_signatures",
+    "signature_fault",
+    "signature_problem",
+]
 
 MAX_SIGNATURE_BYTES = 300 * 1024
 PREFIXES = {
@@ -52,24 +63,49 @@ def _ink(image: Image.Image) -> int:
     return sum(grey.point(lambda v: 255 if abs(v - background) > 64 else 0).histogram()[255:])
 
 
-def signature_problem(value: str, who: str) -> str | None:
-    """None if `value` is a readable signature; otherwise what is wrong, naming whose it is."""
+# What is wrong with a signature, as a key of server.core.i18n (None: nothing).
+FORMAT, SIZE, BLANK = "format", "size", "blank"
+Verdicts = Mapping[str, str | None]  # a signature's value: its fault
+
+
+def signature_fault(value: str) -> str | None:
+    """What is wrong with `value` as a signature (FORMAT, SIZE or BLANK), None if it is readable.
+    CPU-heavy: request handlers call it through `judge_signatures` in the CPU pool."""
     decoded = _decode(value)
     if decoded is None:
-        return t("inspection.error.signature_format", who=who)
+        return FORMAT
     data, kind = decoded
     if len(data) > MAX_SIGNATURE_BYTES:
-        return t("inspection.error.signature_size", who=who, kb=MAX_SIGNATURE_BYTES // 1024)
+        return SIZE
     try:
         with Image.open(io.BytesIO(data)) as image:
             if image.format != kind:
-                return t("inspection.error.signature_format", who=who)
+                return FORMAT
             width, height = image.size
             if not (min(width, height) >= SMALLEST_SIDE and max(width, height) <= LARGEST_SIDE):
-                return t("inspection.error.signature_format", who=who)
+                return FORMAT
             image.load()
             if _ink(image) < LEAST_INK:
-                return t("inspection.error.signature_blank", who=who)
+                return BLANK
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
-        return t("inspection.error.signature_format", who=who)
+        return FORMAT
     return None
+
+
+def judge_signatures(values: Iterable[str]) -> dict[str, str | None]:
+    """Each distinct signature's fault, for `signature_problem` to look up."""
+    return {value: signature_fault(value) for value in dict.fromkeys(values)}
+
+
+def signature_problem(value: str, who: str, verdicts: Verdicts | None = None) -> str | None:
+    """None if `value` is a readable signature; otherwise what is wrong, naming whose it is.
+    The fault is looked up in `verdicts` when judged ahead, else judged here."""
+    if verdicts is not None and value in verdicts:
+        fault = verdicts[value]
+    else:
+        fault = signature_fault(value)
+    if fault is None:
+        return None
+    if fault == SIZE:
+        return t("inspection.error.signature_size", who=who, kb=MAX_SIGNATURE_BYTES // 1024)
+    return t(f"inspection.error.signature_{fault}", who=who)

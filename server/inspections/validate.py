@@ -13,12 +13,19 @@ from server.evidence.models import Evidence
 from server.inspections.models import Inspection
 from server.inspections.payload import InspectionIn, RecordError
 from server.inspections.record_models import InspectionRecord
-from server.inspections.signature import is_signed, signature_problem
+from server.inspections.signature import Verdicts, is_signed, signature_problem
 from server.merchants.models import Merchant
 from server.org.models import User
 from server.planning.models import JointVisit, Plan, RouteOfficer, VisitItem
 
-__all__ = ["CLOCK_TOLERANCE", "Checked", "check_record", "find_visit", "recorded_code"]
+__all__ = [
+    "CLOCK_TOLERANCE",
+    "Checked",
+    "check_record",
+    "find_visit",
+    "recorded_code",
+    "signatures_to_check",
+]
 
 CLOCK_TOLERANCE = timedelta(minutes=5)
 UNCHECKED = ("closed", "obstructed")
@@ -117,7 +124,19 @@ def _officers(
     return problems
 
 
-def _signatures(record: InspectionIn, crew: dict[uuid.UUID, User], closed: bool) -> list[str]:
+def signatures_to_check(record: InspectionIn) -> list[str]:
+    """The signatures `check_record` judges: each named officer's that was sent, and the
+    merchant's unless nothing was checked (judge them ahead with `judge_signatures`)."""
+    signed = record.signatures
+    values = [signed.officers.get(str(officer_id)) for officer_id in dict.fromkeys(record.officers)]
+    if record.presence.method not in UNCHECKED:
+        values.append(signed.merchant)
+    return [value for value in values if value is not None and is_signed(value)]
+
+
+def _signatures(
+    record: InspectionIn, crew: dict[uuid.UUID, User], closed: bool, verdicts: Verdicts | None
+) -> list[str]:
     problems: list[str] = []
     signed = record.signatures
     for officer_id in dict.fromkeys(record.officers):
@@ -125,13 +144,14 @@ def _signatures(record: InspectionIn, crew: dict[uuid.UUID, User], closed: bool)
         value = signed.officers.get(str(officer_id))
         if not is_signed(value):
             problems.append(t("inspection.error.officer_signature", name=who))
-        elif problem := signature_problem(value or "", who):
+        elif problem := signature_problem(value or "", who, verdicts):
             problems.append(problem)
     if closed:
         return problems
     refusal = signed.refusal
     if is_signed(signed.merchant):
-        if problem := signature_problem(signed.merchant or "", t("inspection.merchant")):
+        merchant = t("inspection.merchant")
+        if problem := signature_problem(signed.merchant or "", merchant, verdicts):
             problems.append(problem)
     elif not (refusal and refusal.witness.strip() and refusal.note.strip()):
         problems.append(t("inspection.error.merchant_signature"))
@@ -139,10 +159,16 @@ def _signatures(record: InspectionIn, crew: dict[uuid.UUID, User], closed: bool)
 
 
 def check_record(
-    session: Session, record: InspectionIn, me: uuid.UUID, *, device_offset: timedelta
+    session: Session,
+    record: InspectionIn,
+    me: uuid.UUID,
+    *,
+    device_offset: timedelta,
+    verdicts: Verdicts | None = None,
 ) -> Checked:
     """The record's context if it may be stored; RecordError (403/404/422, or 409 when the
-    visit already has its inspection) otherwise."""
+    visit already has its inspection) otherwise. `verdicts`: its signatures judged ahead
+    (`signatures_to_check`); any other is judged here."""
     found = find_visit(session, record.visit_id)
     if found is None:
         raise RecordError(404, t("inspection.error.unknown_visit"))
@@ -159,7 +185,7 @@ def check_record(
     unchecked = record.presence.method in UNCHECKED
     problems = _findings(record, items, unchecked, plan.day)
     problems += _officers(record, crew, me, plan.day)
-    problems += _signatures(record, crew, unchecked)
+    problems += _signatures(record, crew, unchecked, verdicts)
     if record.finished_at < record.started_at:
         problems.append(t("inspection.error.finished_before_start"))
     elif record.finished_at - record.started_at > LONGEST_VISIT:

@@ -8,7 +8,14 @@ cannot store its packet (server/inspections/packets.py).
 
 from alembic import op
 
-__all__ = ["CLOCK_WINDOW", "TABLE_WINDOW", "create_statements", "drop_statements"]
+__all__ = [
+    "CLOCK_WINDOW",
+    "TABLE_WINDOW",
+    "create_statements",
+    "drop_removal_statements",
+    "drop_statements",
+    "removal_statements",
+]
 
 # Which published plans are kept, per dialect. The first revision read the database's own
 # calendar; the app's clock is the only calendar now, and it writes `packet_window.kept_from`
@@ -229,3 +236,105 @@ def drop_statements() -> list[str]:
             "live",
         )
     ]
+
+
+# Rows taken away. The triggers above watch writes; a record removed (DELETE, or PostgreSQL's
+# TRUNCATE, which fires no row trigger and no DELETE trigger) changes a packet as much: a
+# merchant's history, the failed items of its last visit, its open orders, a visit shown as sent.
+# Kept apart from `create_statements` (a later revision's own), so a revision that moves the
+# window recreates both sets.
+RECORD_TABLES = ("inspection", "rectification_order", "finding", "inspection_record")
+# Each record table's merchant: of a removed row (SQLite), of the rows a statement removed
+# (PostgreSQL). Findings and sent records name it through their inspection.
+_THROUGH_INSPECTION = (
+    "(SELECT i.merchant_id FROM inspection i WHERE i.id = OLD.inspection_id)",
+    "SELECT i.merchant_id FROM removed JOIN inspection i ON i.id = removed.inspection_id",
+)
+_MERCHANT_OF = {
+    "inspection": ("OLD.merchant_id", "SELECT merchant_id FROM removed"),
+    "rectification_order": ("OLD.merchant_id", "SELECT merchant_id FROM removed"),
+    "finding": _THROUGH_INSPECTION,
+    "inspection_record": _THROUGH_INSPECTION,
+}
+# Every table a day packet is drawn from (server/inspections/day.py, route_read.py): a TRUNCATE
+# of any of them marks every kept packet stale.
+PACKET_SOURCES = (
+    *RECORD_TABLES,
+    "merchant",
+    "street",
+    "app_user",
+    "department",
+    "check_item",
+    "matter",
+    "plan",
+    "route",
+    "route_officer",
+    "joint_visit",
+    "visit_item",
+)
+
+
+def removal_statements(window: dict[str, str]) -> list[str]:
+    """Triggers that mark kept packets stale when records are removed, for the current dialect.
+
+    PostgreSQL: a DELETE of record rows marks the packets of their merchants (per statement,
+    over the rows it removed) and tells the change feed; a TRUNCATE of any table a packet is
+    drawn from marks every kept packet. SQLite has no TRUNCATE: emptying a table is a DELETE
+    without WHERE, and as these are row triggers SQLite visits every row (it skips its quick
+    whole-table erase when the table has triggers), so each removed record marks its packets."""
+    if op.get_bind().dialect.name == "sqlite":
+        return [
+            f"""CREATE TRIGGER day_packet_{table}_delete AFTER DELETE ON {table}
+            BEGIN {_sqlite_visits(_MERCHANT_OF[table][0], window["sqlite"])} END"""
+            for table in RECORD_TABLES
+        ]
+    pg_window = window["postgresql"]
+    visits = _pg_visits(pg_window)
+    sql = []
+    for table in RECORD_TABLES:
+        merchants = f"SELECT DISTINCT m FROM ({_MERCHANT_OF[table][1]}) AS rows_of(m)"
+        sql.append(
+            f"""CREATE FUNCTION day_packet_{table}_removed() RETURNS trigger AS $$
+            BEGIN
+                IF EXISTS (SELECT 1 FROM plan p WHERE {pg_window}) THEN
+                    {visits} IN ({merchants}) {PG_BUMP};
+                END IF;
+                IF (SELECT count(*) FROM ({merchants}) AS each_merchant) > {NOTIFY_EACH_UP_TO} THEN
+                    PERFORM pg_notify('{CHANNEL}', 'merchant:*');
+                ELSE
+                    PERFORM pg_notify('{CHANNEL}', 'merchant:' || m)
+                    FROM ({merchants}) AS each_merchant;
+                END IF;
+                RETURN NULL;
+            END $$ LANGUAGE plpgsql"""
+        )
+        sql.append(
+            f"""CREATE TRIGGER day_packet_{table}_delete AFTER DELETE ON {table}
+            REFERENCING OLD TABLE AS removed FOR EACH STATEMENT
+            EXECUTE FUNCTION day_packet_{table}_removed()"""
+        )
+    sql.append(
+        f"""CREATE FUNCTION day_packet_source_truncated() RETURNS trigger AS $$
+        BEGIN
+            INSERT INTO day_packet (route_id, day, gen)
+            SELECT r.id, p.day, 1 FROM route r JOIN plan p ON p.id = r.plan_id
+            WHERE {pg_window} {PG_BUMP};
+            RETURN NULL;
+        END $$ LANGUAGE plpgsql"""
+    )
+    for table in PACKET_SOURCES:
+        sql.append(
+            f"""CREATE TRIGGER day_packet_{table}_truncate AFTER TRUNCATE ON {table}
+            FOR EACH STATEMENT EXECUTE FUNCTION day_packet_source_truncated()"""
+        )
+    return sql
+
+
+def drop_removal_statements() -> list[str]:
+    """Drop every trigger and function `removal_statements` makes."""
+    if op.get_bind().dialect.name == "sqlite":
+        return [f"DROP TRIGGER IF EXISTS day_packet_{table}_delete" for table in RECORD_TABLES]
+    sql = [f"DROP TRIGGER IF EXISTS day_packet_{t}_delete ON {t}" for t in RECORD_TABLES]
+    sql += [f"DROP TRIGGER IF EXISTS day_packet_{t}_truncate ON {t}" for t in PACKET_SOURCES]
+    sql += [f"DROP FUNCTION IF EXISTS day_packet_{t}_removed()" for t in RECORD_TABLES]
+    return [*sql, "DROP FUNCTION IF EXISTS day_packet_source_truncated()"]

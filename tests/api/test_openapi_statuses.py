@@ -120,3 +120,12 @@ def test_what_the_app_answers_is_among_what_its_description_lists(client, schema
     seen.append(("PATCH", "/api/v1/uploads/{upload_id}", wrong.status_code))  # offset: 409
     assert [(m, p, code) for m, p, code in seen if code not in documented(schema, m, p)] == []
     assert {code for *_, code in seen} >= {401, 403, 404, 409, 412, 422}
+
+
+def test_every_operation_that_takes_a_body_lists_408(schema):
+    """A body that stops coming, or comes too slowly, ends its request with 408."""
+    for method, path, operation in operations(schema):
+        if operation.get("requestBody") and method not in ("GET", "HEAD", "OPTIONS", "DELETE"):
+            assert 408 in documented(schema, method, path), (method, path)
+    assert 408 in documented(schema, "POST", "/api/v1/inspections")
+    assert 408 in documented(schema, "PATCH", "/api/v1/uploads/{upload_id}")

@@ -2,6 +2,7 @@
 account's owner; each further failure waits longer; an address is slowed on its own; behind the
 district's load balancer every phone counts as itself, and nobody outside it can pose as one."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -24,6 +25,45 @@ def sign_in(client: TestClient, username: str, password: str, headers: dict[str,
     return client.post(
         "/api/v1/auth/login", json={"username": username, "password": password}, headers=headers
     )
+
+
+def console_sign_in(client: TestClient, username: str, password: str, headers: dict[str, str]):
+    """The console's form, opened and sent back as a browser does, from the peer `headers` name."""
+    form = client.get("/console/login", headers=headers)
+    token = re.search(r'name="login_token" value="([^"]+)"', form.text)
+    assert token, form.text
+    return client.post(
+        "/console/login",
+        data={"username": username, "password": password, "login_token": token.group(1)},
+        headers=headers,
+        follow_redirects=False,
+    )
+
+
+def said(response) -> str:
+    """What the person signing in reads: the JSON's detail, or the page's alert."""
+    if response.headers["content-type"].startswith("application/json"):
+        return response.json()["detail"]
+    alert = re.search(r'<p class="error" role="alert">([^<]*)</p>', response.text)
+    assert alert, response.text
+    return alert.group(1)
+
+
+@pytest.mark.clock(FROZEN, frozen=True)
+@pytest.mark.usefixtures("peers")
+@pytest.mark.parametrize("form", [sign_in, console_sign_in], ids=["api", "console"])
+def test_a_throttled_sign_in_is_429_and_says_when_to_try_again(client, sync_engine, form) -> None:
+    make_user(sync_engine, "zhao", role="supervisor")
+    here = peer("198.51.100.31")
+    for n in range(5):
+        wrong = form(client, "zhao", f"typo{n}", here)
+        assert wrong.status_code == 401
+        assert said(wrong) == "用户名或密码错误"
+    refused = form(client, "zhao", RIGHT, here)
+    assert refused.status_code == 429
+    wait = int(refused.headers["retry-after"])
+    assert wait == 1
+    assert said(refused) == f"该账号从此处连续输错密码，为防止猜测密码，请 {wait} 秒后再试"
 
 
 @pytest.mark.clock(FROZEN, frozen=True)

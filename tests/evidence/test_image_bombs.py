@@ -122,3 +122,32 @@ def test_thumbnails_asked_for_all_at_once_do_not_exhaust_memory(
     assert statuses == [200] * len(ids)  # every thumbnail is made, in turn
     # Two decodes at a time hold about 2 × 108 MB; six at once held well over a gigabyte.
     assert peak - settled < 600, f"peak {peak:.0f} MB after settling at {settled:.0f} MB"
+
+
+def test_pictures_are_decoded_in_the_cpu_pool_behind_other_requests(
+    officer_client, monkeypatch
+) -> None:
+    """Checking an arriving photo and drawing its thumbnail run in the CPU pool, whose threads
+    the scheduler serves after the event loop (server.core.cpu): a burst of photos cannot slow
+    other requests the way the general worker threads could."""
+    from server.evidence import derived, finish
+
+    threads: dict[str, str] = {}
+
+    def noted(name: str, func):
+        def run(*args, **kwargs):
+            threads[name] = threading.current_thread().name
+            return func(*args, **kwargs)
+
+        return run
+
+    monkeypatch.setattr(finish, "decodes", noted("check", finish.decodes))
+    monkeypatch.setattr(derived, "thumbnail", noted("thumbnail", derived.thumbnail))
+    client, csrf = officer_client
+    response, path = tus.upload_whole(client, csrf, tus.jpeg(), filename="shop.jpg")
+    assert response.status_code == 204, response.text
+    evidence_id = client.get(path).json()["evidence_id"]
+    thumb = client.get(f"/api/v1/evidence/{evidence_id}/thumbnail.jpg")
+    assert thumb.status_code == 200 and thumb.headers["content-type"] == "image/jpeg"
+    assert threads["check"].startswith("onevisit-cpu"), threads
+    assert threads["thumbnail"].startswith("onevisit-cpu"), threads

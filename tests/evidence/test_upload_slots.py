@@ -29,7 +29,7 @@ def live(database_url: str, settings, tmp_path: Path) -> Iterator[LiveServer]:
         database_url,
         settings.storage_url,
         tmp_path,
-        UPLOAD_READ_TIMEOUT_SECONDS=str(READ_TIMEOUT),
+        REQUEST_READ_TIMEOUT_SECONDS=str(READ_TIMEOUT),
     ).start()
     yield server
     server.stop()

@@ -262,3 +262,52 @@ async def test_both_officers_downloading_at_once_build_the_packet_once(
     assert first.headers["etag"] == second.headers["etag"]
     assert first.json()["route"]["visits"] == second.json()["route"]["visits"]
     assert len(built) == 1, "the second download waited for the first one's build"
+
+
+# Records taken away, as each database does it. PostgreSQL: TRUNCATE (which fires no row
+# trigger) and DELETE. SQLite has no TRUNCATE: a DELETE without WHERE is how a table is emptied,
+# and its row triggers see every row (SQLite skips its quick whole-table erase for a table that
+# has triggers), which is what marks the packets there.
+REMOVALS = {
+    "every record, truncated": ("postgresql", ["TRUNCATE inspection CASCADE"]),
+    "the orders, truncated": ("postgresql", ["TRUNCATE rectification_order CASCADE"]),
+    "the sent records, truncated": ("postgresql", ["TRUNCATE inspection_record"]),
+    "every record, deleted": (
+        None,
+        ["DELETE FROM rectification_order", "DELETE FROM finding", "DELETE FROM inspection"],
+    ),
+    "the orders, deleted": (None, ["DELETE FROM rectification_order"]),
+    "the sent records, deleted": (None, ["DELETE FROM inspection_record"]),
+}
+
+
+@pytest.mark.parametrize("removal", list(REMOVALS))
+def test_records_taken_away_make_the_packet_stale(client, today_route, sync_engine, removal):
+    dialect, statements = REMOVALS[removal]
+    if dialect is not None and sync_engine.dialect.name != dialect:
+        pytest.skip(f"{sync_engine.dialect.name} has no TRUNCATE")
+    csrf = login_as(client, "insp-a")
+    stored = client.post(
+        "/api/v1/inspections", json=record_body(today_route), headers={"X-CSRF-Token": csrf}
+    )
+    assert stored.status_code == 201, stored.text
+    before = _get(client, today_route.day)
+    visit = before.json()["route"]["visits"][0]
+    assert visit["submitted"] is True
+    assert [o["requirement"] for o in visit["open_orders"]] == [
+        "测试检查项 licence：营业执照未悬挂"
+    ]
+
+    with sync_engine.begin() as conn:  # by hand, outside the app: a clean-up, a restore
+        for statement in statements:
+            conn.exec_driver_sql(statement)
+    kept = _kept(sync_engine)
+    assert kept is not None and kept.gen != kept.built_gen  # marked stale by the database
+
+    after = _get(client, today_route.day, **{"If-None-Match": before.headers["etag"]})
+    assert after.status_code == 200  # not 304: the phone gets the day as it now stands
+    visit = after.json()["route"]["visits"][0]
+    records_gone = removal.startswith(("every record", "the sent records"))
+    orders_gone = removal.startswith(("every record", "the orders"))
+    assert visit["submitted"] is not records_gone
+    assert (visit["open_orders"] == []) is orders_gone
