@@ -15,6 +15,7 @@ __all__ = [
     "COLOURS",
     "DEFAULT_POLICY",
     "FILE_KEYS",
+    "LEGAL_MIN_OFFICERS",
     "RANK",
     "Assessment",
     "Colour",
@@ -25,6 +26,9 @@ __all__ = [
     "next_due",
     "score_findings",
 ]
+
+# 行政处罚法 第42条: an inspection is made by no fewer than two enforcement officers.
+LEGAL_MIN_OFFICERS = 2
 
 Colour = Literal["green", "yellow", "red"]
 COLOURS: tuple[Colour, ...] = ("green", "yellow", "red")
@@ -52,6 +56,7 @@ FILE_KEYS: Mapping[str, str] = MappingProxyType(
         "agency_visits_per_year": "frequency.agency_visits_per_year",
         "higher_level_quiet_months": "frequency.higher_level_quiet_months",
         "complaint_visit_days": "complaint_visit_days",
+        "officers_per_visit": "officers_per_visit",
     }
 )
 
@@ -111,6 +116,9 @@ class Policy:
     higher_level_quiet_months: int = 3
     # a complaint is visited within this many days of being received
     complaint_visit_days: int = 3
+    # certified officers on every visit, and so in every team the planner pairs; the law's
+    # floor is two (行政处罚法 第42条: 执法人员不得少于两人)
+    officers_per_visit: int = 2
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "interval_months", _frozen(self.interval_months))
@@ -183,6 +191,8 @@ class Policy:
             self._fail("recheck_max_days", "must not be before recheck_days.min")
         if self.red_to_yellow_max_score >= self.red_min:
             self._fail("red_to_yellow_max_score", f"must be below red_min ({self.red_min})")
+        if self.officers_per_visit < LEGAL_MIN_OFFICERS:
+            self._fail("officers_per_visit", f"the law asks at least {LEGAL_MIN_OFFICERS}")
         if self.verified_complaint_colour not in ("yellow", "red"):
             self._fail("verified_complaint_colour", "must be yellow or red")
 

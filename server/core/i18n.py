@@ -416,7 +416,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "inspection.error.items_missing": "以下检查项尚未填写结果：{items}",
         "inspection.error.fail_needs_remedy": "不合格项 {item} 须选择“当场整改”或填写整改期限",
         "inspection.error.deadline_past": "不合格项 {item} 的整改期限早于检查日期",
-        "inspection.error.two_officers": "现场检查须至少两名持证执法人员",
+        "inspection.error.too_few_officers": "现场检查须至少 {count} 名持证执法人员",
         "inspection.error.sender_not_officer": "提交人须是本次检查的执法人员之一",
         "inspection.error.officer_not_on_route": "执法人员 {id} 不在本检查组中",
         "inspection.error.officer_uncertified": "执法人员 {name} 在检查当日没有有效的执法证",

@@ -240,7 +240,14 @@ def submit_record(
     record = parse_record(raw)
     offset = (device_sent_at - now) if device_sent_at else timedelta(0)
     verdicts = prepared.verdicts if prepared is not None else None
-    ok = check_record(session, record, user_id, device_offset=offset, verdicts=verdicts)
+    ok = check_record(
+        session,
+        record,
+        user_id,
+        device_offset=offset,
+        verdicts=verdicts,
+        officers_per_visit=policy.officers_per_visit,
+    )
     if device_sent_at is None:  # the phone did not say its time: its clock cannot be checked
         ok.flags.append("clock_unknown")
     colour_before = ok.merchant.colour

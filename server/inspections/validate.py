@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from sqlmodel import Session, col, select
 
 from server.catalog.models import CheckItem
+from server.codes.policy import LEGAL_MIN_OFFICERS
 from server.core.clock import as_utc, district_timezone
 from server.core.i18n import t
 from server.evidence.models import Evidence
@@ -107,12 +108,12 @@ def _findings(
 
 
 def _officers(
-    record: InspectionIn, crew: dict[uuid.UUID, User], me: uuid.UUID, day: date
+    record: InspectionIn, crew: dict[uuid.UUID, User], me: uuid.UUID, day: date, minimum: int
 ) -> list[str]:
     problems: list[str] = []
     named = list(dict.fromkeys(record.officers))
-    if len(named) < 2:
-        problems.append(t("inspection.error.two_officers"))
+    if len(named) < minimum:
+        problems.append(t("inspection.error.too_few_officers", count=minimum))
     if me not in named:
         problems.append(t("inspection.error.sender_not_officer"))
     for officer_id in named:
@@ -165,6 +166,7 @@ def check_record(
     *,
     device_offset: timedelta,
     verdicts: Verdicts | None = None,
+    officers_per_visit: int = LEGAL_MIN_OFFICERS,
 ) -> Checked:
     """The record's context if it may be stored; RecordError (403/404/422, or 409 when the
     visit already has its inspection) otherwise. `verdicts`: its signatures judged ahead
@@ -184,7 +186,7 @@ def check_record(
     # Neither a shut shop nor an obstructed check has findings or the merchant's signature.
     unchecked = record.presence.method in UNCHECKED
     problems = _findings(record, items, unchecked, plan.day)
-    problems += _officers(record, crew, me, plan.day)
+    problems += _officers(record, crew, me, plan.day, officers_per_visit)
     problems += _signatures(record, crew, unchecked, verdicts)
     if record.finished_at < record.started_at:
         problems.append(t("inspection.error.finished_before_start"))

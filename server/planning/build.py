@@ -103,6 +103,7 @@ def prepare(
             s.code,
             [o for o in officers if o.street_id == s.id],
             {r.number for r in locked.get(s.id, [])},
+            policy.officers_per_visit,
         )
         for s in streets
     }

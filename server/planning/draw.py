@@ -64,12 +64,15 @@ def draw_merchants(
     return sorted(chosen)
 
 
-def draw_teams(seed: str, scope: str, pool: Sequence[Sequence[str]]) -> list[list[str]]:
-    """Pair a street's available officers ([id, cert no]) at random; an odd one makes a trio."""
+def draw_teams(
+    seed: str, scope: str, pool: Sequence[Sequence[str]], size: int = 2
+) -> list[list[str]]:
+    """Group a street's available officers ([id, cert no]) at random, `size` to a team; those
+    left over join the last team."""
     ranked = sorted((member[0] for member in pool), key=lambda u: _rank(seed, "teams", scope, u))
-    teams = [ranked[i : i + 2] for i in range(0, len(ranked) - 1, 2)]
-    if len(ranked) % 2 and teams:
-        teams[-1].append(ranked[-1])
+    teams = [ranked[i : i + size] for i in range(0, len(ranked) - size + 1, size)]
+    if teams:
+        teams[-1].extend(ranked[len(teams) * size :])
     return teams
 
 
@@ -91,7 +94,7 @@ def replay(kind: str, seed: str, scope: str, pool: Any, params: Mapping[str, Any
     if kind == "merchants":
         return draw_merchants(seed, scope, pool, params["shares"], params["days_per_year"])
     if kind == "teams":
-        return draw_teams(seed, scope, pool)
+        return draw_teams(seed, scope, pool, params.get("size", 2))
     if kind == "specialists":
         return allocate_specialists(seed, scope, pool, params["demand"])
     raise ValueError(f"unknown draw kind {kind!r}")

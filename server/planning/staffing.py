@@ -44,9 +44,21 @@ def form_teams(
     street_code: str,
     officers: Sequence[Officer],
     taken_numbers: set[int] = frozenset(),  # type: ignore[assignment]
+    size: int = 2,
 ) -> list[Team]:
-    """Pair the street's available officers by a recorded draw; numbers skip locked routes'."""
-    draw = recorded_draw(session, seed, "teams", street_code, _pool(officers), {}, draw_teams)
+    """Group the street's available officers, `size` to a team (the policy's officers per
+    visit), by a recorded draw; numbers skip locked routes'. Pairs record no parameter, as
+    draws did before the size could be set, so that those still replay."""
+    params = {} if size == 2 else {"size": size}
+    draw = recorded_draw(
+        session,
+        seed,
+        "teams",
+        street_code,
+        _pool(officers),
+        params,
+        lambda s, scope, pool: draw_teams(s, scope, pool, size),
+    )
     by_id = {str(o.id): o for o in officers}
     numbers = (n for n in range(1, 1000) if n not in taken_numbers)
     return [Team(next(numbers), [by_id[i] for i in members]) for members in draw.result]

@@ -114,7 +114,10 @@ def test_points_and_thresholds_come_from_the_policy():
     assert colour_for(6, False, False) == "green"
 
 
-@pytest.mark.parametrize("bad", [{"yellow_min": 28, "red_min": 28}, {"general_item_points": 0}])
+@pytest.mark.parametrize(
+    "bad",
+    [{"yellow_min": 28, "red_min": 28}, {"general_item_points": 0}, {"officers_per_visit": 1}],
+)
 def test_an_inconsistent_policy_is_refused(bad: dict[str, int]):
     with pytest.raises(ValueError):
         Policy(**bad)

@@ -85,7 +85,7 @@ def test_bad_records_are_422_naming_what_is_wrong(client, sync_engine, today_rou
     r = _post(client, csrf, foreign)
     assert r.status_code == 422 and "T-exits" in r.json()["detail"]
     r = _post(client, csrf, {**body, "officers": [str(one.id)]})
-    assert r.status_code == 422 and "至少两名" in r.json()["detail"]
+    assert r.status_code == 422 and "至少 2 名持证执法人员" in r.json()["detail"]
     unsigned = {
         **body,
         "signatures": {"officers": {str(one.id): SIGNATURE, str(two.id): SIGNATURE}},
@@ -221,6 +221,20 @@ def test_a_record_is_scored_with_the_points_of_the_policy_file(
     assert response.json()["score"] == 13  # the defaults would give 7 + 2
     with Session(sync_engine) as session:
         assert session.get(Inspection, uuid.UUID(body["id"])).score == 13
+
+
+def test_a_district_asking_three_officers_a_visit_refuses_a_record_of_two(
+    settings, sync_engine, today_route, tmp_path
+):
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("officers_per_visit: 3\n")
+    with TestClient(create_app(with_settings(settings, policy_file=str(policy)))) as client:
+        csrf = login_as(client, "insp-a")
+        response = _post(client, csrf, record_body(today_route))
+    assert response.status_code == 422, response.text
+    assert "至少 3 名持证执法人员" in response.json()["detail"]
+    with Session(sync_engine) as session:
+        assert session.exec(select(Inspection)).first() is None
 
 
 def test_times_off_the_plans_day_and_an_unknown_phone_clock_are_flagged(client, today_route):

@@ -5,7 +5,7 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from server.planning.cli import plan as plan_command
-from server.planning.draw import draw_merchants, draw_teams, pool_hash
+from server.planning.draw import draw_merchants, draw_teams, pool_hash, replay
 from server.planning.draws import publish_seed, verify_draws
 from server.planning.models import Draw, DrawSeed
 from server.planning.service import build_plan
@@ -90,3 +90,15 @@ def test_draws_depend_only_on_seed_and_pool():
     assert 70 <= reds <= 130
     teams = draw_teams("ab" * 32, "hubin", [["a", "1"], ["b", "2"], ["c", "3"]])
     assert sorted(len(t) for t in teams) == [3] and pool_hash(pool) == pool_hash(list(pool))
+
+
+def test_teams_are_as_large_as_the_policy_asks_and_pairs_replay_as_before():
+    pool = [[f"o{n}", f"C{n}"] for n in range(7)]
+    seed = "ef" * 32
+    pairs = draw_teams(seed, "hubin", pool)
+    assert sorted(len(t) for t in pairs) == [2, 2, 3]  # the one left over joins a pair
+    assert replay("teams", seed, "hubin", pool, {}) == pairs  # a pair draw records no size
+    trios = draw_teams(seed, "hubin", pool, 3)
+    assert sorted(len(t) for t in trios) == [3, 4]
+    assert replay("teams", seed, "hubin", pool, {"size": 3}) == trios
+    assert sorted(m for t in trios for m in t) == sorted(o for o, _ in pool)
