@@ -45,7 +45,7 @@ test: install ## Run the whole suite (starts a SeaweedFS S3 server for the sessi
 # own clock (tests/support/clock.py) must make the machine's time irrelevant. An S3 server
 # refuses requests signed hours off its own time, so these runs store in a folder.
 CLOCK_MOMENTS ?= 2026-12-05T16:05:00 2026-12-06T15:55:00 2026-12-06T23:30:00
-CLOCK_TESTS ?= tests/test_clock.py tests/planning tests/codes tests/inspections tests/public \
+CLOCK_TESTS ?= tests/test_clock.py tests/planning tests/colour tests/inspections tests/public \
 	tests/complaints
 
 .PHONY: test-clock

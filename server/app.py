@@ -17,9 +17,9 @@ from server import __version__
 from server.audit.routes import AuditController
 from server.auth.middleware import SessionAuthMiddleware
 from server.auth.routes import AuthController
-from server.codes.console import CodesConsoleController
-from server.codes.policy_file import load_policy
-from server.codes.routes import CodeController
+from server.colour.console import CodesConsoleController
+from server.colour.policy_file import load_policy
+from server.colour.routes import CodeController
 from server.complaints.routes import ComplaintController
 from server.console.routes import ConsoleController
 from server.core.clock import CLOCK, local_format

@@ -63,7 +63,7 @@ def serve(host: str, port: int, workers: int, reload: bool) -> None:
 
 def _register_domain_commands() -> None:
     """Commands that live with their domain."""
-    from server.codes.cli import codes
+    from server.colour.cli import codes
     from server.demo.cli import demo
     from server.evidence.cli import evidence
     from server.merchants.cli import import_group

@@ -13,11 +13,10 @@ from server.catalog.models import (
     Scenario,
     ScenarioItem,
 )
-from server.codes.models import (
+from server.colour.models import (
     ColourEvent,
     ColourOverride,
     ColourState,
-    MerchantToken,
     NightlyRun,
     ReratingRequest,
 )
@@ -34,7 +33,7 @@ from server.evidence.recorder_models import Recorder, RecorderAssignment, Record
 from server.inspections.models import Finding, Inspection, InspectionOfficer
 from server.inspections.packets import DayPacket, PacketWindow
 from server.inspections.record_models import InspectionRecord
-from server.merchants.models import Merchant, MerchantScenario, OwnerLink
+from server.merchants.models import Merchant, MerchantScenario, MerchantToken, OwnerLink
 from server.org.models import Department, Street, Team, User
 from server.planning.models import (
     Draw,

@@ -26,16 +26,16 @@ LAYERS = [
 ]
 # Import edges between domains that still close a cycle; each one is to be undone.
 KNOWN_CYCLE_EDGES = {
-    ("codes", "complaints"),
-    ("codes", "inspections"),
-    ("complaints", "codes"),
+    ("colour", "complaints"),
+    ("colour", "inspections"),
+    ("complaints", "colour"),
     ("complaints", "evidence"),
     ("complaints", "inspections"),
     ("evidence", "inspections"),
-    ("inspections", "codes"),
+    ("inspections", "colour"),
     ("inspections", "evidence"),
     ("inspections", "planning"),
-    ("planning", "codes"),
+    ("planning", "colour"),
     ("planning", "complaints"),
     ("planning", "inspections"),
 }
@@ -49,10 +49,10 @@ DATA_MODULES = {
     "demo/scenario_data.py",
 }
 LONG_MODULES = {
-    "codes/console.py",
-    "codes/engine.py",
-    "codes/recompute.py",
-    "codes/recompute_sql.py",
+    "colour/console.py",
+    "colour/engine.py",
+    "colour/recompute.py",
+    "colour/recompute_sql.py",
     "demo/history.py",
     "inspections/service.py",
     "live.py",
@@ -62,11 +62,11 @@ LONG_MODULES = {
 LONG_FUNCTIONS = {
     "app.py:create_app",
     "auth/service.py:login",
-    "codes/recompute.py:recompute_all",
-    "codes/recompute_sql.py:_assemble",
-    "codes/recompute_sql.py:_facts",
-    "codes/recompute_sql.py:_writes",
-    "codes/service.py:apply_outcome",
+    "colour/recompute.py:recompute_all",
+    "colour/recompute_sql.py:_assemble",
+    "colour/recompute_sql.py:_facts",
+    "colour/recompute_sql.py:_writes",
+    "colour/service.py:apply_outcome",
     "demo/catalog.py:load_catalogue",
     "demo/loader.py:load_demo",
     "demo/staff.py:create_staff",
@@ -96,7 +96,7 @@ def _sources() -> dict[str, ast.Module]:
 
 
 def _package(module: str) -> str:
-    """`server.codes.policy` and `codes/policy.py` → `codes`; `server.app` → `app`."""
+    """`server.colour.policy` and `colour/policy.py` → `colour`; `server.app` → `app`."""
     parts = module.replace("/", ".").removesuffix(".py").split(".")
     return parts[1] if parts[0] == "server" else parts[0]
 
@@ -201,6 +201,8 @@ def test_modules_and_functions_stay_small():
 def test_the_checks_see_what_they_are_meant_to():
     """The graph finds an import deferred into a function, and the cycle finder a cycle."""
     tree = ast.parse("def f():\n    from server.planning.models import Plan\n")
-    graph = _import_graph({"codes/x.py": tree, "planning/y.py": ast.parse("import server.codes.x")})
-    assert graph["codes"]["planning"] == {"codes/x.py"}
-    assert _cycles(graph) == [{"codes", "planning"}]
+    graph = _import_graph(
+        {"colour/x.py": tree, "planning/y.py": ast.parse("import server.colour.x")}
+    )
+    assert graph["colour"]["planning"] == {"colour/x.py"}
+    assert _cycles(graph) == [{"colour", "planning"}]

@@ -7,7 +7,7 @@ The script makes its own data in a fresh schema of postgresql://root@127.0.0.1:5
 with up to two years of visits (eight findings each), the rectification orders and cases those
 visits led to, verified complaints, overrides and re-rating requests. It then times:
 
-  naive     the per-merchant loop (server.codes.service.update_colour: load one merchant's
+  naive     the per-merchant loop (server.colour.service.update_colour: load one merchant's
             records through the ORM, run the engine, write) over a random sample, rolled back;
   set-wise  `onevisit codes recompute` (a real subprocess) over every merchant: first run
             (every explanation written) and a second run the next night (little changes).
@@ -33,9 +33,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from sqlalchemy import text
 from sqlmodel import Session
 
-from server.codes.policy import DEFAULT_POLICY
-from server.codes.recompute import recompute_all
-from server.codes.service import update_colour
+from server.colour.policy import DEFAULT_POLICY
+from server.colour.recompute import recompute_all
+from server.colour.service import update_colour
 from server.core.clock import local_today
 from server.core.db import make_sync_engine
 from server.migrate import upgrade

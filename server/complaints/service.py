@@ -9,8 +9,8 @@ from datetime import date, datetime
 from sqlmodel import col, select
 
 from server.audit.service import Actor, record
-from server.codes.policy import Policy
-from server.codes.service import update_colour
+from server.colour.policy import Policy
+from server.colour.service import update_colour
 from server.complaints.models import Complaint
 from server.core.clock import local_today
 from server.core.cpu import run_cpu

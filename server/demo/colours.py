@@ -5,10 +5,10 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from server.codes.engine import Case, Order, Outcome, Records, assess
-from server.codes.engine import Visit as EngineVisit
-from server.codes.policy import Policy
-from server.codes.service import state_values
+from server.colour.engine import Case, Order, Outcome, Records, assess
+from server.colour.engine import Visit as EngineVisit
+from server.colour.policy import Policy
+from server.colour.service import state_values
 from server.demo.history import LOCAL, Visit
 
 __all__ = ["colour_rows", "final_outcome", "records_of", "scheduler"]

@@ -1,6 +1,6 @@
 """A merchant's past inspections in the demo: visited when the colour engine said it was due.
 
-Visits run forward in time. After each one the engine (server.codes.engine) gives the merchant's
+Visits run forward in time. After each one the engine (server.colour.engine) gives the merchant's
 colour and next due date, and the next visit comes then, give or take a few days; a visit that
 orders a rectification brings a re-check after the deadline. Orders and cases are kept as records.
 """
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any
 
-from server.codes.policy import Assessment, ItemOutcome, Policy, score_findings
+from server.colour.policy import Assessment, ItemOutcome, Policy, score_findings
 from server.demo.scenario_data import ScenarioRef
 from server.org.models import User
 

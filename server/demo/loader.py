@@ -11,7 +11,7 @@ from sqlmodel import Session, SQLModel, select
 
 from server.audit.service import record
 from server.auth.passwords import hash_password
-from server.codes.policy import COLOURS, DEFAULT_POLICY, Policy
+from server.colour.policy import COLOURS, DEFAULT_POLICY, Policy
 from server.core.clock import local_today
 from server.core.settings import Settings
 from server.demo.catalog import load_catalogue

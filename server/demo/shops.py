@@ -7,7 +7,7 @@ import uuid
 from collections import Counter
 from datetime import date, timedelta
 
-from server.codes.policy import Policy
+from server.colour.policy import Policy
 from server.core.clock import utcnow
 from server.core.geo import haversine_m
 from server.demo.colours import colour_rows, final_outcome, scheduler

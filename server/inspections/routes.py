@@ -16,7 +16,6 @@ from server.audit.service import actor_of
 from server.auth.access import may_read_inspection
 from server.auth.middleware import DAY_PATH, SESSION_COOKIE
 from server.auth.service import token_hash
-from server.codes.qr import qr_svg, qr_svgs
 from server.core.clock import utcnow
 from server.core.cpu import run_cpu
 from server.core.db import DbSession
@@ -40,6 +39,7 @@ from server.inspections.payload import RecordError
 from server.inspections.service import Stored, inspection_read, prepare_record, submit_record
 from server.inspections.verify import printable_record, verify_code
 from server.merchants.owner_links import live_visit_link
+from server.merchants.qrcode import qr_svg, qr_svgs
 
 __all__ = ["ActionCodeController", "DayController", "InspectionController"]
 

@@ -15,8 +15,8 @@ from sqlmodel import Session, col, select
 from server.audit.service import Actor
 from server.audit.service import record as audit
 from server.auth.access import may_resend_record
-from server.codes.policy import ItemOutcome, Policy, score_findings
-from server.codes.service import update_colour
+from server.colour.policy import ItemOutcome, Policy, score_findings
+from server.colour.service import update_colour
 from server.core.clock import publication_moment
 from server.core.i18n import t
 from server.inspections.facts import inspection_facts

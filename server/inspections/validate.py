@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from sqlmodel import Session, col, select
 
 from server.catalog.models import CheckItem
-from server.codes.policy import LEGAL_MIN_OFFICERS
+from server.colour.policy import LEGAL_MIN_OFFICERS
 from server.core.clock import as_utc, district_timezone
 from server.core.i18n import t
 from server.evidence.models import Evidence

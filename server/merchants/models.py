@@ -3,12 +3,12 @@
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint
+from sqlalchemy import CheckConstraint, Text
 from sqlmodel import Field, SQLModel
 
 from server.core.models import new_id, timestamp_field
 
-__all__ = ["COLOURS", "Merchant", "MerchantScenario", "OwnerLink"]
+__all__ = ["COLOURS", "Merchant", "MerchantScenario", "MerchantToken", "OwnerLink"]
 
 COLOURS = ("green", "yellow", "red")
 
@@ -64,3 +64,20 @@ class OwnerLink(SQLModel, table=True):
     issued_by: uuid.UUID | None = Field(default=None, foreign_key="app_user.id")
     expires_at: datetime = timestamp_field()
     revoked_at: datetime | None = timestamp_field(nullable=True)
+
+
+class MerchantToken(SQLModel, table=True):
+    """A QR token that no longer works (replaced or revoked); only its SHA-256 is kept."""
+
+    __tablename__ = "merchant_token"
+    __table_args__ = (
+        CheckConstraint("status IN ('replaced', 'revoked')", name="merchant_token_status"),
+    )
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    merchant_id: uuid.UUID = Field(foreign_key="merchant.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    status: str = Field(max_length=12)
+    reason: str = Field(default="", sa_type=Text)
+    ended_at: datetime = timestamp_field()
+    ended_by: uuid.UUID | None = Field(default=None, foreign_key="app_user.id")

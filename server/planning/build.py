@@ -11,7 +11,7 @@ from datetime import date
 
 from sqlmodel import Session
 
-from server.codes.policy import Policy
+from server.colour.policy import Policy
 from server.core.i18n import t
 from server.core.plan_settings import PlanningSettings
 from server.org.models import Street

@@ -15,7 +15,7 @@ from litestar.response import Redirect, Template
 
 from server.audit.service import Actor
 from server.auth.access import console_principal, street_scope
-from server.codes.policy import COLOURS
+from server.colour.policy import COLOURS
 from server.core.db import AsyncSession, DbSession
 from server.core.i18n import t
 from server.core.inputs import MAX_PAGE, shown

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import func, inspect
 from sqlmodel import Session, col, select
 
-from server.codes.policy import COLOURS, Policy
+from server.colour.policy import COLOURS, Policy
 from server.core.clock import local_today
 from server.inspections.models import Inspection, InspectionOfficer
 from server.merchants.models import Merchant
@@ -103,7 +103,7 @@ def merchant_detail(session: Session, merchant_id: uuid.UUID) -> dict[str, Any] 
         names.setdefault(inspection_id, []).append(name)
     events = None
     if _has(session, "colour_event"):
-        from server.codes.models import ColourEvent
+        from server.colour.models import ColourEvent
 
         events = session.exec(
             select(ColourEvent)

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from server.audit.service import record
 from server.catalog.models import CheckItem, Matter, ScenarioItem
-from server.codes.policy import Policy
+from server.colour.policy import Policy
 from server.merchants.models import Merchant, MerchantScenario
 from server.org.models import Department, Street
 from server.planning.draw import as_rows, draw_merchants, pool_hash, replay

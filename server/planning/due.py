@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from server.catalog.models import CheckItem, Matter
-from server.codes.models import ReratingRequest
-from server.codes.policy import Policy
+from server.colour.models import ReratingRequest
+from server.colour.policy import Policy
 from server.complaints.models import Complaint
 from server.inspections.models import Finding
 from server.merchants.models import Merchant

@@ -10,7 +10,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from server.catalog.models import CheckItem, Matter, MatterEmpowerment, ScenarioItem
-from server.codes.policy import Policy, add_months
+from server.colour.policy import Policy, add_months
 from server.inspections.models import Finding, Inspection, InspectionOfficer
 from server.merchants.models import Merchant, MerchantScenario
 from server.org.models import Department, Team, User

@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from server.codes.policy import Policy
+from server.colour.policy import Policy
 from server.planning.due import REASON_ORDER, DueCheck, priority_of
 from server.planning.gather import Catalogue, History, ItemInfo, MerchantInfo
 

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, select
 
 from server.audit.service import Actor
-from server.codes.policy import DEFAULT_POLICY, Policy
+from server.colour.policy import DEFAULT_POLICY, Policy
 from server.core.clock import local_today
 from server.core.plan_settings import PlanningSettings
 from server.org.models import Street
@@ -51,7 +51,7 @@ class PlanRefused(ValueError):
 
 def planning_policy(policy_file: str | None = None) -> Policy:
     """The policy planning follows: POLICY_FILE's, or the defaults."""
-    from server.codes.policy_file import load_policy
+    from server.colour.policy_file import load_policy
 
     return load_policy(policy_file) if policy_file else DEFAULT_POLICY
 

@@ -10,7 +10,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from server.audit.service import Actor
-from server.codes.service import ColourInputError, request_rerating
+from server.colour.service import ColourInputError, request_rerating
 from server.core.clock import utcnow
 from server.core.db import DbSession
 from server.core.i18n import t

@@ -8,9 +8,9 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from server.catalog.models import CheckItem
-from server.codes.models import ColourEvent, ColourState, ReratingRequest
-from server.codes.policy import Policy
-from server.codes.texts import state_guidance_text, state_reason_text
+from server.colour.models import ColourEvent, ColourState, ReratingRequest
+from server.colour.policy import Policy
+from server.colour.texts import state_guidance_text, state_reason_text
 from server.core.cpu import run_cpu
 from server.core.db import AsyncSession
 from server.evidence.public_photos import check_photo, store_photo

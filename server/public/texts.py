@@ -8,7 +8,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from server.codes.policy import COLOURS, Policy
+from server.colour.policy import COLOURS, Policy
 from server.core.i18n import DEFAULT_LOCALE, MESSAGES, t
 from server.core.settings import Settings
 from server.evidence.public_photos import mb

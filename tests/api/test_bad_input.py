@@ -7,7 +7,7 @@ from litestar.testing import TestClient
 from sqlalchemy import Engine, func, update
 from sqlmodel import Session, select
 
-from server.codes.models import ColourOverride
+from server.colour.models import ColourOverride
 from server.merchants.models import Merchant
 from server.planning.models import OfficerLeave
 from tests.support.app import login_as

@@ -17,8 +17,8 @@ from sqlmodel import Session, col, select
 from server.audit.service import Actor
 from server.auth.middleware import CSRF_COOKIE, SESSION_COOKIE
 from server.auth.passwords import hash_password
-from server.codes.policy import DEFAULT_POLICY
-from server.codes.service import set_override
+from server.colour.policy import DEFAULT_POLICY
+from server.colour.service import set_override
 from server.complaints.models import Complaint
 from server.core.clock import district_timezone
 from server.evidence.models import Evidence, LegalHold

@@ -7,7 +7,7 @@ from litestar.testing import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from server.codes.models import ColourEvent
+from server.colour.models import ColourEvent
 from server.complaints.models import Complaint
 from server.core.clock import local_today
 from server.merchants.models import Merchant

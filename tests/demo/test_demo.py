@@ -14,12 +14,12 @@ from sqlmodel import Session, select
 from server.audit.models import AuditEvent
 from server.auth.passwords import verify_password
 from server.catalog.models import CheckItem, Matter, Scenario, ScenarioItem
-from server.codes.engine import assess
-from server.codes.models import ColourEvent, ColourState
-from server.codes.policy import DEFAULT_POLICY, ItemOutcome, score_findings
-from server.codes.recompute import recompute_all
-from server.codes.records import load_records
-from server.codes.texts import state_reason_text
+from server.colour.engine import assess
+from server.colour.models import ColourEvent, ColourState
+from server.colour.policy import DEFAULT_POLICY, ItemOutcome, score_findings
+from server.colour.recompute import recompute_all
+from server.colour.records import load_records
+from server.colour.texts import state_reason_text
 from server.core.db import make_sync_engine
 from server.core.settings import Settings
 from server.demo.cli import demo

@@ -12,9 +12,9 @@ from playwright import sync_api
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from server.codes.qr import merchant_url, qr_png
 from server.inspections.models import Inspection
 from server.inspections.record_models import InspectionRecord
+from server.merchants.qrcode import merchant_url, qr_png
 from tests.e2e.phone import (
     ARGS,
     CHROMIUM,

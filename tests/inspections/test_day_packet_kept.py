@@ -11,7 +11,7 @@ from sqlalchemy import Engine, update
 from sqlmodel import Session, select
 
 from server.catalog.models import CheckItem
-from server.codes.cli import codes
+from server.colour.cli import codes
 from server.inspections import packets
 from server.inspections.packets import DayPacket, build_packet, warm_packets
 from server.merchants.models import Merchant

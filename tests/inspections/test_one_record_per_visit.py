@@ -3,7 +3,7 @@
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from server.codes.models import ColourEvent
+from server.colour.models import ColourEvent
 from server.inspections import validate
 from server.inspections.models import Inspection
 from server.inspections.record_models import InspectionRecord

@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import Session, col, select
 
 from server.catalog.models import CheckItem, Matter, ScenarioItem
-from server.codes.policy import DEFAULT_POLICY
+from server.colour.policy import DEFAULT_POLICY
 from server.inspections.models import Finding, Inspection, InspectionOfficer
 from server.merchants.models import Merchant, MerchantScenario
 from server.org.models import Department, Street, User

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlmodel import Session, col, select
 
 from server.catalog.models import CheckItem, ScenarioItem
-from server.codes.models import ReratingRequest
+from server.colour.models import ReratingRequest
 from server.complaints.models import Complaint
 from server.inspections.models import Finding, Inspection
 from server.merchants.models import Merchant, MerchantScenario

@@ -12,9 +12,9 @@ from sqlalchemy import Engine, update
 from sqlmodel import Session
 
 from server.catalog.models import CheckItem
-from server.codes.models import ColourState
-from server.codes.policy import DEFAULT_POLICY
-from server.codes.recompute import recompute_all
+from server.colour.models import ColourState
+from server.colour.policy import DEFAULT_POLICY
+from server.colour.recompute import recompute_all
 from server.inspections.models import Inspection
 from server.merchants.models import Merchant
 from tests.support.clock import TODAY

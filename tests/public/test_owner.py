@@ -10,9 +10,9 @@ from PIL import Image
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 
-from server.codes.models import ReratingRequest
-from server.codes.policy import DEFAULT_POLICY, add_months
-from server.codes.recompute import recompute_all
+from server.colour.models import ReratingRequest
+from server.colour.policy import DEFAULT_POLICY, add_months
+from server.colour.recompute import recompute_all
 from server.inspections.models import InspectionOfficer
 from server.merchants.models import Merchant, OwnerLink
 from server.rectifications.models import RectificationPhoto

@@ -13,12 +13,12 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, select
 
-from server.codes.models import ColourEvent, MerchantToken
-from server.codes.policy import DEFAULT_POLICY
-from server.codes.recompute import recompute_all
-from server.codes.tokens import token_hash
+from server.colour.models import ColourEvent
+from server.colour.policy import DEFAULT_POLICY
+from server.colour.recompute import recompute_all
 from server.core.clock import utcnow
-from server.merchants.models import Merchant
+from server.merchants.models import Merchant, MerchantToken
+from server.merchants.qrcode import token_hash
 from tests.support.app import login_as
 from tests.support.factories import make_merchants, make_user
 from tests.support.records import add_inspection, make_catalogue

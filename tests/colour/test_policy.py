@@ -1,5 +1,5 @@
 """The default colour policy: scores, thresholds and due dates at their boundaries. A visit's own
-colour is the engine's verdict (server/codes/engine.py, visit_verdict), the one place that rule
+colour is the engine's verdict (server/colour/engine.py, visit_verdict), the one place that rule
 is written."""
 
 import uuid
@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
-from server.codes.engine import Visit, visit_verdict
-from server.codes.policy import (
+from server.colour.engine import Visit, visit_verdict
+from server.colour.policy import (
     COLOURS,
     DEFAULT_POLICY,
     ItemOutcome,

@@ -15,12 +15,10 @@ from sqlmodel import col, or_, select
 
 from server.audit.service import Actor
 from server.auth.access import console_principal, merchant_in_scope, street_scope
-from server.codes.qr import merchant_url, qr_svg, qr_svgs
-from server.codes.queries import colour_read, poster_for_merchant, posters_for_street
-from server.codes.routes import owner_url
-from server.codes.service import ColourInputError, revoke_override, set_override
-from server.codes.texts import legend
-from server.codes.tokens import rotate_token
+from server.colour.queries import colour_read, poster_for_merchant, posters_for_street
+from server.colour.routes import owner_url
+from server.colour.service import ColourInputError, revoke_override, set_override
+from server.colour.texts import legend
 from server.core.clock import utcnow
 from server.core.cpu import run_cpu
 from server.core.db import AsyncSession, DbSession
@@ -29,6 +27,7 @@ from server.core.inputs import MAX_PAGE, like_contains
 from server.core.principal import Principal
 from server.merchants.models import Merchant
 from server.merchants.owner_links import issue_owner_link, revoke_owner_links
+from server.merchants.qrcode import QrInputError, merchant_url, qr_svg, qr_svgs, rotate_token
 from server.org.models import Street
 
 __all__ = ["CodesConsoleController"]
@@ -131,7 +130,7 @@ class CodesConsoleController(Controller):
         street_id = street_scope(user)
         found = await _search(db_session, q, street_id) if q and q.strip() else None
         streets = await _streets(db_session, street_id)
-        return self._template("codes/index.html", user, streets=streets, q=q or "", found=found)
+        return self._template("colour/index.html", user, streets=streets, q=q or "", found=found)
 
     @get("/merchants/{merchant_id:uuid}")
     async def merchant(
@@ -149,7 +148,7 @@ class CodesConsoleController(Controller):
         if colour is None or poster is None:
             return _not_found_page(user)
         return self._template(
-            "codes/merchant.html",
+            "colour/merchant.html",
             user,
             colour=colour,
             poster=poster,
@@ -232,7 +231,7 @@ class CodesConsoleController(Controller):
                     actor=Actor(user.username, user.id),
                 )
             )
-        except ColourInputError as exc:
+        except QrInputError as exc:
             return _message(str(exc))
         return _reload(merchant_id)
 
@@ -260,7 +259,7 @@ class CodesConsoleController(Controller):
         await db_session.commit()  # the link stands; nothing is held while its code is drawn
         qr = await run_cpu(qr_svg, url)
         return Template(
-            "codes/owner_link.html",
+            "colour/owner_link.html",
             context={"url": url, "qr": qr, "expires": issued.expires_at},
             headers={"Cache-Control": "no-store"},
         )
@@ -333,7 +332,7 @@ class CodesConsoleController(Controller):
         codes = await run_cpu(qr_svgs, [merchant_url(base, row.token) for row in rows])
         posters = list(zip(rows, codes, strict=True))
         return Template(
-            "codes/posters.html",
+            "colour/posters.html",
             context={"posters": posters, "legend": legend(state.policy), **context},
             headers={"Cache-Control": "private, no-store"},
         )

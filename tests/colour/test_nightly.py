@@ -11,9 +11,9 @@ from litestar.testing import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from server.codes.models import ColourEvent, ColourOverride, NightlyRun
-from server.codes.nightly import claim, run_if_due
-from server.codes.policy import DEFAULT_POLICY
+from server.colour.models import ColourEvent, ColourOverride, NightlyRun
+from server.colour.nightly import claim, run_if_due
+from server.colour.policy import DEFAULT_POLICY
 from server.core.clock import district_timezone, local_today, utcnow
 from server.merchants.models import Merchant
 from tests.support.app import login_as

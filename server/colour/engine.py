@@ -4,7 +4,7 @@ Facts are replayed in time order. Worsening takes effect at once; improvement go
 qualifying visit (red → yellow after a re-check scoring at most `red_to_yellow_max_score` with
 every rectification verified; yellow → green after a clean visit `green_after_months` after the
 last adverse event). A first minor violation on the no-penalty list, corrected on site, never
-raises the colour above yellow. The set-wise recompute (server.codes.recompute) implements the
+raises the colour above yellow. The set-wise recompute (server.colour.recompute) implements the
 same rules in SQL; tests hold the two to the same answers.
 """
 
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from server.codes.policy import COLOURS, RANK, Policy, add_months
-from server.codes.texts import guidance_text, reason_text
+from server.colour.policy import COLOURS, RANK, Policy, add_months
+from server.colour.texts import guidance_text, reason_text
 
 __all__ = [
     "Case",

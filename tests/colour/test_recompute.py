@@ -8,14 +8,14 @@ from sqlalchemy import Engine, func, select, text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from server.codes import recompute
-from server.codes.engine import assess
-from server.codes.models import ColourEvent, ColourState
-from server.codes.policy import DEFAULT_POLICY, Policy
-from server.codes.recompute import recompute_all
-from server.codes.records import load_records
-from server.codes.service import update_colour
-from server.codes.texts import state_guidance_text, state_reason_text
+from server.colour import recompute
+from server.colour.engine import assess
+from server.colour.models import ColourEvent, ColourState
+from server.colour.policy import DEFAULT_POLICY, Policy
+from server.colour.recompute import recompute_all
+from server.colour.records import load_records
+from server.colour.service import update_colour
+from server.colour.texts import state_guidance_text, state_reason_text
 from server.core.clock import local_today
 from server.merchants.models import Merchant
 from tests.support.factories import make_merchants

@@ -12,23 +12,22 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CON
 
 from server.audit.service import actor_of
 from server.auth.access import merchant_in_scope
-from server.codes.qr import merchant_url, qr_png, qr_svg
-from server.codes.queries import colour_read, poster_for_merchant
-from server.codes.schemas import (
+from server.colour.queries import colour_read, poster_for_merchant
+from server.colour.schemas import (
     ColourRead,
     OverrideRequest,
     OwnerLinkRead,
     RotateRequest,
     RotateResponse,
 )
-from server.codes.service import ColourInputError, revoke_override, set_override
-from server.codes.tokens import rotate_token
+from server.colour.service import ColourInputError, revoke_override, set_override
 from server.core.clock import utcnow
 from server.core.cpu import run_cpu
 from server.core.db import DbSession
 from server.core.i18n import t
 from server.core.principal import requires_role
 from server.merchants.owner_links import issue_owner_link, revoke_owner_links
+from server.merchants.qrcode import QrInputError, merchant_url, qr_png, qr_svg, rotate_token
 
 __all__ = ["CodeController", "owner_url"]
 
@@ -111,7 +110,7 @@ class CodeController(Controller):
                     s, merchant_id, reason=data.reason, revoke=data.revoke, actor=actor_of(request)
                 )
             )
-        except ColourInputError as exc:
+        except QrInputError as exc:
             raise ValidationException(detail=str(exc)) from None
         if token is None:
             raise _missing()

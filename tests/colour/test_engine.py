@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from server.codes.engine import (
+from server.colour.engine import (
     Case,
     Complaint,
     Order,
@@ -15,7 +15,7 @@ from server.codes.engine import (
     Visit,
     assess,
 )
-from server.codes.policy import DEFAULT_POLICY, Policy
+from server.colour.policy import DEFAULT_POLICY, Policy
 
 TODAY = date(2026, 11, 26)
 P = DEFAULT_POLICY

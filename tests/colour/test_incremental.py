@@ -8,10 +8,10 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session
 
 from server.audit.service import Actor
-from server.codes.cli import codes
-from server.codes.models import ColourEvent
-from server.codes.policy import DEFAULT_POLICY, add_months
-from server.codes.service import update_colour
+from server.colour.cli import codes
+from server.colour.models import ColourEvent
+from server.colour.policy import DEFAULT_POLICY, add_months
+from server.colour.service import update_colour
 from server.core.clock import local_today
 from server.merchants.models import Merchant
 from tests.support.factories import make_merchants, make_user

@@ -3,10 +3,10 @@
 Each stage is a temporary table; the walk over each merchant's facts is one recursive query.
 Facts are gathered for every merchant (a deregistered one costs little); only active merchants
 are written.
-Keep every rule here in step with server.codes.engine: tests/codes compare the two.
+Keep every rule here in step with server.colour.engine: tests/colour compare the two.
 """
 
-from server.codes.texts import GUIDANCE_CODES, REASON_CODES
+from server.colour.texts import GUIDANCE_CODES, REASON_CODES
 from server.core.dialect import SqlDialect
 
 __all__ = ["PART_TABLES", "STATE_COLUMNS", "TEMP_TABLES", "in_part", "statements"]

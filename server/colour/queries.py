@@ -5,10 +5,10 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
-from server.codes.models import ColourEvent, ColourOverride, ColourState
-from server.codes.policy import Policy
-from server.codes.schemas import ColourEventRead, ColourRead, OverrideRead
-from server.codes.texts import state_guidance_text, state_reason_text
+from server.colour.models import ColourEvent, ColourOverride, ColourState
+from server.colour.policy import Policy
+from server.colour.schemas import ColourEventRead, ColourRead, OverrideRead
+from server.colour.texts import state_guidance_text, state_reason_text
 from server.core.clock import local_today, utcnow
 from server.merchants.models import Merchant
 from server.org.models import Street

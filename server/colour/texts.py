@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
 
-from server.codes.policy import COLOURS, Policy
+from server.colour.policy import COLOURS, Policy
 from server.core.i18n import DEFAULT_LOCALE, MESSAGES, t
 
 __all__ = [

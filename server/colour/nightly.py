@@ -19,9 +19,9 @@ from sqlalchemy import Engine, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
-from server.codes.models import NightlyRun
-from server.codes.policy import Policy
-from server.codes.recompute import RecomputeReport, recompute_all
+from server.colour.models import NightlyRun
+from server.colour.policy import Policy
+from server.colour.recompute import RecomputeReport, recompute_all
 from server.core.clock import district_timezone, local_today, utcnow
 from server.inspections.packets import move_packet_window, warm_packets
 

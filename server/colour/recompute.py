@@ -11,10 +11,10 @@ from sqlalchemy import Connection, Date, DateTime, bindparam, func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from server.audit.service import SYSTEM_ACTOR
-from server.codes.policy import RANK, Policy
-from server.codes.recompute_sql import PART_TABLES, TEMP_TABLES, statements
-from server.codes.records import finding_tally
-from server.codes.texts import GUIDANCE_CODES, REASON_CODES, guidance_template, reason_template
+from server.colour.policy import RANK, Policy
+from server.colour.recompute_sql import PART_TABLES, TEMP_TABLES, statements
+from server.colour.records import finding_tally
+from server.colour.texts import GUIDANCE_CODES, REASON_CODES, guidance_template, reason_template
 from server.core.clock import local_today, utcnow
 from server.core.dialect import SqlDialect
 from server.core.i18n import t

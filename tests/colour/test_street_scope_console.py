@@ -7,8 +7,8 @@ from litestar.testing import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from server.codes.models import ColourOverride, MerchantToken
-from server.merchants.models import Merchant, OwnerLink
+from server.colour.models import ColourOverride
+from server.merchants.models import Merchant, MerchantToken, OwnerLink
 from tests.support.app import login_as
 from tests.support.factories import make_merchants, make_user
 

@@ -8,7 +8,7 @@ from sqlmodel import Field, SQLModel
 
 from server.core.models import new_id, timestamp_field
 
-__all__ = ["ColourEvent", "ColourOverride", "ColourState", "MerchantToken", "ReratingRequest"]
+__all__ = ["ColourEvent", "ColourOverride", "ColourState", "ReratingRequest"]
 
 _COLOUR_SQL = "IN ('green', 'yellow', 'red')"
 SOURCE_KINDS = ("inspection", "case", "complaint", "order", "override", "rerating")
@@ -113,23 +113,6 @@ class ReratingRequest(SQLModel, table=True):
     status: str = Field(default="pending", max_length=12)
     created_at: datetime = timestamp_field()
     created_by: uuid.UUID | None = Field(default=None, foreign_key="app_user.id")
-
-
-class MerchantToken(SQLModel, table=True):
-    """A QR token that no longer works (replaced or revoked); only its SHA-256 is kept."""
-
-    __tablename__ = "merchant_token"
-    __table_args__ = (
-        CheckConstraint("status IN ('replaced', 'revoked')", name="merchant_token_status"),
-    )
-
-    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
-    merchant_id: uuid.UUID = Field(foreign_key="merchant.id", index=True)
-    token_hash: str = Field(max_length=64, unique=True)
-    status: str = Field(max_length=12)
-    reason: str = Field(default="", sa_type=Text)
-    ended_at: datetime = timestamp_field()
-    ended_by: uuid.UUID | None = Field(default=None, foreign_key="app_user.id")
 
 
 class NightlyRun(SQLModel, table=True):

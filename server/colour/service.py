@@ -11,11 +11,11 @@ from sqlalchemy import Connection, insert, select, update
 from sqlmodel import Session
 
 from server.audit.service import Actor
-from server.codes.engine import Outcome, assess
-from server.codes.models import ColourEvent, ColourOverride, ColourState, ReratingRequest
-from server.codes.policy import COLOURS, Policy
-from server.codes.records import load_records
-from server.codes.texts import fill
+from server.colour.engine import Outcome, assess
+from server.colour.models import ColourEvent, ColourOverride, ColourState, ReratingRequest
+from server.colour.policy import COLOURS, Policy
+from server.colour.records import load_records
+from server.colour.texts import fill
 from server.core.clock import local_today, utcnow
 from server.core.i18n import t
 from server.merchants.models import Merchant

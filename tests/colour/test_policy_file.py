@@ -7,9 +7,9 @@ import pytest
 from click.testing import CliRunner
 
 from server.app import create_app
-from server.codes.cli import codes
-from server.codes.policy import DEFAULT_POLICY
-from server.codes.policy_file import PolicyFileError, load_policy
+from server.colour.cli import codes
+from server.colour.policy import DEFAULT_POLICY
+from server.colour.policy_file import PolicyFileError, load_policy
 from server.core.settings import Settings
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "server" / "codes" / "policy.example.yaml"
