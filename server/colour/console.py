@@ -8,13 +8,14 @@ from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
-from litestar.response import Redirect, Template
+from litestar.response import Template
 from markupsafe import escape
 from sqlalchemy import func
 from sqlmodel import col, or_, select
 
 from server.audit.service import Actor
 from server.auth.access import console_principal, merchant_in_scope, street_scope
+from server.auth.pages import SIGN_IN_FIRST, console_page
 from server.colour.queries import colour_read, poster_for_merchant, posters_for_street
 from server.colour.routes import owner_url
 from server.colour.service import ColourInputError, revoke_override, set_override
@@ -114,35 +115,32 @@ async def _search(
 
 class CodesConsoleController(Controller):
     path = "/console/codes"
+    exception_handlers = SIGN_IN_FIRST  # type: ignore[assignment]
     include_in_schema = False
     before_request = _in_scope
 
     def _template(self, name: str, user: Principal, **context: Any) -> Template:
         return Template(name, context={"user": user, "csrf_token": user.csrf_token, **context})
 
-    @get("/")
+    @get("/", guards=[console_page()])
     async def index(
         self, request: Request, db_session: DbSession, q: FromQuery[str | None] = None
-    ) -> Template | Redirect:
-        user = _user(request)
-        if user is None:
-            return Redirect("/console/login")
+    ) -> Template:
+        user: Principal = request.user
         street_id = street_scope(user)
         found = await _search(db_session, q, street_id) if q and q.strip() else None
         streets = await _streets(db_session, street_id)
         return self._template("colour/index.html", user, streets=streets, q=q or "", found=found)
 
-    @get("/merchants/{merchant_id:uuid}")
+    @get("/merchants/{merchant_id:uuid}", guards=[console_page()])
     async def merchant(
         self,
         request: Request,
         db_session: DbSession,
         state: State,
         merchant_id: FromPath[uuid.UUID],
-    ) -> Template | Redirect:
-        user = _user(request)
-        if user is None:
-            return Redirect("/console/login")
+    ) -> Template:
+        user: Principal = request.user
         colour = await db_session.run_sync(colour_read, merchant_id, state.policy)
         poster = await db_session.run_sync(poster_for_merchant, merchant_id)
         if colour is None or poster is None:
@@ -276,23 +274,21 @@ class CodesConsoleController(Controller):
         )
         return _reload(merchant_id)
 
-    @get("/merchants/{merchant_id:uuid}/poster")
+    @get("/merchants/{merchant_id:uuid}/poster", guards=[console_page()])
     async def poster(
         self,
         request: Request,
         db_session: DbSession,
         state: State,
         merchant_id: FromPath[uuid.UUID],
-    ) -> Template | Redirect:
-        user = _user(request)
-        if user is None:
-            return Redirect("/console/login")
+    ) -> Template:
+        user: Principal = request.user
         row = await db_session.run_sync(poster_for_merchant, merchant_id)
         if row is None:
             return _not_found_page(user)
         return await self._posters(db_session, [row], state, title=row.name)
 
-    @get("/streets/{code:str}/posters")
+    @get("/streets/{code:str}/posters", guards=[console_page()])
     async def street_posters(
         self,
         request: Request,
@@ -300,10 +296,8 @@ class CodesConsoleController(Controller):
         state: State,
         code: FromPath[str],
         page: FromQuery[int] = 1,
-    ) -> Template | Redirect:
-        user = _user(request)
-        if user is None:
-            return Redirect("/console/login")
+    ) -> Template:
+        user: Principal = request.user
         page = min(max(1, page), MAX_PAGE)
         street, rows = await db_session.run_sync(
             lambda s: posters_for_street(

@@ -13,8 +13,9 @@ from litestar.response import Redirect, Template
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from server.auth.access import CONSOLE_ROLES, console_principal, street_scope
+from server.auth.access import CONSOLE_ROLES, street_scope
 from server.auth.middleware import session_cookies
+from server.auth.pages import LOGIN_PATH, SIGN_IN_FIRST, console_page
 from server.auth.service import LoginThrottled, login
 from server.core.db import AsyncSession, DbSession
 from server.core.i18n import t
@@ -29,7 +30,6 @@ __all__ = ["ConsoleController"]
 # on another site cannot read the token, and the cookie (SameSite=Strict) does not go with its
 # POST, so nobody can sign a supervisor's browser in to an account of theirs unawares.
 LOGIN_COOKIE = "ov_login"
-LOGIN_PATH = "/console/login"
 CROSS_SITE = ("cross-site", "same-site")
 
 
@@ -97,6 +97,7 @@ async def _colour_table(session: AsyncSession, principal: Principal) -> list[dic
 
 class ConsoleController(Controller):
     path = "/console"
+    exception_handlers = SIGN_IN_FIRST  # type: ignore[assignment]
     include_in_schema = False
 
     @get("/login")
@@ -149,11 +150,9 @@ class ConsoleController(Controller):
             cookies=[*session_cookies(result.token, result.csrf_token, state.settings), spent],
         )
 
-    @get("/")
-    async def home(self, request: Request, db_session: DbSession) -> Template | Redirect:
-        principal = console_principal(request.scope.get("user"))
-        if principal is None:
-            return Redirect("/console/login")
+    @get("/", guards=[console_page()])
+    async def home(self, request: Request, db_session: DbSession) -> Template:
+        principal: Principal = request.user
         rows = await _colour_table(db_session, principal)
         totals = {c: sum(r[c] for r in rows) for c in (*COLOURS, "total")}
         return Template(

@@ -10,11 +10,12 @@ from litestar.datastructures import State
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import Body, FromPath
-from litestar.response import Redirect, Template
+from litestar.response import Template
 from sqlmodel import col, select
 
 from server.audit.service import Actor
 from server.auth.access import CONSOLE_ROLES, DOCK_ROLES, console_principal
+from server.auth.pages import SIGN_IN_FIRST, console_page
 from server.core.db import DbSession
 from server.core.i18n import t
 from server.core.net import client_ip
@@ -43,15 +44,12 @@ def _done(evidence_id: uuid.UUID, message: str) -> Template:
 
 class EvidenceConsoleController(Controller):
     path = "/console/evidence"
+    exception_handlers = SIGN_IN_FIRST  # type: ignore[assignment]
     include_in_schema = False
 
-    @get("/")
-    async def queue(
-        self, request: Request, db_session: DbSession, state: State
-    ) -> Template | Redirect:
-        principal = _principal(request, CONSOLE_ROLES)
-        if principal is None:
-            return Redirect("/console/login")
+    @get("/", guards=[console_page()])
+    async def queue(self, request: Request, db_session: DbSession, state: State) -> Template:
+        principal: Principal = request.user
         items = await review_queue(db_session, principal, state.settings.local_timezone)
         context = {"user": principal, "items": items, "csrf_token": principal.csrf_token}
         return Template("evidence/queue.html", context=context)
@@ -86,11 +84,9 @@ class EvidenceConsoleController(Controller):
             raise NotFoundException(detail=t("error.not_found"))
         return _done(evidence_id, t("clip.dismissed"))
 
-    @get("/dock")
-    async def dock_page(self, request: Request, db_session: DbSession) -> Template | Redirect:
-        principal = _principal(request, DOCK_ROLES)
-        if principal is None:
-            return Redirect("/console/login")
+    @get("/dock", guards=[console_page(DOCK_ROLES)])
+    async def dock_page(self, request: Request, db_session: DbSession) -> Template:
+        principal: Principal = request.user
         devices = await db_session.exec(
             select(Recorder.device_id)
             .where(col(Recorder.active).is_(True))

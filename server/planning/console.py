@@ -11,10 +11,11 @@ from litestar.datastructures import State
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
 from litestar.params import Body, FromPath, FromQuery
-from litestar.response import Redirect, Template
+from litestar.response import Template
 
 from server.audit.service import Actor
 from server.auth.access import console_principal, street_scope
+from server.auth.pages import SIGN_IN_FIRST, console_page
 from server.colour.policy import COLOURS
 from server.core.db import AsyncSession, DbSession
 from server.core.i18n import t
@@ -95,9 +96,9 @@ class PlanningConsoleController(Controller):
     path = "/console"
     include_in_schema = False
     # A refusal no page shows (a day that is no day) is answered as the API does: 422, why.
-    exception_handlers = HANDLERS  # type: ignore[assignment]
+    exception_handlers = {**HANDLERS, **SIGN_IN_FIRST}  # type: ignore[assignment]
 
-    @get("/plan")
+    @get("/plan", guards=[console_page()])
     async def plan_page(
         self,
         request: Request,
@@ -105,10 +106,8 @@ class PlanningConsoleController(Controller):
         state: State,
         date: FromQuery[str | None] = None,
         street: FromQuery[str] = "",
-    ) -> Template | Redirect:
-        user = _user(request)
-        if user is None:
-            return Redirect("/console/login")
+    ) -> Template:
+        user: Principal = request.user
         try:
             day = parse_day(date) if date else today_for(state.settings) + timedelta(days=1)
         except PlanRefused:
@@ -249,7 +248,7 @@ class PlanningConsoleController(Controller):
 
         return await self._act(request, db_session, state, data, act)
 
-    @get("/merchants")
+    @get("/merchants", guards=[console_page()])
     async def merchants(
         self,
         request: Request,
@@ -259,10 +258,8 @@ class PlanningConsoleController(Controller):
         colour: FromQuery[str] = "",
         business_type: FromQuery[str] = "",
         page: FromQuery[int] = 1,
-    ) -> Template | Redirect:
-        user = _user(request)
-        if user is None:
-            return Redirect("/console/login")
+    ) -> Template:
+        user: Principal = request.user
         page = min(max(1, page), MAX_PAGE)
         own = street_scope(user)
         if own is not None:
@@ -288,13 +285,11 @@ class PlanningConsoleController(Controller):
             },
         )
 
-    @get("/merchants/{merchant_id:uuid}")
+    @get("/merchants/{merchant_id:uuid}", guards=[console_page()])
     async def merchant(
         self, request: Request, db_session: DbSession, merchant_id: FromPath[uuid.UUID]
-    ) -> Template | Redirect:
-        user = _user(request)
-        if user is None:
-            return Redirect("/console/login")
+    ) -> Template:
+        user: Principal = request.user
         found = await db_session.run_sync(lambda s: merchant_detail(s, merchant_id))
         own = street_scope(user)
         if found is None or (own is not None and found["street"].id != own):
@@ -304,13 +299,9 @@ class PlanningConsoleController(Controller):
             context=found | {"user": user, "csrf_token": user.csrf_token, "hhmm": hhmm},
         )
 
-    @get("/complaints")
-    async def complaints(
-        self, request: Request, db_session: DbSession, state: State
-    ) -> Template | Redirect:
-        user = _user(request)
-        if user is None:
-            return Redirect("/console/login")
+    @get("/complaints", guards=[console_page()])
+    async def complaints(self, request: Request, db_session: DbSession, state: State) -> Template:
+        user: Principal = request.user
         today = today_for(state.settings)
         policy = service.planning_policy(state.settings.policy_file)
         own = street_scope(user)

@@ -6,7 +6,7 @@ import threading
 from litestar.testing import TestClient
 from sqlalchemy import Engine
 
-from server.colour import qr
+from server.merchants import qrcode as qr
 from tests.support.app import login_as
 from tests.support.factories import make_merchants, make_user
 from tests.support.stalls import HeldWork

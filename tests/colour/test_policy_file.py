@@ -12,7 +12,7 @@ from server.colour.policy import DEFAULT_POLICY
 from server.colour.policy_file import PolicyFileError, load_policy
 from server.core.settings import Settings
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "server" / "codes" / "policy.example.yaml"
+EXAMPLE = Path(__file__).resolve().parents[2] / "server" / "colour" / "policy.example.yaml"
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
