@@ -20,9 +20,25 @@ from sqlalchemy.exc import IntegrityError
 from server.core.bodies import BodyStalled
 from server.core.i18n import t
 
-__all__ = ["exception_handlers"]
+__all__ = ["DomainError", "exception_handlers"]
 
 log = logging.getLogger("onevisit")
+
+
+class DomainError(Exception):
+    """A refusal a person can act on, raised by a service and answered by the one handler below:
+    `status` (4xx), `detail` (the reason, in the UI's words) and any further fields of the body
+    (`body`, e.g. the problems of a record, the action code of the visit's existing record).
+    Each domain names its own refusals as subclasses (PlanRefused, RecordError, …)."""
+
+    def __init__(self, detail: str, status: int = 422, **body: object) -> None:
+        super().__init__(detail)
+        self.detail, self.status = detail, status
+        self.body = {name: value for name, value in body.items() if value}
+
+
+def _domain(request: Request, exc: DomainError) -> Response:
+    return _json(exc.status, exc.detail, **exc.body)
 
 
 def _json(
@@ -78,6 +94,7 @@ def _internal(request: Request, exc: Exception) -> Response:
 
 
 exception_handlers = {
+    DomainError: _domain,
     ValidationException: _validation,
     HTTPException: _http,
     IntegrityError: _integrity,

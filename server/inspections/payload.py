@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import Meta
 
+from server.core.errors import DomainError
 from server.core.i18n import t
 from server.core.inputs import sane_day, sane_moment
 
@@ -24,8 +25,9 @@ __all__ = [
 ]
 
 
-class RecordError(ValueError):
-    """A record the phone must fix: `status` is the HTTP code, the message names what is wrong."""
+class RecordError(DomainError):
+    """A record the phone must fix: `status` is the HTTP code, the message names what is wrong;
+    the body lists each problem and, for a visit already recorded, its record's action code."""
 
     def __init__(
         self,
@@ -35,8 +37,7 @@ class RecordError(ValueError):
         *,
         action_code: str | None = None,
     ) -> None:
-        super().__init__(message)
-        self.status = status
+        super().__init__(message, status, problems=problems, action_code=action_code)
         self.problems = problems or []
         self.action_code = action_code  # of the record the visit already has
 

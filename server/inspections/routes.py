@@ -46,18 +46,6 @@ __all__ = ["ActionCodeController", "DayController", "InspectionController"]
 DEVICE_TIME = "x-device-time"
 
 
-def _refused(request: Request, exc: RecordError) -> Response:
-    body: dict[str, Any] = {"status_code": exc.status, "detail": str(exc)}
-    if exc.problems:
-        body["problems"] = exc.problems
-    if exc.action_code:
-        body["action_code"] = exc.action_code
-    return Response(body, status_code=exc.status)
-
-
-HANDLERS = {RecordError: _refused}
-
-
 def _day(raw: str) -> date:
     try:
         return date.fromisoformat(raw)
@@ -79,7 +67,6 @@ class DayController(Controller):
     """The morning download, the busiest signed-in request: its session check and its packet
     lookup are one read (the session middleware leaves this path alone)."""
 
-    exception_handlers = HANDLERS  # type: ignore[assignment]
     path = DAY_PATH
     tags = ["inspections"]
 
@@ -140,7 +127,6 @@ async def _built(state: State, route: uuid.UUID, target: date) -> Packet:
 
 
 class InspectionController(Controller):
-    exception_handlers = HANDLERS  # type: ignore[assignment]
     path = "/api/v1/inspections"
     tags = ["inspections"]
     guards = [signed_in]

@@ -24,7 +24,7 @@ from server.merchants.models import Merchant
 from server.org.models import User
 from server.planning.models import OfficerLeave, Recusal
 from server.planning.service import PlanRefused
-from server.planning.web import HANDLERS, SUPERVISORS, parse_day
+from server.planning.web import SUPERVISORS, parse_day
 
 __all__ = ["AvailabilityController"]
 
@@ -66,7 +66,6 @@ class AvailabilityController(Controller):
     path = "/api/v1"
     tags = ["planning"]
     guards = [SUPERVISORS]
-    exception_handlers = HANDLERS  # type: ignore[assignment]
 
     @post(
         "/leave",

@@ -32,7 +32,7 @@ from server.planning.console_data import (
 )
 from server.planning.read import map_data, plan_document
 from server.planning.service import PlanConflict, PlanRefused
-from server.planning.web import HANDLERS, parse_day, run_build, scoped_street, today_for
+from server.planning.web import parse_day, run_build, scoped_street, today_for
 
 __all__ = ["PlanningConsoleController"]
 
@@ -96,7 +96,7 @@ class PlanningConsoleController(Controller):
     path = "/console"
     include_in_schema = False
     # A refusal no page shows (a day that is no day) is answered as the API does: 422, why.
-    exception_handlers = {**HANDLERS, **SIGN_IN_FIRST}  # type: ignore[assignment]
+    exception_handlers = SIGN_IN_FIRST  # type: ignore[assignment]
 
     @get("/plan", guards=[console_page()])
     async def plan_page(

@@ -14,7 +14,7 @@ from server.org.models import Street
 from server.planning.draws import draw_publication, publish_seed, verify_draws
 from server.planning.models import Draw, DrawSeed
 from server.planning.read import tasks_for
-from server.planning.web import HANDLERS, SUPERVISORS, parse_day
+from server.planning.web import SUPERVISORS, parse_day
 
 __all__ = ["DrawController", "TaskController"]
 
@@ -38,7 +38,6 @@ def _draw_read(draw: Draw) -> dict[str, Any]:
 
 
 class DrawController(Controller):
-    exception_handlers = HANDLERS  # type: ignore[assignment]
     path = "/api/v1/draws"
     tags = ["planning"]
 
@@ -100,7 +99,6 @@ def _seed_read(seed: DrawSeed | None) -> dict[str, Any] | None:
 
 
 class TaskController(Controller):
-    exception_handlers = HANDLERS  # type: ignore[assignment]
     path = "/api/v1/me"
     tags = ["planning"]
     guards = [signed_in]

@@ -17,7 +17,6 @@ from server.planning import edits, service
 from server.planning.read import plan_document
 from server.planning.service import PlanConflict
 from server.planning.web import (
-    HANDLERS,
     SUPERVISORS,
     conflict_response,
     parse_day,
@@ -62,7 +61,6 @@ class LockBody:
 
 
 class PlanController(Controller):
-    exception_handlers = HANDLERS  # type: ignore[assignment]
     path = "/api/v1/plans"
     tags = ["planning"]
     guards = [SUPERVISORS]

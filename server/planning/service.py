@@ -12,6 +12,8 @@ from sqlmodel import Session, col, select
 from server.audit.service import Actor
 from server.colour.policy import DEFAULT_POLICY, Policy
 from server.core.clock import local_today
+from server.core.errors import DomainError
+from server.core.i18n import t
 from server.core.plan_settings import PlanningSettings
 from server.org.models import Street
 from server.planning.build import Prepared, assemble, prepare, solve
@@ -41,11 +43,11 @@ __all__ = [
 Solver = Callable[[list[StreetProblem], PlanningSettings], list[StreetSolution]]
 
 
-class PlanRefused(ValueError):
+class PlanRefused(DomainError):
     """Bad input a person can fix (422): the i18n key of the reason and its values."""
 
     def __init__(self, key: str, **values: object) -> None:
-        super().__init__(key, values)
+        super().__init__(t(key, **values))
         self.key, self.values = key, values
 
 

@@ -5,10 +5,10 @@ from datetime import date
 from typing import Any
 
 import anyio
-from litestar import Request, Response
+from litestar import Response
 from litestar.datastructures import State
 from litestar.exceptions import NotFoundException
-from litestar.status_codes import HTTP_409_CONFLICT, HTTP_422_UNPROCESSABLE_ENTITY
+from litestar.status_codes import HTTP_409_CONFLICT
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
@@ -28,7 +28,6 @@ from server.planning.read import plan_document
 from server.planning.service import PlanRefused
 
 __all__ = [
-    "HANDLERS",
     "SUPERVISORS",
     "conflict_response",
     "parse_day",
@@ -52,17 +51,6 @@ def parse_day(raw: str) -> date:
     if not sane_day(day):
         raise PlanRefused("plan.bad_date", value=raw)
     return day
-
-
-def refused(request: Request, exc: PlanRefused) -> Response:
-    """Bad input a person can fix: 422 with the reason."""
-    detail = t(exc.key, **exc.values)
-    return Response(
-        {"status_code": 422, "detail": detail}, status_code=HTTP_422_UNPROCESSABLE_ENTITY
-    )
-
-
-HANDLERS = {PlanRefused: refused}
 
 
 def scoped_street(session: Session, principal: Principal, street: str | None) -> str | None:
