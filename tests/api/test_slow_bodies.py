@@ -28,14 +28,9 @@ PATIENCE = 15
 
 @pytest.fixture
 def live(database_url: str, settings, tmp_path: Path) -> Iterator[LiveServer]:
-    server = LiveServer(
-        database_url,
-        settings.storage_url,
-        tmp_path,
-        REQUEST_READ_TIMEOUT_SECONDS=str(READ_TIMEOUT),
-    ).start()
-    yield server
-    server.stop()
+    timeout = {"REQUEST_READ_TIMEOUT_SECONDS": str(READ_TIMEOUT)}
+    with LiveServer(database_url, settings.storage_url, tmp_path, **timeout) as server:
+        yield server
 
 
 def _form_start(fields: dict[str, str], file_field: str, filename: str, mime: str) -> bytes:

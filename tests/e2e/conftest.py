@@ -9,6 +9,5 @@ from tests.evidence.live import LiveServer
 
 @pytest.fixture
 def live(database_url: str, s3_bucket_url: str, tmp_path: Path):
-    server = LiveServer(database_url, s3_bucket_url, tmp_path).start()
-    yield server
-    server.stop()
+    with LiveServer(database_url, s3_bucket_url, tmp_path) as server:
+        yield server

@@ -22,9 +22,8 @@ MiB = 2**20
 
 @pytest.fixture
 def live(database_url: str, settings, tmp_path: Path) -> Iterator[LiveServer]:
-    server = LiveServer(database_url, settings.storage_url, tmp_path).start()
-    yield server
-    server.stop()
+    with LiveServer(database_url, settings.storage_url, tmp_path) as server:
+        yield server
 
 
 def sign_in(base: str, username: str) -> tuple[dict[str, str], str]:

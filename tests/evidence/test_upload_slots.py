@@ -25,14 +25,9 @@ READ_TIMEOUT = 3  # seconds the live server waits for more of a body
 
 @pytest.fixture
 def live(database_url: str, settings, tmp_path: Path) -> Iterator[LiveServer]:
-    server = LiveServer(
-        database_url,
-        settings.storage_url,
-        tmp_path,
-        REQUEST_READ_TIMEOUT_SECONDS=str(READ_TIMEOUT),
-    ).start()
-    yield server
-    server.stop()
+    timeout = {"REQUEST_READ_TIMEOUT_SECONDS": str(READ_TIMEOUT)}
+    with LiveServer(database_url, settings.storage_url, tmp_path, **timeout) as server:
+        yield server
 
 
 def answer(sock: socket.socket) -> tuple[int, dict[str, str], dict]:
