@@ -121,21 +121,53 @@ def _others_are_served(live: LiveServer, merchant_token: str) -> None:
 STALLED = f"{READ_TIMEOUT} 秒内没有收到新数据，或平均每秒不足 1024 字节；本次请求已结束"
 
 
+def _one_stalls_one_trickles(
+    live: LiveServer,
+    merchant_token: str,
+    path: str,
+    headers: dict[str, str],
+    length: int,
+    stalled_start: bytes,
+    trickling_start: bytes,
+    piece: bytes = b"x" * 10,
+) -> None:
+    """Two requests to `path` announcing `length` bytes: one sends `stalled_start` and stops,
+    the other sends `trickling_start` then `piece` every 0.3 s. Others are served meanwhile;
+    both end with 408 within the bound, saying why, and their connections closed."""
+    started = time.monotonic()
+    stalled = _open(live, path, headers, length, stalled_start)
+    trickling = _open(live, path, headers, length, trickling_start)
+    trickle = Trickle(trickling, piece)
+    trickle.start()
+    _others_are_served(live, merchant_token)
+    assert STALLED in _assert_cut_short(stalled, started)
+    assert STALLED in _assert_cut_short(trickling, started, trickle)
+
+
+def _signed_in(live: LiveServer, username: str, content_type: str) -> dict[str, str]:
+    cookies, csrf = sign_in(live.url, username)
+    return {
+        "Content-Type": content_type,
+        "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items()),
+        "X-CSRF-Token": csrf,
+    }
+
+
 def test_a_complaint_form_that_stalls_or_trickles_ends_with_408(
     live: LiveServer, sync_engine: Engine
 ) -> None:
     (merchant,) = make_merchants(sync_engine, 1)
-    path = f"/m/{merchant.qr_token}/complaints"
     headers = {"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"}
     first = _form_start({"text": "后厨地面油污严重"}, "photo", "photo.jpg", "image/jpeg")
-    started = time.monotonic()
-    stalled = _open(live, path, headers, 2_000_000, first + b"\xff\xd8\xff" + b"\0" * 1000)
-    trickling = _open(live, path, headers, 2_000_000, first)
-    trickle = Trickle(trickling)
-    trickle.start()
-    _others_are_served(live, merchant.qr_token)
-    assert STALLED in _assert_cut_short(stalled, started)
-    assert STALLED in _assert_cut_short(trickling, started, trickle)
+    _one_stalls_one_trickles(
+        live,
+        merchant.qr_token,
+        f"/m/{merchant.qr_token}/complaints",
+        headers,
+        2_000_000,
+        first + b"\xff\xd8\xff" + b"\0" * 1000,
+        first,
+    )
 
 
 def test_a_json_record_that_stalls_or_trickles_ends_with_408(
@@ -143,20 +175,18 @@ def test_a_json_record_that_stalls_or_trickles_ends_with_408(
 ) -> None:
     (merchant,) = make_merchants(sync_engine, 1)
     make_user(sync_engine, "slowphone")
-    cookies, csrf = sign_in(live.url, "slowphone")
-    headers = {
-        "Content-Type": "application/json",
-        "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items()),
-        "X-CSRF-Token": csrf,
-    }
-    started = time.monotonic()
-    stalled = _open(live, "/api/v1/inspections", headers, 50_000, b'{"summary": "')
-    trickling = _open(live, "/api/v1/inspections", headers, 50_000, b'{"summary": "')
-    trickle = Trickle(trickling, "检查".encode() * 2)
-    trickle.start()
-    _others_are_served(live, merchant.qr_token)
-    assert STALLED in _assert_cut_short(stalled, started)
-    assert STALLED in _assert_cut_short(trickling, started, trickle)
+    headers = _signed_in(live, "slowphone", "application/json")
+    start = b'{"summary": "'
+    _one_stalls_one_trickles(
+        live,
+        merchant.qr_token,
+        "/api/v1/inspections",
+        headers,
+        50_000,
+        start,
+        start,
+        "检查".encode() * 2,
+    )
 
 
 def test_recorder_clips_that_stall_or_trickle_end_with_408(
@@ -164,18 +194,14 @@ def test_recorder_clips_that_stall_or_trickle_end_with_408(
 ) -> None:
     (merchant,) = make_merchants(sync_engine, 1)
     make_user(sync_engine, "docker")
-    cookies, csrf = sign_in(live.url, "docker")
-    headers = {
-        "Content-Type": f"multipart/form-data; boundary={BOUNDARY}",
-        "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items()),
-        "X-CSRF-Token": csrf,
-    }
+    headers = _signed_in(live, "docker", f"multipart/form-data; boundary={BOUNDARY}")
     first = _form_start({"device": "DSJ-0001"}, "clips", "DSJ_20261126_093015.mp4", "video/mp4")
-    started = time.monotonic()
-    stalled = _open(live, "/console/evidence/dock", headers, 50_000_000, first + b"\0" * 4096)
-    trickling = _open(live, "/console/evidence/dock", headers, 50_000_000, first)
-    trickle = Trickle(trickling)
-    trickle.start()
-    _others_are_served(live, merchant.qr_token)
-    assert STALLED in _assert_cut_short(stalled, started)
-    assert STALLED in _assert_cut_short(trickling, started, trickle)
+    _one_stalls_one_trickles(
+        live,
+        merchant.qr_token,
+        "/console/evidence/dock",
+        headers,
+        50_000_000,
+        first + b"\0" * 4096,
+        first,
+    )
