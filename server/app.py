@@ -18,7 +18,6 @@ from server.audit.routes import AuditController
 from server.auth.middleware import SessionAuthMiddleware
 from server.auth.routes import AuthController
 from server.colour.console import CodesConsoleController
-from server.colour.policy_file import load_policy
 from server.colour.routes import CodeController
 from server.complaints.routes import ComplaintController
 from server.console.routes import ConsoleController
@@ -27,27 +26,28 @@ from server.core.db import make_async_engine, provide_db_session, session_factor
 from server.core.errors import exception_handlers
 from server.core.i18n import t
 from server.core.inputs import input_guard
+from server.core.security import csp_nonce, with_nonces
 from server.core.settings import Settings, load_settings
 from server.evidence.console import EvidenceConsoleController
 from server.evidence.routes import EvidenceController
 from server.evidence.routes_tus import UploadController
 from server.fastlane import FastLane
 from server.health import healthz, readyz
-from server.inspections.packets import PRECOMPRESSED
 from server.inspections.routes import ActionCodeController, DayController, InspectionController
 from server.live import LiveFeed
 from server.merchants.routes import MerchantController
 from server.openapi import describe_errors
+from server.packets.store import PRECOMPRESSED
 from server.planning.availability import AvailabilityController
 from server.planning.console import PlanningConsoleController
 from server.planning.public_routes import DrawController, TaskController
 from server.planning.routes import PlanController
+from server.policy.file import load_policy
 from server.public.owner_routes import OwnerController
 from server.public.reader import PublicReader
 from server.public.routes import PageMemo, PublicController
 from server.public.texts import PublicText
 from server.pwa import service_worker
-from server.security import csp_nonce, with_nonces
 from server.storage import storage_from_url
 from server.web import TEMPLATES
 

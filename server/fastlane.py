@@ -17,11 +17,11 @@ from server.auth.middleware import DAY_PATH, SESSION_COOKIE, scope_cookie
 from server.auth.service import token_hash
 from server.core.bodies import BodyDeadline
 from server.core.clock import utcnow
-from server.inspections.day import empty_packet
-from server.inspections.packets import Packet, PacketResponse, encode, keeps
+from server.core.security import SecurityHeaders
 from server.live import MISSING, LiveFeed
+from server.packets.day import empty_packet
+from server.packets.store import Packet, PacketResponse, encode, keeps
 from server.public.routes import RawPage
-from server.security import SecurityHeaders
 
 __all__ = ["FastLane"]
 

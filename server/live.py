@@ -46,7 +46,7 @@ from server.core.clock import local_today, utcnow
 from server.core.db import pg_connect_args
 from server.core.principal import Principal
 from server.core.sql import RawReader, as_uuid
-from server.inspections.packets import DAY_ROUTES
+from server.packets.store import DAY_ROUTES
 
 __all__ = ["CHANNEL", "LOCAL_GRACE", "MISSING", "LiveFeed", "Replica"]
 

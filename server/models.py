@@ -31,10 +31,10 @@ from server.evidence.models import (
 )
 from server.evidence.recorder_models import Recorder, RecorderAssignment, RecorderClip
 from server.inspections.models import Finding, Inspection, InspectionOfficer
-from server.inspections.packets import DayPacket, PacketWindow
 from server.inspections.record_models import InspectionRecord
 from server.merchants.models import Merchant, MerchantScenario, MerchantToken, OwnerLink
 from server.org.models import Department, Street, Team, User
+from server.packets.store import DayPacket, PacketWindow
 from server.planning.models import (
     Draw,
     DrawSeed,

@@ -33,13 +33,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from sqlalchemy import text
 from sqlmodel import Session
 
-from server.colour.policy import DEFAULT_POLICY
 from server.colour.recompute import recompute_all
 from server.colour.service import update_colour
 from server.core.clock import local_today
 from server.core.db import make_sync_engine
 from server.migrate import upgrade
 from server.org.service import ensure_district
+from server.policy.rules import DEFAULT_POLICY
 
 BASE = os.environ.get("BENCH_POSTGRES_URL", "postgresql://root@127.0.0.1:5432/test")
 REPO = Path(__file__).resolve().parents[2]

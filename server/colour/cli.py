@@ -9,12 +9,12 @@ from rich.console import Console
 from sqlalchemy.exc import OperationalError
 
 from server.colour.nightly import recompute_and_warm, run_if_due, serve_nightly
-from server.colour.policy import Policy
-from server.colour.policy_file import PolicyFileError, load_policy
 from server.core.clock import district_timezone
 from server.core.db import make_sync_engine
 from server.core.i18n import t
 from server.core.settings import Settings, load_settings
+from server.policy.file import PolicyFileError, load_policy
+from server.policy.rules import Policy
 
 __all__ = ["codes"]
 

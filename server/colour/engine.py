@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from server.colour.policy import COLOURS, RANK, Policy, add_months
 from server.colour.texts import guidance_text, reason_text
+from server.policy.rules import COLOURS, RANK, Policy, add_months
 
 __all__ = [
     "Case",

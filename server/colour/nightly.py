@@ -20,10 +20,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from server.colour.models import NightlyRun
-from server.colour.policy import Policy
 from server.colour.recompute import RecomputeReport, recompute_all
 from server.core.clock import district_timezone, local_today, utcnow
-from server.inspections.packets import move_packet_window, warm_packets
+from server.packets.store import move_packet_window, warm_packets
+from server.policy.rules import Policy
 
 __all__ = [
     "STALE_CLAIM",

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from server.colour.models import ColourEvent, ColourOverride, ColourState
-from server.colour.policy import Policy
 from server.colour.schemas import ColourEventRead, ColourRead, OverrideRead
 from server.colour.texts import state_guidance_text, state_reason_text
 from server.core.clock import local_today, utcnow
 from server.merchants.models import Merchant
 from server.org.models import Street
+from server.policy.rules import Policy
 
 __all__ = ["PosterRow", "colour_read", "poster_for_merchant", "posters_for_street"]
 

@@ -11,15 +11,15 @@ from sqlalchemy import Connection, Date, DateTime, bindparam, func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from server.audit.service import SYSTEM_ACTOR
-from server.colour.policy import RANK, Policy
 from server.colour.recompute_sql import PART_TABLES, TEMP_TABLES, statements
 from server.colour.records import finding_tally
 from server.colour.texts import GUIDANCE_CODES, REASON_CODES, guidance_template, reason_template
 from server.core.clock import local_today, utcnow
 from server.core.dialect import SqlDialect
 from server.core.i18n import t
-from server.inspections.packets import mark_all_stale, quiet_triggers
 from server.merchants.models import Merchant
+from server.packets.store import mark_all_stale, quiet_triggers
+from server.policy.rules import RANK, Policy
 
 __all__ = ["RecomputeReport", "recompute_all"]
 

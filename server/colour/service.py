@@ -13,13 +13,13 @@ from sqlmodel import Session
 from server.audit.service import Actor
 from server.colour.engine import Outcome, assess
 from server.colour.models import ColourEvent, ColourOverride, ColourState, ReratingRequest
-from server.colour.policy import COLOURS, Policy
 from server.colour.records import load_records
 from server.colour.texts import fill
 from server.core.clock import local_today, utcnow
 from server.core.i18n import t
 from server.merchants.models import Merchant
 from server.merchants.service import record_merchant
+from server.policy.rules import COLOURS, Policy
 
 __all__ = [
     "ColourInputError",

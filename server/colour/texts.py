@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
 
-from server.colour.policy import COLOURS, Policy
 from server.core.i18n import DEFAULT_LOCALE, MESSAGES, t
+from server.policy.rules import COLOURS, Policy
 
 __all__ = [
     "GUIDANCE_CODES",

@@ -28,8 +28,8 @@ from server.core.clock import utcnow
 from server.core.db import AsyncSession, DbSession
 from server.core.i18n import t
 from server.core.principal import requires_role
+from server.core.security import served_file_headers
 from server.evidence.links import disposition
-from server.security import served_file_headers
 
 __all__ = ["ComplaintController"]
 

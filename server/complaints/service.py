@@ -9,7 +9,6 @@ from datetime import date, datetime
 from sqlmodel import col, select
 
 from server.audit.service import Actor, record
-from server.colour.policy import Policy
 from server.colour.service import update_colour
 from server.complaints.models import Complaint
 from server.core.clock import local_today
@@ -20,6 +19,7 @@ from server.core.settings import Settings
 from server.evidence.public_photos import CheckedPhoto, check_photo, store_photo
 from server.inspections.models import Inspection
 from server.merchants.models import Merchant
+from server.policy.rules import Policy
 from server.ratelimit.service import Limit, hit, keyed_hash
 from server.storage import Storage
 

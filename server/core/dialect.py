@@ -16,7 +16,7 @@ class SqlDialect:
         return self.name == "postgresql"
 
     def add_months(self, day: str, months: str) -> str:
-        """`day` plus `months`, clamped to the month's end like server.colour.policy.add_months."""
+        """`day` plus `months`, clamped to the month's end like server.policy.rules.add_months."""
         if self.pg:
             return f"CAST({day} + ({months}) * INTERVAL '1 month' AS DATE)"
         # SQLite rolls 31 Jan + 1 month over into March; the month's last day caps it.

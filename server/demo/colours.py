@@ -7,9 +7,9 @@ from typing import Any
 
 from server.colour.engine import Case, Order, Outcome, Records, assess
 from server.colour.engine import Visit as EngineVisit
-from server.colour.policy import Policy
 from server.colour.service import state_values
 from server.demo.history import LOCAL, Visit
+from server.policy.rules import Policy
 
 __all__ = ["colour_rows", "final_outcome", "records_of", "scheduler"]
 

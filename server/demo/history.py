@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any
 
-from server.colour.policy import Assessment, ItemOutcome, Policy, score_findings
 from server.demo.scenario_data import ScenarioRef
 from server.org.models import User
+from server.policy.rules import Assessment, ItemOutcome, Policy, score_findings
 
 __all__ = ["HISTORY_DAYS", "LOCAL", "Batch", "DemoItem", "DemoScenario", "History", "Visit"]
 

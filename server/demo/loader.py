@@ -11,7 +11,6 @@ from sqlmodel import Session, SQLModel, select
 
 from server.audit.service import record
 from server.auth.passwords import hash_password
-from server.colour.policy import COLOURS, DEFAULT_POLICY, Policy
 from server.core.clock import local_today
 from server.core.settings import Settings
 from server.demo.catalog import load_catalogue
@@ -22,6 +21,7 @@ from server.inspections.models import Inspection
 from server.merchants.models import Merchant
 from server.org.models import User
 from server.org.service import ensure_district
+from server.policy.rules import COLOURS, DEFAULT_POLICY, Policy
 
 __all__ = [
     "DEFAULT_MERCHANTS",

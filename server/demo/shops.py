@@ -7,7 +7,6 @@ import uuid
 from collections import Counter
 from datetime import date, timedelta
 
-from server.colour.policy import Policy
 from server.core.clock import utcnow
 from server.core.geo import haversine_m
 from server.demo.colours import colour_rows, final_outcome, scheduler
@@ -16,6 +15,7 @@ from server.demo.names_data import person_name, phone_number, road_for
 from server.merchants.uscc import make_uscc
 from server.org.district import STREETS, StreetRef, nearest_street
 from server.org.models import Street, User
+from server.policy.rules import Policy
 
 __all__ = ["ShopGenerator", "on_land"]
 

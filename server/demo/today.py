@@ -9,8 +9,8 @@ from sqlmodel import Session, col, select
 from server.audit.service import Actor
 from server.core.clock import local_today
 from server.core.settings import Settings
-from server.inspections.packets import warm_packets
 from server.org.models import Street, User
+from server.packets.store import warm_packets
 from server.planning.draws import SeedAlreadyPublished, publish_seed
 from server.planning.edits import Edit, publish
 from server.planning.models import JointVisit, Plan, Route, RouteOfficer

@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 from urllib.parse import quote
 
 from server.core.clock import utcnow
+from server.core.security import inline_safe
 from server.core.settings import Settings
 from server.evidence.models import Evidence
-from server.security import inline_safe
 from server.storage import Storage
 
 __all__ = ["BLOB_PATH", "ContentLink", "content_link", "disposition", "verify_blob_token"]

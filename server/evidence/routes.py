@@ -18,6 +18,7 @@ from server.core.db import DbSession
 from server.core.i18n import t
 from server.core.net import client_ip
 from server.core.principal import requires_role, signed_in
+from server.core.security import served_file_headers
 from server.evidence.derived import derived_copy
 from server.evidence.images import TooManyPixels, mpx
 from server.evidence.links import ContentLink, content_link, verify_blob_token
@@ -26,7 +27,6 @@ from server.evidence.retention import place_hold, release_hold
 from server.evidence.schemas import EvidenceRead, HoldRead
 from server.evidence.service import evidence_read
 from server.evidence.viewing import NotVisible, open_evidence, stream_object
-from server.security import served_file_headers
 from server.storage import ObjectNotFound
 
 __all__ = ["EvidenceController"]

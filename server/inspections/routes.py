@@ -24,9 +24,14 @@ from server.core.inputs import sane_moment
 from server.core.principal import signed_in
 from server.core.sql import as_uuid
 from server.evidence.service import link_evidence
-from server.inspections.day import empty_packet
 from server.inspections.facts import inspection_facts
-from server.inspections.packets import (
+from server.inspections.payload import RecordError
+from server.inspections.service import Stored, inspection_read, prepare_record, submit_record
+from server.inspections.verify import printable_record, verify_code
+from server.merchants.owner_links import live_visit_link
+from server.merchants.qrcode import qr_svg, qr_svgs
+from server.packets.day import empty_packet
+from server.packets.store import (
     PRECOMPRESSED,
     SESSION_PACKET,
     Packet,
@@ -35,11 +40,6 @@ from server.inspections.packets import (
     encode,
     keeps,
 )
-from server.inspections.payload import RecordError
-from server.inspections.service import Stored, inspection_read, prepare_record, submit_record
-from server.inspections.verify import printable_record, verify_code
-from server.merchants.owner_links import live_visit_link
-from server.merchants.qrcode import qr_svg, qr_svgs
 
 __all__ = ["ActionCodeController", "DayController", "InspectionController"]
 

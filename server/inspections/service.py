@@ -15,7 +15,6 @@ from sqlmodel import Session, col, select
 from server.audit.service import Actor
 from server.audit.service import record as audit
 from server.auth.access import may_resend_record
-from server.colour.policy import ItemOutcome, Policy, score_findings
 from server.colour.service import update_colour
 from server.core.clock import publication_moment
 from server.core.i18n import t
@@ -33,6 +32,7 @@ from server.inspections.signature import Verdicts, judge_signatures
 from server.inspections.validate import UNCHECKED, Checked, check_record, signatures_to_check
 from server.merchants.models import Merchant
 from server.merchants.owner_links import link_for_visit
+from server.policy.rules import ItemOutcome, Policy, score_findings
 from server.rectifications.models import RectificationOrder
 
 __all__ = [

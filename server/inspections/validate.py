@@ -7,7 +7,6 @@ from datetime import date, timedelta
 from sqlmodel import Session, col, select
 
 from server.catalog.models import CheckItem
-from server.colour.policy import LEGAL_MIN_OFFICERS
 from server.core.clock import as_utc, district_timezone
 from server.core.i18n import t
 from server.evidence.models import Evidence
@@ -18,6 +17,7 @@ from server.inspections.signature import Verdicts, is_signed, signature_problem
 from server.merchants.models import Merchant
 from server.org.models import User
 from server.planning.models import JointVisit, Plan, RouteOfficer, VisitItem
+from server.policy.rules import LEGAL_MIN_OFFICERS
 
 __all__ = [
     "CLOCK_TOLERANCE",

@@ -3,7 +3,7 @@
 Shared by the migrations that create them; the window of kept plans is a parameter, so a later
 revision can change only that. A write to what a packet shows bumps the `gen` of every kept route
 it appears in (creating the row when the route has none yet), so a build that read the old gen
-cannot store its packet (server/inspections/packets.py).
+cannot store its packet (server/packets/store.py).
 """
 
 from alembic import op
@@ -256,7 +256,7 @@ _MERCHANT_OF = {
     "finding": _THROUGH_INSPECTION,
     "inspection_record": _THROUGH_INSPECTION,
 }
-# Every table a day packet is drawn from (server/inspections/day.py, route_read.py): a TRUNCATE
+# Every table a day packet is drawn from (server/packets/day.py, route_read.py): a TRUNCATE
 # of any of them marks every kept packet stale.
 PACKET_SOURCES = (
     *RECORD_TABLES,

@@ -11,7 +11,6 @@ from datetime import date
 
 from sqlmodel import Session
 
-from server.colour.policy import Policy
 from server.core.i18n import t
 from server.core.plan_settings import PlanningSettings
 from server.org.models import Street
@@ -32,6 +31,7 @@ from server.planning.models import DrawSeed
 from server.planning.routing import Stop, StreetProblem, StreetSolution, solve_street
 from server.planning.staffing import Team, allowed_teams, attach_specialists, form_teams
 from server.planning.versions import RouteData, VersionData, VisitData
+from server.policy.rules import Policy
 
 __all__ = ["Prepared", "StreetWork", "assemble", "prepare", "solve"]
 

@@ -14,7 +14,7 @@ from server.core.clock import local_today
 from server.core.db import make_sync_engine
 from server.core.i18n import t
 from server.core.settings import load_settings
-from server.inspections.packets import warm_packets
+from server.packets.store import warm_packets
 from server.planning.draws import SeedAlreadyPublished, publish_seed, verify_draws
 from server.planning.read import plan_document
 from server.planning.service import (

@@ -16,13 +16,12 @@ from litestar.response import Template
 from server.audit.service import Actor
 from server.auth.access import console_principal, street_scope
 from server.auth.pages import SIGN_IN_FIRST, console_page
-from server.colour.policy import COLOURS
 from server.core.db import AsyncSession, DbSession
 from server.core.i18n import t
 from server.core.inputs import MAX_PAGE, shown
 from server.core.plan_settings import hhmm
 from server.core.principal import Principal, requires_role
-from server.inspections.warm import warm_day
+from server.packets.warm import warm_day
 from server.planning import edits, service
 from server.planning.console_data import (
     colour_chart,
@@ -33,6 +32,7 @@ from server.planning.console_data import (
 from server.planning.read import map_data, plan_document
 from server.planning.service import PlanConflict, PlanRefused
 from server.planning.web import parse_day, run_build, scoped_street, today_for
+from server.policy.rules import COLOURS
 
 __all__ = ["PlanningConsoleController"]
 

@@ -7,13 +7,13 @@ from typing import Any
 from sqlalchemy import func, inspect
 from sqlmodel import Session, col, select
 
-from server.colour.policy import COLOURS, Policy
 from server.core.clock import local_today
 from server.inspections.models import Inspection, InspectionOfficer
 from server.merchants.models import Merchant
 from server.merchants.service import merchant_query
 from server.org.models import Street, User
 from server.planning.models import JointVisit, Plan, Route
+from server.policy.rules import COLOURS, Policy
 
 __all__ = [
     "colour_chart",

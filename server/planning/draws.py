@@ -12,12 +12,12 @@ from sqlmodel import Session, col, select
 
 from server.audit.service import record
 from server.catalog.models import CheckItem, Matter, ScenarioItem
-from server.colour.policy import Policy
 from server.merchants.models import Merchant, MerchantScenario
 from server.org.models import Department, Street
 from server.planning.draw import as_rows, draw_merchants, pool_hash, replay
 from server.planning.due import DueCheck
 from server.planning.models import Draw, DrawSeed, Plan
+from server.policy.rules import Policy
 
 __all__ = [
     "DrawCheck",

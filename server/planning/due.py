@@ -15,10 +15,10 @@ from sqlmodel import Session, col, select
 
 from server.catalog.models import CheckItem, Matter
 from server.colour.models import ReratingRequest
-from server.colour.policy import Policy
 from server.complaints.models import Complaint
 from server.inspections.models import Finding
 from server.merchants.models import Merchant
+from server.policy.rules import Policy
 from server.rectifications.models import RectificationOrder
 
 __all__ = [

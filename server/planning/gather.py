@@ -10,11 +10,11 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from server.catalog.models import CheckItem, Matter, MatterEmpowerment, ScenarioItem
-from server.colour.policy import Policy, add_months
 from server.inspections.models import Finding, Inspection, InspectionOfficer
 from server.merchants.models import Merchant, MerchantScenario
 from server.org.models import Department, Team, User
 from server.planning.models import OfficerLeave, OpeningHours, Recusal
+from server.policy.rules import Policy, add_months
 
 __all__ = [
     "Catalogue",

@@ -10,9 +10,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from server.colour.policy import Policy
 from server.planning.due import REASON_ORDER, DueCheck, priority_of
 from server.planning.gather import Catalogue, History, ItemInfo, MerchantInfo
+from server.policy.rules import Policy
 
 __all__ = ["Merged", "SkippedCheck", "VisitDraft", "merge"]
 

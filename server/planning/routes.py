@@ -12,7 +12,7 @@ from litestar.status_codes import HTTP_201_CREATED
 
 from server.audit.service import actor_of
 from server.core.db import DbSession
-from server.inspections.warm import warm_day
+from server.packets.warm import warm_day
 from server.planning import edits, service
 from server.planning.read import plan_document
 from server.planning.service import PlanConflict

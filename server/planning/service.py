@@ -10,7 +10,6 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, select
 
 from server.audit.service import Actor
-from server.colour.policy import DEFAULT_POLICY, Policy
 from server.core.clock import local_today
 from server.core.errors import DomainError
 from server.core.i18n import t
@@ -27,6 +26,7 @@ from server.planning.versions import (
     load_version,
     write_version,
 )
+from server.policy.rules import DEFAULT_POLICY, Policy
 
 __all__ = [
     "BuildRequest",
@@ -53,7 +53,7 @@ class PlanRefused(DomainError):
 
 def planning_policy(policy_file: str | None = None) -> Policy:
     """The policy planning follows: POLICY_FILE's, or the defaults."""
-    from server.colour.policy_file import load_policy
+    from server.policy.file import load_policy
 
     return load_policy(policy_file) if policy_file else DEFAULT_POLICY
 

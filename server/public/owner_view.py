@@ -9,7 +9,6 @@ from sqlmodel import col, select
 
 from server.catalog.models import CheckItem
 from server.colour.models import ColourEvent, ColourState, ReratingRequest
-from server.colour.policy import Policy
 from server.colour.texts import state_guidance_text, state_reason_text
 from server.core.cpu import run_cpu
 from server.core.db import AsyncSession
@@ -17,6 +16,7 @@ from server.evidence.public_photos import check_photo, store_photo
 from server.inspections.models import Finding, Inspection, InspectionOfficer
 from server.merchants.models import Merchant
 from server.org.models import Street, User
+from server.policy.rules import Policy
 from server.rectifications.models import RectificationOrder, RectificationPhoto
 from server.storage import Storage
 

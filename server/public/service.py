@@ -6,9 +6,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from server.colour.policy import Policy
 from server.colour.texts import guidance_text, state_guidance_text, state_reason_text
 from server.core.i18n import t
+from server.policy.rules import Policy
 from server.public.reader import LastInspection, OpenOrder, PageRow, PublicColour, PublicReader
 
 __all__ = [

@@ -8,10 +8,10 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from server.colour.policy import COLOURS, Policy
 from server.core.i18n import DEFAULT_LOCALE, MESSAGES, t
 from server.core.settings import Settings
 from server.evidence.public_photos import mb
+from server.policy.rules import COLOURS, Policy
 
 __all__ = ["PublicText"]
 

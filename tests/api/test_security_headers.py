@@ -8,7 +8,7 @@ import pytest
 from litestar.testing import TestClient
 
 from server.app import create_app
-from server.security import tile_source
+from server.core.security import tile_source
 from tests.support.app import login_as
 from tests.support.factories import make_merchants, make_user
 

@@ -17,7 +17,6 @@ from sqlmodel import Session, col, select
 from server.audit.service import Actor
 from server.auth.middleware import CSRF_COOKIE, SESSION_COOKIE
 from server.auth.passwords import hash_password
-from server.colour.policy import DEFAULT_POLICY
 from server.colour.service import set_override
 from server.complaints.models import Complaint
 from server.core.clock import district_timezone
@@ -29,6 +28,7 @@ from server.org.models import Department, Street, Team, User
 from server.org.service import ensure_district
 from server.planning.draw import draw_teams, pool_hash
 from server.planning.models import Draw, DrawSeed, JointVisit, Plan, Route, RouteOfficer, VisitItem
+from server.policy.rules import DEFAULT_POLICY
 from server.rectifications.models import RectificationOrder
 from tests.evidence import tus
 from tests.inspections.conftest import SIGNATURE

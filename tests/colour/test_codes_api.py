@@ -14,11 +14,11 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, select
 
 from server.colour.models import ColourEvent
-from server.colour.policy import DEFAULT_POLICY
 from server.colour.recompute import recompute_all
 from server.core.clock import utcnow
 from server.merchants.models import Merchant, MerchantToken
 from server.merchants.qrcode import token_hash
+from server.policy.rules import DEFAULT_POLICY
 from tests.support.app import login_as
 from tests.support.factories import make_merchants, make_user
 from tests.support.records import add_inspection, make_catalogue

@@ -15,7 +15,7 @@ from server.colour.engine import (
     Visit,
     assess,
 )
-from server.colour.policy import DEFAULT_POLICY, Policy
+from server.policy.rules import DEFAULT_POLICY, Policy
 
 TODAY = date(2026, 11, 26)
 P = DEFAULT_POLICY

@@ -10,10 +10,10 @@ from sqlmodel import Session
 from server.audit.service import Actor
 from server.colour.cli import codes
 from server.colour.models import ColourEvent
-from server.colour.policy import DEFAULT_POLICY, add_months
 from server.colour.service import update_colour
 from server.core.clock import local_today
 from server.merchants.models import Merchant
+from server.policy.rules import DEFAULT_POLICY, add_months
 from tests.support.factories import make_merchants, make_user
 from tests.support.records import add_inspection, make_catalogue
 

@@ -13,9 +13,9 @@ from sqlmodel import Session, select
 
 from server.colour.models import ColourEvent, ColourOverride, NightlyRun
 from server.colour.nightly import claim, run_if_due
-from server.colour.policy import DEFAULT_POLICY
 from server.core.clock import district_timezone, local_today, utcnow
 from server.merchants.models import Merchant
+from server.policy.rules import DEFAULT_POLICY
 from tests.support.app import login_as
 from tests.support.factories import make_merchants, make_user
 

@@ -11,13 +11,13 @@ from sqlmodel import Session
 from server.colour import recompute
 from server.colour.engine import assess
 from server.colour.models import ColourEvent, ColourState
-from server.colour.policy import DEFAULT_POLICY, Policy
 from server.colour.recompute import recompute_all
 from server.colour.records import load_records
 from server.colour.service import update_colour
 from server.colour.texts import state_guidance_text, state_reason_text
 from server.core.clock import local_today
 from server.merchants.models import Merchant
+from server.policy.rules import DEFAULT_POLICY, Policy
 from tests.support.factories import make_merchants
 from tests.support.records import (
     ITEMS,

@@ -16,7 +16,6 @@ from server.auth.passwords import verify_password
 from server.catalog.models import CheckItem, Matter, Scenario, ScenarioItem
 from server.colour.engine import assess
 from server.colour.models import ColourEvent, ColourState
-from server.colour.policy import DEFAULT_POLICY, ItemOutcome, score_findings
 from server.colour.recompute import recompute_all
 from server.colour.records import load_records
 from server.colour.texts import state_reason_text
@@ -31,6 +30,7 @@ from server.migrate import upgrade
 from server.org.district import nearest_street
 from server.org.models import Department, Street, Team, User
 from server.org.service import ensure_district
+from server.policy.rules import DEFAULT_POLICY, ItemOutcome, score_findings
 from server.rectifications.models import RectificationOrder
 from tests.support.factories import make_merchants
 
@@ -331,7 +331,7 @@ def test_if_empty_loads_a_fresh_database_but_leaves_real_data_alone(
 
 def test_the_demo_publishes_today_so_an_inspector_has_a_route_to_download(tmp_path: Path):
     from server.core.clock import local_today
-    from server.inspections.day import day_packet
+    from server.packets.day import day_packet
     from server.planning.models import Plan
 
     url = f"sqlite:///{tmp_path / 'today.db'}"

@@ -8,8 +8,8 @@ from sqlalchemy import Engine, update
 from sqlmodel import Session, select
 
 from server.core.clock import utcnow
-from server.inspections.packets import DayPacket, move_packet_window
 from server.merchants.models import Merchant
+from server.packets.store import DayPacket, move_packet_window
 from tests.inspections.conftest import make_day, record_body
 from tests.support.app import login_as
 from tests.support.clock import at

@@ -9,9 +9,9 @@ from sqlalchemy import Engine, delete, text, update
 from sqlmodel import Session
 
 from server.auth.models import UserSession
-from server.inspections.packets import warm_packets
 from server.live import LOCAL_GRACE, MISSING
 from server.merchants.models import Merchant
+from server.packets.store import warm_packets
 from tests.inspections.conftest import make_day
 from tests.support.app import login_as
 from tests.support.factories import make_merchants

@@ -8,7 +8,6 @@ import pytest
 from sqlmodel import Session, col, select
 
 from server.catalog.models import CheckItem, Matter, ScenarioItem
-from server.colour.policy import DEFAULT_POLICY
 from server.inspections.models import Finding, Inspection, InspectionOfficer
 from server.merchants.models import Merchant, MerchantScenario
 from server.org.models import Department, Street, User
@@ -19,6 +18,7 @@ from server.planning.models import JointVisit, OfficerLeave, OpeningHours, Plan
 from server.planning.read import plan_document
 from server.planning.service import build_plan
 from server.planning.staffing import Team, allowed_teams
+from server.policy.rules import DEFAULT_POLICY
 from tests.planning.conftest import DAY, FAST, TODAY, District, inspected
 
 

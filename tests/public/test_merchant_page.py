@@ -13,10 +13,10 @@ from sqlmodel import Session
 
 from server.catalog.models import CheckItem
 from server.colour.models import ColourState
-from server.colour.policy import DEFAULT_POLICY
 from server.colour.recompute import recompute_all
 from server.inspections.models import Inspection
 from server.merchants.models import Merchant
+from server.policy.rules import DEFAULT_POLICY
 from tests.support.clock import TODAY
 from tests.support.factories import make_merchants
 from tests.support.records import add_inspection, add_order, add_override, make_catalogue

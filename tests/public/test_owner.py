@@ -11,10 +11,10 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session
 
 from server.colour.models import ReratingRequest
-from server.colour.policy import DEFAULT_POLICY, add_months
 from server.colour.recompute import recompute_all
 from server.inspections.models import InspectionOfficer
 from server.merchants.models import Merchant, OwnerLink
+from server.policy.rules import DEFAULT_POLICY, add_months
 from server.rectifications.models import RectificationPhoto
 from server.storage import storage_from_url
 from tests.support.app import login_as

@@ -12,11 +12,11 @@ from sqlmodel import Session, select
 from server.cases.models import EnforcementCase
 from server.catalog.models import CheckItem, EnforcementDomain, Matter
 from server.colour.models import ColourOverride, ReratingRequest
-from server.colour.policy import DEFAULT_POLICY, ItemOutcome, Policy, score_findings
 from server.complaints.models import Complaint
 from server.inspections.models import Finding, Inspection
 from server.org.models import Department
 from server.org.service import ensure_district
+from server.policy.rules import DEFAULT_POLICY, ItemOutcome, Policy, score_findings
 from server.rectifications.models import RectificationOrder
 
 __all__ = [

@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from server.colour.policy import DEFAULT_POLICY, FILE_KEYS, Policy, PolicyError
+from server.policy.rules import DEFAULT_POLICY, FILE_KEYS, Policy, PolicyError
 
 __all__ = ["PolicyFileError", "load_policy", "policy_from_mapping"]
 

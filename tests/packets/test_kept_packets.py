@@ -12,10 +12,10 @@ from sqlmodel import Session, select
 
 from server.catalog.models import CheckItem
 from server.colour.cli import codes
-from server.inspections import packets
-from server.inspections.packets import DayPacket, build_packet, warm_packets
 from server.merchants.models import Merchant
 from server.org.models import User
+from server.packets import store as packets
+from server.packets.store import DayPacket, build_packet, warm_packets
 from server.planning.cli import plan
 from server.planning.models import Route
 from server.rectifications.models import RectificationOrder

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from server.colour.engine import Visit, visit_verdict
-from server.colour.policy import (
+from server.policy.rules import (
     COLOURS,
     DEFAULT_POLICY,
     ItemOutcome,

@@ -11,8 +11,8 @@ from sqlmodel import Session, col, select
 from server.catalog.models import CheckItem, Matter
 from server.inspections.models import Finding, Inspection
 from server.inspections.record_models import InspectionRecord
-from server.inspections.route_read import my_route_id, route_document
 from server.org.models import Department
+from server.packets.route_read import my_route_id, route_document
 from server.planning.models import JointVisit, VisitItem
 from server.rectifications.models import RectificationOrder
 

@@ -27,7 +27,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 
 from server.core.clock import local_today, utcnow
 from server.core.models import timestamp_field
-from server.inspections.day import route_packet
+from server.packets.day import route_packet
 from server.planning.models import Plan, Route
 
 __all__ = [

@@ -5,7 +5,7 @@ from datetime import date
 
 from litestar.datastructures import State
 
-from server.inspections.packets import warm_packets
+from server.packets.store import warm_packets
 
 __all__ = ["warm_day"]
 

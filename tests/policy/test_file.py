@@ -8,11 +8,11 @@ from click.testing import CliRunner
 
 from server.app import create_app
 from server.colour.cli import codes
-from server.colour.policy import DEFAULT_POLICY
-from server.colour.policy_file import PolicyFileError, load_policy
 from server.core.settings import Settings
+from server.policy.file import PolicyFileError, load_policy
+from server.policy.rules import DEFAULT_POLICY
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "server" / "colour" / "policy.example.yaml"
+EXAMPLE = Path(__file__).resolve().parents[2] / "server" / "policy" / "policy.example.yaml"
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:

@@ -1,7 +1,7 @@
 """The colour policy (三色码): how a visit scores, which colour follows, how often to visit.
 
 Every number of the policy lives in `Policy`; its defaults are docs/domain.md's "Default policy"
-and a `POLICY_FILE` (server.colour.policy_file) may change any of them.
+and a `POLICY_FILE` (server.policy.file) may change any of them.
 """
 
 import calendar
