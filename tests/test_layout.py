@@ -65,7 +65,6 @@ LONG_MODULES = {
 }
 LONG_FUNCTIONS = {
     "app.py:create_app",
-    "auth/service.py:login",
     "colour/recompute.py:recompute_all",
     "colour/recompute_sql.py:_assemble",
     "colour/recompute_sql.py:_facts",

@@ -168,9 +168,26 @@ async def login(
     account is counted against it.
     """
     username = username.strip()
+    user = await _checked_user(session, settings, username, password, ip, roles)
+    if user is None:
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = await run_cpu(hash_password, password)
+    return _open_session(session, settings, user, ip, user_agent)
+
+
+async def _checked_user(
+    session: AsyncSession,
+    settings: Settings,
+    username: str,
+    password: str,
+    ip: str | None,
+    roles: tuple[str, ...] | None,
+) -> User | None:
+    """The user these credentials name, or None; every attempt is counted, one at a time per
+    account, and the hashing waits for its turn holding no database connection."""
     address = throttle_key(ip)
-    lock = _account_lock(username)
-    async with lock, cpu_queue():
+    async with _account_lock(username), cpu_queue():
         throttled = await _throttled(session, settings, username, address)
         if throttled is not None:
             raise throttled
@@ -180,22 +197,27 @@ async def login(
         ok = await run_cpu(verify_password, stored, password)
         ok = ok and user is not None and user.active and (roles is None or user.role in roles)
         session.add(LoginAttempt(username=username[:64], ip=address, succeeded=ok))
-        if not ok or user is None:
+        if not ok:
             await session.commit()
             return None
-    if needs_rehash(user.password_hash):
-        user.password_hash = await run_cpu(hash_password, password)
+    return user
+
+
+def _open_session(
+    session: AsyncSession, settings: Settings, user: User, ip: str | None, user_agent: str | None
+) -> LoginResult:
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
     expires = utcnow() + timedelta(hours=settings.session_hours)
-    row = UserSession(
-        token_hash=token_hash(token),
-        csrf_token=csrf,
-        user_id=user.id,
-        expires_at=expires,
-        ip=ip,
-        user_agent=(user_agent or "")[:255] or None,
+    session.add(
+        UserSession(
+            token_hash=token_hash(token),
+            csrf_token=csrf,
+            user_id=user.id,
+            expires_at=expires,
+            ip=ip,
+            user_agent=(user_agent or "")[:255] or None,
+        )
     )
-    session.add(row)
     record(
         session,
         action="auth.login",
