@@ -4,7 +4,7 @@ import { t } from "./i18n.js";
 import { drawRoute } from "./map.js";
 import { drain, enqueue } from "./outbox.js";
 import { esc } from "./record.js";
-import { allVisits, deletePhoto, deleteVisit, getVisit, kv, outboxAll, outboxDelete, outboxPut, putVisit } from "./store.js";
+import { allVisits, deletePhoto, deleteVisit, getVisit, kv, outboxAll, outboxDelete, putVisit } from "./store.js";
 
 export const today = () => new Date().toLocaleDateString("sv-SE");
 
@@ -167,4 +167,3 @@ export async function unfinishedCount() {
   return (await allVisits()).filter((d) => d.presence && d.step !== "done").length;
 }
 
-export { outboxPut };

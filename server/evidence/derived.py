@@ -30,9 +30,7 @@ async def watermark_lines(
     session: AsyncSession, evidence: Evidence, settings: Settings
 ) -> list[str]:
     """Time, place, the officer's certificate number and the merchant, as the band shows them."""
-    moment = evidence.captured_at or evidence.created_at
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=ZoneInfo("UTC"))
+    moment = evidence.captured_at or evidence.created_at  # aware: core.models.AwareDateTime
     local = moment.astimezone(ZoneInfo(settings.local_timezone)).strftime("%Y-%m-%d %H:%M:%S")
     unknown = t("evidence.unknown")
     place = (

@@ -126,10 +126,7 @@ async def find_owner_link(
     if row is None:
         return None
     link, merchant = row
-    expires = (
-        link.expires_at if link.expires_at.tzinfo else link.expires_at.replace(tzinfo=now.tzinfo)
-    )
-    live = link.revoked_at is None and expires > now and merchant.active
+    live = link.revoked_at is None and link.expires_at > now and merchant.active
     if not hmac.compare_digest(link.secret_hash, wanted) or not live:
         return None
     return link, merchant
