@@ -109,12 +109,12 @@ def open_reset(session: Session, secret: str, now: datetime) -> tuple[PasswordRe
     link, user = found
     if link.used_at is not None:
         raise ResetRefused(t("users.reset.used", at=local_format(link.used_at)), 410)
+    if not user.active:
+        raise ResetRefused(t("users.reset.inactive"), 410)
     if link.revoked_at is not None:
         raise ResetRefused(t("users.reset.replaced"), 410)
     if link.expires_at <= now:
         raise ResetRefused(t("users.reset.expired", at=local_format(link.expires_at)), 410)
-    if not user.active:
-        raise ResetRefused(t("users.reset.inactive"), 410)
     return link, user
 
 

@@ -13,11 +13,11 @@ import uuid
 from dataclasses import dataclass, fields
 from typing import Any
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
 
 from server.audit.service import Actor, record
-from server.auth.models import UserSession
+from server.auth.models import PasswordReset, UserSession
 from server.auth.passwords import hash_password, password_problem
 from server.auth.user_fields import (
     UserFacts,
@@ -28,6 +28,7 @@ from server.auth.user_fields import (
     role_input,
     username_taken,
 )
+from server.core.clock import utcnow
 from server.core.i18n import t
 from server.core.inputs import shown
 from server.org.models import Department, Street, Team, User
@@ -168,13 +169,22 @@ def set_password(session: Session, user: User, password: NewPassword, actor: Act
 
 
 def deactivate_user(session: Session, user: User, actor: Actor) -> int | None:
-    """Stop the user signing in, ending their sessions at once; None when already stopped,
-    else how many sessions ended."""
+    """Stop the user signing in, ending their sessions and any reset link not used yet at
+    once; None when already stopped, else how many sessions ended."""
     if not user.active:
         return None
     _keep_an_admin(session, user, actor)
     user.active = False
     ended = end_sessions(session, user.id)
+    session.exec(
+        update(PasswordReset)
+        .where(
+            col(PasswordReset.user_id) == user.id,
+            col(PasswordReset.used_at).is_(None),
+            col(PasswordReset.revoked_at).is_(None),
+        )
+        .values(revoked_at=utcnow())
+    )
     _audit(session, "user.deactivated", user, actor, sessions_ended=ended)
     return ended
 
