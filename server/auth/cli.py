@@ -10,7 +10,7 @@ row; a refusal changes nothing and exits 1 naming the problem.
 import sys
 from collections.abc import Callable
 from getpass import getpass
-from typing import TypeVar
+from typing import NoReturn, TypeVar
 
 import click
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
@@ -36,7 +36,7 @@ T = TypeVar("T")
 CLI_ACTOR = Actor("cli")
 
 
-def _fail(message: str, status: int = 1) -> None:
+def _fail(message: str, status: int = 1) -> NoReturn:
     click.echo(message, err=True)
     sys.exit(status)
 
@@ -59,7 +59,6 @@ def _in_transaction(work: Callable[[Session], T]) -> T:
         _fail(t("users.cli.no_schema", error=str(exc.orig).strip().splitlines()[0]), 2)
     finally:
         engine.dispose()
-    raise AssertionError("unreachable")  # pragma: no cover - _fail exits
 
 
 def _read_password(password_stdin: bool) -> NewPassword:
@@ -79,7 +78,6 @@ def _read_password(password_stdin: bool) -> NewPassword:
         return NewPassword.from_plain(plain)
     except UserRefused as exc:
         _fail(exc.detail)
-    raise AssertionError("unreachable")  # pragma: no cover - _fail exits
 
 
 _PASSWORD_STDIN = click.option(
