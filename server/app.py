@@ -21,6 +21,7 @@ from server.colour.console import CodesConsoleController
 from server.colour.routes import CodeController
 from server.complaints.routes import ComplaintController
 from server.console.routes import ConsoleController
+from server.console.users import USER_PAGES
 from server.core.clock import CLOCK, local_format
 from server.core.db import make_async_engine, provide_db_session, session_factory
 from server.core.errors import exception_handlers
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             MerchantController,
             AuditController,
             ConsoleController,
+            *USER_PAGES,
             CodeController,
             CodesConsoleController,
             ComplaintController,

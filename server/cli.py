@@ -63,6 +63,7 @@ def serve(host: str, port: int, workers: int, reload: bool) -> None:
 
 def _register_domain_commands() -> None:
     """Commands that live with their domain."""
+    from server.auth.cli import users
     from server.colour.cli import codes
     from server.demo.cli import demo
     from server.evidence.cli import evidence
@@ -74,6 +75,7 @@ def _register_domain_commands() -> None:
     cli.add_command(evidence)
     cli.add_command(import_group)
     cli.add_command(plan)
+    cli.add_command(users)
 
 
 def main() -> None:

@@ -3,7 +3,7 @@
 from sqlmodel import SQLModel
 
 from server.audit.models import AuditEvent
-from server.auth.models import LoginAttempt, UserSession
+from server.auth.models import LoginAttempt, PasswordReset, UserSession
 from server.cases.models import EnforcementCase
 from server.catalog.models import (
     CheckItem,
@@ -82,6 +82,7 @@ __all__ = [
     "OpeningHours",
     "OwnerLink",
     "PacketWindow",
+    "PasswordReset",
     "Plan",
     "RateCounter",
     "Recorder",

@@ -14,7 +14,7 @@ street.
 |---|---|
 | merchant, staff view | supervisors of its street; district supervisors; administrators; |
 |  | inspectors of its street without its contact and phone (a specialist without a street: |
-|  | every street, without them) |
+|  | every street, without them); not legal reviewers or oversight officers (403) |
 | merchant's code, colour, owner links | supervisors of its street; district supervisors; admins |
 | complaint | supervisors of its merchant's street; district supervisors; administrators |
 | inspection (the phone's view, the printable record) | its officers; supervisors of its |
@@ -34,7 +34,10 @@ street.
 |  | district supervisors and administrators (every draw); once published: anyone |
 | enforcement certificate number | in full on the papers of a visit and to planners; masked |
 |  | (masked_cert) wherever else it is shown |
-| console | supervisors and administrators (the dock page: inspectors too) |
+| console | supervisors and administrators (the dock page: inspectors too); legal reviewers |
+|  | and oversight officers sign in and see its home page, nothing more until a rule here |
+|  | grants it |
+| users, their roles, passwords and reset links | administrators |
 | audit trail | administrators |
 """
 
@@ -50,7 +53,10 @@ from server.org.models import User
 
 __all__ = [
     "CONSOLE_ROLES",
+    "CONSOLE_SIGN_IN_ROLES",
     "DOCK_ROLES",
+    "MERCHANT_ROLES",
+    "USER_ADMIN_ROLES",
     "EvidenceFacts",
     "InspectionFacts",
     "MerchantReach",
@@ -72,6 +78,13 @@ __all__ = [
 CONSOLE_ROLES = ("admin", "supervisor")
 # The dock PC's page, where recorders are emptied: inspectors bring them in too.
 DOCK_ROLES = ("admin", "supervisor", "inspector")
+# Who signs in to the console: legal reviewers (法制审核) and oversight officers (执法监督) too,
+# who see its home page and whatever a rule of this module grants their role, nothing else.
+CONSOLE_SIGN_IN_ROLES = (*CONSOLE_ROLES, "legal", "oversight")
+# Who looks merchants up through the API (administrators pass every role guard).
+MERCHANT_ROLES = ("supervisor", "inspector")
+# The users page (/console/users): administrators alone.
+USER_ADMIN_ROLES = ("admin",)
 
 
 def console_principal(user: object, roles: tuple[str, ...] = CONSOLE_ROLES) -> Principal | None:

@@ -30,8 +30,9 @@ CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 # Paths that open a session (no session to protect yet) or take public, unauthenticated input.
 # /m/ is the public merchant page: a visitor who also holds a staff cookie must still be able to
-# complain; those forms change nothing a session protects.
-CSRF_EXEMPT = ("/api/v1/auth/login", "/console/login", "/m/")
+# complain; those forms change nothing a session protects. /console/reset/ is the page a
+# one-time password link opens: the secret in its address is the key, whoever's browser it is.
+CSRF_EXEMPT = ("/api/v1/auth/login", "/console/login", "/m/", "/console/reset/")
 # The phones' day download checks its session in the same read that finds its packet.
 DAY_PATH = "/api/v1/me/day"
 

@@ -7,7 +7,7 @@ from sqlmodel import Field, SQLModel
 
 from server.core.models import new_id, timestamp_field
 
-__all__ = ["LoginAttempt", "UserSession"]
+__all__ = ["LoginAttempt", "PasswordReset", "UserSession"]
 
 
 class UserSession(SQLModel, table=True):
@@ -35,3 +35,20 @@ class LoginAttempt(SQLModel, table=True):
     ip: str | None = Field(default=None, max_length=64, index=True)
     succeeded: bool
     at: datetime = timestamp_field(index=True)
+
+
+class PasswordReset(SQLModel, table=True):
+    """A one-time link an administrator gives an officer to set a new password
+    (server/auth/resets.py). Only the SHA-256 of its secret is kept; it works once, until it
+    expires or a newer link for the same user replaces it."""
+
+    __tablename__ = "password_reset"
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    user_id: uuid.UUID = Field(foreign_key="app_user.id", index=True, ondelete="CASCADE")
+    secret_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = timestamp_field()
+    created_by: uuid.UUID | None = Field(default=None, foreign_key="app_user.id")
+    expires_at: datetime = timestamp_field()
+    used_at: datetime | None = timestamp_field(nullable=True)
+    revoked_at: datetime | None = timestamp_field(nullable=True)

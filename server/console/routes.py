@@ -13,7 +13,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from server.auth.access import CONSOLE_ROLES, street_scope
+from server.auth.access import CONSOLE_ROLES, CONSOLE_SIGN_IN_ROLES, street_scope
 from server.auth.middleware import session_cookies
 from server.auth.pages import LOGIN_PATH, SIGN_IN_FIRST, console_page
 from server.auth.service import LoginThrottled, login
@@ -128,7 +128,7 @@ class ConsoleController(Controller):
                 password=data.password,
                 ip=client_ip(request),
                 user_agent=request.headers.get("user-agent"),
-                roles=CONSOLE_ROLES,
+                roles=CONSOLE_SIGN_IN_ROLES,
             )
         except LoginThrottled as exc:
             # As the JSON sign-in answers: 429, and when the next attempt will be heard.
@@ -150,15 +150,18 @@ class ConsoleController(Controller):
             cookies=[*session_cookies(result.token, result.csrf_token, state.settings), spent],
         )
 
-    @get("/", guards=[console_page()])
+    @get("/", guards=[console_page(CONSOLE_SIGN_IN_ROLES)])
     async def home(self, request: Request, db_session: DbSession) -> Template:
         principal: Principal = request.user
-        rows = await _colour_table(db_session, principal)
+        # Legal reviewers and oversight officers see the home page alone until a page is theirs.
+        granted = principal.role in CONSOLE_ROLES
+        rows = await _colour_table(db_session, principal) if granted else []
         totals = {c: sum(r[c] for r in rows) for c in (*COLOURS, "total")}
         return Template(
             "console/home.html",
             context={
                 "user": principal,
+                "granted": granted,
                 "rows": rows,
                 "totals": totals,
                 "csrf_token": principal.csrf_token,

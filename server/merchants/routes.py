@@ -9,11 +9,11 @@ from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import FromPath, FromQuery, QueryParameter
 from sqlmodel import select
 
-from server.auth.access import merchant_in_scope, merchant_reach
+from server.auth.access import MERCHANT_ROLES, merchant_in_scope, merchant_reach
 from server.core.db import DbSession
 from server.core.i18n import t
 from server.core.inputs import Page
-from server.core.principal import Principal, signed_in
+from server.core.principal import Principal, requires_role
 from server.merchants.schemas import MerchantPage, MerchantRead
 from server.merchants.service import UnknownFilter, get_merchant, list_merchants
 from server.org.models import Street
@@ -26,7 +26,7 @@ MAX_PAGE_SIZE = 500
 class MerchantController(Controller):
     path = "/api/v1/merchants"
     tags = ["merchants"]
-    guards = [signed_in]
+    guards = [requires_role(*MERCHANT_ROLES)]
 
     @get(
         "/",

@@ -8,9 +8,14 @@ from sqlmodel import Field, SQLModel
 
 from server.core.models import new_id, timestamp_field
 
-__all__ = ["ROLES", "Department", "Street", "Team", "User"]
+__all__ = ["ROLES", "ROLE_CHECK", "Department", "Street", "Team", "User"]
 
-ROLES = ("admin", "supervisor", "inspector")
+# What `app_user.role` holds. A supervisor with a street is that street's supervisor (街道管理员),
+# one without a street a district supervisor (区级管理员). `legal` (法制审核) reviews enforcement
+# papers and `oversight` (执法监督) watches how enforcement is done; both may sign in to the
+# console, and see only what a rule of server/auth/access.py grants them.
+ROLES = ("admin", "supervisor", "inspector", "legal", "oversight")
+ROLE_CHECK = "role IN ({})".format(", ".join(f"'{role}'" for role in ROLES))
 
 
 class Department(SQLModel, table=True):
@@ -54,11 +59,12 @@ class Team(SQLModel, table=True):
 
 
 class User(SQLModel, table=True):
-    """A person who signs in: an inspector, a supervisor or an administrator."""
+    """A person who signs in: an inspector, a supervisor, a legal reviewer, an oversight officer
+    or an administrator."""
 
     __tablename__ = "app_user"
     __table_args__ = (
-        CheckConstraint("role IN ('admin', 'supervisor', 'inspector')", name="app_user_role"),
+        CheckConstraint(ROLE_CHECK, name="app_user_role"),
         CheckConstraint(
             "cert_valid_until IS NULL OR cert_valid_from IS NULL "
             "OR cert_valid_until >= cert_valid_from",

@@ -13,6 +13,7 @@ street, supervisor of the street, district supervisor, administrator.
 
 import os
 import re
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,9 +22,14 @@ import pytest
 from litestar import get
 from litestar.testing import TestClient
 from sqlalchemy import Engine
+from sqlmodel import Session, select
 
 from server.app import create_app
+from server.audit.service import Actor
+from server.auth.resets import issue_reset_link
+from server.core.clock import utcnow
 from server.core.settings import Settings
+from server.org.models import Street, User
 from tests.auth.world import DAY, PERSONAS, World, make_world
 from tests.evidence import tus
 from tests.support.app import with_settings
@@ -65,6 +71,7 @@ E = "/api/v1/evidence/{evidence_id:uuid}"
 U = "/api/v1/uploads/{upload_id:uuid}"
 P = "/api/v1/plans/{day:str}"
 OWNER = "/m/o/{secret:str}"
+CU = "/console/users/{user_id:uuid}"
 
 
 def m(tail: str = "") -> Url:
@@ -94,6 +101,38 @@ def console_sign_in(world: World, who: str) -> dict[str, Any]:
     world.client.cookies.clear()
     form = {"username": f"nobody-{who}", "password": "wrong", "login_token": token.group(1)}
     return {"data": form, "headers": {"Cookie": cookie}}
+
+
+def user_target(world: World) -> uuid.UUID:
+    """The user the users page's rules edit: one of its own, as the others' places matter to
+    the rules of other routes."""
+    if not hasattr(world, "user_target"):
+        with Session(world.engine) as session:
+            street = session.exec(select(Street).where(Street.code == "hubin")).one()
+            user = User(
+                username="matrix_target",
+                name="目标",
+                password_hash="x",
+                role="inspector",
+                street_id=street.id,
+            )
+            session.add(user)
+            session.commit()
+            world.user_target = user.id  # type: ignore[attr-defined]
+    return world.user_target  # type: ignore[attr-defined]
+
+
+def cu(tail: str = "") -> Url:
+    return lambda w: f"/console/users/{user_target(w)}{tail}"
+
+
+def reset_link(world: World) -> str:
+    """A fresh one-time password link of the users page's own user."""
+    with Session(world.engine) as session:
+        user = session.get(User, user_target(world))
+        issued = issue_reset_link(session, user, Actor("test"), utcnow())
+        session.commit()
+    return f"/console/reset/{issued.secret}"
 
 
 def plan_form(**extra: Any) -> Body:
@@ -235,6 +274,19 @@ RULES: list[Rule] = [
          json(lambda w: {"user_id": str(w.users["partner"].id), "merchant_id": str(w.merchant.id), "reason": "近亲属"})),
     # Audit trail: administrators.
     Rule("GET", "/api/v1/audit", "/api/v1/audit", "401 403 403 403 403 403 200"),
+    # Users, their roles and their passwords: administrators.
+    Rule("GET", "/console/users", "/console/users", "login login login login login login 200"),
+    Rule("GET", CU, cu(), "login login login login login login 200"),
+    Rule("POST", "/console/users", "/console/users", "403 403 403 403 403 403 201",
+         form({"username": "matrix_new", "role": "inspector", "name": "新人", "street": "hubin"})),
+    Rule("POST", CU, cu(), "403 403 403 403 403 403 200", form({"role": "inspector", "name": "改名", "street": "hubin"})),
+    Rule("POST", CU + "/reset-link", cu("/reset-link"), "403 403 403 403 403 403 201"),
+    Rule("POST", CU + "/deactivate", cu("/deactivate"), "403 403 403 403 403 403 200"),
+    Rule("POST", CU + "/activate", cu("/activate"), "403 403 403 403 403 403 200"),
+    # The page a one-time password link opens: whoever holds the link, signed in or not.
+    Rule("GET", "/console/reset/{secret:str}", reset_link, "200 200 200 200 200 200 200"),
+    Rule("POST", "/console/reset/{secret:str}", reset_link, "200 200 200 200 200 200 200",
+         form({"password": "a-new-password", "password_again": "a-new-password"})),
     # Last, what ends things others above use: owner links, the merchant's code.
     Rule("POST", M + "/owner-link", m("/owner-link"), "401 403 403 404 201 201 201"),
     Rule("POST", CM + "/owner-link", cm("/owner-link"), "403 403 403 404 200 200 200"),
