@@ -8,9 +8,12 @@ from sqlmodel import Field, SQLModel
 
 from server.core.models import new_id, timestamp_field
 
-__all__ = ["ROLES", "Department", "Street", "Team", "User"]
+__all__ = ["NO_PASSWORD", "ROLES", "Department", "Street", "Team", "User"]
 
 ROLES = ("admin", "supervisor", "inspector")
+# The password hash of an account whose password is not set yet (an imported officer): it
+# matches no password, so nobody signs in until an administrator sets one.
+NO_PASSWORD = "!"
 
 
 class Department(SQLModel, table=True):
@@ -48,6 +51,7 @@ class Team(SQLModel, table=True):
     __tablename__ = "team"
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    code: str | None = Field(default=None, max_length=32, unique=True, index=True)
     name: str = Field(max_length=64, unique=True)
     street_id: uuid.UUID | None = Field(default=None, foreign_key="street.id", index=True)
     department_id: uuid.UUID = Field(foreign_key="department.id", index=True)
@@ -77,6 +81,7 @@ class User(SQLModel, table=True):
     cert_no: str | None = Field(default=None, max_length=32, unique=True)
     cert_valid_from: date | None = None
     cert_valid_until: date | None = None
+    phone: str | None = Field(default=None, max_length=32)
     active: bool = Field(default=True)
     created_at: datetime = timestamp_field()
 

@@ -1,5 +1,5 @@
-"""The plan over HTTP: the documented shape (docs/http.md), bad input as 422, lost races as 409, edits as
-versions, publishing to the phones, the public draw record."""
+"""The plan over HTTP: the documented shape (docs/http.md), bad input as 422, lost races as
+409, edits as versions, publishing to the phones, the public draw record."""
 
 from collections.abc import Iterator
 from datetime import timedelta
