@@ -30,7 +30,8 @@ _IN_CHUNK = 900  # under SQLite's smallest limit on parameters per statement
 # A merchant takes on every scenario (监管一件事) made for its business type.
 _LINK = (
     "INSERT INTO merchant_scenario (merchant_id, scenario_id) "
-    "SELECT m.id, s.id FROM merchant m JOIN scenario s ON s.business_type = m.business_type "
+    "SELECT m.id, s.scenario_id FROM merchant m "
+    "JOIN scenario_business_type s ON s.business_type = m.business_type "
     "WHERE m.business_type <> '' AND m.uscc IN ({}) ON CONFLICT DO NOTHING"
 )
 
