@@ -13,6 +13,8 @@ import click
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
+from server.catalog.exporter import export_catalogue, write_catalogue_template
+from server.catalog.importer import import_catalogue
 from server.core.db import make_sync_engine
 from server.core.import_report import EXIT_UNREADABLE, ImportReport
 from server.core.settings import load_settings
@@ -88,13 +90,27 @@ def org(file: Path, report_path: Path | None) -> None:
     _run(file, report_path, lambda s: import_org(s, file, bbox=bbox, actor=_ACTOR))
 
 
+@import_group.command("catalogue")
+@click.argument("file", type=FILE)
+@_REPORT
+def catalogue(file: Path, report_path: Path | None) -> None:
+    """Import matters, check items, empowerment and scenarios from an XLSX workbook.
+
+    Rows are matched by code: a known one is updated, each change written to the audit trail.
+    Scenarios that are new or changed take on the merchants of their business types.
+    """
+    _run(file, report_path, lambda s: import_catalogue(s, file, actor=_ACTOR))
+
+
 @import_group.command("template")
-@click.argument("kind", type=click.Choice(["org", "merchants"]))
+@click.argument("kind", type=click.Choice(["org", "catalogue", "merchants"]))
 @click.argument("out", type=FILE)
 def template(kind: str, out: Path) -> None:
     """Write an empty workbook of KIND with its headers, an example row and notes."""
     if kind == "org":
         write_org_template(out)
+    elif kind == "catalogue":
+        write_catalogue_template(out)
     else:
         example = (
             "91330102MA2XXXXXX0",
@@ -120,6 +136,19 @@ def export_org_command(out: Path) -> None:
     try:
         with Session(engine) as session:
             export_org(session, out)
+    finally:
+        engine.dispose()
+    click.echo(f"已导出 {out}")
+
+
+@export_group.command("catalogue")
+@click.argument("out", type=FILE)
+def export_catalogue_command(out: Path) -> None:
+    """Write the catalogue as the workbook `import catalogue` reads."""
+    engine = make_sync_engine(load_settings().database_url)
+    try:
+        with Session(engine) as session:
+            export_catalogue(session, out)
     finally:
         engine.dispose()
     click.echo(f"已导出 {out}")

@@ -94,6 +94,10 @@ class RowSource:
     columns: dict[str, int]
     rows: Iterator[tuple[int, list[str]]]
     progress: Callable[[], tuple[int, int]]
+    table: Table | None = None
+
+    def label(self, column: str) -> str:
+        return self.table.label(column) if self.table else column
 
     def get(self, cells: list[str], column: str) -> str:
         index = self.columns.get(column)
@@ -186,7 +190,7 @@ def _csv_rows(path: Path, table: Table) -> Iterator[RowSource]:
         records = _csv_records(csv.reader(text, delimiter=delimiter))
         columns = _find_header(records, table, "文件")
         # The byte offset under the text layer is a good enough measure of progress.
-        yield RowSource(columns, records, lambda: (min(text.buffer.tell(), total), total))
+        yield RowSource(columns, records, lambda: (min(text.buffer.tell(), total), total), table)
 
 
 def _sheet_rows(sheet: Any, table: Table, where: str) -> RowSource:
@@ -201,7 +205,7 @@ def _sheet_rows(sheet: Any, table: Table, where: str) -> RowSource:
 
     records = rows()
     columns = _find_header(records, table, where)
-    return RowSource(columns, records, lambda: (done[0], max(total, done[0])))
+    return RowSource(columns, records, lambda: (done[0], max(total, done[0])), table)
 
 
 def _checked_path(path: str | Path) -> Path:
