@@ -9,9 +9,10 @@ from openpyxl import Workbook, load_workbook
 from sqlmodel import Session, col, select
 
 from server.audit.models import AuditEvent
-from server.auth.passwords import verify_password
+from server.auth.passwords import hash_password, verify_password
 from server.import_cli import export_group, import_group
 from server.org.models import NO_PASSWORD, Department, Street, Team, User
+from tests.support.app import login_as
 
 STREETS = [
     ["代码", "名称", "类型", "办公点经度", "办公点纬度"],
@@ -222,3 +223,20 @@ def test_an_export_imports_back_unchanged_and_the_template_imports(
     template = tmp_path / "template.xlsx"
     assert invoke(database_url, "template", "org", str(template)).exit_code == 0
     assert load_workbook(template).sheetnames == ["街道", "部门", "队伍", "人员", "说明"]
+
+
+def test_an_imported_officer_cannot_sign_in_until_a_password_is_set(
+    database_url, sync_engine, client, tmp_path
+):
+    assert invoke(database_url, "org", str(org_book(tmp_path / "org.xlsx"))).exit_code == 0
+    for password in ("", "!", "password"):
+        refused = client.post(
+            "/api/v1/auth/login", json={"username": "zhang.san", "password": password}
+        )
+        assert refused.status_code in (400, 401), refused.text
+    with Session(sync_engine) as session:
+        user = session.exec(select(User).where(User.username == "zhang.san")).one()
+        user.password_hash = hash_password("pw-correct-horse")
+        session.add(user)
+        session.commit()
+    login_as(client, "zhang.san")
