@@ -22,6 +22,7 @@ from server.core.workbook import WorkbookError
 from server.core.workbook_out import write_workbook
 from server.merchants.cli import merchants
 from server.merchants.import_file import MERCHANTS
+from server.org.boundaries import import_boundaries
 from server.org.exporter import export_org, write_org_template
 from server.org.importer import import_org
 
@@ -100,6 +101,16 @@ def catalogue(file: Path, report_path: Path | None) -> None:
     Scenarios that are new or changed take on the merchants of their business types.
     """
     _run(file, report_path, lambda s: import_catalogue(s, file, actor=_ACTOR))
+
+
+@import_group.command("boundaries")
+@click.argument("file", type=FILE)
+@_REPORT
+def boundaries(file: Path, report_path: Path | None) -> None:
+    """Import the streets' territories from a GeoJSON FeatureCollection of (Multi)Polygons,
+    each with a `code` property naming its street (WGS-84, or GCJ-02/BD-09 declared by a
+    `crs` property). From then on a merchant outside every street is refused at import."""
+    _run(file, report_path, lambda s: import_boundaries(s, file, actor=_ACTOR))
 
 
 @import_group.command("template")

@@ -3,12 +3,12 @@
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint
+from sqlalchemy import JSON, CheckConstraint
 from sqlmodel import Field, SQLModel
 
 from server.core.models import new_id, timestamp_field
 
-__all__ = ["NO_PASSWORD", "ROLES", "Department", "Street", "Team", "User"]
+__all__ = ["NO_PASSWORD", "ROLES", "Department", "Street", "StreetBoundary", "Team", "User"]
 
 ROLES = ("admin", "supervisor", "inspector")
 # The password hash of an account whose password is not set yet (an imported officer): it
@@ -43,6 +43,20 @@ class Street(SQLModel, table=True):
     kind: str = Field(default="street", max_length=8)
     office_lat: float
     office_lng: float
+
+
+class StreetBoundary(SQLModel, table=True):
+    """A street's territory: GeoJSON (Multi)Polygon coordinates in WGS-84, with its box."""
+
+    __tablename__ = "street_boundary"
+
+    street_id: uuid.UUID = Field(foreign_key="street.id", primary_key=True, ondelete="CASCADE")
+    polygons: list = Field(sa_type=JSON, description="[[outline, *holes], …] of [lng, lat]")
+    min_lat: float
+    min_lng: float
+    max_lat: float
+    max_lng: float
+    updated_at: datetime = timestamp_field()
 
 
 class Team(SQLModel, table=True):
