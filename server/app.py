@@ -20,6 +20,7 @@ from server.auth.routes import AuthController
 from server.colour.console import CodesConsoleController
 from server.colour.routes import CodeController
 from server.complaints.routes import ComplaintController
+from server.console.data import DataController
 from server.console.routes import ConsoleController
 from server.core.clock import CLOCK, local_format
 from server.core.db import make_async_engine, provide_db_session, session_factory
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             MerchantController,
             AuditController,
             ConsoleController,
+            DataController,
             CodeController,
             CodesConsoleController,
             ComplaintController,

@@ -32,14 +32,17 @@ class Known:
     teams: dict[str, Team]
     users: dict[str, User]
     certs: dict[str, str]  # certificate number → username
+    uncoded: dict[str, Team]  # teams made before they had codes, by name
 
     @classmethod
     def load(cls, session: Session) -> "Known":
         users = {u.username: u for u in session.exec(select(User))}
+        teams = list(session.exec(select(Team)))
         return cls(
             streets={s.code: s for s in session.exec(select(Street))},
             departments={d.code: d for d in session.exec(select(Department))},
-            teams={t.code: t for t in session.exec(select(Team)) if t.code},
+            teams={t.code: t for t in teams if t.code},
+            uncoded={t.name: t for t in teams if not t.code},
             users=users,
             certs={u.cert_no: u.username for u in users.values() if u.cert_no},
         )
@@ -61,7 +64,11 @@ class Known:
         return found
 
     def team(self, raw: str) -> Team:
-        found = self.teams.get(raw) or next((t for t in self.teams.values() if t.name == raw), None)
+        found = (
+            self.teams.get(raw)
+            or next((t for t in self.teams.values() if t.name == raw), None)
+            or self.uncoded.get(raw)
+        )
         if found is None:
             raise RowError("import.unknown", what="队伍", value=raw)
         return found

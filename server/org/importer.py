@@ -134,9 +134,11 @@ class _OrgImport:
             "street_id": street.id if street else None,
             "department_id": department.id,
         }
-        team = self.known.teams.get(code)
+        # A team made before teams had codes (by the demo, say) is the one of the same name.
+        team = self.known.teams.get(code) or self.known.uncoded.pop(name, None)
         if team is not None:
-            return self._update("team", team, values, line)
+            self.known.teams[code] = team
+            return self._update("team", team, {"code": code, **values}, line)
         self.known.teams[code] = team = Team(code=code, **values)
         self.session.add(team)
         return "added"
