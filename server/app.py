@@ -20,6 +20,7 @@ from server.auth.routes import AuthController
 from server.colour.console import CodesConsoleController
 from server.colour.routes import CodeController
 from server.complaints.routes import ComplaintController
+from server.console.data import DataController
 from server.console.routes import ConsoleController
 from server.console.users import USER_PAGES
 from server.core.clock import CLOCK, local_format
@@ -105,6 +106,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AuditController,
             ConsoleController,
             *USER_PAGES,
+            DataController,
             CodeController,
             CodesConsoleController,
             ComplaintController,

@@ -67,12 +67,13 @@ def _register_domain_commands() -> None:
     from server.colour.cli import codes
     from server.demo.cli import demo
     from server.evidence.cli import evidence
-    from server.merchants.cli import import_group
+    from server.import_cli import export_group, import_group
     from server.planning.cli import plan
 
     cli.add_command(codes)
     cli.add_command(demo)
     cli.add_command(evidence)
+    cli.add_command(export_group)
     cli.add_command(import_group)
     cli.add_command(plan)
     cli.add_command(users)

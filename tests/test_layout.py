@@ -21,9 +21,9 @@ KERNEL = {"core", "web", "vendor"}
 # share; what a domain does with them stays in the domain.
 LAYERS = [
     "storage",
+    "audit",
     "org",
     "catalog",
-    "audit",
     "ratelimit",
     "policy",
     "auth",

@@ -87,9 +87,9 @@ def generate(url: str, merchants: int) -> None:
         )
         conn.execute(
             text("""INSERT INTO matter (id, code, name, domain_id, department_id, legal_basis,
-                        level, empowered_to_all_streets)
+                        level)
                     SELECT gen_random_uuid(), 'B-001', '基准事项', d.id, :dept,
-                           '《基准条例》第一条', 'district', false
+                           '《基准条例》第一条', 'district'
                     FROM enforcement_domain d WHERE d.code = 'BENCH'"""),
             {"dept": dept},
         )

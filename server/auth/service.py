@@ -23,7 +23,7 @@ from server.core.net import throttle_key
 from server.core.principal import Principal
 from server.core.settings import Settings
 from server.core.sql import RawReader, as_uuid
-from server.org.models import User
+from server.org.models import NO_PASSWORD, User
 
 __all__ = [
     "LIVE_SESSIONS",
@@ -192,10 +192,13 @@ async def _checked_user(
         if throttled is not None:
             raise throttled
         user = (await session.exec(select(User).where(User.username == username))).first()
-        stored = user.password_hash if user else DUMMY_HASH
+        # An unknown user, or one whose password is not set yet, costs a full hash too.
+        usable = user is not None and user.password_hash != NO_PASSWORD
+        stored = user.password_hash if usable else DUMMY_HASH
         await session.commit()
         ok = await run_cpu(verify_password, stored, password)
-        ok = ok and user is not None and user.active and (roles is None or user.role in roles)
+        allowed = user is not None and user.active and (roles is None or user.role in roles)
+        ok = ok and usable and allowed
         session.add(LoginAttempt(username=username[:64], ip=address, succeeded=ok))
         if not ok:
             await session.commit()

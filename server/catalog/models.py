@@ -1,6 +1,7 @@
 """The matter catalogue (一张清单): domains, matters, check items and scenarios (监管一件事)."""
 
 import uuid
+from datetime import date
 
 from sqlalchemy import CheckConstraint, Text
 from sqlmodel import Field, SQLModel
@@ -13,6 +14,7 @@ __all__ = [
     "Matter",
     "MatterEmpowerment",
     "Scenario",
+    "ScenarioBusinessType",
     "ScenarioItem",
 ]
 
@@ -40,16 +42,32 @@ class Matter(SQLModel, table=True):
     department_id: uuid.UUID = Field(foreign_key="department.id", index=True)
     legal_basis: str = Field(sa_type=Text)
     level: str = Field(default="district", max_length=8, description="district or street")
-    empowered_to_all_streets: bool = Field(default=False)
 
 
 class MatterEmpowerment(SQLModel, table=True):
-    """A matter empowered to one street beyond the all-streets list (pilot streets)."""
+    """A matter empowered (赋权) to a street's team, or to every street's (no street), from a
+    day (none: since ever) to a day (none: until further notice), both days included."""
 
     __tablename__ = "matter_empowerment"
+    __table_args__ = (
+        CheckConstraint(
+            "effective_to IS NULL OR effective_from IS NULL OR effective_to >= effective_from",
+            name="matter_empowerment_period",
+        ),
+    )
 
-    matter_id: uuid.UUID = Field(foreign_key="matter.id", primary_key=True, ondelete="CASCADE")
-    street_id: uuid.UUID = Field(foreign_key="street.id", primary_key=True, ondelete="CASCADE")
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    matter_id: uuid.UUID = Field(foreign_key="matter.id", index=True, ondelete="CASCADE")
+    street_id: uuid.UUID | None = Field(
+        default=None, foreign_key="street.id", index=True, ondelete="CASCADE"
+    )
+    effective_from: date | None = None
+    effective_to: date | None = None
+
+    def covers(self, day: date) -> bool:
+        return (self.effective_from is None or self.effective_from <= day) and (
+            self.effective_to is None or day <= self.effective_to
+        )
 
 
 class CheckItem(SQLModel, table=True):
@@ -64,17 +82,27 @@ class CheckItem(SQLModel, table=True):
     guidance: str = Field(default="", sa_type=Text)
     is_key: bool = Field(default=False, description="重点项")
     no_penalty_eligible: bool = Field(default=False, description="on the 首违不罚 list")
+    basis: str = Field(default="", sa_type=Text, description="the provision the item checks")
 
 
 class Scenario(SQLModel, table=True):
-    """A 监管一件事 scenario: check items across departments for one business type."""
+    """A 监管一件事 scenario: check items across departments for the business types it names."""
 
     __tablename__ = "scenario"
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     code: str = Field(max_length=32, unique=True)
     name: str = Field(max_length=64, unique=True)
-    business_type: str = Field(max_length=32, index=True)
+    source: str = Field(default="local", max_length=16, description="provincial or local")
+
+
+class ScenarioBusinessType(SQLModel, table=True):
+    """A merchant business type (行业) whose merchants the scenario applies to."""
+
+    __tablename__ = "scenario_business_type"
+
+    scenario_id: uuid.UUID = Field(foreign_key="scenario.id", primary_key=True, ondelete="CASCADE")
+    business_type: str = Field(max_length=32, primary_key=True, index=True)
 
 
 class ScenarioItem(SQLModel, table=True):

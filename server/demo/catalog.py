@@ -11,6 +11,7 @@ from server.catalog.models import (
     Matter,
     MatterEmpowerment,
     Scenario,
+    ScenarioBusinessType,
     ScenarioItem,
 )
 from server.demo.catalog_data import DOMAINS, MATTERS, PILOT_STREETS
@@ -60,13 +61,17 @@ def load_catalogue(session: Session, streets: dict[str, Street]) -> list[DemoSce
                 department_id=departments[ref.department],
                 legal_basis=ref.legal_basis,
                 level=ref.level,
-                empowered_to_all_streets=ref.all_streets,
             )
             for ref in new_matters
         ],
     )
 
     layer: list[SQLModel] = [
+        MatterEmpowerment(matter_id=matters[ref.code], street_id=None)
+        for ref in new_matters
+        if ref.all_streets
+    ]
+    layer += [
         MatterEmpowerment(matter_id=matters[ref.code], street_id=streets[code].id)
         for ref in new_matters
         if ref.pilot
@@ -100,7 +105,14 @@ def load_catalogue(session: Session, streets: dict[str, Street]) -> list[DemoSce
     _add_layer(
         session,
         [
-            Scenario(id=scenarios[r.code], code=r.code, name=r.name, business_type=r.business_type)
+            Scenario(id=scenarios[r.code], code=r.code, name=r.name, source="provincial")
+            for r in new_scenarios
+        ],
+    )
+    _add_layer(
+        session,
+        [
+            ScenarioBusinessType(scenario_id=scenarios[r.code], business_type=r.business_type)
             for r in new_scenarios
         ],
     )

@@ -6,16 +6,14 @@ read (the file, or a database that is not ready).
 
 import csv
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 from sqlalchemy.exc import SQLAlchemyError
 
 from server.core.db import make_sync_engine
+from server.core.progress import progress_bar
 from server.core.settings import load_settings
 from server.merchants.importer import (
     DatabaseNotReady,
@@ -24,26 +22,9 @@ from server.merchants.importer import (
     import_merchants,
 )
 
-__all__ = ["import_group"]
+__all__ = ["merchants"]
 
 EXIT_OK, EXIT_REJECTED, EXIT_UNREADABLE = 0, 1, 2
-
-
-@click.group("import", help="Import data from spreadsheets.")
-def import_group() -> None:
-    pass
-
-
-@contextmanager
-def _progress(console: Console, label: str) -> Iterator[Callable[[int, int], None] | None]:
-    """A progress bar on stderr, when stderr is a terminal."""
-    if not console.is_terminal:
-        yield None
-        return
-    columns = (TextColumn(label), BarColumn(), TaskProgressColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=console, transient=True) as progress:
-        task = progress.add_task(label, total=None)
-        yield lambda done, total: progress.update(task, completed=done, total=total or None)
 
 
 def _write_rejects(report: ImportReport, path: Path) -> None:
@@ -54,7 +35,7 @@ def _write_rejects(report: ImportReport, path: Path) -> None:
         out.writerows(report.rejected)
 
 
-@import_group.command("merchants")
+@click.command("merchants")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--report",
@@ -73,7 +54,7 @@ def merchants(file: Path, report_path: Path | None) -> None:
     err = Console(stderr=True, highlight=False)
     db_errors = (SQLAlchemyError, engine.dialect.dbapi.Error)  # the importer works on the driver
     try:
-        with _progress(err, f"导入 {file.name}") as on_progress:
+        with progress_bar(err, f"导入 {file.name}") as on_progress:
             report = import_merchants(engine, file, settings=settings, on_progress=on_progress)
     except (ImportFileError, DatabaseNotReady) as exc:
         click.echo(f"无法导入 {file}：{exc}", err=True)

@@ -5,7 +5,9 @@ import unicodedata
 from collections.abc import Mapping
 
 from server.core.geo import parse_crs, to_wgs84
+from server.core.i18n import t
 from server.merchants.uscc import UsccError, validate_uscc
+from server.org.territory import Territories
 
 __all__ = ["FIELDS", "MerchantRow", "RowChecker", "normalise_uscc"]
 
@@ -68,6 +70,7 @@ class RowChecker:
         columns: Mapping[str, int],
         streets: Mapping[str, object],
         bbox: tuple[float, float, float, float],
+        territories: Territories | None = None,
     ) -> None:
         # A column the sheet lacks reads the always-empty cell padded on past its last column.
         blank = max(columns.values()) + 1
@@ -81,6 +84,7 @@ class RowChecker:
         self.has_crs = "crs" in columns
         self.streets = {alias.lower(): street_id for alias, street_id in streets.items()}
         self.south, self.west, self.north, self.east = bbox
+        self.territories = territories or None  # the streets' boundaries, where imported
         self._crs: dict[str, str] = {}
 
     def check(self, cells: list[str]) -> MerchantRow | str:
@@ -141,6 +145,9 @@ class RowChecker:
         if -90 <= lat <= 90 and -180 <= lng <= 180:
             wlat, wlng = to_wgs84(lat, lng, crs)
             if self.south <= wlat <= self.north and self.west <= wlng <= self.east:
+                if self.territories and self.territories.street_at(wlat, wlng) is None:
+                    errors.append(t("import.outside_territories", lng=lng, lat=lat))
+                    return None
                 return wlat, wlng
         if -90 <= lng <= 90 and self._inside(*to_wgs84(lng, lat, crs)):
             lng_mid, lat_mid = (self.west + self.east) / 2, (self.south + self.north) / 2

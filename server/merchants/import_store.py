@@ -16,7 +16,9 @@ from datetime import datetime
 from typing import Any
 
 from server.merchants.import_rows import MerchantRow
+from server.org.boundaries import load_territories
 from server.org.district import StreetRef, street_aliases
+from server.org.territory import Territories
 
 __all__ = ["MerchantStore", "open_store"]
 
@@ -30,7 +32,8 @@ _IN_CHUNK = 900  # under SQLite's smallest limit on parameters per statement
 # A merchant takes on every scenario (监管一件事) made for its business type.
 _LINK = (
     "INSERT INTO merchant_scenario (merchant_id, scenario_id) "
-    "SELECT m.id, s.id FROM merchant m JOIN scenario s ON s.business_type = m.business_type "
+    "SELECT m.id, s.scenario_id FROM merchant m "
+    "JOIN scenario_business_type s ON s.business_type = m.business_type "
     "WHERE m.business_type <> '' AND m.uscc IN ({}) ON CONFLICT DO NOTHING"
 )
 
@@ -80,6 +83,14 @@ class MerchantStore:
         }
         cur.close()
         return found
+
+    def territories(self) -> Territories:
+        """The streets' boundaries, where a district imported them (none: not checked)."""
+        cur = self.db.cursor()
+        cur.execute("SELECT street_id, polygons FROM street_boundary")
+        rows = cur.fetchall()
+        cur.close()
+        return load_territories(rows)
 
     def put(self, row: MerchantRow) -> None:
         """Send a row of the batch being read ahead, where the driver can stream it."""

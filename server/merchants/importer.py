@@ -191,7 +191,8 @@ def _import(
             streets = store.street_ids()
             if not streets:
                 raise DatabaseNotReady("数据库中还没有街道：请先初始化辖区（街道）数据")
-            check = RowChecker(source.columns, streets, settings.district_bbox).check
+            territories = store.territories()
+            check = RowChecker(source.columns, streets, settings.district_bbox, territories).check
             held: Batch = []
             batch: Batch = []
             if on_progress:

@@ -3,12 +3,21 @@
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint
+from sqlalchemy import JSON, CheckConstraint
 from sqlmodel import Field, SQLModel
 
 from server.core.models import new_id, timestamp_field
 
-__all__ = ["ROLES", "ROLE_CHECK", "Department", "Street", "Team", "User"]
+__all__ = [
+    "NO_PASSWORD",
+    "ROLES",
+    "ROLE_CHECK",
+    "Department",
+    "Street",
+    "StreetBoundary",
+    "Team",
+    "User",
+]
 
 # What `app_user.role` holds. A supervisor with a street is that street's supervisor (街道管理员),
 # one without a street a district supervisor (区级管理员). `legal` (法制审核) reviews enforcement
@@ -16,6 +25,9 @@ __all__ = ["ROLES", "ROLE_CHECK", "Department", "Street", "Team", "User"]
 # console, and see only what a rule of server/auth/access.py grants them.
 ROLES = ("admin", "supervisor", "inspector", "legal", "oversight")
 ROLE_CHECK = "role IN ({})".format(", ".join(f"'{role}'" for role in ROLES))
+# The password hash of an account whose password is not set yet (an imported officer): it
+# matches no password, so nobody signs in until an administrator sets one.
+NO_PASSWORD = "!"
 
 
 class Department(SQLModel, table=True):
@@ -47,12 +59,27 @@ class Street(SQLModel, table=True):
     office_lng: float
 
 
+class StreetBoundary(SQLModel, table=True):
+    """A street's territory: GeoJSON (Multi)Polygon coordinates in WGS-84, with its box."""
+
+    __tablename__ = "street_boundary"
+
+    street_id: uuid.UUID = Field(foreign_key="street.id", primary_key=True, ondelete="CASCADE")
+    polygons: list = Field(sa_type=JSON, description="[[outline, *holes], …] of [lng, lat]")
+    min_lat: float
+    min_lng: float
+    max_lat: float
+    max_lng: float
+    updated_at: datetime = timestamp_field()
+
+
 class Team(SQLModel, table=True):
     """An enforcement team: a street's comprehensive team or a specialised department team."""
 
     __tablename__ = "team"
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    code: str | None = Field(default=None, max_length=32, unique=True, index=True)
     name: str = Field(max_length=64, unique=True)
     street_id: uuid.UUID | None = Field(default=None, foreign_key="street.id", index=True)
     department_id: uuid.UUID = Field(foreign_key="department.id", index=True)
@@ -83,6 +110,7 @@ class User(SQLModel, table=True):
     cert_no: str | None = Field(default=None, max_length=32, unique=True)
     cert_valid_from: date | None = None
     cert_valid_until: date | None = None
+    phone: str | None = Field(default=None, max_length=32)
     active: bool = Field(default=True)
     created_at: datetime = timestamp_field()
 

@@ -84,7 +84,7 @@ def prepare(
     checks += random_checks(session, seed, policy, street_ids)
     kept = {v.merchant_id for routes in locked.values() for r in routes for v in r.visits}
     checks = [c for c in checks if c.merchant_id not in kept]
-    catalogue = load_catalogue(session)
+    catalogue = load_catalogue(session, day)
     merchant_ids = sorted({c.merchant_id for c in checks})
     merchants = load_merchants(session, merchant_ids)
     history = load_history(session, merchant_ids, day, policy)

@@ -54,7 +54,6 @@ class ItemInfo:
     code: str
     department_id: uuid.UUID
     matter_id: uuid.UUID
-    all_streets: bool
 
 
 @dataclass
@@ -63,7 +62,7 @@ class Catalogue:
 
     departments: dict[uuid.UUID, DepartmentInfo]
     scenario_items: dict[uuid.UUID, list[ItemInfo]]
-    empowered: set[tuple[uuid.UUID, uuid.UUID]]  # (matter, street)
+    empowered: set[tuple[uuid.UUID, uuid.UUID | None]]  # (matter, street or None: every one)
     _grouped: dict[tuple[uuid.UUID, ...], dict[uuid.UUID, list[ItemInfo]]] = field(
         default_factory=dict, repr=False
     )
@@ -90,12 +89,13 @@ class Catalogue:
     def needs_specialist(self, item: ItemInfo, street_id: uuid.UUID) -> bool:
         """A specialised department's item the street is not empowered to act on (赋权)."""
         department = self.departments[item.department_id]
-        if not department.specialised or item.all_streets:
+        if not department.specialised or (item.matter_id, None) in self.empowered:
             return False
         return (item.matter_id, street_id) not in self.empowered
 
 
-def load_catalogue(session: Session) -> Catalogue:
+def load_catalogue(session: Session, day: date) -> Catalogue:
+    """The catalogue as it applies on `day`: empowerment (赋权) in force that day only."""
     departments = {
         d.id: DepartmentInfo(d.id, d.code, d.name, d.specialised)
         for d in session.exec(select(Department))
@@ -107,19 +107,17 @@ def load_catalogue(session: Session) -> Catalogue:
             CheckItem.code,
             Matter.department_id,
             Matter.id,
-            Matter.empowered_to_all_streets,
         )
         .join(CheckItem, col(CheckItem.id) == ScenarioItem.check_item_id)
         .join(Matter, col(Matter.id) == CheckItem.matter_id)
     )
     scenario_items: dict[uuid.UUID, list[ItemInfo]] = defaultdict(list)
-    for scenario_id, item_id, code, department_id, matter_id, all_streets in rows:
-        scenario_items[scenario_id].append(
-            ItemInfo(item_id, code, department_id, matter_id, all_streets)
-        )
+    for scenario_id, item_id, code, department_id, matter_id in rows:
+        scenario_items[scenario_id].append(ItemInfo(item_id, code, department_id, matter_id))
     empowered = {
-        (m, s)
-        for m, s in session.exec(select(MatterEmpowerment.matter_id, MatterEmpowerment.street_id))
+        (grant.matter_id, grant.street_id)
+        for grant in session.exec(select(MatterEmpowerment))
+        if grant.covers(day)
     }
     return Catalogue(departments, dict(scenario_items), empowered)
 

@@ -197,6 +197,9 @@ RULES: list[Rule] = [
     Rule("GET", "/console/codes/streets/{code:str}/posters", "/console/codes/streets/hubin/posters", "login login login 404 200 200 200"),
     Rule("GET", "/console/evidence", "/console/evidence", "login login login 200 200 200 200"),
     Rule("GET", "/console/evidence/dock", "/console/evidence/dock", "login 200 200 200 200 200 200"),
+    Rule("GET", "/console/data", "/console/data/", "login login login login login login 200"),
+    Rule("GET", "/console/data/template/{kind:str}", "/console/data/template/org", "login login login login login login 200"),
+    Rule("GET", "/console/data/export/{kind:str}", "/console/data/export/org", "login login login login login login 200"),
     # Merchants, their codes and colours.
     Rule("GET", "/api/v1/merchants", "/api/v1/merchants", "401 200 200 200 200 200 200"),
     Rule("GET", M, m(), "401 404 200 404 200 200 200"),
@@ -248,6 +251,7 @@ RULES: list[Rule] = [
          form(lambda w: {"inspection_id": str(w.inspection_id)})),
     Rule("POST", "/console/evidence/clips/{evidence_id:uuid}/dismiss", lambda w: f"/console/evidence/clips/{w.fresh_clip()}/dismiss", "404 404 404 404 200 200 200"),
     Rule("POST", "/console/evidence/dock", "/console/evidence/dock", "404 400 400 400 400 400 400", form({"device": "REC-0001"})),
+    Rule("POST", "/console/data/import", "/console/data/import", "login login login login login login 400", form({"kind": "nothing"})),
     # Plans: the supervisors of the street, district supervisors, administrators.
     # (in the order a planner works: a visit put in order, moved out of the routes, the empty
     # route locked; the published plan cannot be published again; a rebuild comes last)

@@ -7,7 +7,7 @@ from openpyxl import Workbook
 from sqlmodel import Session, select
 
 from server.audit.models import AuditEvent
-from server.catalog.models import Scenario
+from server.catalog.models import Scenario, ScenarioBusinessType
 from server.core.geo import haversine_m, wgs84_to_gcj02
 from server.merchants.import_dedupe import SeenCodes
 from server.merchants.models import Merchant, MerchantScenario
@@ -221,8 +221,13 @@ def test_a_repeat_in_a_later_batch_is_caught(sync_engine, district, tmp_path):
 
 def test_merchants_join_the_scenarios_of_their_business_type(sync_engine, district, tmp_path):
     with Session(sync_engine) as session:
-        session.add(Scenario(code="food", name="餐饮店", business_type="餐饮"))
-        session.add(Scenario(code="hair", name="美容美发", business_type="美容美发"))
+        for code, name, business_type in (
+            ("food", "餐饮店", "餐饮"),
+            ("hair", "美容美发", "美容美发"),
+        ):
+            scenario = Scenario(code=code, name=name)
+            session.add(scenario)
+            session.add(ScenarioBusinessType(scenario_id=scenario.id, business_type=business_type))
         session.commit()
     rows = [*rows_of(2), merchant(random.Random(8), business_type="网吧")]
     path = write_csv(tmp_path / "m.csv", rows)

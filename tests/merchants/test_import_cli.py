@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from server.audit.models import AuditEvent
 from server.core.db import make_sync_engine
-from server.merchants.cli import import_group
+from server.import_cli import import_group
 from server.merchants.importer import DatabaseNotReady, ImportFileError
 from tests.merchants.factories import merchant, rows_of, run, stored, write_csv, write_xlsx
 

@@ -1,0 +1,92 @@
+"""The catalogue as the workbook its import reads, so that an export imports back unchanged."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from sqlmodel import Session, col, select
+
+from server.catalog.known import Catalogue
+from server.catalog.models import MatterEmpowerment, Scenario
+from server.catalog.sheets import (
+    EMPOWERMENT,
+    EVERY_STREET_LABEL,
+    EXAMPLES,
+    ITEMS,
+    MATTERS,
+    NOTES,
+    SCENARIOS,
+    SHEETS,
+)
+from server.core.workbook_out import write_workbook
+from server.org.models import Street
+
+__all__ = ["export_catalogue", "write_catalogue_template"]
+
+_LEVEL = {"district": "区级", "street": "街道"}
+_SOURCE = {"provincial": "省级认领", "local": "特色"}
+
+
+def _codes(by: dict) -> dict:
+    """id → code, from a table keyed by code and name (the code is the shorter key)."""
+    found: dict = {}
+    for key, value in by.items():
+        if value not in found or len(key) < len(found[value]):
+            found[value] = key
+    return found
+
+
+def export_catalogue(session: Session, path: str | Path) -> None:
+    """Write matters, items, empowerment and scenarios to `path` (XLSX)."""
+    known = Catalogue.load(session)
+    departments, domains = _codes(known.departments), _codes(known.domains)
+    matter_codes = {m.id: code for code, m in known.matters.items()}
+    item_codes = {i.id: code for code, i in known.items.items()}
+    streets = {s.id: s.code for s in session.exec(select(Street))}
+
+    def matters() -> Iterator[tuple[object, ...]]:
+        for code, m in sorted(known.matters.items()):
+            dept, domain = departments[m.department_id], domains[m.domain_id]
+            yield code, m.name, dept, _LEVEL[m.level], domain, m.legal_basis
+
+    def items() -> Iterator[tuple[object, ...]]:
+        for code, i in sorted(known.items.items()):
+            yield (
+                code,
+                matter_codes[i.matter_id],
+                i.title,
+                "是" if i.is_key else "否",
+                "是" if i.no_penalty_eligible else "否",
+                i.basis,
+            )
+
+    def grants() -> Iterator[tuple[object, ...]]:
+        rows = session.exec(select(MatterEmpowerment))
+        for g in sorted(rows, key=lambda g: (matter_codes[g.matter_id], str(g.street_id))):
+            street = streets[g.street_id] if g.street_id else EVERY_STREET_LABEL
+            yield (
+                matter_codes[g.matter_id],
+                street,
+                g.effective_from.isoformat() if g.effective_from else "",
+                g.effective_to.isoformat() if g.effective_to else "",
+            )
+
+    def scenarios() -> Iterator[tuple[object, ...]]:
+        for s in session.exec(select(Scenario).order_by(col(Scenario.code))):
+            row = known.scenarios[s.code]
+            yield (
+                s.code,
+                s.name,
+                _SOURCE.get(s.source, s.source),
+                "；".join(sorted(row.business_types)),
+                "；".join(sorted(item_codes[i] for i in row.items)),
+            )
+
+    write_workbook(
+        path,
+        [(MATTERS, matters()), (ITEMS, items()), (EMPOWERMENT, grants()), (SCENARIOS, scenarios())],
+    )
+
+
+def write_catalogue_template(path: str | Path) -> None:
+    """An empty catalogue workbook: headers, one example row per sheet, a notes sheet."""
+    write_workbook(path, [(t, [EXAMPLES[t.key]]) for t in SHEETS], NOTES)

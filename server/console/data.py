@@ -1,0 +1,186 @@
+"""The administrator's data page (/console/data): a district's workbooks in and out.
+
+The same imports as `onevisit import …` (docs/data-import.md): a workbook is uploaded (the
+page shows the upload's progress), stored in a temporary file, imported off the event loop on
+a connection of its own, and answered with the same per-sheet counts and line-numbered rejects
+the command prints. Templates and exports download as the command writes them.
+"""
+
+import asyncio
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.datastructures import State, UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotFoundException
+from litestar.params import Body, FromPath
+from litestar.response import File, Template
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
+
+from server.auth.pages import SIGN_IN_FIRST, console_page
+from server.catalog.exporter import export_catalogue, write_catalogue_template
+from server.catalog.importer import import_catalogue
+from server.core.db import make_sync_engine
+from server.core.i18n import t
+from server.core.import_report import ImportReport
+from server.core.workbook import WorkbookError
+from server.core.workbook_out import write_workbook
+from server.merchants.import_file import MERCHANTS
+from server.merchants.importer import DatabaseNotReady, import_merchants
+from server.org.boundaries import import_boundaries
+from server.org.exporter import export_org, write_org_template
+from server.org.importer import import_org
+
+__all__ = ["DataController"]
+
+UPLOAD_CEILING = 64 * 1024 * 1024  # a province's catalogue is a few MB as XLSX
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+KINDS = ("org", "catalogue", "boundaries", "merchants")
+MERCHANT_EXAMPLE = (
+    "91330102MA2XXXXXX0",
+    "示例餐馆",
+    "解放路1号",
+    "湖滨街道",
+    120.168,
+    30.259,
+    "WGS84",
+    "餐饮",
+    "张三",
+    "13800000000",
+)
+TEMPLATES: dict[str, Callable[[Path], None]] = {
+    "org": write_org_template,
+    "catalogue": write_catalogue_template,
+    "merchants": lambda path: write_workbook(path, [(MERCHANTS, [MERCHANT_EXAMPLE])]),
+}
+EXPORTS: dict[str, Callable[[Session, Path], None]] = {
+    "org": export_org,
+    "catalogue": export_catalogue,
+}
+
+
+def _import(database_url: str, kind: str, path: Path, actor: str, settings: Any) -> ImportReport:
+    """One import on a connection of its own (run in a worker thread)."""
+    engine = make_sync_engine(database_url)
+    try:
+        if kind == "merchants":
+            merchants = import_merchants(engine, path, settings=settings, actor=actor)
+            report = ImportReport(path.name)
+            counts = report.counts(t("console.data.kind.merchants"))
+            counts.added, counts.updated = merchants.imported, merchants.updated
+            counts.unchanged = merchants.unchanged
+            for rejected in merchants.rejected:
+                report.reject(
+                    t("console.data.kind.merchants"), rejected.line, rejected.uscc, rejected.reason
+                )
+            return report
+        with Session(engine) as session:
+            if kind == "org":
+                report = import_org(session, path, bbox=settings.district_bbox, actor=actor)
+            elif kind == "catalogue":
+                report = import_catalogue(session, path, actor=actor)
+            else:
+                report = import_boundaries(session, path, actor=actor)
+            session.commit()
+            return report
+    finally:
+        engine.dispose()
+
+
+def _file(path: Path, name: str) -> File:
+    return File(path=path, filename=name, media_type=XLSX, content_disposition_type="attachment")
+
+
+class DataController(Controller):
+    path = "/console/data"
+    include_in_schema = False
+    guards = [console_page(("admin",))]
+    exception_handlers = SIGN_IN_FIRST  # type: ignore[assignment]
+
+    @get("/")
+    async def page(self, request: Request) -> Template:
+        user = request.user
+        return Template(
+            "console/data.html",
+            context={
+                "user": user,
+                "csrf_token": user.csrf_token,
+                "kinds": KINDS,
+                "exports": tuple(EXPORTS),
+                "templates": tuple(TEMPLATES),
+                "ceiling_mb": UPLOAD_CEILING // (1024 * 1024),
+            },
+        )
+
+    @get("/template/{kind:str}")
+    async def template(self, kind: FromPath[str]) -> File:
+        write = TEMPLATES.get(kind)
+        if write is None:
+            raise NotFoundException(detail=t("error.not_found"))
+        folder = Path(tempfile.mkdtemp(prefix="onevisit-template-"))
+        path = folder / f"{kind}.xlsx"
+        await asyncio.to_thread(write, path)
+        return _file(path, t(f"console.data.template_name.{kind}"))
+
+    @get("/export/{kind:str}")
+    async def export(self, state: State, kind: FromPath[str]) -> File:
+        write = EXPORTS.get(kind)
+        if write is None:
+            raise NotFoundException(detail=t("error.not_found"))
+        folder = Path(tempfile.mkdtemp(prefix="onevisit-export-"))
+        path = folder / f"{kind}.xlsx"
+
+        def run() -> None:
+            engine = make_sync_engine(state.settings.database_url)
+            try:
+                with Session(engine) as session:
+                    write(session, path)
+            finally:
+                engine.dispose()
+
+        await asyncio.to_thread(run)
+        return _file(path, t(f"console.data.export_name.{kind}"))
+
+    @post("/import", status_code=200, request_max_body_size=UPLOAD_CEILING)
+    async def upload(
+        self,
+        request: Request,
+        state: State,
+        data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
+    ) -> Template:
+        kind, upload = str(data.get("kind") or ""), data.get("file")
+        if kind not in KINDS:
+            return self._result(t("console.data.error.kind"), status=400)
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            return self._result(t("console.data.error.no_file"), status=400)
+        suffix = Path(upload.filename).suffix.lower()[:8] or ".xlsx"
+        with tempfile.TemporaryDirectory(prefix="onevisit-import-") as folder:
+            path = Path(folder) / f"upload{suffix}"
+            with path.open("wb") as out:
+                while chunk := await upload.read(1 << 20):
+                    out.write(chunk)
+            actor = request.user.username
+            try:
+                report = await asyncio.to_thread(
+                    _import, state.settings.database_url, kind, path, actor, state.settings
+                )
+            except (WorkbookError, DatabaseNotReady) as exc:
+                return self._result(t("console.data.error.unreadable", reason=str(exc)), status=400)
+            except SQLAlchemyError as exc:
+                return self._result(t("console.data.error.database", reason=str(exc)), status=400)
+        report.file = upload.filename
+        return self._result(None, report=report)
+
+    @staticmethod
+    def _result(
+        error: str | None, *, report: ImportReport | None = None, status: int = 200
+    ) -> Template:
+        return Template(
+            "console/_import_result.html",
+            context={"error": error, "report": report},
+            status_code=status,
+        )

@@ -1,0 +1,111 @@
+"""What an import of a workbook did: per sheet, rows added, updated, unchanged and rejected,
+each rejected row with its sheet, line, key and reason as a person can act on them."""
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from server.core.i18n import t
+
+__all__ = [
+    "EXIT_OK",
+    "EXIT_REJECTED",
+    "EXIT_UNREADABLE",
+    "ImportReport",
+    "Rejected",
+    "RowError",
+    "SheetCounts",
+]
+
+# Exit status of every import command: all rows in, some rows left out, nothing could be read.
+EXIT_OK, EXIT_REJECTED, EXIT_UNREADABLE = 0, 1, 2
+
+
+class RowError(Exception):
+    """What is wrong with one row, as the message `key` of server.core.i18n."""
+
+    def __init__(self, key: str, **values: Any) -> None:
+        super().__init__(t(key, **values))
+
+
+class Rejected(NamedTuple):
+    sheet: str
+    line: int
+    key: str
+    reason: str
+
+
+@dataclass
+class SheetCounts:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.added + self.updated + self.unchanged + self.rejected
+
+
+@dataclass
+class ImportReport:
+    file: str
+    sheets: dict[str, SheetCounts] = field(default_factory=dict)
+    rejected: list[Rejected] = field(default_factory=list)
+
+    def counts(self, sheet: str) -> SheetCounts:
+        return self.sheets.setdefault(sheet, SheetCounts())
+
+    def reject(self, sheet: str, line: int, key: str, reason: str) -> None:
+        self.counts(sheet).rejected += 1
+        self.rejected.append(Rejected(sheet, line, key, reason))
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_REJECTED if self.rejected else EXIT_OK
+
+    def summary(self) -> str:
+        parts = [
+            t(
+                "import.summary_sheet",
+                sheet=sheet,
+                total=c.total,
+                added=c.added,
+                updated=c.updated,
+                unchanged=c.unchanged,
+                rejected=c.rejected,
+            )
+            for sheet, c in self.sheets.items()
+        ]
+        return "；".join(parts) if parts else t("import.summary_empty")
+
+    def rejects_text(self) -> str:
+        return "\n".join(
+            f"  {r.sheet} 第{r.line}行 {r.key}：{r.reason}"
+            if r.key
+            else f"  {r.sheet} 第{r.line}行：{r.reason}"
+            for r in self.rejected
+        )
+
+    def write_rejects(self, path: Path) -> None:
+        # utf-8-sig: Excel on a Chinese desktop opens it without garbling.
+        with path.open("w", encoding="utf-8-sig", newline="") as fh:
+            out = csv.writer(fh)
+            out.writerow(["工作表", "行号", "代码", "原因"])
+            out.writerows(self.rejected)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "file": self.file,
+            "sheets": {
+                name: {
+                    "added": c.added,
+                    "updated": c.updated,
+                    "unchanged": c.unchanged,
+                    "rejected": c.rejected,
+                }
+                for name, c in self.sheets.items()
+            },
+            "rejected": [r._asdict() for r in self.rejected],
+        }

@@ -1,0 +1,75 @@
+"""The organisation as a workbook of the same sheets the import reads, so that an export
+imports back unchanged (and is the quickest way to fix a district's data in Excel)."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from sqlmodel import Session, col, select
+
+from server.core.workbook_out import write_workbook
+from server.org.models import Department, Street, Team, User
+from server.org.sheets import DEPARTMENTS, EXAMPLES, NOTES, OFFICERS, SHEETS, STREETS, TEAMS
+
+__all__ = ["export_org", "write_org_template"]
+
+_KIND = {"street": "街道", "hub": "派驻"}
+_ROLE = {
+    "inspector": "执法人员",
+    "admin": "系统管理员",
+    "legal": "法制审核",
+    "oversight": "执法监督",
+}
+
+
+def _role_label(user: User) -> str:
+    if user.role == "supervisor":
+        return "街道管理员" if user.street_id else "区级管理员"
+    return _ROLE.get(user.role, user.role)
+
+
+def _streets(session: Session) -> Iterator[tuple[object, ...]]:
+    for s in session.exec(select(Street).order_by(col(Street.code))):
+        yield s.code, s.name, _KIND.get(s.kind, s.kind), s.office_lng, s.office_lat, "WGS84"
+
+
+def _teams(session: Session) -> Iterator[tuple[object, ...]]:
+    streets = {s.id: s.code for s in session.exec(select(Street))}
+    departments = {d.id: d.code for d in session.exec(select(Department))}
+    for t in session.exec(select(Team).order_by(col(Team.code), col(Team.name))):
+        street = streets.get(t.street_id) if t.street_id else ""
+        yield t.code or t.name, t.name, street, departments[t.department_id]
+
+
+def _officers(session: Session) -> Iterator[tuple[object, ...]]:
+    teams = {t.id: t.code or t.name for t in session.exec(select(Team))}
+    for u in session.exec(select(User).where(col(User.active)).order_by(col(User.username))):
+        yield (
+            u.username,
+            u.name,
+            _role_label(u),
+            teams.get(u.team_id, "") if u.team_id else "",
+            u.cert_no or "",
+            u.cert_valid_until.isoformat() if u.cert_valid_until else "",
+            u.phone or "",
+        )
+
+
+def export_org(session: Session, path: str | Path) -> None:
+    """Write streets, departments, teams and active officers to `path` (XLSX)."""
+    departments = (
+        (d.code, d.name) for d in session.exec(select(Department).order_by(col(Department.code)))
+    )
+    write_workbook(
+        path,
+        [
+            (STREETS, _streets(session)),
+            (DEPARTMENTS, departments),
+            (TEAMS, _teams(session)),
+            (OFFICERS, _officers(session)),
+        ],
+    )
+
+
+def write_org_template(path: str | Path) -> None:
+    """An empty organisation workbook: headers, one example row per sheet, a notes sheet."""
+    write_workbook(path, [(t, [EXAMPLES[t.key]]) for t in SHEETS], NOTES)

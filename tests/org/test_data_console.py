@@ -1,0 +1,81 @@
+"""The administrator's data page: templates and exports download, a workbook uploads and is
+imported with the same report as the command; nobody else reaches it."""
+
+import io
+
+from openpyxl import load_workbook
+from sqlmodel import Session, select
+
+from server.org.models import User
+from tests.org.test_import import workbook
+from tests.support.app import console_login
+from tests.support.factories import make_user
+
+
+def _admin(client, sync_engine) -> str:
+    make_user(sync_engine, "boss", role="admin")
+    assert console_login(client, "boss").status_code in (302, 303)
+    page = client.get("/console/data/")
+    assert page.status_code == 200
+    return page.text.split('name="csrf-token" content="')[1].split('"')[0]
+
+
+def test_an_administrator_downloads_a_template_and_imports_a_workbook(
+    client, sync_engine, tmp_path
+):
+    csrf = _admin(client, sync_engine)
+    template = client.get("/console/data/template/catalogue")
+    assert template.status_code == 200
+    assert "attachment" in template.headers["content-disposition"]
+    assert load_workbook(io.BytesIO(template.content)).sheetnames[:2] == ["事项", "检查项"]
+
+    # The district (made with the administrator) has its teams already: officers join them.
+    officers = [
+        ["用户名", "姓名", "角色", "队伍"],
+        ["zhang.san", "张三", "执法人员", "湖滨综合行政执法队"],
+        ["li.si", "李四", "执法人员", "没有这个队"],
+    ]
+    body = workbook(tmp_path / "org.xlsx", {"人员": officers}).read_bytes()
+    answer = client.post(
+        "/console/data/import",
+        data={"kind": "org"},
+        files={"file": ("组织机构.xlsx", body)},
+        headers={"X-CSRF-Token": csrf, "HX-Request": "true"},
+    )
+    assert answer.status_code == 200, answer.text[:2000]
+    assert "组织机构.xlsx 导入完成" in answer.text
+    assert "<td>人员</td><td>1</td><td>0</td><td>0</td><td>1</td>" in answer.text
+    assert "<td>人员</td><td>3</td><td>li.si</td><td>未知队伍“没有这个队”" in answer.text
+    with Session(sync_engine) as session:
+        assert session.exec(select(User).where(User.username == "zhang.san")).one()
+
+    export = client.get("/console/data/export/org")
+    assert load_workbook(io.BytesIO(export.content)).sheetnames == ["街道", "部门", "队伍", "人员"]
+
+
+def test_a_bad_upload_is_told_what_is_wrong(client, sync_engine, tmp_path):
+    csrf = _admin(client, sync_engine)
+    headers = {"X-CSRF-Token": csrf, "HX-Request": "true"}
+    wrong = client.post(
+        "/console/data/import",
+        data={"kind": "org"},
+        files={"file": ("notes.xlsx", b"not a workbook")},
+        headers=headers,
+    )
+    assert wrong.status_code == 400 and "无法导入" in wrong.text
+    no_kind = client.post(
+        "/console/data/import",
+        data={"kind": "x"},
+        files={"file": ("a.xlsx", b"x")},
+        headers=headers,
+    )
+    assert no_kind.status_code == 400 and "请选择要导入的数据类型" in no_kind.text
+    assert client.get("/console/data/template/nothing").status_code == 404
+
+
+def test_only_administrators_reach_the_data_page(client, sync_engine):
+    make_user(sync_engine, "sup", role="supervisor")
+    console_login(client, "sup")
+    refused = client.get("/console/data/", follow_redirects=False)
+    assert refused.status_code in (302, 303, 403)
+    assert "组织机构" not in refused.text
