@@ -29,7 +29,7 @@ from server.evidence.models import (
     UploadFragment,
     UploadPart,
 )
-from server.evidence.recorder_models import Recorder, RecorderAssignment, RecorderClip
+from server.evidence.recorders.models import Recorder, RecorderAssignment, RecorderClip
 from server.inspections.models import Finding, Inspection, InspectionOfficer
 from server.inspections.packets import DayPacket, PacketWindow
 from server.inspections.record_models import InspectionRecord

@@ -10,7 +10,7 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
 from server.evidence.models import Evidence, Upload
-from server.evidence.protocol import BadHeader, parse_offset
+from server.evidence.tus.protocol import BadHeader, parse_offset
 from tests.evidence import tus
 from tests.evidence.conftest import People
 from tests.support.app import login_as

@@ -23,12 +23,12 @@ from server.audit.service import Actor
 from server.core.clock import utcnow
 from server.core.db import AsyncSession
 from server.core.settings import Settings
-from server.evidence import upload_store as store
-from server.evidence.errors import BodyStalled, ClientGone, UploadRefused
-from server.evidence.hashstate import ResumableSha256
 from server.evidence.models import UploadFragment, UploadPart
-from server.evidence.protocol import Checksum
-from server.evidence.spool import SpoolBudget
+from server.evidence.tus import store
+from server.evidence.tus.errors import BodyStalled, ClientGone, UploadRefused
+from server.evidence.tus.hashstate import ResumableSha256
+from server.evidence.tus.protocol import Checksum
+from server.evidence.tus.spool import SpoolBudget
 from server.storage import ObjectNotFound, Storage, StorageError
 
 __all__ = ["PART_SIZE", "Patch", "UploadEnv"]
@@ -168,7 +168,7 @@ class Patch:
         return bytes(self.buffer[: min(self.filled, 4096)]) if self.part_start == 0 else b""
 
     async def _flush_part(self) -> None:
-        from server.evidence.finish import settle_type  # the type check lives with finishing
+        from server.evidence.tus.finish import settle_type  # the type check lives with finishing
 
         await settle_type(self)
         number = await store.allocate_part(self.env.sessions, self.up.id)

@@ -13,9 +13,9 @@ from server.core.db import AsyncSession
 from server.core.i18n import t
 from server.core.inputs import shown
 from server.core.settings import Settings
-from server.evidence.ingest import ClipResult, ingest_clip
-from server.evidence.recorders import find_recorder
-from server.evidence.uploads import safe_filename
+from server.evidence.recorders.ingest import ClipResult, ingest_clip
+from server.evidence.recorders.registry import find_recorder
+from server.evidence.tus.uploads import safe_filename
 from server.storage import Storage
 
 __all__ = ["BadForm", "dock_clips"]

@@ -13,9 +13,10 @@ from server.audit.service import actor_of
 from server.core.db import DbSession
 from server.core.i18n import t
 from server.core.principal import current_principal, signed_in
-from server.evidence.errors import ClientGone, UploadRefused
 from server.evidence.models import Upload
-from server.evidence.protocol import (
+from server.evidence.schemas import UploadRead
+from server.evidence.tus.errors import ClientGone, UploadRefused
+from server.evidence.tus.protocol import (
     CHECKSUM_ALGORITHMS,
     EXTENSIONS,
     OFFSET_OCTET_STREAM,
@@ -26,10 +27,9 @@ from server.evidence.protocol import (
     parse_metadata,
     parse_offset,
 )
-from server.evidence.receiver import UploadEnv
-from server.evidence.schemas import UploadRead
-from server.evidence.spool import SpoolBudget
-from server.evidence.uploads import (
+from server.evidence.tus.receiver import UploadEnv
+from server.evidence.tus.spool import SpoolBudget
+from server.evidence.tus.uploads import (
     create_upload,
     owned_upload,
     receive_upload,

@@ -17,9 +17,9 @@ from server.core.db import AsyncSession
 from server.core.i18n import t
 from server.core.inputs import neutralised
 from server.core.settings import Settings
-from server.evidence.cliptime import Mp4Scanner, time_from_name
-from server.evidence.recorder_models import Recorder, RecorderClip
-from server.evidence.recorders import carrier
+from server.evidence.recorders.cliptime import Mp4Scanner, time_from_name
+from server.evidence.recorders.models import Recorder, RecorderClip
+from server.evidence.recorders.registry import carrier
 from server.evidence.service import (
     NewEvidence,
     create_evidence,

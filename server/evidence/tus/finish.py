@@ -13,11 +13,8 @@ from server.core.clock import utcnow
 from server.core.cpu import run_cpu
 from server.core.db import AsyncSession
 from server.core.i18n import t
-from server.evidence import upload_store as store
-from server.evidence.errors import UploadRefused
 from server.evidence.images import DECODES, MAX_PIXELS, TooManyPixels, check_pixels, decodes, mpx
 from server.evidence.models import Upload
-from server.evidence.receiver import Patch, UploadEnv
 from server.evidence.service import (
     NewEvidence,
     claim_visit,
@@ -26,6 +23,9 @@ from server.evidence.service import (
     user_owner,
 )
 from server.evidence.sniff import ALLOWED_TYPES, SNIFF_BYTES, compatible, sniff
+from server.evidence.tus import store
+from server.evidence.tus.errors import UploadRefused
+from server.evidence.tus.receiver import Patch, UploadEnv
 from server.storage import (
     MultipartNotFound,
     ObjectExists,
