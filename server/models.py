@@ -21,15 +21,9 @@ from server.colour.models import (
     ReratingRequest,
 )
 from server.complaints.models import Complaint
-from server.evidence.models import (
-    Evidence,
-    EvidenceLink,
-    LegalHold,
-    Upload,
-    UploadFragment,
-    UploadPart,
-)
+from server.evidence.models import Evidence, EvidenceLink, LegalHold
 from server.evidence.recorders.models import Recorder, RecorderAssignment, RecorderClip
+from server.evidence.tus.models import Upload, UploadFragment, UploadPart
 from server.inspections.models import Finding, Inspection, InspectionOfficer
 from server.inspections.packets import DayPacket, PacketWindow
 from server.inspections.record_models import InspectionRecord

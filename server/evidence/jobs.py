@@ -10,8 +10,8 @@ from sqlmodel import col, select
 from server.core.clock import utcnow
 from server.core.db import AsyncSession
 from server.core.settings import Settings
-from server.evidence.models import Upload
 from server.evidence.retention import PurgeCandidate, due_for_deletion, tombstone
+from server.evidence.tus.models import Upload
 from server.storage import Storage, StorageError
 
 __all__ = ["purge_expired", "sweep_orphan_multiparts"]

@@ -14,7 +14,6 @@ from server.core.cpu import run_cpu
 from server.core.db import AsyncSession
 from server.core.i18n import t
 from server.evidence.images import DECODES, MAX_PIXELS, TooManyPixels, check_pixels, decodes, mpx
-from server.evidence.models import Upload
 from server.evidence.service import (
     NewEvidence,
     claim_visit,
@@ -25,6 +24,7 @@ from server.evidence.service import (
 from server.evidence.sniff import ALLOWED_TYPES, SNIFF_BYTES, compatible, sniff
 from server.evidence.tus import store
 from server.evidence.tus.errors import UploadRefused
+from server.evidence.tus.models import Upload
 from server.evidence.tus.receiver import Patch, UploadEnv
 from server.storage import (
     MultipartNotFound,

@@ -23,10 +23,10 @@ from server.audit.service import Actor
 from server.core.clock import utcnow
 from server.core.db import AsyncSession
 from server.core.settings import Settings
-from server.evidence.models import UploadFragment, UploadPart
 from server.evidence.tus import store
 from server.evidence.tus.errors import BodyStalled, ClientGone, UploadRefused
 from server.evidence.tus.hashstate import ResumableSha256
+from server.evidence.tus.models import UploadFragment, UploadPart
 from server.evidence.tus.protocol import Checksum
 from server.evidence.tus.spool import SpoolBudget
 from server.storage import ObjectNotFound, Storage, StorageError

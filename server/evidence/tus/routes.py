@@ -13,9 +13,9 @@ from server.audit.service import actor_of
 from server.core.db import DbSession
 from server.core.i18n import t
 from server.core.principal import current_principal, signed_in
-from server.evidence.models import Upload
 from server.evidence.schemas import UploadRead
 from server.evidence.tus.errors import ClientGone, UploadRefused
+from server.evidence.tus.models import Upload
 from server.evidence.tus.protocol import (
     CHECKSUM_ALGORITHMS,
     EXTENSIONS,

@@ -23,7 +23,7 @@ from sqlmodel import col, select
 
 from server.core.clock import utcnow
 from server.core.db import AsyncSession
-from server.evidence.models import Upload, UploadFragment, UploadPart
+from server.evidence.tus.models import Upload, UploadFragment, UploadPart
 
 __all__ = [
     "Progress",

@@ -15,12 +15,13 @@ from server.core.i18n import t
 from server.core.inputs import sane_moment, shown, unsafe_text
 from server.core.principal import Principal
 from server.core.settings import Settings
-from server.evidence.models import EVIDENCE_KINDS, Upload
+from server.evidence.models import EVIDENCE_KINDS
 from server.evidence.schemas import UploadRead
 from server.evidence.service import claim_visit, find_evidence, user_owner
 from server.evidence.tus import store
 from server.evidence.tus.errors import UploadRefused
 from server.evidence.tus.finish import discard_storage, finish
+from server.evidence.tus.models import Upload
 from server.evidence.tus.protocol import BadHeader, Checksum
 from server.evidence.tus.receiver import Patch, UploadEnv
 
