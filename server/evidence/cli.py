@@ -174,10 +174,9 @@ def recorder_assign(device_id: str, username: str, day) -> None:
     "expire-uploads", help="End abandoned uploads past their expiry; free their bytes."
 )
 def expire_uploads_command() -> None:
-    from server.evidence.jobs import sweep_orphan_multiparts
-    from server.evidence.tus.receiver import UploadEnv
+    from server.evidence.tus.discard import expire_uploads, sweep_orphan_multiparts
+    from server.evidence.tus.env import UploadEnv
     from server.evidence.tus.spool import SpoolBudget
-    from server.evidence.tus.uploads import expire_uploads
 
     async def work(sessions, storage, settings) -> tuple[int, int]:
         expired = await expire_uploads(UploadEnv(sessions, storage, settings, SpoolBudget(1)))

@@ -4,16 +4,12 @@ turn the upload into evidence; or reject it, keep nothing, and say why."""
 import hashlib
 import logging
 from contextlib import suppress
-from typing import NoReturn
 
 import anyio
 
-from server.audit.service import record
 from server.core.clock import utcnow
-from server.core.cpu import run_cpu
 from server.core.db import AsyncSession
-from server.core.i18n import t
-from server.evidence.images import DECODES, MAX_PIXELS, TooManyPixels, check_pixels, decodes, mpx
+from server.evidence.images import TooManyPixels
 from server.evidence.service import (
     NewEvidence,
     claim_visit,
@@ -21,11 +17,12 @@ from server.evidence.service import (
     find_evidence,
     user_owner,
 )
-from server.evidence.sniff import ALLOWED_TYPES, SNIFF_BYTES, compatible, sniff
-from server.evidence.tus import store
+from server.evidence.tus import checks, store
+from server.evidence.tus.checks import IMAGE_KINDS
+from server.evidence.tus.discard import discard_storage
 from server.evidence.tus.errors import UploadRefused
 from server.evidence.tus.models import Upload
-from server.evidence.tus.receiver import Patch, UploadEnv
+from server.evidence.tus.receiver import Patch
 from server.storage import (
     MultipartNotFound,
     ObjectExists,
@@ -34,69 +31,9 @@ from server.storage import (
     StoredObject,
 )
 
-__all__ = ["discard_storage", "finish", "settle_type"]
+__all__ = ["finish"]
 
 log = logging.getLogger("onevisit")
-IMAGE_KINDS = ("photo", "signature")
-
-
-async def discard_storage(
-    env: UploadEnv, upload: Upload, fragment_keys: list[str], multipart_id: str | None
-) -> None:
-    """Drop what an upload that will not become evidence left in storage (best effort)."""
-    if multipart_id:
-        with suppress(StorageError):
-            await env.run(env.storage.abort_multipart, upload.storage_key, multipart_id)
-    for key in fragment_keys:
-        with suppress(StorageError):
-            await env.run(env.storage.delete, key)
-
-
-async def reject(p: Patch, code: str, status: int, **values: object) -> NoReturn:
-    """Refuse the upload for good: record why, free its storage, tell the phone."""
-    message = t(f"upload.{code}", **values)
-
-    async def work(session: AsyncSession) -> None:
-        moved = await store.mark(
-            session, p.up.id, "rejected", error_code=code, error=message[:500], hash_state=None
-        )
-        if moved:
-            record(
-                session,
-                action="upload.reject",
-                entity="upload",
-                entity_id=p.up.id,
-                actor=p.actor.name,
-                actor_id=p.actor.id,
-                ip=p.actor.ip,
-                detail={"code": code, "filename": p.up.filename, "kind": p.up.kind},
-            )
-
-    await store.in_transaction(p.env.sessions, work)
-    keys = [f.storage_key for f in p.fragments] + p.stale
-    await discard_storage(p.env, p.up, keys, p.multipart_id)
-    raise UploadRefused(status, f"upload.{code}", **values)
-
-
-async def settle_type(p: Patch, *, final: bool = False) -> None:
-    """Sniff the type from the file's first bytes once they are here; reject a wrong one."""
-    if p.content_type or p.part_start != 0:
-        return
-    if not final and p.filled < min(SNIFF_BYTES, p.up.length):
-        return
-    kind = p.up.kind
-    found = sniff(p.head(), kind)
-    allowed = ALLOWED_TYPES[kind]
-    label = t(f"evidence.kind.{kind}")
-    if found is None:
-        await reject(p, "type_unknown", 415, kind=label, allowed="、".join(sorted(allowed)))
-    if found not in allowed:
-        await reject(
-            p, "type_not_allowed", 415, found=found, kind=label, allowed="、".join(sorted(allowed))
-        )
-    if not compatible(p.up.declared_type, found):
-        await reject(p, "type_mismatch", 415, found=found, declared=p.up.declared_type)
-    p.content_type = found
 
 
 async def _store(p: Patch) -> StoredObject:
@@ -111,7 +48,7 @@ async def _store(p: Patch) -> StoredObject:
         except ObjectExists:  # an earlier attempt stored it, then lost its commit
             return await env.run(env.storage.stat, up.storage_key)
     number = await store.allocate_part(env.sessions, up.id)
-    upload_id = await p._multipart()
+    upload_id = await p.multipart()
     etag = await env.run(env.storage.upload_part, up.storage_key, upload_id, number, data)
     parts = [PartInfo(x.number, x.etag, x.size) for x in p.state.parts + p.pending]
     parts.append(PartInfo(number, etag, p.filled))
@@ -121,34 +58,10 @@ async def _store(p: Patch) -> StoredObject:
         return await env.run(env.storage.stat, up.storage_key)
 
 
-def _image_problem(data: bytes, kind: str) -> TooManyPixels | str | None:
-    """Why a picture cannot be taken (None: it can). The header's size is checked first, so
-    a small file that would decode to a huge picture is never decoded."""
-    try:
-        check_pixels(data, MAX_PIXELS[kind])
-    except TooManyPixels as exc:
-        return exc
-    return None if decodes(data) else "undecodable"
-
-
-async def _checked_image(data: bytes, kind: str) -> TooManyPixels | str | None:
-    """`_image_problem` in the CPU pool, in one of the process's few decode slots."""
-    async with DECODES:
-        return await run_cpu(_image_problem, data, kind)
-
-
 async def _refuse_image(p: Patch, problem: TooManyPixels | str | None) -> None:
-    if isinstance(problem, TooManyPixels):
-        await reject(
-            p,
-            "too_many_pixels",
-            413,
-            pixels=mpx(problem.pixels),
-            kind=t(f"evidence.kind.{p.up.kind}"),
-            limit=mpx(problem.limit),
-        )
-    if problem is not None:
-        await reject(p, "undecodable", 415)
+    why = checks.image_rejection(problem, p.up.kind)
+    if why is not None:
+        await p.reject(why)
 
 
 async def _read_back(p: Patch) -> tuple[str, TooManyPixels | str | None]:
@@ -165,20 +78,20 @@ async def _read_back(p: Patch) -> tuple[str, TooManyPixels | str | None]:
         return digest.hexdigest(), (b"".join(chunks) if image else None)
 
     digest, data = await anyio.to_thread.run_sync(work)
-    return digest, (await _checked_image(data, p.up.kind) if data is not None else None)
+    return digest, (await checks.checked_image(data, p.up.kind) if data is not None else None)
 
 
 async def finish(p: Patch) -> None:
     """Verify and store the whole file, then create (or find) its evidence."""
-    await settle_type(p, final=True)
+    await p.settle_type(final=True)
     up = p.up
     digest = None if p.hash_lost or p.hasher is None else p.hasher.hexdigest()
-    if digest is not None and digest != up.declared_sha256:
-        await reject(p, "sha256_mismatch", 422, declared=up.declared_sha256, actual=digest)
+    if digest is not None and (why := checks.hash_rejection(up.declared_sha256, digest)):
+        await p.reject(why)
     whole = p.part_start == 0
     if whole and up.kind in IMAGE_KINDS:
         data = bytes(memoryview(p.buffer)[: p.filled])
-        await _refuse_image(p, await _checked_image(data, up.kind))
+        await _refuse_image(p, await checks.checked_image(data, up.kind))
     owner = user_owner(up.owner_id)
 
     async def lookup(session: AsyncSession):
@@ -193,10 +106,8 @@ async def finish(p: Patch) -> None:
             checked_hash, problem = await _read_back(p)
         if checked_hash != up.declared_sha256 or problem is not None:
             await p.env.run(p.env.storage.delete, up.storage_key)
-            if checked_hash != up.declared_sha256:
-                await reject(
-                    p, "sha256_mismatch", 422, declared=up.declared_sha256, actual=checked_hash
-                )
+            if why := checks.hash_rejection(up.declared_sha256, checked_hash):
+                await p.reject(why)
             await _refuse_image(p, problem)
         multipart_left = None
     else:  # the same file from the same phone user: one evidence, nothing more to keep

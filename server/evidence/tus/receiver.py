@@ -12,44 +12,25 @@ import logging
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import suppress
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TypeVar
-
-import anyio
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from typing import NoReturn
 
 from server.audit.service import Actor
+from server.core.bodies import BodyStalled, ClientGone
 from server.core.clock import utcnow
-from server.core.db import AsyncSession
-from server.core.settings import Settings
-from server.evidence.tus import store
-from server.evidence.tus.errors import BodyStalled, ClientGone, UploadRefused
+from server.evidence.sniff import SNIFF_BYTES, sniff
+from server.evidence.tus import checks, discard, store
+from server.evidence.tus.env import UploadEnv
+from server.evidence.tus.errors import Rejection, UploadRefused
 from server.evidence.tus.hashstate import ResumableSha256
 from server.evidence.tus.models import UploadFragment, UploadPart
 from server.evidence.tus.protocol import Checksum
-from server.evidence.tus.spool import SpoolBudget
-from server.storage import ObjectNotFound, Storage, StorageError
+from server.storage import ObjectNotFound, StorageError
 
-__all__ = ["PART_SIZE", "Patch", "UploadEnv"]
+__all__ = ["PART_SIZE", "Patch"]
 
 log = logging.getLogger("onevisit")
-T = TypeVar("T")
 PART_SIZE = 8 * 1024 * 1024  # S3 wants at least 5 MiB per part; 8 keeps requests few
-
-
-@dataclass(frozen=True)
-class UploadEnv:
-    """What receiving needs from the running app."""
-
-    sessions: async_sessionmaker[AsyncSession]
-    storage: Storage
-    settings: Settings
-    budget: SpoolBudget
-
-    async def run(self, func, *args, **kwargs):
-        """Call a blocking storage function in a worker thread."""
-        return await anyio.to_thread.run_sync(lambda: func(*args, **kwargs))
 
 
 class Patch:
@@ -161,18 +142,38 @@ class Patch:
             if self.filled == self.size and not self.at_end:
                 await self._flush_part()
 
-    # Storing
+    # Checking
 
     def head(self) -> bytes:
         """The file's first bytes, when the buffer holds them."""
         return bytes(self.buffer[: min(self.filled, 4096)]) if self.part_start == 0 else b""
 
-    async def _flush_part(self) -> None:
-        from server.evidence.tus.finish import settle_type  # the type check lives with finishing
+    async def settle_type(self, *, final: bool = False) -> None:
+        """Sniff the type from the file's first bytes once they are here; reject a wrong one."""
+        if self.content_type or self.part_start != 0:
+            return
+        if not final and self.filled < min(SNIFF_BYTES, self.up.length):
+            return
+        found = sniff(self.head(), self.up.kind)
+        why = checks.type_rejection(found, self.up.kind, self.up.declared_type)
+        if why is not None:
+            await self.reject(why)
+        self.content_type = found
 
-        await settle_type(self)
+    async def reject(self, why: Rejection) -> NoReturn:
+        """Reject the upload for good (server/evidence/tus/checks.py says why): what this request
+        and earlier ones stored goes."""
+        keys = [f.storage_key for f in self.fragments] + self.stale
+        await discard.reject(
+            self.env, self.actor, self.up, why, fragment_keys=keys, multipart_id=self.multipart_id
+        )
+
+    # Storing
+
+    async def _flush_part(self) -> None:
+        await self.settle_type()
         number = await store.allocate_part(self.env.sessions, self.up.id)
-        upload_id = await self._multipart()
+        upload_id = await self.multipart()
         data = memoryview(self.buffer)[: self.filled]
         etag = await self.env.run(
             self.env.storage.upload_part, self.up.storage_key, upload_id, number, data
@@ -194,7 +195,8 @@ class Patch:
         if self.request_hash is None:
             await self._commit(write_fragment=False)
 
-    async def _multipart(self) -> str:
+    async def multipart(self) -> str:
+        """The upload's S3 multipart id, begun now if it has none yet."""
         if self.multipart_id:
             return self.multipart_id
         ours = await self.env.run(

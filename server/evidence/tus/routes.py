@@ -10,11 +10,14 @@ from litestar.exceptions import HTTPException, NotFoundException
 from litestar.params import FromPath
 
 from server.audit.service import actor_of
+from server.core.bodies import ClientGone
 from server.core.db import DbSession
 from server.core.i18n import t
 from server.core.principal import current_principal, signed_in
 from server.evidence.schemas import UploadRead
-from server.evidence.tus.errors import ClientGone, UploadRefused
+from server.evidence.tus.discard import terminate_upload
+from server.evidence.tus.env import upload_env
+from server.evidence.tus.errors import UploadRefused
 from server.evidence.tus.models import Upload
 from server.evidence.tus.protocol import (
     CHECKSUM_ALGORITHMS,
@@ -27,35 +30,18 @@ from server.evidence.tus.protocol import (
     parse_metadata,
     parse_offset,
 )
-from server.evidence.tus.receiver import UploadEnv
-from server.evidence.tus.spool import SpoolBudget
 from server.evidence.tus.uploads import (
     create_upload,
     owned_upload,
     receive_upload,
     refuse_unless_receiving,
-    terminate_upload,
     upload_read,
 )
 from server.storage import StorageError
 
-__all__ = ["UploadController", "upload_env"]
+__all__ = ["UploadController"]
 
 BASE = "/api/v1/uploads"
-
-
-def upload_env(state: State) -> UploadEnv:
-    """The app's sessions, storage and settings, and its one spool budget (made on first use)."""
-    budget = state.get("evidence_spool_budget")
-    if budget is None:
-        settings = state.settings
-        budget = SpoolBudget(
-            settings.upload_spool_mb * 2**20,
-            slots_per_owner=settings.upload_slots_per_user,
-            wait_seconds=settings.request_read_timeout_seconds,
-        )
-        state["evidence_spool_budget"] = budget
-    return UploadEnv(state.db_sessionmaker, state.storage, state.settings, budget)
 
 
 def _headers(upload: Upload | None = None, **extra: str) -> dict[str, str]:

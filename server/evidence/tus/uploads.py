@@ -1,12 +1,11 @@
-"""The upload rules: who may start one, with what; its state; receiving, ending, expiring it."""
+"""The upload rules: who may start one, with what; its state; receiving it. (How one ends without
+becoming evidence is in server/evidence/tus/discard.py.)"""
 
 import re
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
-
-from sqlmodel import col, select
 
 from server.audit.service import Actor
 from server.core.clock import utcnow
@@ -19,19 +18,18 @@ from server.evidence.models import EVIDENCE_KINDS
 from server.evidence.schemas import UploadRead
 from server.evidence.service import claim_visit, find_evidence, user_owner
 from server.evidence.tus import store
+from server.evidence.tus.env import UploadEnv
 from server.evidence.tus.errors import UploadRefused
-from server.evidence.tus.finish import discard_storage, finish
+from server.evidence.tus.finish import finish
 from server.evidence.tus.models import Upload
 from server.evidence.tus.protocol import BadHeader, Checksum
-from server.evidence.tus.receiver import Patch, UploadEnv
+from server.evidence.tus.receiver import Patch
 
 __all__ = [
     "create_upload",
-    "expire_uploads",
     "owned_upload",
     "receive_upload",
     "safe_filename",
-    "terminate_upload",
     "upload_read",
 ]
 
@@ -231,41 +229,3 @@ async def receive_upload(
     after = await store.load(env.sessions, upload_id)
     assert after is not None
     return after.upload
-
-
-async def terminate_upload(env: UploadEnv, actor: Actor, upload_id: uuid.UUID) -> None:
-    """tus termination: the upload ends and its stored bytes go; evidence is never deleted."""
-    state = await store.load(env.sessions, upload_id)
-    if state is None or state.upload.owner_id != actor.id:
-        raise UploadRefused(404, "error.not_found")
-    if state.upload.state == "complete":
-        raise UploadRefused(409, "upload.complete_no_delete")
-
-    async def work(session: AsyncSession) -> bool:
-        return await store.mark(session, upload_id, "terminated", hash_state=None)
-
-    if await store.in_transaction(env.sessions, work):
-        keys = [f.storage_key for f in state.fragments]
-        await discard_storage(env, state.upload, keys, state.upload.multipart_id)
-
-
-async def expire_uploads(env: UploadEnv, now: datetime | None = None) -> int:
-    """Abandoned uploads past their expiry: mark them expired and free their storage."""
-    now = now or utcnow()
-
-    async def due(session: AsyncSession) -> list[uuid.UUID]:
-        stmt = select(Upload.id).where(Upload.state == "receiving", col(Upload.expires_at) <= now)
-        return list(await session.exec(stmt))
-
-    count = 0
-    for upload_id in await store.in_transaction(env.sessions, due):
-        state = await store.load(env.sessions, upload_id)
-
-        async def work(session: AsyncSession, upload_id: uuid.UUID = upload_id) -> bool:
-            return await store.mark(session, upload_id, "expired", hash_state=None)
-
-        if state is not None and await store.in_transaction(env.sessions, work):
-            keys = [f.storage_key for f in state.fragments]
-            await discard_storage(env, state.upload, keys, state.upload.multipart_id)
-            count += 1
-    return count
