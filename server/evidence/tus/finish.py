@@ -17,10 +17,9 @@ from server.evidence.service import (
     find_evidence,
     user_owner,
 )
-from server.evidence.tus import checks, store
+from server.evidence.tus import checks, offsets, store
 from server.evidence.tus.checks import IMAGE_KINDS
 from server.evidence.tus.discard import discard_storage
-from server.evidence.tus.errors import UploadRefused
 from server.evidence.tus.models import Upload
 from server.evidence.tus.receiver import Patch
 from server.storage import (
@@ -39,8 +38,8 @@ log = logging.getLogger("onevisit")
 async def _store(p: Patch) -> StoredObject:
     """Write the original under its key: one PUT if it fit in one buffer, else the last part."""
     env, up = p.env, p.up
-    data = memoryview(p.buffer)[: p.filled]
-    if p.part_start == 0:
+    data = p.gathered()
+    if p.cursor.from_start:
         try:
             return await env.run(
                 env.storage.put, up.storage_key, [data], content_type=p.content_type
@@ -51,7 +50,7 @@ async def _store(p: Patch) -> StoredObject:
     upload_id = await p.multipart()
     etag = await env.run(env.storage.upload_part, up.storage_key, upload_id, number, data)
     parts = [PartInfo(x.number, x.etag, x.size) for x in p.state.parts + p.pending]
-    parts.append(PartInfo(number, etag, p.filled))
+    parts.append(PartInfo(number, etag, p.cursor.filled))
     try:
         return await env.run(env.storage.complete_multipart, up.storage_key, upload_id, parts)
     except (MultipartNotFound, ObjectExists):  # completed by an earlier attempt
@@ -88,9 +87,9 @@ async def finish(p: Patch) -> None:
     digest = None if p.hash_lost or p.hasher is None else p.hasher.hexdigest()
     if digest is not None and (why := checks.hash_rejection(up.declared_sha256, digest)):
         await p.reject(why)
-    whole = p.part_start == 0
+    whole = p.cursor.from_start
     if whole and up.kind in IMAGE_KINDS:
-        data = bytes(memoryview(p.buffer)[: p.filled])
+        data = bytes(p.gathered())
         await _refuse_image(p, await checks.checked_image(data, up.kind))
     owner = user_owner(up.owner_id)
 
@@ -121,7 +120,11 @@ async def _complete(p: Patch, owner: str, multipart_left: str | None) -> None:
 
     async def work(session: AsyncSession) -> bool:
         nonlocal orphan
-        values = {"upload_offset": up.length, "completed_at": utcnow(), "hash_state": None}
+        values = {
+            "upload_offset": offsets.final_offset(up),
+            "completed_at": utcnow(),
+            "hash_state": None,
+        }
         if not await store.mark(session, up.id, "complete", content_type=ct, **values):
             return False
         row = await session.get(Upload, up.id)
@@ -154,8 +157,7 @@ async def _complete(p: Patch, owner: str, multipart_left: str | None) -> None:
     if not done:
         current = await store.load(p.env.sessions, up.id)
         if current is None or current.upload.state != "complete":
-            now = current.upload.upload_offset if current else p.offset
-            raise UploadRefused(409, "upload.offset_mismatch", offset=now)
+            raise offsets.lost_race(current.upload if current else None, p.cursor.committed)
         return
     keys = [f.storage_key for f in p.fragments] + p.stale
     await discard_storage(p.env, up, keys, multipart_left)

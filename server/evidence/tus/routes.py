@@ -19,6 +19,7 @@ from server.evidence.tus.discard import terminate_upload
 from server.evidence.tus.env import upload_env
 from server.evidence.tus.errors import UploadRefused
 from server.evidence.tus.models import Upload
+from server.evidence.tus.offsets import offset_of, refuse_unless_receiving
 from server.evidence.tus.protocol import (
     CHECKSUM_ALGORITHMS,
     EXTENSIONS,
@@ -30,13 +31,7 @@ from server.evidence.tus.protocol import (
     parse_metadata,
     parse_offset,
 )
-from server.evidence.tus.uploads import (
-    create_upload,
-    owned_upload,
-    receive_upload,
-    refuse_unless_receiving,
-    upload_read,
-)
+from server.evidence.tus.uploads import create_upload, owned_upload, receive_upload, upload_read
 from server.storage import StorageError
 
 __all__ = ["UploadController"]
@@ -47,7 +42,7 @@ BASE = "/api/v1/uploads"
 def _headers(upload: Upload | None = None, **extra: str) -> dict[str, str]:
     headers = {"Tus-Resumable": TUS_VERSION, "Cache-Control": "no-store", **extra}
     if upload is not None:
-        headers["Upload-Offset"] = str(upload.upload_offset)
+        headers["Upload-Offset"] = str(offset_of(upload))
         headers["Upload-Length"] = str(upload.length)
         if upload.state == "receiving":
             headers["Upload-Expires"] = http_date(upload.expires_at)

@@ -1,5 +1,6 @@
-"""The upload rules: who may start one, with what; its state; receiving it. (How one ends without
-becoming evidence is in server/evidence/tus/discard.py.)"""
+"""The upload rules: who may start one, with what; its state; receiving it. (Where an upload
+stands and what it may take is in server/evidence/tus/offsets.py; how one ends without becoming
+evidence, in server/evidence/tus/discard.py.)"""
 
 import re
 import uuid
@@ -17,7 +18,7 @@ from server.core.settings import Settings
 from server.evidence.models import EVIDENCE_KINDS
 from server.evidence.schemas import UploadRead
 from server.evidence.service import claim_visit, find_evidence, user_owner
-from server.evidence.tus import store
+from server.evidence.tus import offsets, store
 from server.evidence.tus.env import UploadEnv
 from server.evidence.tus.errors import UploadRefused
 from server.evidence.tus.finish import finish
@@ -147,7 +148,7 @@ async def create_upload(
     existing = await find_evidence(session, user_owner(principal.id), sha256)
     if existing is not None and existing.size == length:
         # Already in custody from this user: nothing needs to travel again.
-        upload.state, upload.upload_offset = "complete", length
+        upload.state, upload.upload_offset = "complete", offsets.final_offset(upload)
         upload.evidence_id, upload.completed_at = existing.id, now
         upload.content_type = existing.content_type
         if upload.inspection_id is not None:  # sent again for another visit: link it there too
@@ -169,17 +170,13 @@ async def owned_upload(
     return upload if upload is not None and upload.owner_id == principal.id else None
 
 
-def expired(upload: Upload) -> bool:
-    return upload.state == "receiving" and upload.expires_at <= utcnow()
-
-
 def upload_read(upload: Upload) -> UploadRead:
-    state = "expired" if expired(upload) else upload.state
+    state = "expired" if offsets.expired(upload) else upload.state
     return UploadRead(
         id=upload.id,
         state=state,
         state_label=t(f"upload.state.{state}"),
-        offset=upload.upload_offset,
+        offset=offsets.offset_of(upload),
         length=upload.length,
         kind=upload.kind,
         filename=upload.filename,
@@ -189,15 +186,6 @@ def upload_read(upload: Upload) -> UploadRead:
         expires_at=upload.expires_at,
         created_at=upload.created_at,
     )
-
-
-def refuse_unless_receiving(upload: Upload) -> None:
-    """410 with the reason for an upload that can no longer take bytes."""
-    if upload.state == "rejected":
-        raise UploadRefused(410, "upload.rejected", reason=upload.error or "")
-    if upload.state in ("terminated", "expired") or expired(upload):
-        state = "expired" if expired(upload) else upload.state
-        raise UploadRefused(410, "upload.gone", state=t(f"upload.state.{state}"))
 
 
 async def receive_upload(
@@ -213,15 +201,7 @@ async def receive_upload(
     state = await store.load(env.sessions, upload_id)
     if state is None or state.upload.owner_id != actor.id:
         raise UploadRefused(404, "error.not_found")
-    up = state.upload
-    if up.state == "complete":
-        raise UploadRefused(409, "upload.offset_mismatch", offset=up.length)
-    refuse_unless_receiving(up)
-    if client_offset != up.upload_offset:
-        raise UploadRefused(409, "upload.offset_mismatch", offset=up.upload_offset)
-    remaining = up.length - up.upload_offset
-    if content_length is not None and content_length > remaining:
-        raise UploadRefused(413, "upload.body_too_long", remaining=remaining)
+    offsets.check_append(state.upload, client_offset, content_length)
     if content_length != 0:
         patch = Patch(env, state, actor, checksum)
         if await patch.run(body):
