@@ -72,7 +72,6 @@ LONG_FUNCTIONS = {
     "demo/staff.py:create_staff",
     "evidence/recorders/dock.py:dock_clips",
     "evidence/recorders/ingest.py:ingest_clip",
-    "evidence/tus/uploads.py:create_upload",
     "inspections/route_read.py:route_document",
     "inspections/service.py:submit_record",
     "inspections/validate.py:check_record",

@@ -13,9 +13,9 @@ from server.core.db import AsyncSession
 from server.core.i18n import t
 from server.core.inputs import shown
 from server.core.settings import Settings
+from server.evidence.filenames import safe_filename
 from server.evidence.recorders.ingest import ClipResult, ingest_clip
 from server.evidence.recorders.registry import find_recorder
-from server.evidence.tus.uploads import safe_filename
 from server.storage import Storage
 
 __all__ = ["BadForm", "dock_clips"]
@@ -94,10 +94,7 @@ async def dock_clips(
                 # A device id no text column can hold is no recorder's.
                 recorder = None if "\x00" in device else await find_recorder(session, device)
             continue
-        try:
-            name = safe_filename(event.filename.rsplit("/", 1)[-1].rsplit("\\", 1)[-1])
-        except ValueError:
-            name = ""
+        name = safe_filename(event.filename.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]) or ""
         if recorder is None or not name:
             await segment.drain()
             why = (
