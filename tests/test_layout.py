@@ -70,8 +70,6 @@ LONG_FUNCTIONS = {
     "demo/catalog.py:load_catalogue",
     "demo/loader.py:load_demo",
     "demo/staff.py:create_staff",
-    "evidence/recorders/dock.py:dock_clips",
-    "evidence/recorders/ingest.py:ingest_clip",
     "inspections/route_read.py:route_document",
     "inspections/service.py:submit_record",
     "inspections/validate.py:check_record",

@@ -1,16 +1,13 @@
-"""Taking in a recorder's clips: hash, store, read the start time, and link each clip to the
-visit whose officer carried that recorder that day and whose time window overlaps; the rest
-wait in the review queue."""
+"""Taking in a recorder's clips: hash, store, read the start time, and link each clip to its
+visit (server/evidence/recorders/matching.py says which); the rest wait in the review queue."""
 
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 import anyio
-from sqlmodel import col, select
 
 from server.audit.service import Actor, record
 from server.core.db import AsyncSession
@@ -18,8 +15,8 @@ from server.core.i18n import t
 from server.core.inputs import neutralised
 from server.core.settings import Settings
 from server.evidence.recorders.cliptime import Mp4Scanner, time_from_name
+from server.evidence.recorders.matching import place_clip
 from server.evidence.recorders.models import Recorder, RecorderClip
-from server.evidence.recorders.registry import carrier
 from server.evidence.service import (
     NewEvidence,
     create_evidence,
@@ -27,12 +24,10 @@ from server.evidence.service import (
     link_evidence,
 )
 from server.evidence.sniff import ALLOWED_TYPES, SNIFF_BYTES, sniff
-from server.inspections.models import Inspection, InspectionOfficer
-from server.storage import Storage, StorageError
+from server.storage import Storage, StorageError, StoredObject
 
 __all__ = ["ClipResult", "ingest_clip", "recorder_owner"]
 
-GRACE = timedelta(minutes=10)  # clocks drift; a clip started just before arriving still counts
 CLIP_KINDS = ("video", "audio", "photo")
 
 
@@ -83,36 +78,79 @@ def _kind(content_type: str) -> str | None:
     return None
 
 
-async def _match(
-    session: AsyncSession, officer_id: uuid.UUID, start: datetime, end: datetime
-) -> tuple[uuid.UUID | None, str]:
-    """The one visit of that officer whose window overlaps the clip, or why there is none."""
-    stmt = (
-        select(Inspection)
-        .join(InspectionOfficer, col(InspectionOfficer.inspection_id) == Inspection.id)
-        .where(
-            InspectionOfficer.user_id == officer_id,
-            col(Inspection.started_at).is_not(None),
-            col(Inspection.started_at) <= end + GRACE,
-            col(Inspection.finished_at) >= start - GRACE,
+@dataclass(frozen=True)
+class _Stored:
+    """A clip's original in storage, with what its bytes told on the way."""
+
+    key: str
+    kind: str
+    obj: StoredObject
+    meta_start: datetime | None
+    duration: float | None
+
+    def as_evidence(
+        self, owner: str, filename: str, start: datetime | None, device: str, actor: Actor
+    ) -> NewEvidence:
+        return NewEvidence(
+            owner=owner,
+            sha256=self.obj.sha256 or "",
+            size=self.obj.size,
+            content_type=self.obj.content_type,
+            kind=self.kind,
+            filename=filename,
+            storage_key=self.key,
+            source="recorder",
+            uploaded_by=actor.id,
+            captured_at=start,
+            device=device,
         )
+
+
+async def _store_clip(
+    storage: Storage, chunks: Iterable[bytes], expected_sha256: str | None
+) -> _Stored | str:
+    """Store the clip's bytes under a new key, reading its type and movie header as they pass;
+    why it cannot be taken, if not (nothing is left in storage then)."""
+    tap = await anyio.to_thread.run_sync(_Tap, chunks)
+    found = sniff(tap.head)
+    kind = _kind(found or "")
+    if kind is None:
+        return t("clip.reason.type", found=found or "?")
+    key = f"evidence/{kind}/{uuid.uuid4()}"
+    stored = await anyio.to_thread.run_sync(
+        lambda: storage.put(key, iter(tap), content_type=found or "application/octet-stream")
     )
-    overlaps = []
-    for visit in await session.exec(stmt):
-        v_start, v_end = _utc(visit.started_at), _utc(visit.finished_at or visit.started_at)
-        overlap = (min(end, v_end) - max(start, v_start)).total_seconds()
-        overlaps.append((overlap, visit.id))
-    if not overlaps:
-        return None, t("clip.reason.no_visit")
-    overlaps.sort(reverse=True)
-    if len(overlaps) > 1 and overlaps[0][0] == overlaps[1][0]:
-        return None, t("clip.reason.ambiguous")
-    return overlaps[0][1], ""
+    if stored.size == 0 or (expected_sha256 and stored.sha256 != expected_sha256):
+        await anyio.to_thread.run_sync(storage.delete, key)
+        return t("clip.reason.changed")
+    meta_start, duration = tap.scanner.result()
+    return _Stored(key, kind, stored, meta_start, duration)
 
 
-def _utc(moment: datetime | None) -> datetime:
-    assert moment is not None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+async def _file(
+    session: AsyncSession, clip: RecorderClip, recorder: Recorder, filename: str, actor: Actor
+) -> None:
+    """Keep the clip's placing, link it to its visit if it has one, and audit it."""
+    session.add(clip)
+    if clip.inspection_id is not None:
+        await link_evidence(
+            session,
+            clip.evidence_id,
+            subject="inspection",
+            subject_id=clip.inspection_id,
+            inspection_id=clip.inspection_id,
+            actor=actor,
+        )
+    record(
+        session,
+        action="recorder.clip",
+        entity="evidence",
+        entity_id=clip.evidence_id,
+        actor=actor.name,
+        actor_id=actor.id,
+        ip=actor.ip,
+        detail={"device_id": recorder.device_id, "state": clip.state, "filename": filename},
+    )
 
 
 async def ingest_clip(
@@ -134,79 +172,28 @@ async def ingest_clip(
     owner = recorder_owner(recorder.device_id)
     if expected_sha256 and await find_evidence(session, owner, expected_sha256):
         return ClipResult(filename, "duplicate", t("clip.duplicate"))
-    tap = await anyio.to_thread.run_sync(_Tap, chunks)
-    found = sniff(tap.head)
-    kind = _kind(found or "")
-    if kind is None:
-        return ClipResult(filename, "rejected", t("clip.reason.type", found=found or "?"))
-    key = f"evidence/{kind}/{uuid.uuid4()}"
-    stored = await anyio.to_thread.run_sync(
-        lambda: storage.put(key, iter(tap), content_type=found or "application/octet-stream")
-    )
-    if stored.size == 0 or (expected_sha256 and stored.sha256 != expected_sha256):
-        await anyio.to_thread.run_sync(storage.delete, key)
-        return ClipResult(filename, "rejected", t("clip.reason.changed"))
-    meta_start, duration = tap.scanner.result()
+    stored = await _store_clip(storage, chunks, expected_sha256)
+    if isinstance(stored, str):
+        return ClipResult(filename, "rejected", stored)
     named = time_from_name(filename, settings.local_timezone)
-    start = named or meta_start
-    new = NewEvidence(
-        owner=owner,
-        sha256=stored.sha256 or "",
-        size=stored.size,
-        content_type=stored.content_type,
-        kind=kind,
-        filename=filename,
-        storage_key=key,
-        source="recorder",
-        uploaded_by=actor.id,
-        captured_at=start,
-        device=recorder.device_id,
-    )
+    start = named or stored.meta_start
+    new = stored.as_evidence(owner, filename, start, recorder.device_id, actor)
     evidence, created = await create_evidence(session, new, actor)
     if not created:
         with suppress(StorageError):  # stored twice at once: the other copy is the evidence
-            await anyio.to_thread.run_sync(storage.delete, key)
+            await anyio.to_thread.run_sync(storage.delete, stored.key)
         return ClipResult(filename, "duplicate", t("clip.duplicate"), evidence.id)
-    end = start + timedelta(seconds=duration or 0) if start else None
-    officer = inspection_id = None
-    reason = t("clip.reason.no_time")
-    if start is not None and end is not None:
-        day = start.astimezone(ZoneInfo(settings.local_timezone)).date()
-        officer = await carrier(session, recorder.id, day)
-        if officer is None:
-            reason = t("clip.reason.no_assignment", day=day.isoformat())
-        else:
-            inspection_id, reason = await _match(session, officer, start, end)
+    placed = await place_clip(session, recorder, start, stored.duration, settings.local_timezone)
     clip = RecorderClip(
         evidence_id=evidence.id,
         recorder_id=recorder.id,
-        officer_id=officer,
+        officer_id=placed.officer_id,
         started_at=start,
-        duration_s=duration,
+        duration_s=stored.duration,
         time_source="filename" if named else ("metadata" if start else "none"),
-        state="linked" if inspection_id else "unmatched",
-        reason="" if inspection_id else reason,
-        inspection_id=inspection_id,
+        state="linked" if placed.inspection_id else "unmatched",
+        reason="" if placed.inspection_id else placed.reason,
+        inspection_id=placed.inspection_id,
     )
-    session.add(clip)
-    if inspection_id is not None:
-        await link_evidence(
-            session,
-            evidence.id,
-            subject="inspection",
-            subject_id=inspection_id,
-            inspection_id=inspection_id,
-            actor=actor,
-        )
-    record(
-        session,
-        action="recorder.clip",
-        entity="evidence",
-        entity_id=evidence.id,
-        actor=actor.name,
-        actor_id=actor.id,
-        ip=actor.ip,
-        detail={"device_id": recorder.device_id, "state": clip.state, "filename": filename},
-    )
-    status = "linked" if inspection_id else "unmatched"
-    return ClipResult(filename, status, clip.reason, evidence.id, inspection_id, start)
+    await _file(session, clip, recorder, filename, actor)
+    return ClipResult(filename, clip.state, clip.reason, evidence.id, clip.inspection_id, start)
