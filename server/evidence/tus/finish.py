@@ -18,7 +18,6 @@ from server.evidence.service import (
     user_owner,
 )
 from server.evidence.tus import checks, offsets, store
-from server.evidence.tus.checks import IMAGE_KINDS
 from server.evidence.tus.discard import discard_storage
 from server.evidence.tus.models import Upload
 from server.evidence.tus.receiver import Patch
@@ -68,7 +67,7 @@ async def _read_back(p: Patch) -> tuple[str, TooManyPixels | str | None]:
 
     def work() -> tuple[str, bytes | None]:
         digest, chunks = hashlib.sha256(), []
-        image = p.up.kind in IMAGE_KINDS
+        image = p.up.kind in checks.IMAGE_KINDS
         with p.env.storage.open(p.up.storage_key) as reader:
             for chunk in reader:
                 digest.update(chunk)
@@ -88,7 +87,7 @@ async def finish(p: Patch) -> None:
     if digest is not None and (why := checks.hash_rejection(up.declared_sha256, digest)):
         await p.reject(why)
     whole = p.cursor.from_start
-    if whole and up.kind in IMAGE_KINDS:
+    if whole and up.kind in checks.IMAGE_KINDS:
         data = bytes(p.gathered())
         await _refuse_image(p, await checks.checked_image(data, up.kind))
     owner = user_owner(up.owner_id)
@@ -100,7 +99,7 @@ async def finish(p: Patch) -> None:
         stored = await _store(p)
         checked_hash = stored.sha256 if whole else digest
         # A picture that came in parts has not been looked at yet.
-        problem = None if whole or up.kind not in IMAGE_KINDS else "unchecked"
+        problem = None if whole or up.kind not in checks.IMAGE_KINDS else "unchecked"
         if checked_hash is None or problem is not None:
             checked_hash, problem = await _read_back(p)
         if checked_hash != up.declared_sha256 or problem is not None:
