@@ -30,9 +30,9 @@ from server.core.i18n import t
 from server.core.inputs import input_guard
 from server.core.security import csp_nonce, with_nonces
 from server.core.settings import Settings, load_settings
-from server.evidence.console import EvidenceConsoleController
+from server.evidence.recorders.console import EvidenceConsoleController
 from server.evidence.routes import EvidenceController
-from server.evidence.routes_tus import UploadController
+from server.evidence.tus.routes import UploadController
 from server.fastlane import FastLane
 from server.health import healthz, readyz
 from server.inspections.routes import ActionCodeController, DayController, InspectionController

@@ -21,15 +21,9 @@ from server.colour.models import (
     ReratingRequest,
 )
 from server.complaints.models import Complaint
-from server.evidence.models import (
-    Evidence,
-    EvidenceLink,
-    LegalHold,
-    Upload,
-    UploadFragment,
-    UploadPart,
-)
-from server.evidence.recorder_models import Recorder, RecorderAssignment, RecorderClip
+from server.evidence.models import Evidence, EvidenceLink, LegalHold
+from server.evidence.recorders.models import Recorder, RecorderAssignment, RecorderClip
+from server.evidence.tus.models import Upload, UploadFragment, UploadPart
 from server.inspections.models import Finding, Inspection, InspectionOfficer
 from server.inspections.record_models import InspectionRecord
 from server.merchants.models import Merchant, MerchantScenario, MerchantToken, OwnerLink

@@ -31,7 +31,7 @@ from litestar.openapi.spec import (
 )
 from litestar.routes import HTTPRoute
 
-from server.evidence.protocol import CHECKSUM_ALGORITHMS
+from server.evidence.tus.protocol import CHECKSUM_ALGORITHMS
 
 __all__ = ["EXTRA", "describe_errors"]
 

@@ -63,8 +63,8 @@ def _file_chunks(path: Path) -> Iterator[bytes]:
 def ingest(folder: Path, device_id: str) -> None:
     from server.audit.service import Actor
     from server.core.i18n import t
-    from server.evidence.ingest import ingest_clip
-    from server.evidence.recorders import find_recorder
+    from server.evidence.recorders.ingest import ingest_clip
+    from server.evidence.recorders.registry import find_recorder
 
     async def work(sessions, storage, settings) -> int:
         async with sessions() as session:
@@ -110,7 +110,7 @@ def recorder_add(device_id: str, label: str, street_code: str | None) -> None:
     from sqlmodel import select
 
     from server.audit.service import Actor
-    from server.evidence.recorders import register_recorder
+    from server.evidence.recorders.registry import register_recorder
     from server.org.models import Street
 
     async def work(sessions, storage, settings) -> None:
@@ -144,7 +144,11 @@ def recorder_assign(device_id: str, username: str, day) -> None:
     from sqlmodel import select
 
     from server.audit.service import Actor
-    from server.evidence.recorders import AssignmentConflict, assign_recorder, find_recorder
+    from server.evidence.recorders.registry import (
+        AssignmentConflict,
+        assign_recorder,
+        find_recorder,
+    )
     from server.org.models import User
 
     on = day.date() if day else local_today()
@@ -170,10 +174,9 @@ def recorder_assign(device_id: str, username: str, day) -> None:
     "expire-uploads", help="End abandoned uploads past their expiry; free their bytes."
 )
 def expire_uploads_command() -> None:
-    from server.evidence.jobs import sweep_orphan_multiparts
-    from server.evidence.receiver import UploadEnv
-    from server.evidence.spool import SpoolBudget
-    from server.evidence.uploads import expire_uploads
+    from server.evidence.tus.discard import expire_uploads, sweep_orphan_multiparts
+    from server.evidence.tus.env import UploadEnv
+    from server.evidence.tus.spool import SpoolBudget
 
     async def work(sessions, storage, settings) -> tuple[int, int]:
         expired = await expire_uploads(UploadEnv(sessions, storage, settings, SpoolBudget(1)))

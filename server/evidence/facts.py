@@ -7,7 +7,7 @@ from sqlmodel import col, select
 from server.auth.access import EvidenceFacts
 from server.core.db import AsyncSession
 from server.evidence.models import Evidence, EvidenceLink
-from server.evidence.recorder_models import Recorder, RecorderClip
+from server.evidence.recorders.models import Recorder, RecorderClip
 from server.inspections.models import Inspection, InspectionOfficer
 from server.merchants.models import Merchant
 from server.org.models import User

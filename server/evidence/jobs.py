@@ -1,20 +1,18 @@
-"""Scheduled evidence work, run by `onevisit evidence …` from cron: each item in a transaction
-of its own, so one failure does not undo the rest and a re-run picks up where it stopped."""
+"""Scheduled evidence work, run by `onevisit evidence purge` from cron: each item in a transaction
+of its own, so one failure does not undo the rest and a re-run picks up where it stopped. (The
+upload housekeeping, `expire-uploads`, is in server/evidence/tus/discard.py.)"""
 
 from contextlib import suppress
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel import col, select
 
-from server.core.clock import utcnow
 from server.core.db import AsyncSession
 from server.core.settings import Settings
-from server.evidence.models import Upload
 from server.evidence.retention import PurgeCandidate, due_for_deletion, tombstone
 from server.storage import Storage, StorageError
 
-__all__ = ["purge_expired", "sweep_orphan_multiparts"]
+__all__ = ["purge_expired"]
 
 
 async def purge_expired(
@@ -41,28 +39,3 @@ async def purge_expired(
                 storage.delete(candidate.storage_key)
             deleted.append(candidate)
     return deleted
-
-
-async def sweep_orphan_multiparts(
-    sessions: async_sessionmaker[AsyncSession], storage: Storage, older_than: timedelta
-) -> int:
-    """Abort multipart uploads under `evidence/` that no receiving upload owns (a process died
-    between starting one and recording it)."""
-    cutoff = utcnow() - older_than
-    async with sessions() as session:
-        live = set(
-            await session.exec(
-                select(Upload.multipart_id).where(
-                    Upload.state == "receiving", col(Upload.multipart_id).is_not(None)
-                )
-            )
-        )
-    count = 0
-    for pending in storage.pending_multiparts("evidence/"):
-        started = pending.initiated
-        if pending.upload_id in live or (started is not None and started > cutoff):
-            continue
-        with suppress(StorageError):
-            storage.abort_multipart(pending.key, pending.upload_id)
-            count += 1
-    return count

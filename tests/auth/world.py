@@ -21,7 +21,7 @@ from server.colour.service import set_override
 from server.complaints.models import Complaint
 from server.core.clock import district_timezone
 from server.evidence.models import Evidence, LegalHold
-from server.evidence.recorder_models import Recorder, RecorderClip
+from server.evidence.recorders.models import Recorder, RecorderClip
 from server.merchants.models import Merchant
 from server.merchants.owner_links import visit_link_secret
 from server.org.models import Department, Street, Team, User

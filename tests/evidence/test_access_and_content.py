@@ -235,7 +235,7 @@ def test_a_photo_with_odd_exif_still_gets_its_thumbnail(client: TestClient, peop
 
 
 def _upload_id(engine: Engine) -> str:
-    from server.evidence.models import Upload
+    from server.evidence.tus.models import Upload
 
     with Session(engine) as session:
         return str(session.exec(select(Upload.id)).one())

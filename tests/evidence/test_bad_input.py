@@ -9,8 +9,9 @@ from litestar.testing import TestClient
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
-from server.evidence.models import Evidence, Upload
-from server.evidence.protocol import BadHeader, parse_offset
+from server.evidence.models import Evidence
+from server.evidence.tus.models import Upload
+from server.evidence.tus.protocol import BadHeader, parse_offset
 from tests.evidence import tus
 from tests.evidence.conftest import People
 from tests.support.app import login_as

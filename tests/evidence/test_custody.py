@@ -14,7 +14,8 @@ from sqlmodel import Session, select
 
 from server.audit.models import AuditEvent
 from server.core.clock import utcnow
-from server.evidence.models import Evidence, EvidenceLink, LegalHold, Upload, UploadFragment
+from server.evidence.models import Evidence, EvidenceLink, LegalHold
+from server.evidence.tus.models import Upload, UploadFragment
 from server.storage import storage_from_url
 from tests.evidence import tus
 from tests.evidence.conftest import People, invoke

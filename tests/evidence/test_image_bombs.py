@@ -130,7 +130,8 @@ def test_pictures_are_decoded_in_the_cpu_pool_behind_other_requests(
     """Checking an arriving photo and drawing its thumbnail run in the CPU pool, whose threads
     the scheduler serves after the event loop (server.core.cpu): a burst of photos cannot slow
     other requests the way the general worker threads could."""
-    from server.evidence import derived, finish
+    from server.evidence import derived
+    from server.evidence.tus import checks
 
     threads: dict[str, str] = {}
 
@@ -141,7 +142,7 @@ def test_pictures_are_decoded_in_the_cpu_pool_behind_other_requests(
 
         return run
 
-    monkeypatch.setattr(finish, "decodes", noted("check", finish.decodes))
+    monkeypatch.setattr(checks, "decodes", noted("check", checks.decodes))
     monkeypatch.setattr(derived, "thumbnail", noted("thumbnail", derived.thumbnail))
     client, csrf = officer_client
     response, path = tus.upload_whole(client, csrf, tus.jpeg(), filename="shop.jpg")

@@ -10,8 +10,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from server.app import create_app
-from server.evidence import hashstate
-from server.evidence.models import Evidence, Upload, UploadFragment, UploadPart
+from server.evidence.models import Evidence
+from server.evidence.tus import hashstate
+from server.evidence.tus.models import Upload, UploadFragment, UploadPart
 from server.storage import storage_from_url
 from tests.evidence import tus
 from tests.evidence.conftest import People

@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 from server.cli import cli
 from server.core.clock import local_today
 from server.evidence.models import Evidence, EvidenceLink
-from server.evidence.recorder_models import RecorderClip
+from server.evidence.recorders.models import RecorderClip
 from tests.evidence import tus
 from tests.evidence.conftest import People, invoke, make_visit
 from tests.support.app import login_as

@@ -12,8 +12,8 @@ import anyio
 import httpx
 import pytest
 
-from server.evidence.errors import UploadRefused
-from server.evidence.spool import SpoolBudget
+from server.evidence.tus.errors import UploadRefused
+from server.evidence.tus.spool import SpoolBudget
 from tests.evidence import tus
 from tests.evidence.live import LiveServer
 from tests.evidence.test_server_restart import sign_in

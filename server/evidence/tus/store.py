@@ -2,8 +2,9 @@
 
 A PATCH may stream for minutes; holding the request's transaction that long would block other
 writers (SQLite has one) and a crash would lose what was already stored. So this module, and
-only this one, commits outside the request transaction. Every write is conditional on the
-offset it started from: of two requests racing on one upload, the second to commit loses.
+only this one, commits outside the request transaction. Every write of progress is conditional
+on the offset it started from (server/evidence/tus/offsets.py): of two requests racing on one
+upload, the second to commit loses.
 """
 
 import asyncio
@@ -23,7 +24,8 @@ from sqlmodel import col, select
 
 from server.core.clock import utcnow
 from server.core.db import AsyncSession
-from server.evidence.models import Upload, UploadFragment, UploadPart
+from server.evidence.tus.models import Upload, UploadFragment, UploadPart
+from server.evidence.tus.offsets import unchanged_since
 
 __all__ = [
     "Progress",
@@ -47,11 +49,6 @@ class UploadState:
     upload: Upload
     parts: list[UploadPart]
     fragments: list[UploadFragment]
-
-    @property
-    def parts_end(self) -> int:
-        """Where the stored parts end (fragments follow from here)."""
-        return sum(p.size for p in self.parts)
 
 
 @dataclass
@@ -161,7 +158,8 @@ async def attach_multipart(
 async def checkpoint(
     sessions: Sessions, upload_id: uuid.UUID, expected_offset: int, progress: Progress
 ) -> bool:
-    """Commit progress if the upload is still receiving at `expected_offset`."""
+    """Commit progress if the upload is still receiving at `expected_offset` (the condition is
+    offsets.unchanged_since)."""
 
     async def commit(session: AsyncSession) -> bool:
         values: dict[str, object] = {
@@ -173,15 +171,7 @@ async def checkpoint(
         }
         if progress.content_type:
             values["content_type"] = progress.content_type
-        stmt = (
-            update(Upload)
-            .where(
-                col(Upload.id) == upload_id,
-                col(Upload.upload_offset) == expected_offset,
-                col(Upload.state) == "receiving",
-            )
-            .values(**values)
-        )
+        stmt = update(Upload).where(unchanged_since(upload_id, expected_offset)).values(**values)
         if (await session.exec(stmt)).rowcount != 1:  # type: ignore[call-overload]
             return False
         if progress.drop_fragments:

@@ -10,12 +10,17 @@ from litestar.exceptions import HTTPException, NotFoundException
 from litestar.params import FromPath
 
 from server.audit.service import actor_of
+from server.core.bodies import ClientGone
 from server.core.db import DbSession
 from server.core.i18n import t
 from server.core.principal import current_principal, signed_in
-from server.evidence.errors import ClientGone, UploadRefused
-from server.evidence.models import Upload
-from server.evidence.protocol import (
+from server.evidence.schemas import UploadRead
+from server.evidence.tus.discard import terminate_upload
+from server.evidence.tus.env import upload_env
+from server.evidence.tus.errors import UploadRefused
+from server.evidence.tus.models import Upload
+from server.evidence.tus.offsets import offset_of, refuse_unless_receiving
+from server.evidence.tus.protocol import (
     CHECKSUM_ALGORITHMS,
     EXTENSIONS,
     OFFSET_OCTET_STREAM,
@@ -26,42 +31,18 @@ from server.evidence.protocol import (
     parse_metadata,
     parse_offset,
 )
-from server.evidence.receiver import UploadEnv
-from server.evidence.schemas import UploadRead
-from server.evidence.spool import SpoolBudget
-from server.evidence.uploads import (
-    create_upload,
-    owned_upload,
-    receive_upload,
-    refuse_unless_receiving,
-    terminate_upload,
-    upload_read,
-)
+from server.evidence.tus.uploads import create_upload, owned_upload, receive_upload, upload_read
 from server.storage import StorageError
 
-__all__ = ["UploadController", "upload_env"]
+__all__ = ["UploadController"]
 
 BASE = "/api/v1/uploads"
-
-
-def upload_env(state: State) -> UploadEnv:
-    """The app's sessions, storage and settings, and its one spool budget (made on first use)."""
-    budget = state.get("evidence_spool_budget")
-    if budget is None:
-        settings = state.settings
-        budget = SpoolBudget(
-            settings.upload_spool_mb * 2**20,
-            slots_per_owner=settings.upload_slots_per_user,
-            wait_seconds=settings.request_read_timeout_seconds,
-        )
-        state["evidence_spool_budget"] = budget
-    return UploadEnv(state.db_sessionmaker, state.storage, state.settings, budget)
 
 
 def _headers(upload: Upload | None = None, **extra: str) -> dict[str, str]:
     headers = {"Tus-Resumable": TUS_VERSION, "Cache-Control": "no-store", **extra}
     if upload is not None:
-        headers["Upload-Offset"] = str(upload.upload_offset)
+        headers["Upload-Offset"] = str(offset_of(upload))
         headers["Upload-Length"] = str(upload.length)
         if upload.state == "receiving":
             headers["Upload-Expires"] = http_date(upload.expires_at)

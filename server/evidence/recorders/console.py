@@ -20,9 +20,9 @@ from server.core.db import DbSession
 from server.core.i18n import t
 from server.core.net import client_ip
 from server.core.principal import Principal
-from server.evidence.dock import BadForm, dock_clips
-from server.evidence.recorder_models import Recorder
-from server.evidence.review import assign_clip, dismiss_clip, review_queue
+from server.evidence.recorders.dock import BadForm, dock_clips
+from server.evidence.recorders.models import Recorder
+from server.evidence.recorders.review import assign_clip, dismiss_clip, review_queue
 
 __all__ = ["EvidenceConsoleController"]
 

@@ -20,7 +20,7 @@ from contextlib import asynccontextmanager
 
 import anyio
 
-from server.evidence.errors import UploadRefused
+from server.evidence.tus.errors import UploadRefused
 
 __all__ = ["SLOT_RETRY_SECONDS", "SpoolBudget"]
 

@@ -2,6 +2,7 @@
 (never held whole in memory or on the app's disk), each clip through the same ingest."""
 
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from datetime import UTC
 from zoneinfo import ZoneInfo
 
@@ -13,9 +14,10 @@ from server.core.db import AsyncSession
 from server.core.i18n import t
 from server.core.inputs import shown
 from server.core.settings import Settings
-from server.evidence.ingest import ClipResult, ingest_clip
-from server.evidence.recorders import find_recorder
-from server.evidence.uploads import safe_filename
+from server.evidence.filenames import safe_filename
+from server.evidence.recorders.ingest import ClipResult, ingest_clip
+from server.evidence.recorders.models import Recorder
+from server.evidence.recorders.registry import find_recorder
 from server.storage import Storage
 
 __all__ = ["BadForm", "dock_clips"]
@@ -67,6 +69,44 @@ class _Segment:
         while await self.next_data() is not None:
             pass
 
+    async def value(self) -> bytes:
+        """A form field's value, cut at _FIELD_LIMIT bytes (the rest is read and dropped)."""
+        value = b""
+        while (chunk := await self.next_data()) is not None:
+            value += chunk[: _FIELD_LIMIT - len(value)]
+        return value
+
+
+async def _recorder(session: AsyncSession, value: bytes) -> Recorder | None:
+    """The recorder the form's `device` field names, if it is registered."""
+    device = value.decode("utf-8", "replace").strip()
+    # A device id no text column can hold is no recorder's.
+    return None if "\x00" in device else await find_recorder(session, device)
+
+
+def _own_name(filename: str) -> str:
+    """The file's own name without the folders the browser may send, or "" if it is no name
+    to keep."""
+    return safe_filename(filename.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]) or ""
+
+
+def _refused(filename: str, known_recorder: bool) -> ClipResult:
+    """A file not taken: its recorder is not known, or its name is no name to keep."""
+    if known_recorder:
+        why = t("upload.filename_invalid", value=shown(filename))
+    else:
+        why = t("recorder.unknown")
+    return ClipResult(shown(filename or "?", 255), "rejected", why)
+
+
+def _in_local_time(result: ClipResult, zone: ZoneInfo) -> ClipResult:
+    """The result with its start in the district's time, as the dock page shows it."""
+    started = result.started_at
+    if started is None:
+        return result
+    started = started if started.tzinfo else started.replace(tzinfo=UTC)
+    return replace(result, started_at=started.astimezone(zone))
+
 
 async def dock_clips(
     session: AsyncSession,
@@ -86,26 +126,14 @@ async def dock_clips(
             continue
         segment = _Segment(events)
         if event.filename is None:
-            value = b""
-            while (chunk := await segment.next_data()) is not None:
-                value += chunk[: _FIELD_LIMIT - len(value)]
+            value = await segment.value()
             if event.name == "device":
-                device = value.decode("utf-8", "replace").strip()
-                # A device id no text column can hold is no recorder's.
-                recorder = None if "\x00" in device else await find_recorder(session, device)
+                recorder = await _recorder(session, value)
             continue
-        try:
-            name = safe_filename(event.filename.rsplit("/", 1)[-1].rsplit("\\", 1)[-1])
-        except ValueError:
-            name = ""
+        name = _own_name(event.filename)
         if recorder is None or not name:
             await segment.drain()
-            why = (
-                t("recorder.unknown")
-                if recorder is None
-                else t("upload.filename_invalid", value=shown(event.filename))
-            )
-            yield ClipResult(shown(event.filename or "?", 255), "rejected", why)
+            yield _refused(event.filename, recorder is not None)
             continue
         result = await ingest_clip(
             session,
@@ -117,18 +145,4 @@ async def dock_clips(
             actor=actor,
         )
         await segment.drain()
-        if result.started_at is not None:
-            started = (
-                result.started_at.astimezone(zone)
-                if result.started_at.tzinfo
-                else result.started_at.replace(tzinfo=UTC).astimezone(zone)
-            )
-            result = ClipResult(
-                result.filename,
-                result.status,
-                result.reason,
-                result.evidence_id,
-                result.inspection_id,
-                started,
-            )
-        yield result
+        yield _in_local_time(result, zone)

@@ -1,4 +1,5 @@
-"""The tus 1.0 wire format: headers in, headers out; no rules about evidence here."""
+"""The tus 1.0 wire format: headers in, headers out; no rules about evidence here (what offset
+an upload may take is server/evidence/tus/offsets.py's to say)."""
 
 import base64
 import binascii

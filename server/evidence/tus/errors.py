@@ -1,9 +1,11 @@
-"""Why an upload or an evidence request was refused, in words the phone can show."""
+"""Why an upload request was refused, in words the phone can show: a refusal of one request
+(the upload may go on), or the rejection of the file for good."""
 
-from server.core.bodies import BodyStalled, ClientGone
+from dataclasses import dataclass, field
+
 from server.core.i18n import t
 
-__all__ = ["BodyStalled", "ClientGone", "UploadRefused"]
+__all__ = ["Rejection", "UploadRefused"]
 
 
 class UploadRefused(Exception):
@@ -22,3 +24,13 @@ class UploadRefused(Exception):
         self.status, self.key, self.offset, self.retry_after = status, key, offset, retry_after
         self.detail = t(key, **values) if offset is None else t(key, offset=offset, **values)
         super().__init__(self.detail)
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """Why a file may never become evidence: the reason `upload.<code>` with its values, and
+    the status the phone is answered with. The upload is rejected and nothing of it is kept."""
+
+    code: str
+    status: int
+    values: dict[str, object] = field(default_factory=dict)

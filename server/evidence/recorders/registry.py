@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from server.audit.service import Actor, record
 from server.core.db import AsyncSession
-from server.evidence.recorder_models import Recorder, RecorderAssignment
+from server.evidence.recorders.models import Recorder, RecorderAssignment
 from server.org.models import User
 
 __all__ = ["AssignmentConflict", "assign_recorder", "carrier", "find_recorder", "register_recorder"]

@@ -1,6 +1,9 @@
 """Receiving a tus PATCH: bytes are hashed as they arrive, gathered into parts in a bounded
 buffer, stored, and the progress committed, so a drop or a crash loses at most one part.
 
+Where the request stands in the file, and so what it may take and where the upload stands after
+each commit, is followed by an offsets.Cursor (server/evidence/tus/offsets.py).
+
 Layout in storage: parts of the upload's S3 multipart object (each PART_SIZE, the last shorter);
 bytes past the last full part (a PATCH that ended mid-part) wait as small fragment objects under
 `uploads/<id>/` until the next PATCH fills the part. The SHA-256 state is committed with each
@@ -12,44 +15,25 @@ import logging
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import suppress
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TypeVar
-
-import anyio
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from typing import NoReturn
 
 from server.audit.service import Actor
+from server.core.bodies import BodyStalled, ClientGone
 from server.core.clock import utcnow
-from server.core.db import AsyncSession
-from server.core.settings import Settings
-from server.evidence import upload_store as store
-from server.evidence.errors import BodyStalled, ClientGone, UploadRefused
-from server.evidence.hashstate import ResumableSha256
-from server.evidence.models import UploadFragment, UploadPart
-from server.evidence.protocol import Checksum
-from server.evidence.spool import SpoolBudget
-from server.storage import ObjectNotFound, Storage, StorageError
+from server.evidence.sniff import SNIFF_BYTES, sniff
+from server.evidence.tus import checks, discard, offsets, store
+from server.evidence.tus.env import UploadEnv
+from server.evidence.tus.errors import Rejection, UploadRefused
+from server.evidence.tus.hashstate import ResumableSha256
+from server.evidence.tus.models import UploadFragment, UploadPart
+from server.evidence.tus.protocol import Checksum
+from server.storage import ObjectNotFound, StorageError
 
-__all__ = ["PART_SIZE", "Patch", "UploadEnv"]
+__all__ = ["PART_SIZE", "Patch"]
 
 log = logging.getLogger("onevisit")
-T = TypeVar("T")
 PART_SIZE = 8 * 1024 * 1024  # S3 wants at least 5 MiB per part; 8 keeps requests few
-
-
-@dataclass(frozen=True)
-class UploadEnv:
-    """What receiving needs from the running app."""
-
-    sessions: async_sessionmaker[AsyncSession]
-    storage: Storage
-    settings: Settings
-    budget: SpoolBudget
-
-    async def run(self, func, *args, **kwargs):
-        """Call a blocking storage function in a worker thread."""
-        return await anyio.to_thread.run_sync(lambda: func(*args, **kwargs))
 
 
 class Patch:
@@ -60,17 +44,11 @@ class Patch:
     ) -> None:
         up = state.upload
         self.env, self.state, self.up, self.actor = env, state, up, actor
-        self.offset = up.upload_offset  # as committed
-        self.remaining = up.length - up.upload_offset  # what this request may still bring
-        self.part_start = state.parts_end  # file offset of the buffer's first byte
+        self.cursor = offsets.Cursor(up, state.parts, PART_SIZE)
         self.fragments = list(state.fragments)  # committed, already inside the buffer
         self.buffer = bytearray()
-        self.size = 0  # how much of the buffer this part uses
-        self.filled = 0
-        self.fresh_from = 0  # where this request's uncommitted bytes begin in the buffer
-        self.received = 0
         resumed = ResumableSha256.resume(up.hash_state)
-        self.hasher = resumed or (ResumableSha256() if self.offset == 0 else None)
+        self.hasher = resumed or (ResumableSha256() if self.cursor.committed == 0 else None)
         self.hash_lost = up.hash_lost or self.hasher is None
         self.content_type = up.content_type
         self.multipart_id = up.multipart_id
@@ -83,9 +61,9 @@ class Patch:
 
     async def run(self, body: AsyncIterator[bytes]) -> bool:
         """Take the body; True if the file is now whole (the caller then finishes it)."""
-        self.size = min(PART_SIZE, self.up.length - self.part_start)
-        async with self.env.budget.reserve(self.size, self.actor.id or self.up.owner_id):
-            self.buffer = bytearray(self.size)
+        size = self.cursor.part_length
+        async with self.env.budget.reserve(size, self.actor.id or self.up.owner_id):
+            self.buffer = bytearray(size)
             await self._load_fragments()
             gone: ClientGone | None = None
             try:
@@ -98,8 +76,9 @@ class Patch:
                     self._refuse_if_stalled(gone)
                     return False
                 if self.request_hash.digest() != self.checksum.digest:  # type: ignore[union-attr]
-                    raise UploadRefused(460, "upload.checksum_mismatch", offset=self.offset)
-            if self.at_end:
+                    offset = self.cursor.committed
+                    raise UploadRefused(460, "upload.checksum_mismatch", offset=offset)
+            if self.cursor.at_end:
                 return True
             await self._commit(write_fragment=True)
             self._refuse_if_stalled(gone)
@@ -110,11 +89,8 @@ class Patch:
         its slot and buffer go to others; the phone resumes from the offset it is told."""
         if isinstance(gone, BodyStalled):
             seconds = self.env.settings.request_read_timeout_seconds
-            raise UploadRefused(408, "upload.read_timeout", offset=self.offset, seconds=seconds)
-
-    @property
-    def at_end(self) -> bool:
-        return self.part_start + self.filled == self.up.length
+            offset = self.cursor.committed
+            raise UploadRefused(408, "upload.read_timeout", offset=offset, seconds=seconds)
 
     async def _load_fragments(self) -> None:
         """Put the bytes that earlier PATCHes left past the last part back into the buffer."""
@@ -127,74 +103,98 @@ class Patch:
                 data = b""
             if len(data) != fragment.size:
                 await self._lose_fragments()
-            self.buffer[self.filled : self.filled + fragment.size] = data
-            self.filled += fragment.size
-        self.fresh_from = self.filled
+            start = self.cursor.filled
+            self.buffer[start : start + fragment.size] = data
+            self.cursor.fill(fragment.size)
+        self.cursor.restored()
 
     async def _lose_fragments(self) -> None:
         """A fragment went missing: go back to the last part; the phone re-sends from there."""
-        log.error("upload %s lost a fragment; rewinding to %s", self.up.id, self.part_start)
+        parts_end = self.cursor.part_start
+        log.error("upload %s lost a fragment; rewinding to %s", self.up.id, parts_end)
         progress = store.Progress(
-            offset=self.part_start,
+            offset=parts_end,
             hash_state=None,
             hash_lost=True,
             expires_at=self._expiry(),
             drop_fragments=True,
         )
-        await store.checkpoint(self.env.sessions, self.up.id, self.offset, progress)
-        raise UploadRefused(409, "upload.offset_mismatch", offset=self.part_start)
+        await store.checkpoint(self.env.sessions, self.up.id, self.cursor.committed, progress)
+        raise offsets.mismatch(parts_end)
 
     async def _take(self, chunk: bytes) -> None:
-        if self.received + len(chunk) > self.remaining:
-            raise UploadRefused(413, "upload.body_too_long", remaining=self.remaining)
-        self.received += len(chunk)
+        self.cursor.take(len(chunk))
         if self.request_hash is not None:
             self.request_hash.update(chunk)
         view = memoryview(chunk)
         while view:
-            n = min(len(view), self.size - self.filled)
-            self.buffer[self.filled : self.filled + n] = view[:n]
+            start, n = self.cursor.filled, min(len(view), self.cursor.room)
+            self.buffer[start : start + n] = view[:n]
             if self.hasher is not None:
-                self.hasher.update(memoryview(self.buffer)[self.filled : self.filled + n])
-            self.filled += n
+                self.hasher.update(memoryview(self.buffer)[start : start + n])
+            self.cursor.fill(n)
             view = view[n:]
-            if self.filled == self.size and not self.at_end:
+            if self.cursor.part_full:
                 await self._flush_part()
 
-    # Storing
+    # Checking
+
+    def gathered(self) -> memoryview:
+        """The buffer's bytes so far."""
+        return memoryview(self.buffer)[: self.cursor.filled]
 
     def head(self) -> bytes:
         """The file's first bytes, when the buffer holds them."""
-        return bytes(self.buffer[: min(self.filled, 4096)]) if self.part_start == 0 else b""
+        if not self.cursor.from_start:
+            return b""
+        return bytes(self.buffer[: min(self.cursor.filled, 4096)])
+
+    async def settle_type(self, *, final: bool = False) -> None:
+        """Sniff the type from the file's first bytes once they are here; reject a wrong one."""
+        if self.content_type or not self.cursor.from_start:
+            return
+        if not final and self.cursor.filled < min(SNIFF_BYTES, self.up.length):
+            return
+        found = sniff(self.head(), self.up.kind)
+        why = checks.type_rejection(found, self.up.kind, self.up.declared_type)
+        if why is not None:
+            await self.reject(why)
+        self.content_type = found
+
+    async def reject(self, why: Rejection) -> NoReturn:
+        """Reject the upload for good (server/evidence/tus/checks.py says why): what this request
+        and earlier ones stored goes."""
+        keys = [f.storage_key for f in self.fragments] + self.stale
+        await discard.reject(
+            self.env, self.actor, self.up, why, fragment_keys=keys, multipart_id=self.multipart_id
+        )
+
+    # Storing
 
     async def _flush_part(self) -> None:
-        from server.evidence.finish import settle_type  # the type check lives with finishing
-
-        await settle_type(self)
+        await self.settle_type()
         number = await store.allocate_part(self.env.sessions, self.up.id)
-        upload_id = await self._multipart()
-        data = memoryview(self.buffer)[: self.filled]
+        upload_id = await self.multipart()
         etag = await self.env.run(
-            self.env.storage.upload_part, self.up.storage_key, upload_id, number, data
+            self.env.storage.upload_part, self.up.storage_key, upload_id, number, self.gathered()
         )
         self.pending.append(
             UploadPart(
                 upload_id=self.up.id,
                 number=number,
-                part_offset=self.part_start,
-                size=self.filled,
+                part_offset=self.cursor.part_start,
+                size=self.cursor.filled,
                 etag=etag,
             )
         )
         self.stale += [f.storage_key for f in self.fragments]
         self.fragments = []
-        self.part_start += self.filled
-        self.filled = self.fresh_from = 0
-        self.size = min(PART_SIZE, self.up.length - self.part_start)
+        self.cursor.part_stored()
         if self.request_hash is None:
             await self._commit(write_fragment=False)
 
-    async def _multipart(self) -> str:
+    async def multipart(self) -> str:
+        """The upload's S3 multipart id, begun now if it has none yet."""
         if self.multipart_id:
             return self.multipart_id
         ours = await self.env.run(
@@ -215,20 +215,24 @@ class Patch:
     def _expiry(self) -> datetime:
         return utcnow() + timedelta(hours=self.env.settings.upload_expiry_hours)
 
+    async def _write_fragment(self) -> UploadFragment | None:
+        """Store the buffer's uncommitted bytes as a fragment object (None: there are none)."""
+        data = memoryview(self.buffer)[self.cursor.fresh]
+        if not data:
+            return None
+        start = self.cursor.fresh_start
+        key = f"uploads/{self.up.id}/{start:015d}-{uuid.uuid4().hex[:8]}"
+        await self.env.run(self.env.storage.put, key, [data])
+        return UploadFragment(
+            upload_id=self.up.id, fragment_offset=start, size=len(data), storage_key=key
+        )
+
     async def _commit(self, *, write_fragment: bool) -> None:
         """Commit what is stored: pending parts, and the buffer's fresh bytes as a fragment."""
-        fragment = None
-        if write_fragment and self.filled > self.fresh_from:
-            start = self.part_start + self.fresh_from
-            key = f"uploads/{self.up.id}/{start:015d}-{uuid.uuid4().hex[:8]}"
-            data = memoryview(self.buffer)[self.fresh_from : self.filled]
-            await self.env.run(self.env.storage.put, key, [data])
-            fragment = UploadFragment(
-                upload_id=self.up.id, fragment_offset=start, size=len(data), storage_key=key
-            )
+        fragment = await self._write_fragment() if write_fragment else None
         if fragment is None and not self.pending:
             return
-        new_offset = self.part_start + (self.filled if fragment else self.fresh_from)
+        new_offset = self.cursor.next_offset(with_fragment=fragment is not None)
         progress = store.Progress(
             offset=new_offset,
             hash_state=None if self.hash_lost or not self.hasher else self.hasher.export(),
@@ -239,17 +243,17 @@ class Patch:
             fragment=fragment,
             drop_fragments=bool(self.stale),
         )
-        if not await store.checkpoint(self.env.sessions, self.up.id, self.offset, progress):
+        began_at = self.cursor.committed
+        if not await store.checkpoint(self.env.sessions, self.up.id, began_at, progress):
             if fragment is not None:
                 await self.env.run(self.env.storage.delete, fragment.storage_key)
             current = await store.load(self.env.sessions, self.up.id)
-            now = current.upload.upload_offset if current else self.offset
-            raise UploadRefused(409, "upload.offset_mismatch", offset=now)
+            raise offsets.lost_race(current.upload if current else None, began_at)
         self.state.parts += self.pending
-        self.offset, self.pending = new_offset, []
+        self.pending = []
+        self.cursor.committed_to(new_offset, with_fragment=fragment is not None)
         if fragment is not None:
             self.fragments.append(fragment)
-            self.fresh_from = self.filled
         stale, self.stale = self.stale, []
         for key in stale:
             with suppress(StorageError):

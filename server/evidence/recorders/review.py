@@ -14,7 +14,7 @@ from server.core.clock import utcnow
 from server.core.db import AsyncSession
 from server.core.principal import Principal
 from server.evidence.models import Evidence
-from server.evidence.recorder_models import Recorder, RecorderClip
+from server.evidence.recorders.models import Recorder, RecorderClip
 from server.evidence.service import link_evidence
 from server.inspections.models import Inspection
 from server.merchants.models import Merchant
