@@ -54,9 +54,6 @@ DATA_MODULES = {
 }
 LONG_MODULES = {
     "colour/console.py",
-    "colour/engine.py",
-    "colour/recompute.py",
-    "colour/recompute_sql.py",
     "demo/history.py",
     "inspections/service.py",
     "live.py",
@@ -66,10 +63,6 @@ LONG_MODULES = {
 LONG_FUNCTIONS = {
     "app.py:create_app",
     "auth/service.py:login",
-    "colour/recompute.py:recompute_all",
-    "colour/recompute_sql.py:_assemble",
-    "colour/recompute_sql.py:_facts",
-    "colour/recompute_sql.py:_writes",
     "colour/service.py:apply_outcome",
     "demo/catalog.py:load_catalogue",
     "demo/loader.py:load_demo",
