@@ -53,7 +53,6 @@ DATA_MODULES = {
     "demo/scenario_data.py",
 }
 LONG_MODULES = {
-    "colour/console.py",
     "demo/history.py",
     "inspections/service.py",
     "live.py",
@@ -63,7 +62,6 @@ LONG_MODULES = {
 LONG_FUNCTIONS = {
     "app.py:create_app",
     "auth/service.py:login",
-    "colour/service.py:apply_outcome",
     "demo/catalog.py:load_catalogue",
     "demo/loader.py:load_demo",
     "demo/staff.py:create_staff",

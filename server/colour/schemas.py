@@ -1,4 +1,5 @@
-"""What the codes API says (never the table models themselves)."""
+"""What the codes API and console are sent and say (never the table models themselves). The
+console's forms parse into the same request types as the API's JSON bodies."""
 
 import uuid
 from dataclasses import dataclass

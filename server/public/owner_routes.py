@@ -10,7 +10,8 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from server.audit.service import Actor
-from server.colour.service import ColourInputError, request_rerating
+from server.colour.actions import request_rerating
+from server.colour.service import ColourRefused
 from server.core.clock import utcnow
 from server.core.db import DbSession
 from server.core.i18n import t
@@ -146,7 +147,7 @@ class OwnerController(Controller):
                     now=utcnow(),
                 )
             )
-        except ColourInputError as exc:
+        except ColourRefused as exc:
             return await self._render(secret, db_session, state, status=400, error=str(exc))
         return Redirect(f"/m/o/{secret}?done=rerating", status_code=303)
 

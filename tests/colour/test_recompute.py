@@ -8,10 +8,9 @@ from sqlalchemy import Engine, func, select, text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from server.colour.recompute import postgres
 from server.colour.engine import assess
 from server.colour.models import ColourEvent, ColourState
-from server.colour.recompute import recompute_all
+from server.colour.recompute import postgres, recompute_all
 from server.colour.records import load_records
 from server.colour.service import update_colour
 from server.colour.texts import state_guidance_text, state_reason_text
