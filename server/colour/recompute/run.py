@@ -20,6 +20,7 @@ from server.core.i18n import t
 from server.merchants.models import Merchant
 from server.packets.store import mark_all_stale, quiet_triggers
 from server.policy.rules import RANK, Policy
+from server.rectifications.service import mark_overdue
 
 __all__ = ["RecomputeReport", "recompute_all"]
 
@@ -116,12 +117,7 @@ def _stage_all(run: _Run) -> list[tuple[str, str]]:
     # Hundreds of thousands of merchant rows may change: the per-row triggers that mark day
     # packets and tell the app processes stay quiet, and everything is marked once at the end.
     quiet_triggers(conn)
-    run.report.overdue_orders = run_sql(
-        conn,
-        "UPDATE rectification_order SET status = 'overdue' "
-        "WHERE status = 'open' AND deadline < :today",
-        run.params,
-    )
+    run.report.overdue_orders = mark_overdue(conn, run.report.today)
     stage(conn, stages, run.params, run.lap)
     if other is not None:
         other.join()
