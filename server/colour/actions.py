@@ -15,7 +15,13 @@ from sqlmodel import Session, col, select
 
 from server.audit.service import Actor
 from server.colour.models import ColourOverride, ReratingRequest
-from server.colour.schemas import OverrideRequest, OwnerLinkRead, RotateRequest, RotateResponse
+from server.colour.schemas import (
+    OverrideRequest,
+    OwnerLinkRead,
+    ReratingForm,
+    RotateRequest,
+    RotateResponse,
+)
 from server.colour.service import ColourRefused, update_colour
 from server.colour.values import Outcome
 from server.core.clock import local_today, utcnow
@@ -123,14 +129,20 @@ def pending_rerating(session: Session, merchant_id: uuid.UUID) -> ReratingReques
 def request_rerating(
     session: Session,
     merchant_id: uuid.UUID,
+    request: ReratingForm,
     *,
-    reason: str,
     via: str,
     policy: Policy,
     actor: Actor,
     now: datetime | None = None,
 ) -> tuple[ReratingRequest, date | None]:
-    """Ask for a re-rating visit; returns the request (an existing pending one) and its due date."""
+    """Ask for a re-rating visit; returns the request (an existing pending one) and its due date.
+    A green merchant has nothing to earn by one: refused."""
+    colour = session.exec(select(Merchant.colour).where(Merchant.id == merchant_id)).first()
+    if colour is None:
+        raise _missing()
+    if colour == "green":
+        raise ColourRefused(t("owner.rerating_green"))
     now = now or utcnow()
     existing = pending_rerating(session, merchant_id)
     if existing is not None:
@@ -139,7 +151,7 @@ def request_rerating(
     row = ReratingRequest(
         merchant_id=merchant_id,
         requested_on=local_today(now),
-        reason=reason.strip()[:500],
+        reason=request.reason.strip()[:500],
         via=via,
         created_at=now,
         created_by=actor.id,

@@ -14,6 +14,7 @@ __all__ = [
     "OverrideRead",
     "OverrideRequest",
     "OwnerLinkRead",
+    "ReratingForm",
     "RotateRequest",
     "RotateResponse",
 ]
@@ -56,6 +57,14 @@ class ColourRead:
     next_due: date | None
     override: OverrideRead | None
     events: list[ColourEventRead]
+
+
+@dataclass
+class ReratingForm:
+    """A merchant's request for a re-rating visit, from its owner page; the reason may be left
+    blank (at most its first 500 characters are kept)."""
+
+    reason: str = ""
 
 
 @dataclass
