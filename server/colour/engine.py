@@ -5,7 +5,8 @@ qualifying visit (red → yellow after a re-check scoring at most `red_to_yellow
 every rectification verified; yellow → green after a clean visit `green_after_months` after the
 last adverse event). A first minor violation on the no-penalty list, corrected on site, never
 raises the colour above yellow. The set-wise recompute (server.colour.recompute) implements the
-same rules in SQL; tests hold the two to the same answers.
+same rules in SQL; tests hold the two to the same answers. What the engine reads and answers are
+plain values (server.colour.values).
 """
 
 from collections.abc import Sequence
@@ -13,33 +14,17 @@ from datetime import date, timedelta
 
 from server.colour.texts import guidance_text
 from server.colour.values import (
-    Case,
-    Complaint,
     Order,
     Outcome,
     Override,
     Reason,
     Records,
-    Rerating,
     Transition,
     Visit,
 )
 from server.policy.rules import COLOURS, RANK, Policy, add_months
 
-__all__ = [
-    "Case",
-    "Complaint",
-    "Order",
-    "Outcome",
-    "Override",
-    "Reason",
-    "Records",
-    "Rerating",
-    "Transition",
-    "Visit",
-    "assess",
-    "visit_verdict",
-]
+__all__ = ["assess", "visit_verdict"]
 
 # Same-day facts apply in this order; ties break on the record id.
 _VISIT, _CASE, _COMPLAINT, _ORDER = 0, 1, 2, 3

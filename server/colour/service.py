@@ -14,10 +14,11 @@ from sqlalchemy import Connection, insert, select, update
 from sqlmodel import Session
 
 from server.audit.service import Actor
-from server.colour.engine import Outcome, assess
+from server.colour.engine import assess
 from server.colour.models import ColourEvent, ColourState, ReratingRequest
 from server.colour.records import load_records
 from server.colour.texts import fill
+from server.colour.values import Outcome
 from server.core.clock import local_today, utcnow
 from server.core.errors import DomainError
 from server.core.i18n import t
