@@ -18,10 +18,9 @@ from server.core.codes import action_code
 from server.core.db import AsyncSession
 from server.inspections.models import Finding
 from server.policy.rules import Policy
-from server.rectifications.models import RectificationOrder, RectificationPhoto
+from server.rectifications.models import OPEN_STATUSES, RectificationOrder, RectificationPhoto
 
 __all__ = [
-    "OPEN_STATUSES",
     "ORDER_CODE_PREFIX",
     "FailedItem",
     "add_photo",
@@ -33,8 +32,6 @@ __all__ = [
     "verify_orders",
 ]
 
-# An order stays to be verified while open, and after its deadline (overdue) too.
-OPEN_STATUSES = ("open", "overdue")
 ORDER_CODE_PREFIX = "ZG"  # 整改: the action code of an order
 
 
