@@ -78,7 +78,6 @@ LONG_FUNCTIONS = {
     "planning/read.py:plan_document",
     "planning/routing.py:_run",
     "planning/versions.py:write_version",
-    "public/owner_view.py:owner_view",
 }
 
 

@@ -62,15 +62,13 @@ class OwnerView:
     pending_rerating: date | None
 
 
-async def owner_view(
-    session: AsyncSession, merchant: Merchant, now: datetime, policy: Policy
-) -> OwnerView:
-    """Every record of the merchant, published or not: it is the party inspected."""
-    street = await session.get(Street, merchant.street_id)
-    state = await session.get(ColourState, merchant.id)
+async def _inspections(
+    session: AsyncSession, merchant_id: uuid.UUID, now: datetime
+) -> list[OwnerInspection]:
+    """Every inspection of the merchant, newest first, with its findings and officers."""
     rows = await session.exec(
         select(Inspection)
-        .where(Inspection.merchant_id == merchant.id)
+        .where(Inspection.merchant_id == merchant_id)
         .order_by(col(Inspection.visit_date).desc())
     )
     inspections = {
@@ -85,30 +83,37 @@ async def owner_view(
         )
         for i in rows
     }
-    if inspections:
-        found = await session.exec(
-            select(Finding, CheckItem)
-            .join(CheckItem, col(CheckItem.id) == Finding.check_item_id)
-            .where(col(Finding.inspection_id).in_(inspections))
-            .order_by(col(CheckItem.code))
-        )
-        for finding, item in found:
-            inspections[finding.inspection_id].findings.append(
-                OwnerFinding(
-                    item.title,
-                    item.is_key,
-                    finding.outcome,
-                    finding.corrected_on_site,
-                    finding.note,
-                )
+    if not inspections:
+        return []
+    found = await session.exec(
+        select(Finding, CheckItem)
+        .join(CheckItem, col(CheckItem.id) == Finding.check_item_id)
+        .where(col(Finding.inspection_id).in_(inspections))
+        .order_by(col(CheckItem.code))
+    )
+    for finding, item in found:
+        inspections[finding.inspection_id].findings.append(
+            OwnerFinding(
+                item.title, item.is_key, finding.outcome, finding.corrected_on_site, finding.note
             )
-        officers = await session.exec(
-            select(InspectionOfficer.inspection_id, User.name, User.cert_no)
-            .join(User, col(User.id) == InspectionOfficer.user_id)
-            .where(col(InspectionOfficer.inspection_id).in_(inspections))
         )
-        for inspection_id, name, cert_no in officers:
-            inspections[inspection_id].officers.append((name, cert_no or ""))
+    officers = await session.exec(
+        select(InspectionOfficer.inspection_id, User.name, User.cert_no)
+        .join(User, col(User.id) == InspectionOfficer.user_id)
+        .where(col(InspectionOfficer.inspection_id).in_(inspections))
+    )
+    for inspection_id, name, cert_no in officers:
+        inspections[inspection_id].officers.append((name, cert_no or ""))
+    return list(inspections.values())
+
+
+async def owner_view(
+    session: AsyncSession, merchant: Merchant, now: datetime, policy: Policy
+) -> OwnerView:
+    """Every record of the merchant, published or not: it is the party inspected."""
+    street = await session.get(Street, merchant.street_id)
+    state = await session.get(ColourState, merchant.id)
+    inspections = await _inspections(session, merchant.id, now)
     events = await session.exec(
         select(ColourEvent)
         .where(ColourEvent.merchant_id == merchant.id)
@@ -130,7 +135,7 @@ async def owner_view(
         next_due=merchant.next_due,
         reason=state_reason_text(state, policy) if state else None,
         guidance=state_guidance_text(state, policy) if state else None,
-        inspections=list(inspections.values()),
+        inspections=inspections,
         orders=await merchant_orders(session, merchant.id),
         events=list(events),
         pending_rerating=pending,
