@@ -53,10 +53,6 @@ DATA_MODULES = {
     "demo/scenario_data.py",
 }
 LONG_MODULES = {
-    "colour/console.py",
-    "colour/engine.py",
-    "colour/recompute.py",
-    "colour/recompute_sql.py",
     "demo/history.py",
     "inspections/service.py",
     "live.py",
@@ -65,11 +61,6 @@ LONG_MODULES = {
 }
 LONG_FUNCTIONS = {
     "app.py:create_app",
-    "colour/recompute.py:recompute_all",
-    "colour/recompute_sql.py:_assemble",
-    "colour/recompute_sql.py:_facts",
-    "colour/recompute_sql.py:_writes",
-    "colour/service.py:apply_outcome",
     "demo/catalog.py:load_catalogue",
     "demo/loader.py:load_demo",
     "demo/staff.py:create_staff",
@@ -83,7 +74,6 @@ LONG_FUNCTIONS = {
     "planning/read.py:plan_document",
     "planning/routing.py:_run",
     "planning/versions.py:write_version",
-    "public/owner_view.py:owner_view",
 }
 
 

@@ -1,19 +1,33 @@
-"""Reads for staff: a merchant's colour with its history, and street lists for printing."""
+"""Reads for staff: a merchant's colour with its history, its code, the console's search and
+street lists, and street lists for printing."""
 
 import uuid
 from dataclasses import dataclass
 
-from sqlmodel import Session, col, select
+from sqlalchemy import func
+from sqlmodel import Session, col, or_, select
 
 from server.colour.models import ColourEvent, ColourOverride, ColourState
 from server.colour.schemas import ColourEventRead, ColourRead, OverrideRead
+from server.colour.service import ColourRefused
 from server.colour.texts import state_guidance_text, state_reason_text
 from server.core.clock import local_today, utcnow
+from server.core.i18n import t
+from server.core.inputs import like_contains
 from server.merchants.models import Merchant
+from server.merchants.qrcode import merchant_url
 from server.org.models import Street
 from server.policy.rules import Policy
 
-__all__ = ["PosterRow", "colour_read", "poster_for_merchant", "posters_for_street"]
+__all__ = [
+    "PosterRow",
+    "code_url",
+    "colour_read",
+    "find_merchants",
+    "poster_for_merchant",
+    "posters_for_street",
+    "street_counts",
+]
 
 
 def colour_read(
@@ -104,3 +118,47 @@ def posters_for_street(
     if street is None:
         return None, []
     return street, _posters(session, Merchant.street_id == street.id, offset, limit)
+
+
+def code_url(session: Session, merchant_id: uuid.UUID, public_base_url: str) -> str:
+    """What the merchant's QR code encodes (404 for an unknown or deregistered merchant)."""
+    row = poster_for_merchant(session, merchant_id)
+    if row is None:
+        raise ColourRefused(t("error.not_found"), 404)
+    return merchant_url(public_base_url, row.token)
+
+
+def street_counts(session: Session, street_id: uuid.UUID | None) -> list[tuple[Street, int]]:
+    """Each street (or the one given) with its number of active merchants, by name."""
+    counts = (
+        select(Merchant.street_id, func.count().label("n"))
+        .where(col(Merchant.active).is_(True))
+        .group_by(Merchant.street_id)
+        .subquery()
+    )
+    stmt = (
+        select(Street, counts.c.n)
+        .outerjoin(counts, counts.c.street_id == Street.id)
+        .order_by(col(Street.name))
+    )
+    if street_id is not None:
+        stmt = stmt.where(Street.id == street_id)
+    return [(street, n or 0) for street, n in session.exec(stmt)]
+
+
+def find_merchants(
+    session: Session, q: str, street_id: uuid.UUID | None
+) -> list[tuple[Merchant, str]]:
+    """Up to 50 merchants whose name holds `q` or whose credit code is `q`, with their street's
+    name (of one street, if given)."""
+    like = like_contains(q.strip())
+    stmt = (
+        select(Merchant, Street.name)
+        .join(Street, col(Street.id) == Merchant.street_id)
+        .where(or_(col(Merchant.name).like(like, escape="\\"), Merchant.uscc == q.strip().upper()))
+        .order_by(col(Merchant.name))
+        .limit(50)
+    )
+    if street_id is not None:
+        stmt = stmt.where(Merchant.street_id == street_id)
+    return list(session.exec(stmt))

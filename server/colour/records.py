@@ -7,8 +7,8 @@ from sqlalchemy import Connection, and_, case, func, select
 
 from server.cases.models import EnforcementCase
 from server.catalog.models import CheckItem
-from server.colour.engine import Case, Complaint, Order, Override, Records, Rerating, Visit
 from server.colour.models import ColourOverride, ReratingRequest
+from server.colour.values import Case, Complaint, Order, Override, Records, Rerating, Visit
 from server.complaints.models import Complaint as ComplaintRow
 from server.inspections.models import Finding, Inspection
 from server.merchants.models import Merchant

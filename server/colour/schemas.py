@@ -1,4 +1,5 @@
-"""What the codes API says (never the table models themselves)."""
+"""What the codes API and console are sent and say (never the table models themselves). The
+console's forms parse into the same request types as the API's JSON bodies."""
 
 import uuid
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ __all__ = [
     "OverrideRead",
     "OverrideRequest",
     "OwnerLinkRead",
+    "ReratingForm",
     "RotateRequest",
     "RotateResponse",
 ]
@@ -55,6 +57,14 @@ class ColourRead:
     next_due: date | None
     override: OverrideRead | None
     events: list[ColourEventRead]
+
+
+@dataclass
+class ReratingForm:
+    """A merchant's request for a re-rating visit, from its owner page; the reason may be left
+    blank (at most its first 500 characters are kept)."""
+
+    reason: str = ""
 
 
 @dataclass

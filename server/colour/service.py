@@ -1,39 +1,44 @@
-"""Colour changes as they happen: incremental updates, overrides, re-rating requests.
+"""Colour changes as they happen: one merchant recomputed from its records, and the outcome
+stored with the event that explains it.
 
-Functions here take a synchronous Session (async callers use `session.run_sync`) and never commit:
-the request's or the command's transaction commits once.
+Functions here take a synchronous Session or Connection (async callers use `session.run_sync`)
+and never commit: the request's or the command's transaction commits once. What staff and
+merchants do to a colour or a code (overrides, re-rating requests, a new code, owner links) is
+in server.colour.actions.
 """
 
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import Connection, insert, select, update
 from sqlmodel import Session
 
 from server.audit.service import Actor
-from server.colour.engine import Outcome, assess
-from server.colour.models import ColourEvent, ColourOverride, ColourState, ReratingRequest
+from server.colour.engine import assess
+from server.colour.models import ColourEvent, ColourState, ReratingRequest
 from server.colour.records import load_records
 from server.colour.texts import fill
+from server.colour.values import Outcome
 from server.core.clock import local_today, utcnow
+from server.core.errors import DomainError
 from server.core.i18n import t
 from server.merchants.models import Merchant
-from server.merchants.service import record_merchant
-from server.policy.rules import COLOURS, Policy
+from server.policy.rules import Policy
 
 __all__ = [
-    "ColourInputError",
+    "ColourRefused",
     "apply_outcome",
-    "request_rerating",
-    "revoke_override",
-    "set_override",
     "state_values",
     "update_colour",
 ]
 
 
-class ColourInputError(ValueError):
-    """Input a supervisor or merchant can fix; the message is user-facing."""
+class ColourRefused(DomainError):
+    """A colour or code action refused: input a supervisor or merchant can fix (400), or a
+    merchant or override that is not there (404). The message is user-facing."""
+
+    def __init__(self, detail: str, status: int = 400) -> None:
+        super().__init__(detail, status)
 
 
 _STATE_FIELDS = (
@@ -72,6 +77,46 @@ def state_values(outcome: Outcome) -> dict[str, object]:
     }
 
 
+def _stored(
+    conn: Connection, merchant_id: uuid.UUID
+) -> tuple[str, date | None, dict[str, object] | None]:
+    """The merchant's colour, due date and explanation as stored (None: never explained)."""
+    colour, due = conn.execute(
+        select(Merchant.colour, Merchant.next_due).where(Merchant.id == merchant_id)
+    ).one()
+    state = conn.execute(
+        select(*(getattr(ColourState, f) for f in _STATE_FIELDS)).where(
+            ColourState.merchant_id == merchant_id
+        )
+    ).first()
+    return colour, due, dict(zip(_STATE_FIELDS, state, strict=True)) if state else None
+
+
+def _event_reason(outcome: Outcome, old: dict[str, object] | None, policy: Policy) -> str:
+    """The event's reason in words; the end of an override says so."""
+    text = outcome.reason.text(policy)
+    if old is not None and old["reason_code"] == "override" and outcome.reason.code != "override":
+        text = fill(t("colour.reason.override_ended"), reason=text)
+    return text
+
+
+def _write_state(
+    conn: Connection,
+    merchant_id: uuid.UUID,
+    old: dict[str, object] | None,
+    values: dict[str, object],
+    now: datetime,
+) -> None:
+    if old is None:
+        conn.execute(insert(ColourState).values(merchant_id=merchant_id, updated_at=now, **values))
+    elif old != values:
+        conn.execute(
+            update(ColourState)
+            .where(ColourState.merchant_id == merchant_id)
+            .values(updated_at=now, **values)
+        )
+
+
 def apply_outcome(
     conn: Connection,
     merchant_id: uuid.UUID,
@@ -85,27 +130,12 @@ def apply_outcome(
 
     Returns whether an event was written. The set-wise recompute applies the same rule.
     """
-    colour, due = conn.execute(
-        select(Merchant.colour, Merchant.next_due).where(Merchant.id == merchant_id)
-    ).one()
-    state = conn.execute(
-        select(*(getattr(ColourState, f) for f in _STATE_FIELDS)).where(
-            ColourState.merchant_id == merchant_id
-        )
-    ).first()
+    colour, due, old = _stored(conn, merchant_id)
     values = state_values(outcome)
-    old = dict(zip(_STATE_FIELDS, state, strict=True)) if state else None
     changed = colour != outcome.colour or (
         old is not None and any(old[k] != values[k] for k in _CAUSE)
     )
     if changed:
-        text = outcome.reason.text(policy)
-        if (
-            old is not None
-            and old["reason_code"] == "override"
-            and values["reason_code"] != ("override")
-        ):
-            text = fill(t("colour.reason.override_ended"), reason=text)
         conn.execute(
             insert(ColourEvent).values(
                 merchant_id=merchant_id,
@@ -113,7 +143,7 @@ def apply_outcome(
                 from_colour=colour,
                 to_colour=outcome.colour,
                 reason_code=values["reason_code"],
-                reason=text,
+                reason=_event_reason(outcome, old, policy),
                 guidance=outcome.guidance,
                 source_kind=values["source_kind"],
                 source_id=values["source_id"],
@@ -128,14 +158,7 @@ def apply_outcome(
             .where(Merchant.id == merchant_id)
             .values(colour=outcome.colour, next_due=outcome.next_due, updated_at=now)
         )
-    if old is None:
-        conn.execute(insert(ColourState).values(merchant_id=merchant_id, updated_at=now, **values))
-    elif old != values:
-        conn.execute(
-            update(ColourState)
-            .where(ColourState.merchant_id == merchant_id)
-            .values(updated_at=now, **values)
-        )
+    _write_state(conn, merchant_id, old, values, now)
     return changed
 
 
@@ -169,116 +192,3 @@ def update_colour(
     outcome = assess(records, local_today(now), policy)
     apply_outcome(conn, merchant_id, outcome, policy=policy, actor=actor, now=now)
     return outcome
-
-
-def set_override(
-    session: Session,
-    merchant_id: uuid.UUID,
-    *,
-    colour: str,
-    reason: str,
-    days: int,
-    policy: Policy,
-    actor: Actor,
-    now: datetime | None = None,
-) -> Outcome:
-    """A supervisor's manual colour for `days` days (ending any override in force)."""
-    reason = reason.strip()
-    if colour not in COLOURS:
-        raise ColourInputError(t("error.unknown_colour", value=colour))
-    if not reason:
-        raise ColourInputError(t("colour.error.reason_required"))
-    if not 1 <= days <= policy.override_max_days:
-        raise ColourInputError(t("colour.error.bad_days", max=policy.override_max_days))
-    now = now or utcnow()
-    today = local_today(now)
-    _end_overrides(session, merchant_id, actor, now)
-    session.add(
-        ColourOverride(
-            merchant_id=merchant_id,
-            colour=colour,
-            reason=reason[:500],
-            starts_on=today,
-            ends_on=today + timedelta(days=days - 1),
-            created_at=now,
-            created_by=actor.id,
-        )
-    )
-    session.flush()
-    record_merchant(
-        session,
-        "colour.override",
-        merchant_id,
-        actor,
-        {"colour": colour, "reason": reason[:500], "days": days},
-    )
-    return update_colour(session, merchant_id, policy=policy, actor=actor, now=now)
-
-
-def _end_overrides(session: Session, merchant_id: uuid.UUID, actor: Actor, now: datetime) -> int:
-    result = session.connection().execute(
-        update(ColourOverride)
-        .where(
-            ColourOverride.merchant_id == merchant_id,
-            ColourOverride.revoked_at.is_(None),
-            ColourOverride.ends_on >= local_today(now),
-        )
-        .values(revoked_at=now, revoked_by=actor.id)
-    )
-    return result.rowcount or 0
-
-
-def revoke_override(
-    session: Session,
-    merchant_id: uuid.UUID,
-    *,
-    policy: Policy,
-    actor: Actor,
-    now: datetime | None = None,
-) -> Outcome:
-    """End the override in force before its time."""
-    now = now or utcnow()
-    if not _end_overrides(session, merchant_id, actor, now):
-        raise ColourInputError(t("colour.error.no_override"))
-    record_merchant(session, "colour.override_revoked", merchant_id, actor)
-    return update_colour(session, merchant_id, policy=policy, actor=actor, now=now)
-
-
-def pending_rerating(session: Session, merchant_id: uuid.UUID) -> ReratingRequest | None:
-    """The merchant's re-rating request still waiting for its visit, if any."""
-    return session.exec(
-        select(ReratingRequest)
-        .where(ReratingRequest.merchant_id == merchant_id, ReratingRequest.status == "pending")
-        .order_by(ReratingRequest.requested_on)
-    ).first()
-
-
-def request_rerating(
-    session: Session,
-    merchant_id: uuid.UUID,
-    *,
-    reason: str,
-    via: str,
-    policy: Policy,
-    actor: Actor,
-    now: datetime | None = None,
-) -> tuple[ReratingRequest, date | None]:
-    """Ask for a re-rating visit; returns the request (an existing pending one) and its due date."""
-    now = now or utcnow()
-    existing = pending_rerating(session, merchant_id)
-    if existing is not None:
-        due = session.exec(select(Merchant.next_due).where(Merchant.id == merchant_id)).one()
-        return existing, due
-    row = ReratingRequest(
-        merchant_id=merchant_id,
-        requested_on=local_today(now),
-        reason=reason.strip()[:500],
-        via=via,
-        created_at=now,
-        created_by=actor.id,
-    )
-    session.add(row)
-    session.flush()
-    record_merchant(session, "colour.rerating_requested", merchant_id, actor, {"via": via})
-    outcome = update_colour(session, merchant_id, policy=policy, actor=actor, now=now)
-    return row, outcome.next_due

@@ -25,7 +25,7 @@ from sqlalchemy.engine import make_url
 
 from server.core.db import pg_connect_args
 
-__all__ = ["RawReader", "as_uuid", "sqlite_instant"]
+__all__ = ["RawReader", "as_date", "as_uuid", "sqlite_instant"]
 
 
 class RawReader:
@@ -156,3 +156,10 @@ def as_uuid(value: uuid.UUID | str | None) -> uuid.UUID | None:
     if value is None or isinstance(value, uuid.UUID):
         return value
     return uuid.UUID(value)
+
+
+def as_date(value: date | str | None) -> date | None:
+    """A day as read: a date on PostgreSQL, ISO text on SQLite."""
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(value)

@@ -5,9 +5,10 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from server.colour.engine import Case, Order, Outcome, Records, assess
-from server.colour.engine import Visit as EngineVisit
+from server.colour.engine import assess
 from server.colour.service import state_values
+from server.colour.values import Case, Order, Outcome, Records
+from server.colour.values import Visit as EngineVisit
 from server.demo.history import LOCAL, Visit
 from server.policy.rules import Policy
 

@@ -4,19 +4,19 @@ update the colour, issue action codes.
 Functions take a synchronous Session (async callers use `run_sync`) and never commit.
 """
 
-import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from server.audit.service import Actor
 from server.audit.service import record as audit
 from server.auth.access import may_resend_record
 from server.colour.service import update_colour
 from server.core.clock import publication_moment
+from server.core.codes import action_code
 from server.core.i18n import t
 from server.inspections.facts import inspection_facts
 from server.inspections.models import Finding, Inspection, InspectionOfficer
@@ -34,6 +34,8 @@ from server.merchants.models import Merchant
 from server.merchants.owner_links import link_for_visit
 from server.policy.rules import ItemOutcome, Policy, score_findings
 from server.rectifications.models import RectificationOrder
+from server.rectifications.queries import orders_of_inspection
+from server.rectifications.service import FailedItem, issue_order, recheck_window, verify_orders
 
 __all__ = [
     "Prepared",
@@ -72,11 +74,6 @@ def prepare_record(raw: Any) -> Prepared:
     return Prepared(body_hash(raw), judge_signatures(values))
 
 
-def action_code(prefix: str, day: date) -> str:
-    """An unguessable 行政行为码: kind, date, random part (XZ20261127A1B2C3D4E5)."""
-    return f"{prefix}{day:%Y%m%d}{secrets.token_hex(5).upper()}"
-
-
 def _result(record: InspectionIn) -> str:
     if record.presence.method == "closed":
         return "absent"
@@ -84,49 +81,6 @@ def _result(record: InspectionIn) -> str:
         return "obstructed"
     unfixed = any(f.outcome == "fail" and not f.corrected_on_site for f in record.findings)
     return "rectify" if unfixed else "pass"
-
-
-def _verify_orders(
-    session: Session, findings: list[FindingIn], ok: Checked, by: uuid.UUID, inspection: uuid.UUID
-) -> list[RectificationOrder]:
-    """Verify (复查) the merchant's open and overdue orders whose items this visit found fine.
-
-    An order names its item; one without (it covers a whole earlier visit) is verified once
-    every item that visit left failed is fine now."""
-    fine = {ok.items[f.item].id for f in findings if f.outcome in ("pass", "na")}
-    if not fine:
-        return []
-    day = ok.plan.day
-    pending = session.exec(
-        select(RectificationOrder).where(
-            RectificationOrder.merchant_id == ok.merchant.id,
-            col(RectificationOrder.status).in_(("open", "overdue")),
-            RectificationOrder.issued_on <= day,
-        )
-    ).all()
-    verified = []
-    for order in pending:
-        if order.check_item_id is not None:
-            done = order.check_item_id in fine
-        elif order.inspection_id is not None:
-            failed = set(
-                session.exec(
-                    select(Finding.check_item_id).where(
-                        Finding.inspection_id == order.inspection_id,
-                        Finding.outcome == "fail",
-                        ~col(Finding.corrected_on_site),
-                    )
-                )
-            )
-            done = bool(failed) and failed <= fine
-        else:
-            done = False
-        if done:
-            order.status, order.verified_on = "verified", day
-            order.verified_by, order.verify_inspection_id = by, inspection
-            session.add(order)
-            verified.append(order)
-    return verified
 
 
 def _store(
@@ -158,7 +112,6 @@ def _store(
     )
     session.add(inspection)
     session.flush()
-    verified = _verify_orders(session, findings, ok, user_id, record.id)
     for officer in ok.officers:
         session.add(InspectionOfficer(inspection_id=record.id, user_id=officer.id))
     for f in findings:
@@ -172,23 +125,41 @@ def _store(
                 note=f.note.strip()[:2000],
             )
         )
-        if f.outcome == "fail" and not f.corrected_on_site and f.deadline is not None:
-            requirement = f"{item.title}：{f.note.strip()}" if f.note.strip() else item.title
-            session.add(
-                RectificationOrder(
-                    merchant_id=ok.merchant.id,
-                    inspection_id=record.id,
-                    check_item_id=item.id,
-                    issued_on=ok.plan.day,
-                    deadline=f.deadline,
-                    requirement=requirement[:2000],
-                    key_item=item.is_key,
-                    action_code=action_code("ZG", ok.plan.day),
-                    issued_by=user_id,
-                )
-            )
+    verified = _rectify(session, findings, ok, record.id, user_id)
     session.flush()
     return inspection, verified
+
+
+def _rectify(
+    session: Session,
+    findings: list[FindingIn],
+    ok: Checked,
+    inspection_id: uuid.UUID,
+    user_id: uuid.UUID,
+) -> list[RectificationOrder]:
+    """Verify the merchant's orders whose items the visit found fine, and issue an order for
+    each failed item not put right on site; returns the orders verified."""
+    verified = verify_orders(
+        session,
+        merchant_id=ok.merchant.id,
+        day=ok.plan.day,
+        fine={ok.items[f.item].id for f in findings if f.outcome in ("pass", "na")},
+        by=user_id,
+        inspection_id=inspection_id,
+    )
+    for f in findings:
+        if f.outcome == "fail" and not f.corrected_on_site and f.deadline is not None:
+            item = ok.items[f.item]
+            issue_order(
+                session,
+                merchant_id=ok.merchant.id,
+                inspection_id=inspection_id,
+                item=FailedItem(item.id, item.title, item.is_key, f.note),
+                day=ok.plan.day,
+                deadline=f.deadline,
+                issued_by=user_id,
+            )
+    return verified
 
 
 def _stored(
@@ -313,11 +284,6 @@ def inspection_read(session: Session, inspection_id: uuid.UUID, policy: Policy) 
     merchant = session.get(Merchant, inspection.merchant_id)
     assert merchant is not None
     session.refresh(merchant)  # the colour engine writes through the connection
-    orders = session.exec(
-        select(RectificationOrder)
-        .where(RectificationOrder.inspection_id == inspection_id)
-        .order_by(col(RectificationOrder.deadline))
-    )
     return {
         "id": str(inspection.id),
         "action_code": inspection.action_code,
@@ -329,15 +295,17 @@ def inspection_read(session: Session, inspection_id: uuid.UUID, policy: Policy) 
         "next_due": merchant.next_due.isoformat() if merchant.next_due else None,
         "flags": list(stored.flags) if stored else [],
         "received_at": stored.received_at.isoformat() if stored else None,
-        "orders": [
-            {
-                "id": str(o.id),
-                "action_code": o.action_code,
-                "requirement": o.requirement,
-                "deadline": o.deadline.isoformat(),
-                "recheck_from": (o.deadline + timedelta(days=policy.recheck_min_days)).isoformat(),
-                "recheck_by": (o.deadline + timedelta(days=policy.recheck_max_days)).isoformat(),
-            }
-            for o in orders
-        ],
+        "orders": [_order_read(o, policy) for o in orders_of_inspection(session, inspection_id)],
+    }
+
+
+def _order_read(order: RectificationOrder, policy: Policy) -> dict[str, Any]:
+    recheck_from, recheck_by = recheck_window(order.deadline, policy)
+    return {
+        "id": str(order.id),
+        "action_code": order.action_code,
+        "requirement": order.requirement,
+        "deadline": order.deadline.isoformat(),
+        "recheck_from": recheck_from.isoformat(),
+        "recheck_by": recheck_by.isoformat(),
     }

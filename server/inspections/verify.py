@@ -13,6 +13,7 @@ from server.inspections.record_models import InspectionRecord
 from server.merchants.models import Merchant
 from server.org.models import User
 from server.rectifications.models import RectificationOrder
+from server.rectifications.queries import order_by_code
 
 __all__ = ["printable_record", "verify_code"]
 
@@ -44,9 +45,7 @@ def verify_code(session: Session, code: str) -> dict[str, Any] | None:
                 for u in _officers(session, inspection.id)
             ],
         }
-    order = session.exec(
-        select(RectificationOrder).where(RectificationOrder.action_code == code)
-    ).first()
+    order = order_by_code(session, code)
     if order is None:
         return None
     merchant = session.get(Merchant, order.merchant_id)

@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 
 from server.audit.service import Actor
 from server.core.clock import utcnow
+from server.core.errors import DomainError
 from server.core.i18n import t
 from server.merchants.models import Merchant, MerchantToken
 from server.merchants.service import record_merchant
@@ -31,8 +32,11 @@ __all__ = [
 ]
 
 
-class QrInputError(ValueError):
-    """Input a supervisor can fix; the message is user-facing."""
+class QrInputError(DomainError):
+    """Input a supervisor can fix (400); the message is user-facing."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, 400)
 
 
 def merchant_url(public_base_url: str, token: str) -> str:

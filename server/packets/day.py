@@ -14,7 +14,7 @@ from server.inspections.record_models import InspectionRecord
 from server.org.models import Department
 from server.packets.route_read import my_route_id, route_document
 from server.planning.models import JointVisit, VisitItem
-from server.rectifications.models import RectificationOrder
+from server.rectifications.models import OPEN_STATUSES, RectificationOrder
 
 __all__ = ["HISTORY", "day_packet", "empty_packet", "route_packet"]
 
@@ -103,7 +103,7 @@ def _orders(session: Session, merchant_ids: list[uuid.UUID]) -> dict:
     rows = session.exec(
         select(RectificationOrder)
         .where(_in(RectificationOrder.merchant_id, merchant_ids))
-        .where(col(RectificationOrder.status).in_(("open", "overdue")))
+        .where(col(RectificationOrder.status).in_(OPEN_STATUSES))
         .order_by(RectificationOrder.deadline)
     )
     found: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)

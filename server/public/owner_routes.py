@@ -1,16 +1,19 @@
 """The owner link's pages under /m/o/: full records, rectification photos, re-rating requests."""
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import State
+from litestar.enums import RequestEncodingType
 from litestar.exceptions import ClientException
-from litestar.params import FromPath, FromQuery
+from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from server.audit.service import Actor
-from server.colour.service import ColourInputError, request_rerating
+from server.colour.actions import request_rerating
+from server.colour.schemas import ReratingForm
+from server.colour.service import ColourRefused
 from server.core.clock import utcnow
 from server.core.db import DbSession
 from server.core.i18n import t
@@ -119,7 +122,11 @@ class OwnerController(Controller):
 
     @post("/{secret:str}/rerating")
     async def rerating(
-        self, secret: FromPath[str], request: Request, state: State, db_session: DbSession
+        self,
+        secret: FromPath[str],
+        state: State,
+        db_session: DbSession,
+        data: Annotated[ReratingForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
     ) -> Template | Redirect:
         try:
             found = await self._guard(secret, db_session)
@@ -127,27 +134,21 @@ class OwnerController(Controller):
             return await self._throttled(secret, db_session, state, exc)
         if found is None:
             return not_found()
-        merchant = found[1]
-        if merchant.colour == "green":
-            return await self._render(
-                secret, db_session, state, status=400, error=t("owner.rerating_green")
-            )
-        form = await request.form()
-        reason = str(form.get("reason") or "")
+        merchant_id, policy, now = found[1].id, state.policy, utcnow()
         try:
             await db_session.run_sync(
                 lambda s: request_rerating(
                     s,
-                    merchant.id,
-                    reason=reason,
+                    merchant_id,
+                    data,
                     via="owner",
-                    policy=state.policy,
+                    policy=policy,
                     actor=Actor(OWNER_ACTOR),
-                    now=utcnow(),
+                    now=now,
                 )
             )
-        except ColourInputError as exc:
-            return await self._render(secret, db_session, state, status=400, error=str(exc))
+        except ColourRefused as exc:
+            return await self._render(secret, db_session, state, status=400, error=exc.detail)
         return Redirect(f"/m/o/{secret}?done=rerating", status_code=303)
 
     # As under /m/ (see PublicController.no_page): every way to no page, listed. An order id that

@@ -17,7 +17,9 @@ from server.inspections.models import Finding, Inspection, InspectionOfficer
 from server.merchants.models import Merchant
 from server.org.models import Street, User
 from server.policy.rules import Policy
-from server.rectifications.models import RectificationOrder, RectificationPhoto
+from server.rectifications.models import RectificationPhoto
+from server.rectifications.queries import MerchantOrder, merchant_orders
+from server.rectifications.service import add_photo, order_taking_photos, photo_key
 from server.storage import Storage
 
 __all__ = ["OwnerView", "owner_view", "upload_order_photo"]
@@ -46,17 +48,6 @@ class OwnerInspection:
 
 
 @dataclass(frozen=True)
-class OwnerOrder:
-    id: uuid.UUID
-    issued_on: date
-    deadline: date
-    status: str
-    requirement: str
-    photos: int
-    reported_at: datetime | None
-
-
-@dataclass(frozen=True)
 class OwnerView:
     name: str
     address: str
@@ -66,20 +57,18 @@ class OwnerView:
     reason: str | None
     guidance: str | None
     inspections: list[OwnerInspection]
-    orders: list[OwnerOrder]
+    orders: list[MerchantOrder]
     events: list[ColourEvent]
     pending_rerating: date | None
 
 
-async def owner_view(
-    session: AsyncSession, merchant: Merchant, now: datetime, policy: Policy
-) -> OwnerView:
-    """Every record of the merchant, published or not: it is the party inspected."""
-    street = await session.get(Street, merchant.street_id)
-    state = await session.get(ColourState, merchant.id)
+async def _inspections(
+    session: AsyncSession, merchant_id: uuid.UUID, now: datetime
+) -> list[OwnerInspection]:
+    """Every inspection of the merchant, newest first, with its findings and officers."""
     rows = await session.exec(
         select(Inspection)
-        .where(Inspection.merchant_id == merchant.id)
+        .where(Inspection.merchant_id == merchant_id)
         .order_by(col(Inspection.visit_date).desc())
     )
     inspections = {
@@ -94,41 +83,37 @@ async def owner_view(
         )
         for i in rows
     }
-    if inspections:
-        found = await session.exec(
-            select(Finding, CheckItem)
-            .join(CheckItem, col(CheckItem.id) == Finding.check_item_id)
-            .where(col(Finding.inspection_id).in_(inspections))
-            .order_by(col(CheckItem.code))
-        )
-        for finding, item in found:
-            inspections[finding.inspection_id].findings.append(
-                OwnerFinding(
-                    item.title,
-                    item.is_key,
-                    finding.outcome,
-                    finding.corrected_on_site,
-                    finding.note,
-                )
+    if not inspections:
+        return []
+    found = await session.exec(
+        select(Finding, CheckItem)
+        .join(CheckItem, col(CheckItem.id) == Finding.check_item_id)
+        .where(col(Finding.inspection_id).in_(inspections))
+        .order_by(col(CheckItem.code))
+    )
+    for finding, item in found:
+        inspections[finding.inspection_id].findings.append(
+            OwnerFinding(
+                item.title, item.is_key, finding.outcome, finding.corrected_on_site, finding.note
             )
-        officers = await session.exec(
-            select(InspectionOfficer.inspection_id, User.name, User.cert_no)
-            .join(User, col(User.id) == InspectionOfficer.user_id)
-            .where(col(InspectionOfficer.inspection_id).in_(inspections))
         )
-        for inspection_id, name, cert_no in officers:
-            inspections[inspection_id].officers.append((name, cert_no or ""))
-    photo_counts = (
-        select(RectificationPhoto.order_id, func.count().label("n"))
-        .group_by(RectificationPhoto.order_id)
-        .subquery()
+    officers = await session.exec(
+        select(InspectionOfficer.inspection_id, User.name, User.cert_no)
+        .join(User, col(User.id) == InspectionOfficer.user_id)
+        .where(col(InspectionOfficer.inspection_id).in_(inspections))
     )
-    orders = await session.exec(
-        select(RectificationOrder, photo_counts.c.n)
-        .outerjoin(photo_counts, photo_counts.c.order_id == RectificationOrder.id)
-        .where(RectificationOrder.merchant_id == merchant.id)
-        .order_by(col(RectificationOrder.issued_on).desc())
-    )
+    for inspection_id, name, cert_no in officers:
+        inspections[inspection_id].officers.append((name, cert_no or ""))
+    return list(inspections.values())
+
+
+async def owner_view(
+    session: AsyncSession, merchant: Merchant, now: datetime, policy: Policy
+) -> OwnerView:
+    """Every record of the merchant, published or not: it is the party inspected."""
+    street = await session.get(Street, merchant.street_id)
+    state = await session.get(ColourState, merchant.id)
+    inspections = await _inspections(session, merchant.id, now)
     events = await session.exec(
         select(ColourEvent)
         .where(ColourEvent.merchant_id == merchant.id)
@@ -150,13 +135,8 @@ async def owner_view(
         next_due=merchant.next_due,
         reason=state_reason_text(state, policy) if state else None,
         guidance=state_guidance_text(state, policy) if state else None,
-        inspections=list(inspections.values()),
-        orders=[
-            OwnerOrder(
-                o.id, o.issued_on, o.deadline, o.status, o.requirement, n or 0, o.owner_reported_at
-            )
-            for o, n in orders
-        ],
+        inspections=inspections,
+        orders=await merchant_orders(session, merchant.id),
         events=list(events),
         pending_rerating=pending,
     )
@@ -175,22 +155,21 @@ async def upload_order_photo(
     """Keep a photo of the put-right state for an open order of this merchant (None if none)."""
     # Decoded in the CPU pool, before the database is asked: no connection waits for it.
     checked = await run_cpu(check_photo, photo, max_bytes)
-    order = await session.get(RectificationOrder, order_id)
-    if order is None or order.merchant_id != merchant_id or order.status == "verified":
+    order = await order_taking_photos(session, merchant_id, order_id)
+    if order is None:
         return None
     photo_id = uuid.uuid4()
-    key = f"rectifications/{order_id}/{photo_id}.{checked.extension}"
+    key = photo_key(order_id, photo_id, checked.extension)
     stored = await store_photo(storage, key, checked)
-    row = RectificationPhoto(
-        id=photo_id,
-        order_id=order_id,
+    row = add_photo(
+        session,
+        order,
+        photo_id=photo_id,
         storage_key=key,
         sha256=stored.sha256 or "",
         content_type=checked.content_type,
         size=stored.size,
-        uploaded_at=now,
+        now=now,
     )
-    session.add(row)
-    order.owner_reported_at = now
     await session.flush()
     return row

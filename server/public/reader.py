@@ -8,7 +8,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from server.core.sql import RawReader, as_uuid
+from server.core.sql import RawReader, as_date, as_uuid
+from server.rectifications.queries import PUBLICLY_OPEN, OpenOrder, public_open_orders
 
 __all__ = ["LastInspection", "OpenOrder", "PageRow", "PublicColour", "PublicReader", "StoredState"]
 
@@ -21,8 +22,7 @@ SELECT m.id, m.qr_token, m.name, m.colour, s.name, cs.reason_code, cs.reason_on,
              AND NOT (ci.published_at IS NOT NULL AND ci.published_at <= {p}) THEN 1 ELSE 0 END,
        li.visit_date, li.result, li.summary, li.action_code,
        (SELECT COUNT(*) FROM rectification_order o WHERE o.merchant_id = m.id
-          AND o.status <> 'verified' AND (o.inspection_id IS NULL OR EXISTS (
-              SELECT 1 FROM inspection x WHERE x.id = o.inspection_id AND {pub_x})))
+          AND {publicly_open})
 FROM merchant m
 JOIN street s ON s.id = m.street_id
 LEFT JOIN colour_state cs ON cs.merchant_id = m.id
@@ -34,19 +34,6 @@ LEFT JOIN inspection li ON li.id = (
     WHERE i.merchant_id = m.id AND i.result <> 'absent' AND {pub_i}
     ORDER BY i.visit_date DESC, i.published_at DESC LIMIT 1)
 WHERE m.qr_token = {p} AND m.active
-"""
-# An order's requirement is "{item title}：{the inspector's note}"; the public sees the title,
-# matched against the catalogue items of its inspection (a title may itself hold a "：").
-_ORDERS = """
-SELECT o.deadline, o.status, o.requirement,
-       (SELECT c.title FROM finding f JOIN check_item c ON c.id = f.check_item_id
-        WHERE f.inspection_id = o.inspection_id AND (o.requirement = c.title
-              OR substr(o.requirement, 1, length(c.title) + 1) = c.title || '：')
-        ORDER BY length(c.title) DESC LIMIT 1)
-FROM rectification_order o
-WHERE o.merchant_id = {p} AND o.status <> 'verified' AND (o.inspection_id IS NULL OR EXISTS (
-    SELECT 1 FROM inspection x WHERE x.id = o.inspection_id AND {pub_x}))
-ORDER BY o.deadline, o.id
 """
 # Whether a change rests on an inspection (its own, or the one that issued its order), that
 # inspection's publication, and an override's end date.
@@ -69,13 +56,6 @@ class LastInspection:
     result: str
     summary: str
     action_code: str
-
-
-@dataclass(frozen=True)
-class OpenOrder:
-    deadline: date
-    status: str
-    title: str  # what is to be put right, without the inspector's note
 
 
 @dataclass(frozen=True)
@@ -119,11 +99,11 @@ class PageRow:
 
 
 def _sql(template: str) -> str:
-    published = {t: _PUBLISHED.format(t=t, p="{p}") for t in ("x", "i")}
-    return template.format(p="{p}", pub_x=published["x"], pub_i=published["i"])
+    published = _PUBLISHED.format(t="i", p="{p}")
+    return template.format(p="{p}", pub_i=published, publicly_open=PUBLICLY_OPEN)
 
 
-_MERCHANT_SQL, _ORDERS_SQL, _EVENTS_SQL = _sql(_MERCHANT), _sql(_ORDERS), _sql(_EVENTS)
+_MERCHANT_SQL, _EVENTS_SQL = _sql(_MERCHANT), _sql(_EVENTS)
 
 
 class PublicReader(RawReader):
@@ -166,17 +146,17 @@ class PublicReader(RawReader):
         if code is not None:
             state = StoredState(
                 code,
-                _maybe_day(reason_on),
+                as_date(reason_on),
                 score,
-                _maybe_day(deadline),
+                as_date(deadline),
                 note,
-                _maybe_day(until),
+                as_date(until),
                 guidance,
-                _maybe_day(green_from),
+                as_date(green_from),
             )
         last = None
         if day is not None:
-            last = LastInspection(_day(day), result, summary or "", action_code)
+            last = LastInspection(as_date(day), result, summary or "", action_code)
         return PageRow(
             id=as_uuid(mid),
             token=token,
@@ -190,11 +170,8 @@ class PublicReader(RawReader):
         )
 
     async def orders(self, merchant_id: uuid.UUID, now: datetime) -> list[OpenOrder]:
-        rows = await self.rows(_ORDERS_SQL, merchant_id, now)
-        return [
-            OpenOrder(_day(d), status, title or _before_note(text or ""))
-            for d, status, text, title in rows
-        ]
+        """The merchant's orders the public sees (server.rectifications.queries)."""
+        return await public_open_orders(self, merchant_id, now)
 
     async def public_colour(self, merchant_id: uuid.UUID, now: datetime) -> PublicColour:
         """The newest change whose cause is public; failing one, the colour before the oldest
@@ -204,22 +181,9 @@ class PublicReader(RawReader):
             _EVENTS_SQL, merchant_id
         ):
             if not gated or (published is not None and _instant(published) <= now):
-                return PublicColour(after, code, reason, guidance, _maybe_day(until))
+                return PublicColour(after, code, reason, guidance, as_date(until))
             hidden_from = before
         return PublicColour(hidden_from)
-
-
-def _before_note(requirement: str) -> str:
-    """An order's requirement without the note, when no item of its inspection matches it."""
-    return requirement.split("：", 1)[0].strip()
-
-
-def _maybe_day(value: date | str | None) -> date | None:
-    return None if value is None else _day(value)
-
-
-def _day(value: date | str) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(value)
 
 
 def _instant(value: datetime | str) -> datetime:

@@ -9,7 +9,8 @@ from datetime import date, datetime
 from server.colour.texts import guidance_text, state_guidance_text, state_reason_text
 from server.core.i18n import t
 from server.policy.rules import Policy
-from server.public.reader import LastInspection, OpenOrder, PageRow, PublicColour, PublicReader
+from server.public.reader import LastInspection, PageRow, PublicColour, PublicReader
+from server.rectifications.queries import OpenOrder
 
 __all__ = [
     "PublicPage",

@@ -8,9 +8,11 @@ from sqlmodel import Field, SQLModel
 
 from server.core.models import new_id, timestamp_field
 
-__all__ = ["ORDER_STATUSES", "RectificationOrder", "RectificationPhoto"]
+__all__ = ["OPEN_STATUSES", "ORDER_STATUSES", "RectificationOrder", "RectificationPhoto"]
 
 ORDER_STATUSES = ("open", "verified", "overdue")
+# An order stays to be verified while open, and after its deadline (overdue) too.
+OPEN_STATUSES = ("open", "overdue")
 
 
 class RectificationOrder(SQLModel, table=True):

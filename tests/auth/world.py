@@ -17,7 +17,8 @@ from sqlmodel import Session, col, select
 from server.audit.service import Actor
 from server.auth.middleware import CSRF_COOKIE, SESSION_COOKIE
 from server.auth.passwords import hash_password
-from server.colour.service import set_override
+from server.colour.actions import set_override
+from server.colour.schemas import OverrideRequest
 from server.complaints.models import Complaint
 from server.core.clock import district_timezone
 from server.evidence.models import Evidence, LegalHold
@@ -123,9 +124,7 @@ class World:
             set_override(
                 session,
                 self.merchant.id,
-                colour="yellow",
-                reason="复核中",
-                days=10,
+                OverrideRequest(colour="yellow", reason="复核中", days=10),
                 policy=DEFAULT_POLICY,
                 actor=Actor("sup_district"),
             )

@@ -5,7 +5,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from server.colour.engine import (
+from server.colour.engine import assess
+from server.colour.values import (
     Case,
     Complaint,
     Order,
@@ -13,7 +14,6 @@ from server.colour.engine import (
     Records,
     Rerating,
     Visit,
-    assess,
 )
 from server.policy.rules import DEFAULT_POLICY, Policy
 

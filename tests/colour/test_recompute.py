@@ -8,10 +8,9 @@ from sqlalchemy import Engine, func, select, text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from server.colour import recompute
 from server.colour.engine import assess
 from server.colour.models import ColourEvent, ColourState
-from server.colour.recompute import recompute_all
+from server.colour.recompute import postgres, recompute_all
 from server.colour.records import load_records
 from server.colour.service import update_colour
 from server.colour.texts import state_guidance_text, state_reason_text
@@ -197,11 +196,11 @@ def test_a_recompute_that_rewrites_most_merchants_builds_their_indexes_again(
 ):
     if sync_engine.dialect.name != "postgresql":
         pytest.skip("the indexes are built again on PostgreSQL only")
-    monkeypatch.setattr(recompute, "REBUILD_MIN_ROWS", 1)
+    monkeypatch.setattr(postgres, "REBUILD_MIN_ROWS", 1)
     rebuilt = []
-    rebuild = recompute._without_merchant_indexes
+    rebuild = postgres._without_merchant_indexes
     monkeypatch.setattr(
-        recompute,
+        postgres,
         "_without_merchant_indexes",
         lambda conn, update: rebuilt.append(True) or rebuild(conn, update),
     )
@@ -242,8 +241,8 @@ def test_a_recompute_keeps_the_indexes_of_a_merchant_table_in_use(
 ):
     if sync_engine.dialect.name != "postgresql":
         pytest.skip("the indexes are built again on PostgreSQL only")
-    monkeypatch.setattr(recompute, "REBUILD_MIN_ROWS", 1)
-    monkeypatch.setattr(recompute, "REBUILD_LOCK_WAIT", "100ms")
+    monkeypatch.setattr(postgres, "REBUILD_MIN_ROWS", 1)
+    monkeypatch.setattr(postgres, "REBUILD_LOCK_WAIT", "100ms")
     catalogue = make_catalogue(sync_engine)
     calm, risky = make_merchants(sync_engine, 2)
     add_inspection(sync_engine, catalogue, calm.id, date(2026, 3, 2))
@@ -262,7 +261,7 @@ def test_a_run_staged_in_two_halves_agrees_with_the_engine(
 ):
     if sync_engine.dialect.name != "postgresql":
         pytest.skip("only PostgreSQL stages a large run on two connections")
-    monkeypatch.setattr(recompute, "SPLIT_MIN_MERCHANTS", -1)
+    monkeypatch.setattr(postgres, "SPLIT_MIN_MERCHANTS", -1)
     catalogue = make_catalogue(sync_engine)
     merchants = make_merchants(sync_engine, 60)
     assert {m.id.hex[0] < "8" for m in merchants} == {True, False}, "both halves hold some"
@@ -289,12 +288,12 @@ def test_a_run_whose_second_connection_fails_stages_everything_on_one(
 ):
     if sync_engine.dialect.name != "postgresql":
         pytest.skip("only PostgreSQL stages a large run on two connections")
-    monkeypatch.setattr(recompute, "SPLIT_MIN_MERCHANTS", -1)
+    monkeypatch.setattr(postgres, "SPLIT_MIN_MERCHANTS", -1)
 
     def no_connection(self) -> None:
         self.error = OperationalError("connect", {}, Exception("too many clients already"))
 
-    monkeypatch.setattr(recompute._OtherHalf, "run", no_connection)
+    monkeypatch.setattr(postgres.OtherHalf, "run", no_connection)
     catalogue = make_catalogue(sync_engine)
     merchants = make_merchants(sync_engine, 30)
     rng = random.Random(7)

@@ -7,7 +7,8 @@ from datetime import date
 
 import pytest
 
-from server.colour.engine import Visit, visit_verdict
+from server.colour.engine import visit_verdict
+from server.colour.values import Visit
 from server.policy.rules import (
     COLOURS,
     DEFAULT_POLICY,

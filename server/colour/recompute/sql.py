@@ -1,4 +1,5 @@
-"""The statements of the set-wise recompute: the engine's rules as SQL over every merchant.
+"""The staging statements of the set-wise recompute: the engine's rules as SQL over every
+merchant (the writes that follow are in server.colour.recompute.sql_writes).
 
 Each stage is a temporary table; the walk over each merchant's facts is one recursive query.
 Facts are gathered for every merchant (a deregistered one costs little); only active merchants
@@ -6,17 +7,19 @@ are written.
 Keep every rule here in step with server.colour.engine: tests/colour compare the two.
 """
 
-from server.colour.texts import GUIDANCE_CODES, REASON_CODES
+from server.colour.recompute.sql_writes import STATE_COLUMNS, writes
 from server.core.dialect import SqlDialect
 
-__all__ = ["PART_TABLES", "STATE_COLUMNS", "TEMP_TABLES", "in_part", "statements"]
+__all__ = ["PART_TABLES", "STATE_COLUMNS", "TEMP_TABLES", "Part", "in_part", "statements"]
 
 TEMP_TABLES = ("rc_visit", "rc_fact", "rc_walk", "rc_last", "rc_ov", "rc_result", "rc_changed")
 # The tables the staging builds per merchant, which a split run gathers from its parts.
 PART_TABLES = ("rc_last", "rc_result")
+# [low, high) of the merchant ids a stage is limited to; None: every merchant.
+Part = tuple[str | None, str | None] | None
 
 
-def in_part(column: str, part: tuple[str | None, str | None] | None) -> str:
+def in_part(column: str, part: Part) -> str:
     """` AND column` within [low, high) of the merchant ids (nothing when the run is whole)."""
     if part is None:
         return ""
@@ -29,27 +32,27 @@ def in_part(column: str, part: tuple[str | None, str | None] | None) -> str:
     return "".join(f" AND {bound}" for bound in bounds)
 
 
-def _facts(d: SqlDialect, tally: str, part: tuple[str | None, str | None] | None) -> list[str]:
-    first = (
-        "(v.failed > 0 AND v.lenient = v.failed AND (v.prior_violation IS NULL "
-        f"OR v.prior_violation < {d.add_months('v.day', '-:lookback_months')}))"
-    )
-    adverse = "(v.score >= :yellow_min OR v.key_failed = 1)"
-    return [
-        f"""CREATE TEMP TABLE rc_visit AS
+def _visits(tally: str, part: Part) -> str:
+    """Each completed visit up to today with its tally of failed findings."""
+    return f"""CREATE TEMP TABLE rc_visit AS
         SELECT i.id, i.merchant_id, i.visit_date AS day, i.result, i.score,
                CASE WHEN i.key_failed THEN 1 ELSE 0 END AS key_failed,
                COALESCE(t.key_open, 0) AS key_open, COALESCE(t.failed, 0) AS failed,
                COALESCE(t.lenient, 0) AS lenient
         FROM inspection i
         LEFT JOIN ({tally}) t ON t.inspection_id = i.id
-        WHERE i.result <> 'absent' AND i.visit_date <= :today{in_part("i.merchant_id", part)}""",
-        f"""CREATE TEMP TABLE rc_fact AS
-        SELECT f.*,
-               ROW_NUMBER() OVER (
-                   PARTITION BY f.merchant_id ORDER BY f.day, f.kord, f.src_id) AS seq
-        FROM (
-            SELECT v.merchant_id, v.day, 0 AS kord, v.id AS src_id,
+        WHERE i.result <> 'absent' AND i.visit_date <= :today{in_part("i.merchant_id", part)}"""
+
+
+def _visit_facts(d: SqlDialect) -> str:
+    """A visit as a fact: the rank it earns and why (the engine's `visit_verdict`), and the
+    orders still open after it."""
+    first = (
+        "(v.failed > 0 AND v.lenient = v.failed AND (v.prior_violation IS NULL "
+        f"OR v.prior_violation < {d.add_months('v.day', '-:lookback_months')}))"
+    )
+    adverse = "(v.score >= :yellow_min OR v.key_failed = 1)"
+    return f"""SELECT v.merchant_id, v.day, 0 AS kord, v.id AS src_id,
                    CAST('inspection' AS TEXT) AS src_kind,
                    CASE WHEN v.result IN ('case', 'obstructed') OR v.key_open > 0 THEN 2
                         WHEN {first} AND {adverse} THEN 1
@@ -80,7 +83,20 @@ def _facts(d: SqlDialect, tally: str, part: tuple[str | None, str | None] | None
                        JOIN rectification_order o ON o.merchant_id = x.merchant_id
                         AND o.issued_on <= x.day
                         AND (o.verified_on IS NULL OR o.verified_on > x.day)
-                       GROUP BY x.id) oa ON oa.id = v.id
+                       GROUP BY x.id) oa ON oa.id = v.id"""
+
+
+def _facts(d: SqlDialect, tally: str, part: Part) -> list[str]:
+    """Every merchant's facts (visits, cases, verified complaints, orders), numbered in the
+    engine's replay order."""
+    return [
+        _visits(tally, part),
+        f"""CREATE TEMP TABLE rc_fact AS
+        SELECT f.*,
+               ROW_NUMBER() OVER (
+                   PARTITION BY f.merchant_id ORDER BY f.day, f.kord, f.src_id) AS seq
+        FROM (
+            {_visit_facts(d)}
             UNION ALL
             SELECT c.merchant_id, c.opened_on, 1, c.id, 'case', 2, 'case_opened',
                    {d.null("INTEGER")}, {d.null("TEXT")}, 0, 0, {d.null("DATE")}
@@ -142,53 +158,23 @@ def _walk(d: SqlDialect) -> str:
     SELECT * FROM walk WHERE seq = n"""
 
 
-def _assemble(d: SqlDialect, part: tuple[str | None, str | None] | None) -> list[str]:
-    interval = (
-        "CASE b.eff WHEN 0 THEN :green_months WHEN 1 THEN :yellow_months ELSE :red_months END"
-    )
-    base_due = (
-        f"CASE WHEN b.last_visit IS NULL THEN b.old_due "
-        f"ELSE {d.add_months('b.last_visit', interval)} END"
-    )
-    recheck = f"CASE WHEN b.open_count > 0 THEN {d.add_days('b.min_deadline', ':recheck_min')} END"
-    rerate = d.add_months("b.pending_on", ":rerating_months")
-    applies = (
-        "CASE WHEN b.ov_id IS NOT NULL AND NOT (b.computed > b.ov_rank AND b.adverse_on "
-        "IS NOT NULL AND b.adverse_on > b.ov_start) THEN 1 ELSE 0 END"
-    )
-    return [
-        """CREATE TEMP TABLE rc_last AS
-        SELECT merchant_id, MAX(day) AS last_visit FROM rc_visit GROUP BY merchant_id""",
-        """CREATE TEMP TABLE rc_ov AS
+# The last visit of each merchant, and the override in force today.
+_LAST = """CREATE TEMP TABLE rc_last AS
+        SELECT merchant_id, MAX(day) AS last_visit FROM rc_visit GROUP BY merchant_id"""
+_OVERRIDES = """CREATE TEMP TABLE rc_ov AS
         SELECT merchant_id, id, colour, reason, starts_on, ends_on,
                CASE colour WHEN 'green' THEN 0 WHEN 'yellow' THEN 1 ELSE 2 END AS rank
         FROM (SELECT o.*, ROW_NUMBER() OVER (
                   PARTITION BY o.merchant_id ORDER BY o.starts_on DESC, o.id DESC) AS rn
               FROM colour_override o
               WHERE o.revoked_at IS NULL AND o.starts_on <= :today AND o.ends_on >= :today) x
-        WHERE rn = 1""",
-        f"""CREATE TEMP TABLE rc_result AS
-        SELECT b.merchant_id, b.old_colour, b.old_due, b.old_updated, b.adverse_on,
-               CASE b.eff WHEN 0 THEN 'green' WHEN 1 THEN 'yellow' ELSE 'red' END AS colour,
-               {d.least(d.least("b.base_due", "b.recheck_on"), "b.rerate_on")} AS due,
-               CASE WHEN b.applies = 1 THEN 'override' ELSE b.r_code END AS code,
-               CASE WHEN b.applies = 1 THEN {d.null("DATE")} ELSE b.r_day END AS day,
-               CASE WHEN b.applies = 1 THEN {d.null("INTEGER")} ELSE b.r_score END AS score,
-               CASE WHEN b.applies = 1 THEN {d.null("DATE")} ELSE b.r_deadline END AS deadline,
-               CASE WHEN b.applies = 1 THEN b.ov_reason END AS note,
-               CASE WHEN b.applies = 1 THEN b.ov_end END AS until,
-               CASE WHEN b.applies = 1 THEN 'override' ELSE b.r_kind END AS kind,
-               CASE WHEN b.applies = 1 THEN b.ov_id ELSE b.r_src END AS src,
-               CASE WHEN b.applies = 1 THEN b.ov_id END AS ov_applied,
-               CASE WHEN b.applies = 1 THEN 'override' WHEN b.eff = 0 THEN 'green'
-                    WHEN b.eff = 2 THEN 'red' WHEN b.open_count > 0 THEN 'yellow_orders'
-                    ELSE 'yellow' END AS guidance_code,
-               {d.add_months("b.adverse_on", ":green_after")} AS green_from
-        FROM (SELECT b.*, {base_due} AS base_due, {recheck} AS recheck_on, {rerate} AS rerate_on
-              FROM (SELECT b.*, CASE WHEN b.applies = 1 THEN b.ov_rank ELSE b.computed END
-                               AS eff
-                    FROM (SELECT b.*, {applies} AS applies
-                          FROM (SELECT m.id AS merchant_id, m.colour AS old_colour,
+        WHERE rn = 1"""
+
+
+def _per_merchant(part: Part) -> str:
+    """Per active merchant: what it has now, the walk's end, the override in force, the last
+    visit, its open orders and its earliest re-rating request not yet answered by a visit."""
+    return f"""SELECT m.id AS merchant_id, m.colour AS old_colour,
                                        m.next_due AS old_due, m.updated_at AS old_updated,
                                        COALESCE(w.colour, 0) AS computed, w.adverse_on,
                                        COALESCE(w.r_code, 'initial') AS r_code, w.r_day,
@@ -220,124 +206,52 @@ def _assemble(d: SqlDialect, part: tuple[str | None, str | None] | None) -> list
                                                   OR q.requested_on > l2.last_visit)
                                            GROUP BY q.merchant_id) rr
                                   ON rr.merchant_id = m.id
-                                WHERE m.active{in_part("m.id", part)}) b) b) b) b""",
-    ]
+                                WHERE m.active{in_part("m.id", part)}"""
 
 
-def _texts(d: SqlDialect) -> tuple[str, str]:
-    """The reason and guidance texts of rc_changed row `c`, from the i18n templates."""
-    reason_tpl = " ".join(f"WHEN '{c}' THEN :r_{c}" for c in REASON_CODES)
-    guidance_tpl = " ".join(f"WHEN '{c}' THEN :g_{c}" for c in GUIDANCE_CODES)
-    reason = (
-        f"replace(replace(replace(replace(replace(replace(replace("
-        f"CASE c.code {reason_tpl} END, "
-        f"'{{date}}', COALESCE({d.date_text('c.day')}, '')), "
-        f"'{{score}}', COALESCE(CAST(c.score AS TEXT), '')), "
-        f"'{{deadline}}', COALESCE({d.date_text('c.deadline')}, '')), "
-        f"'{{note}}', COALESCE(c.note, '')), "
-        f"'{{until}}', COALESCE({d.date_text('c.until')}, '')), "
-        f"'{{months}}', :months_text), '{{max_score}}', :max_score_text)"
+def _result(d: SqlDialect, part: Part) -> str:
+    """The colour, due date and explanation of each active merchant (the engine's `assess`)."""
+    interval = (
+        "CASE b.eff WHEN 0 THEN :green_months WHEN 1 THEN :yellow_months ELSE :red_months END"
     )
-    guidance = (
-        f"replace(replace(replace(replace(CASE c.guidance_code {guidance_tpl} END, "
-        f"'{{until}}', COALESCE({d.date_text('c.until')}, '')), "
-        f"'{{green_from}}', COALESCE({d.date_text('c.green_from')}, '')), "
-        f"'{{months}}', :months_text), '{{max_score}}', :max_score_text)"
+    base_due = (
+        f"CASE WHEN b.last_visit IS NULL THEN b.old_due "
+        f"ELSE {d.add_months('b.last_visit', interval)} END"
     )
-    return reason, guidance
-
-
-STATE_COLUMNS = (
-    ("reason_code", "code"),
-    ("reason_on", "day"),
-    ("reason_score", "score"),
-    ("reason_deadline", "deadline"),
-    ("reason_note", "note"),
-    ("reason_until", "until"),
-    ("source_kind", "kind"),
-    ("source_id", "src"),
-    ("guidance_code", "guidance_code"),
-    ("green_from", "green_from"),
-    ("adverse_on", "adverse_on"),
-    ("override_id", "ov_applied"),
-)
-
-
-def _writes(d: SqlDialect) -> list[tuple[str, str]]:
-    cause = " OR ".join(
-        d.distinct(f"s.{col}", f"r.{res}")
-        for col, res in STATE_COLUMNS
-        if col in ("reason_code", "reason_on", "source_kind", "source_id")
+    recheck = f"CASE WHEN b.open_count > 0 THEN {d.add_days('b.min_deadline', ':recheck_min')} END"
+    rerate = d.add_months("b.pending_on", ":rerating_months")
+    applies = (
+        "CASE WHEN b.ov_id IS NOT NULL AND NOT (b.computed > b.ov_rank AND b.adverse_on "
+        "IS NOT NULL AND b.adverse_on > b.ov_start) THEN 1 ELSE 0 END"
     )
-    state = " OR ".join(d.distinct(f"s.{col}", f"r.{res}") for col, res in STATE_COLUMNS)
-    due = d.distinct("r.due", "r.old_due")
-    reason, guidance = _texts(d)
-    columns = ", ".join(col for col, _ in STATE_COLUMNS)
-    values = ", ".join(f"c.{res}" for _, res in STATE_COLUMNS)
-    updates = ", ".join(f"{col} = excluded.{col}" for col, _ in STATE_COLUMNS)
-    return [
-        # Only what changed is written; the rest of the run only read.
-        (
-            "changes",
-            f"""CREATE TEMP TABLE rc_changed AS
-            SELECT r.*, s.updated_at AS old_state_updated,
-                   CASE WHEN s.merchant_id IS NULL THEN 0 ELSE 1 END AS had_state,
-                   CASE WHEN s.reason_code = 'override' THEN 1 ELSE 0 END AS was_override,
-                   CASE WHEN r.colour <> r.old_colour
-                             OR (s.merchant_id IS NOT NULL AND ({cause})) THEN 1 ELSE 0 END
-                       AS event,
-                   CASE WHEN r.colour <> r.old_colour OR {due} THEN 1 ELSE 0 END AS merchant,
-                   CASE WHEN s.merchant_id IS NULL OR {state} THEN 1 ELSE 0 END AS state
-            FROM rc_result r LEFT JOIN colour_state s ON s.merchant_id = r.merchant_id
-            WHERE r.colour <> r.old_colour OR {due} OR s.merchant_id IS NULL OR {state}""",
-        ),
-        # An incremental update that ran meanwhile is newer than this run's view: such a
-        # merchant (its row or its state touched since it was read) is left alone.
-        (
-            "events",
-            f"""INSERT INTO colour_event (merchant_id, at, from_colour, to_colour,
-                reason_code, reason, guidance, source_kind, source_id, is_override, actor)
-            SELECT c.merchant_id, :now, c.old_colour, c.colour, c.code,
-                   CASE WHEN c.was_override = 1 AND c.code <> 'override'
-                        THEN replace(:override_ended, '{{reason}}', {reason}) ELSE {reason} END,
-                   {guidance}, c.kind, c.src,
-                   CASE WHEN c.code = 'override' THEN {d.true()} ELSE {d.false()} END, :actor
-            FROM rc_changed c
-            JOIN merchant m ON m.id = c.merchant_id AND m.updated_at = c.old_updated
-            LEFT JOIN colour_state s ON s.merchant_id = c.merchant_id
-            WHERE c.event = 1 AND NOT {d.distinct("s.updated_at", "c.old_state_updated")}
-            ORDER BY c.merchant_id""",
-        ),
-        (
-            "merchants",
-            """UPDATE merchant SET colour = c.colour, next_due = c.due, updated_at = :now
-            FROM rc_changed c
-            WHERE c.merchant = 1 AND merchant.id = c.merchant_id
-              AND merchant.updated_at = c.old_updated""",
-        ),
-        (
-            "states",
-            f"""INSERT INTO colour_state (merchant_id, {columns}, updated_at)
-            SELECT c.merchant_id, {values}, :now
-            FROM rc_changed c LEFT JOIN colour_state s ON s.merchant_id = c.merchant_id
-            WHERE c.state = 1 AND NOT {d.distinct("s.updated_at", "c.old_state_updated")}
-            ORDER BY c.merchant_id
-            ON CONFLICT (merchant_id) DO UPDATE SET {updates}, updated_at = excluded.updated_at""",
-        ),
-        (
-            "reratings",
-            """UPDATE rerating_request SET status = 'done'
-            WHERE status = 'pending' AND EXISTS (SELECT 1 FROM rc_last l
-                WHERE l.merchant_id = rerating_request.merchant_id
-                  AND l.last_visit >= rerating_request.requested_on)""",
-        ),
-    ]
+    return f"""CREATE TEMP TABLE rc_result AS
+        SELECT b.merchant_id, b.old_colour, b.old_due, b.old_updated, b.adverse_on,
+               CASE b.eff WHEN 0 THEN 'green' WHEN 1 THEN 'yellow' ELSE 'red' END AS colour,
+               {d.least(d.least("b.base_due", "b.recheck_on"), "b.rerate_on")} AS due,
+               CASE WHEN b.applies = 1 THEN 'override' ELSE b.r_code END AS code,
+               CASE WHEN b.applies = 1 THEN {d.null("DATE")} ELSE b.r_day END AS day,
+               CASE WHEN b.applies = 1 THEN {d.null("INTEGER")} ELSE b.r_score END AS score,
+               CASE WHEN b.applies = 1 THEN {d.null("DATE")} ELSE b.r_deadline END AS deadline,
+               CASE WHEN b.applies = 1 THEN b.ov_reason END AS note,
+               CASE WHEN b.applies = 1 THEN b.ov_end END AS until,
+               CASE WHEN b.applies = 1 THEN 'override' ELSE b.r_kind END AS kind,
+               CASE WHEN b.applies = 1 THEN b.ov_id ELSE b.r_src END AS src,
+               CASE WHEN b.applies = 1 THEN b.ov_id END AS ov_applied,
+               CASE WHEN b.applies = 1 THEN 'override' WHEN b.eff = 0 THEN 'green'
+                    WHEN b.eff = 2 THEN 'red' WHEN b.open_count > 0 THEN 'yellow_orders'
+                    ELSE 'yellow' END AS guidance_code,
+               {d.add_months("b.adverse_on", ":green_after")} AS green_from
+        FROM (SELECT b.*, {base_due} AS base_due, {recheck} AS recheck_on, {rerate} AS rerate_on
+              FROM (SELECT b.*, CASE WHEN b.applies = 1 THEN b.ov_rank ELSE b.computed END
+                               AS eff
+                    FROM (SELECT b.*, {applies} AS applies
+                          FROM ({_per_merchant(part)}) b) b) b) b"""
 
 
 def statements(
-    d: SqlDialect, tally: str, part: tuple[str | None, str | None] | None = None
+    d: SqlDialect, tally: str, part: Part = None
 ) -> tuple[list[str], list[tuple[str, str]]]:
     """The staging statements (for the merchants of `part` only, if given), and the named
     writes (run in the order given)."""
-    stages = [*_facts(d, tally, part), _walk(d), *_assemble(d, part)]
-    return stages, _writes(d)
+    stages = [*_facts(d, tally, part), _walk(d), _LAST, _OVERRIDES, _result(d, part)]
+    return stages, writes(d)

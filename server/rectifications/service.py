@@ -1,0 +1,190 @@
+"""Rectification orders (责令整改), from issue to close: a visit issues one for each failed item
+not put right on site; a later visit that finds the item fine verifies (closes) it; the nightly
+run marks an order whose deadline has passed unverified as overdue; the merchant sends photos of
+the put-right state while it is open. What the public, the owner and the phone are shown of
+orders is read in server.rectifications.queries.
+
+Functions take the caller's session (or connection) and never commit.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import Connection, update
+from sqlmodel import Session, col, select
+
+from server.core.codes import action_code
+from server.core.db import AsyncSession
+from server.inspections.models import Finding
+from server.policy.rules import Policy
+from server.rectifications.models import OPEN_STATUSES, RectificationOrder, RectificationPhoto
+
+__all__ = [
+    "ORDER_CODE_PREFIX",
+    "FailedItem",
+    "add_photo",
+    "issue_order",
+    "mark_overdue",
+    "order_taking_photos",
+    "photo_key",
+    "recheck_window",
+    "verify_orders",
+]
+
+ORDER_CODE_PREFIX = "ZG"  # 整改: the action code of an order
+
+
+@dataclass(frozen=True)
+class FailedItem:
+    """A check item a visit found failed and not put right on site."""
+
+    id: uuid.UUID
+    title: str
+    is_key: bool
+    note: str = ""  # what the inspector wrote of it
+
+
+def issue_order(
+    session: Session,
+    *,
+    merchant_id: uuid.UUID,
+    inspection_id: uuid.UUID,
+    item: FailedItem,
+    day: date,
+    deadline: date,
+    issued_by: uuid.UUID,
+) -> RectificationOrder:
+    """Order the merchant to put `item` right by `deadline`, with its own action code. The
+    requirement reads "{item title}：{the inspector's note}" (the title alone without a note)."""
+    note = item.note.strip()
+    requirement = f"{item.title}：{note}" if note else item.title
+    order = RectificationOrder(
+        merchant_id=merchant_id,
+        inspection_id=inspection_id,
+        check_item_id=item.id,
+        issued_on=day,
+        deadline=deadline,
+        requirement=requirement[:2000],
+        key_item=item.is_key,
+        action_code=action_code(ORDER_CODE_PREFIX, day),
+        issued_by=issued_by,
+    )
+    session.add(order)
+    return order
+
+
+def _left_failed(session: Session, inspection_id: uuid.UUID) -> set[uuid.UUID]:
+    """The items a visit found failed and did not see put right on site."""
+    return set(
+        session.exec(
+            select(Finding.check_item_id).where(
+                Finding.inspection_id == inspection_id,
+                Finding.outcome == "fail",
+                ~col(Finding.corrected_on_site),
+            )
+        )
+    )
+
+
+def verify_orders(
+    session: Session,
+    *,
+    merchant_id: uuid.UUID,
+    day: date,
+    fine: set[uuid.UUID],
+    by: uuid.UUID,
+    inspection_id: uuid.UUID,
+) -> list[RectificationOrder]:
+    """Verify (复查) the merchant's open and overdue orders issued by `day` whose items the visit
+    `inspection_id` of that day found fine (`fine`: the ids of its items that passed or did not
+    apply); returns the orders verified.
+
+    An order names its item; one without (it covers a whole earlier visit) is verified once
+    every item that visit left failed is fine now."""
+    if not fine:
+        return []
+    pending = session.exec(
+        select(RectificationOrder).where(
+            RectificationOrder.merchant_id == merchant_id,
+            col(RectificationOrder.status).in_(OPEN_STATUSES),
+            RectificationOrder.issued_on <= day,
+        )
+    ).all()
+    verified = []
+    for order in pending:
+        if order.check_item_id is not None:
+            done = order.check_item_id in fine
+        elif order.inspection_id is not None:
+            failed = _left_failed(session, order.inspection_id)
+            done = bool(failed) and failed <= fine
+        else:
+            done = False
+        if done:
+            order.status, order.verified_on = "verified", day
+            order.verified_by, order.verify_inspection_id = by, inspection_id
+            session.add(order)
+            verified.append(order)
+    return verified
+
+
+def mark_overdue(conn: Connection, today: date) -> int:
+    """Mark every open order whose deadline is past on `today` as overdue; returns how many.
+    The nightly run does this as the district's day begins."""
+    result = conn.execute(
+        update(RectificationOrder)
+        .where(col(RectificationOrder.status) == "open", col(RectificationOrder.deadline) < today)
+        .values(status="overdue")
+    )
+    return result.rowcount or 0
+
+
+def recheck_window(deadline: date, policy: Policy) -> tuple[date, date]:
+    """When the re-check (复查) of an order with `deadline` is due: from `recheck_days.min` after
+    the deadline, and by `recheck_days.max` after it."""
+    return (
+        deadline + timedelta(days=policy.recheck_min_days),
+        deadline + timedelta(days=policy.recheck_max_days),
+    )
+
+
+async def order_taking_photos(
+    session: AsyncSession, merchant_id: uuid.UUID, order_id: uuid.UUID
+) -> RectificationOrder | None:
+    """The order a merchant may send photos for: its own, and not verified yet (None if not)."""
+    order = await session.get(RectificationOrder, order_id)
+    if order is None or order.merchant_id != merchant_id or order.status == "verified":
+        return None
+    return order
+
+
+def photo_key(order_id: uuid.UUID, photo_id: uuid.UUID, extension: str) -> str:
+    """Where a photo of an order is stored."""
+    return f"rectifications/{order_id}/{photo_id}.{extension}"
+
+
+def add_photo(
+    session: Session | AsyncSession,
+    order: RectificationOrder,
+    *,
+    photo_id: uuid.UUID,
+    storage_key: str,
+    sha256: str,
+    content_type: str,
+    size: int,
+    now: datetime,
+) -> RectificationPhoto:
+    """Keep a stored photo of the put-right state with its order; the order now shows when the
+    merchant last reported."""
+    row = RectificationPhoto(
+        id=photo_id,
+        order_id=order.id,
+        storage_key=storage_key,
+        sha256=sha256,
+        content_type=content_type,
+        size=size,
+        uploaded_at=now,
+    )
+    session.add(row)
+    order.owner_reported_at = now
+    return row
