@@ -61,7 +61,6 @@ LONG_MODULES = {
     "inspections/service.py",
     "live.py",
     "migrations/packet_triggers.py",
-    "planning/console.py",
 }
 LONG_FUNCTIONS = {
     "app.py:create_app",
@@ -80,7 +79,6 @@ LONG_FUNCTIONS = {
     "planning/build.py:prepare",
     "planning/gather.py:load_history",
     "planning/merge.py:merge",
-    "planning/read.py:plan_document",
     "planning/routing.py:_run",
     "planning/versions.py:write_version",
     "public/owner_view.py:owner_view",

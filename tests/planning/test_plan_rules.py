@@ -4,6 +4,7 @@ import uuid
 from collections import defaultdict
 from datetime import timedelta
 
+import msgspec
 import pytest
 from sqlmodel import Session, col, select
 
@@ -26,7 +27,7 @@ def build(district: District, **kwargs) -> dict:
     with Session(district.engine) as session:
         build_plan(session, district.day, settings=FAST, today=TODAY, **kwargs)
         session.commit()
-        return plan_document(session, district.day)
+        return msgspec.to_builtins(plan_document(session, district.day))
 
 
 def test_a_busy_day_obeys_the_rules(district):
@@ -138,7 +139,7 @@ def test_not_the_previous_pair_when_another_team_can_go(district):
     build(district)
     with Session(district.engine) as session:
         plan = session.exec(select(Plan).order_by(col(Plan.version).desc())).first()
-        doc = plan_document(session, DAY)
+        doc = msgspec.to_builtins(plan_document(session, DAY))
         # Send each visited merchant's current team there yesterday: re-planning must rotate.
         placed = []
         for route in doc["routes"]:
