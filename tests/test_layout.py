@@ -79,7 +79,6 @@ LONG_FUNCTIONS = {
     "planning/build.py:prepare",
     "planning/gather.py:load_history",
     "planning/merge.py:merge",
-    "planning/versions.py:write_version",
     "public/owner_view.py:owner_view",
 }
 
