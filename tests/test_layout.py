@@ -78,7 +78,6 @@ LONG_FUNCTIONS = {
     "migrations/packet_triggers.py:_postgresql",
     "planning/build.py:prepare",
     "planning/gather.py:load_history",
-    "planning/merge.py:merge",
     "public/owner_view.py:owner_view",
 }
 
