@@ -77,7 +77,6 @@ LONG_FUNCTIONS = {
     "inspections/validate.py:check_record",
     "migrations/packet_triggers.py:_postgresql",
     "planning/build.py:prepare",
-    "planning/gather.py:load_history",
     "public/owner_view.py:owner_view",
 }
 

@@ -21,11 +21,11 @@ from server.planning.gather import (
     Officer,
     available_officers,
     load_catalogue,
-    load_history,
     load_merchants,
     opening_windows,
     recusals,
 )
+from server.planning.history import load_history
 from server.planning.merge import Merged, VisitDraft, merge
 from server.planning.models import DrawSeed
 from server.planning.routing import Stop, StreetProblem, StreetSolution, solve_street

@@ -11,7 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from server.planning.due import REASON_ORDER, DueCheck, priority_of
-from server.planning.gather import Catalogue, History, ItemInfo, MerchantInfo
+from server.planning.gather import Catalogue, ItemInfo, MerchantInfo
+from server.planning.history import History
 from server.policy.rules import Policy
 
 __all__ = ["Merged", "SkippedCheck", "VisitDraft", "merge"]

@@ -13,7 +13,8 @@ from server.inspections.models import Finding, Inspection, InspectionOfficer
 from server.merchants.models import Merchant, MerchantScenario
 from server.org.models import Department, Street, User
 from server.org.models import Team as OrgTeam
-from server.planning.gather import MerchantInfo, Officer, load_history
+from server.planning.gather import MerchantInfo, Officer
+from server.planning.history import load_history
 from server.planning.merge import VisitDraft
 from server.planning.models import JointVisit, OfficerLeave, OpeningHours, Plan
 from server.planning.read import plan_document
