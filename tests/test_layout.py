@@ -76,7 +76,6 @@ LONG_FUNCTIONS = {
     "inspections/service.py:submit_record",
     "inspections/validate.py:check_record",
     "migrations/packet_triggers.py:_postgresql",
-    "planning/build.py:prepare",
     "public/owner_view.py:owner_view",
 }
 

@@ -19,7 +19,8 @@ from server.core.i18n import t
 from server.core.plan_settings import PlanningSettings
 from server.core.settings import Settings
 from server.org.models import Street
-from server.planning.build import Prepared, assemble, prepare, solve
+from server.planning.assemble import assemble
+from server.planning.build import Prepared, prepare, solve
 from server.planning.draws import publish_seed, published_seed
 from server.planning.models import Plan, Route, RouteOfficer
 from server.planning.routing import StreetProblem, StreetSolution
