@@ -1,4 +1,6 @@
-"""Planning rules as the CLI and the web app call them. Services never commit."""
+"""Planning rules as the CLI and the web app call them: the streets a request names, the day's
+build (`build_plan` in one transaction for the CLI and the demo; `build_day`, the one build of
+the API and the console), and how a lost race is told. Services never commit."""
 
 import uuid
 from collections.abc import Callable, Iterator
