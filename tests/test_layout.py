@@ -57,7 +57,6 @@ LONG_MODULES = {
     "inspections/service.py",
     "live.py",
     "migrations/packet_triggers.py",
-    "planning/console.py",
 }
 LONG_FUNCTIONS = {
     "app.py:create_app",
@@ -68,12 +67,6 @@ LONG_FUNCTIONS = {
     "inspections/service.py:submit_record",
     "inspections/validate.py:check_record",
     "migrations/packet_triggers.py:_postgresql",
-    "planning/build.py:prepare",
-    "planning/gather.py:load_history",
-    "planning/merge.py:merge",
-    "planning/read.py:plan_document",
-    "planning/routing.py:_run",
-    "planning/versions.py:write_version",
 }
 
 

@@ -1,7 +1,8 @@
 """Build a day's plan for some streets: due list → merge → teams → routes → version data.
 
 `prepare` reads (and records the draws) in the caller's session; `solve` is pure and CPU-bound,
-so the web app can run it in a worker process; `assemble` turns the solutions into versions.
+so the web app can run it in a worker process; `assemble` (server.planning.assemble) turns the
+solutions into versions.
 """
 
 import uuid
@@ -11,7 +12,6 @@ from datetime import date
 
 from sqlmodel import Session
 
-from server.core.i18n import t
 from server.core.plan_settings import PlanningSettings
 from server.org.models import Street
 from server.planning.draws import random_checks
@@ -21,19 +21,23 @@ from server.planning.gather import (
     Officer,
     available_officers,
     load_catalogue,
-    load_history,
     load_merchants,
     opening_windows,
     recusals,
 )
+from server.planning.history import load_history
 from server.planning.merge import Merged, VisitDraft, merge
 from server.planning.models import DrawSeed
 from server.planning.routing import Stop, StreetProblem, StreetSolution, solve_street
 from server.planning.staffing import Team, allowed_teams, attach_specialists, form_teams
-from server.planning.versions import RouteData, VersionData, VisitData
+from server.planning.versions import RouteData
 from server.policy.rules import Policy
 
-__all__ = ["Prepared", "StreetWork", "assemble", "prepare", "solve"]
+__all__ = ["Prepared", "StreetWork", "prepare", "solve"]
+
+# A visit's share of a team's travel, in minutes: with its time on site, how many visits a team
+# is reckoned to do in a shift when specialists are shared out among the teams.
+TRAVEL_MINUTES_PER_VISIT = 10
 
 
 @dataclass
@@ -62,6 +66,15 @@ def _specialists(officers: list[Officer], catalogue: Catalogue) -> list[Officer]
     return [o for o in officers if o.street_id is None and o.department_id in specialised]
 
 
+@dataclass(frozen=True)
+class _Limits:
+    """What limits when a merchant can be visited and by whom."""
+
+    windows: dict[uuid.UUID, list[tuple[int, int]]]  # opening periods that day
+    conflicts: dict[uuid.UUID, set[uuid.UUID]]  # officers recused
+    last_officers: dict[uuid.UUID, frozenset[uuid.UUID]]  # who went last time
+
+
 def prepare(
     session: Session,
     day: date,
@@ -76,26 +89,71 @@ def prepare(
 ) -> Prepared:
     """Everything the solver needs; `locked` routes stay as they are and keep their people and
     merchants, `busy` officers are on other streets' routes that day."""
-    locked = locked or {}
+    locked, keys = locked or {}, keys or {}
+    checks = _due_checks(session, day, streets, seed, policy, locked)
+    catalogue = load_catalogue(session, day)
+    merchant_ids = sorted({c.merchant_id for c in checks})
+    merchants = load_merchants(session, merchant_ids)
+    history = load_history(session, merchant_ids, day, policy)
+    merged = merge(checks, merchants, catalogue, history, policy)
+    limits = _Limits(
+        opening_windows(session, merchant_ids, day.weekday(), settings.default_opening),
+        recusals(session, merchant_ids),
+        history.last_officers,
+    )
+    held = {u for routes in locked.values() for r in routes for u, _ in r.officers} | set(busy)
+    officers = [o for o in available_officers(session, day) if o.id not in held]
+    by_street: dict[uuid.UUID, list[VisitDraft]] = defaultdict(list)
+    for visit in merged.visits:
+        by_street[visit.merchant.street_id].append(visit)
+    teams = _staff(session, seed, streets, officers, locked, by_street, catalogue, settings, policy)
+    work = [
+        _street_work(
+            street,
+            teams[street.code],
+            by_street[street.id],
+            limits,
+            settings,
+            locked.get(street.id, []),
+            keys.get(street.id, {}),
+        )
+        for street in streets
+    ]
+    return Prepared(day, work, merged, catalogue)
+
+
+def _due_checks(
+    session: Session,
+    day: date,
+    streets: list[Street],
+    seed: DrawSeed,
+    policy: Policy,
+    locked: dict[uuid.UUID, list[RouteData]],
+) -> list[DueCheck]:
+    """Every department check due that day (the sampling draw recorded), but at merchants that
+    locked routes already visit."""
     street_ids = [s.id for s in streets]
     checks: list[DueCheck] = []
     for source in SOURCES:
         checks += source(session, day, street_ids, policy)
     checks += random_checks(session, seed, policy, street_ids)
     kept = {v.merchant_id for routes in locked.values() for r in routes for v in r.visits}
-    checks = [c for c in checks if c.merchant_id not in kept]
-    catalogue = load_catalogue(session, day)
-    merchant_ids = sorted({c.merchant_id for c in checks})
-    merchants = load_merchants(session, merchant_ids)
-    history = load_history(session, merchant_ids, day, policy)
-    merged = merge(checks, merchants, catalogue, history, policy)
-    conflicts = recusals(session, merchant_ids)
-    windows = opening_windows(session, merchant_ids, day.weekday(), settings.default_opening)
-    held = {u for routes in locked.values() for r in routes for u, _ in r.officers} | set(busy)
-    officers = [o for o in available_officers(session, day) if o.id not in held]
-    by_street: dict[uuid.UUID, list[VisitDraft]] = defaultdict(list)
-    for visit in merged.visits:
-        by_street[visit.merchant.street_id].append(visit)
+    return [c for c in checks if c.merchant_id not in kept]
+
+
+def _staff(
+    session: Session,
+    seed: DrawSeed,
+    streets: list[Street],
+    officers: list[Officer],
+    locked: dict[uuid.UUID, list[RouteData]],
+    visits: dict[uuid.UUID, list[VisitDraft]],
+    catalogue: Catalogue,
+    settings: PlanningSettings,
+    policy: Policy,
+) -> dict[str, list[Team]]:
+    """Each street's teams, drawn from its free officers (numbers skip its locked routes'), and
+    the specialists joining them, all by recorded draws."""
     teams = {
         s.code: form_teams(
             session,
@@ -107,70 +165,77 @@ def prepare(
         )
         for s in streets
     }
-    mean_items = sum(len(v.items) for v in merged.visits) / max(1, len(merged.visits))
-    per_team = max(1, settings.shift_minutes // (settings.service_minutes(round(mean_items)) + 10))
+    drafts = [v for street_visits in visits.values() for v in street_visits]
+    mean_items = sum(len(v.items) for v in drafts) / max(1, len(drafts))
+    visit_minutes = settings.service_minutes(round(mean_items)) + TRAVEL_MINUTES_PER_VISIT
+    per_team = max(1, settings.shift_minutes // visit_minutes)
     attach_specialists(
         session,
         seed,
         catalogue,
         teams,
-        {s.code: by_street[s.id] for s in streets},
+        {s.code: visits[s.id] for s in streets},
         _specialists(officers, catalogue),
         per_team,
     )
-    work = []
-    for street in streets:
-        visits = sorted(by_street[street.id], key=lambda v: (-v.priority, v.merchant.uscc))
-        stops, blocked = [], {}
-        shift0, shift_end = (
-            settings.shift_start_minute,
-            settings.shift_start_minute + settings.shift_minutes,
-        )
-        for n, visit in enumerate(visits):
-            hours = windows.get(visit.merchant.id, [])
-            if not any(a < shift_end and b > shift0 for a, b in hours):
-                blocked[n] = "closed"  # the most basic reason: nobody can go in today
-                continue
-            allowed, reason = allowed_teams(
-                visit,
-                teams[street.code],
-                conflicts.get(visit.merchant.id, set()),
-                history.last_officers.get(visit.merchant.id, frozenset()),
-            )
-            if reason:
-                blocked[n] = reason
-                continue
-            service_s = settings.service_minutes(len(visit.items)) * 60
-            stops.append(
-                Stop(
-                    key=n,
-                    lat=visit.merchant.lat,
-                    lng=visit.merchant.lng,
-                    service_s=service_s,
-                    windows=tuple(((a - shift0) * 60, (b - shift0) * 60) for a, b in hours),
-                    allowed=allowed,
-                    priority=visit.priority,
-                    rank=n,
-                )
-            )
-        problem = StreetProblem(
-            (street.office_lat, street.office_lng),
-            len(teams[street.code]),
-            tuple(stops),
-            settings.shift_minutes * 60,
-        )
-        work.append(
-            StreetWork(
-                street,
-                teams[street.code],
-                visits,
-                blocked,
-                problem,
-                locked.get(street.id, []),
-                (keys or {}).get(street.id, {}),
-            )
-        )
-    return Prepared(day, work, merged, catalogue)
+    return teams
+
+
+def _street_work(
+    street: Street,
+    teams: list[Team],
+    drafts: list[VisitDraft],
+    limits: _Limits,
+    settings: PlanningSettings,
+    locked: list[RouteData],
+    keys: dict[uuid.UUID, uuid.UUID],
+) -> StreetWork:
+    """The street's routing problem: its visits most pressing first, each a stop for the teams
+    allowed to take it, or blocked with the reason none can."""
+    visits = sorted(drafts, key=lambda v: (-v.priority, v.merchant.uscc))
+    stops, blocked = [], {}
+    for n, visit in enumerate(visits):
+        stop = _stop(n, visit, teams, limits, settings)
+        if isinstance(stop, Stop):
+            stops.append(stop)
+        else:
+            blocked[n] = stop
+    problem = StreetProblem(
+        (street.office_lat, street.office_lng),
+        len(teams),
+        tuple(stops),
+        settings.shift_minutes * 60,
+    )
+    return StreetWork(street, teams, visits, blocked, problem, locked, keys)
+
+
+def _stop(
+    n: int, visit: VisitDraft, teams: list[Team], limits: _Limits, settings: PlanningSettings
+) -> Stop | str:
+    """The visit as a stop to route, or why no team can take it that day."""
+    shift0 = settings.shift_start_minute
+    shift_end = shift0 + settings.shift_minutes
+    hours = limits.windows.get(visit.merchant.id, [])
+    if not any(a < shift_end and b > shift0 for a, b in hours):
+        return "closed"  # the most basic reason: nobody can go in today
+    allowed, reason = allowed_teams(
+        visit,
+        teams,
+        limits.conflicts.get(visit.merchant.id, set()),
+        limits.last_officers.get(visit.merchant.id, frozenset()),
+    )
+    if reason:
+        return reason
+    return Stop(
+        key=n,
+        lat=visit.merchant.lat,
+        lng=visit.merchant.lng,
+        service_s=settings.service_minutes(len(visit.items)) * 60,
+        windows=tuple(((a - shift0) * 60, (b - shift0) * 60) for a, b in hours),
+        allowed=allowed,
+        priority=visit.priority,
+        rank=n,
+    )
 
 
 def solve(
@@ -178,78 +243,3 @@ def solve(
 ) -> list[StreetSolution]:
     """Route every street (pure; safe to run in another process)."""
     return [solve_street(p, settings, exploration) for p in problems]
-
-
-def _reason(code: str, visit: VisitDraft, work: StreetWork, catalogue: Catalogue) -> str:
-    names = "、".join(catalogue.departments[d].name for d in visit.needs)
-    members = sum(len(t.members) for t in work.teams)
-    return t(f"plan.unassigned.{code}", departments=names, count=members)
-
-
-def assemble(
-    prepared: Prepared, solutions: list[StreetSolution], settings: PlanningSettings
-) -> list[VersionData]:
-    """The new version of each street's day from its solution (plus its locked routes)."""
-    catalogue = prepared.catalogue
-    skipped_by_street: dict[uuid.UUID, list[dict[str, str]]] = defaultdict(list)
-    for s in prepared.merged.skipped:
-        skipped_by_street[s.street_id].append(
-            {"merchant_id": str(s.merchant_id), "department": s.department or "", "code": s.code}
-        )
-    out = []
-    for work, solution in zip(prepared.streets, solutions, strict=True):
-        data = [_visit_data(v, work, settings) for v in work.visits]
-        routes = list(work.locked)
-        for index, team in enumerate(work.teams):
-            steps = solution.routes[index]
-            visits = []
-            for key, arrival in steps:
-                data[key].eta_minute = settings.shift_start_minute + round(arrival / 60)
-                visits.append(data[key])
-            routes.append(
-                RouteData(
-                    number=team.number,
-                    name=t(
-                        "plan.team_name",
-                        street=work.street.name.removesuffix("街道"),
-                        number=team.number,
-                    ),
-                    officers=[(o.id, "member") for o in team.members]
-                    + [(o.id, "specialist") for o in team.specialists],
-                    visits=visits,
-                    start_minute=settings.shift_start_minute,
-                    end_minute=settings.shift_start_minute + round(solution.end_s[index] / 60),
-                    travel_seconds=solution.travel_s[index],
-                    service_seconds=solution.service_s[index],
-                )
-            )
-        routes.sort(key=lambda r: r.number)
-        reasons = {**work.blocked, **solution.unassigned}
-        unassigned = []
-        for n, code in sorted(reasons.items()):
-            data[n].unassigned_code = code
-            data[n].unassigned_reason = _reason(code, work.visits[n], work, catalogue)
-            unassigned.append(data[n])
-        out.append(
-            VersionData(
-                work.street.id,
-                prepared.day,
-                routes,
-                unassigned,
-                {"skipped": skipped_by_street.get(work.street.id, [])},
-            )
-        )
-    return out
-
-
-def _visit_data(visit: VisitDraft, work: StreetWork, settings: PlanningSettings) -> VisitData:
-    return VisitData(
-        key=work.keys.get(visit.merchant.id) or uuid.uuid4(),
-        merchant_id=visit.merchant.id,
-        service_minutes=settings.service_minutes(len(visit.items)),
-        priority=visit.priority,
-        reasons=visit.reasons,
-        checks=visit.checks,
-        needs=[str(d) for d in visit.needs],
-        items=[(i.id, i.department_id) for i in visit.items],
-    )

@@ -5,6 +5,7 @@ import sys
 from datetime import date
 
 import click
+import msgspec
 from rich.console import Console
 from rich.table import Table
 from sqlmodel import Session
@@ -17,6 +18,7 @@ from server.core.settings import load_settings
 from server.packets.store import warm_packets
 from server.planning.draws import SeedAlreadyPublished, publish_seed, verify_draws
 from server.planning.read import plan_document
+from server.planning.schemas import PlanDocument
 from server.planning.service import (
     PlanConflict,
     PlanRefused,
@@ -77,31 +79,31 @@ def plan(ctx: click.Context, day: str | None, street: str | None, as_json: bool)
     finally:
         engine.dispose()
     if as_json:
-        click.echo(json.dumps(document, ensure_ascii=False, indent=1))
+        click.echo(json.dumps(msgspec.to_builtins(document), ensure_ascii=False, indent=1))
         return
     _summary(console, document)
 
 
-def _summary(console: Console, document: dict) -> None:
-    table = Table(title=f"{t('plan.title')} {document['date']}")
+def _summary(console: Console, document: PlanDocument) -> None:
+    table = Table(title=f"{t('plan.title')} {document.date.isoformat()}")
     for column in ("street", "version", "status", "teams", "visits", "unassigned"):
         table.add_column(column)
-    for street in document["streets"]:
-        routes = [r for r in document["routes"] if r["street"] == street["street"]]
-        unassigned = [u for u in document["unassigned"] if u["street"] == street["street"]]
+    for street in document.streets:
+        routes = [r for r in document.routes if r.street == street.street]
+        unassigned = [u for u in document.unassigned if u.street == street.street]
         table.add_row(
-            street["name"],
-            str(street["version"]),
-            street["status"],
+            street.name,
+            str(street.version),
+            street.status,
             str(len(routes)),
-            str(sum(len(r["visits"]) for r in routes)),
+            str(sum(len(r.visits) for r in routes)),
             str(len(unassigned)),
         )
     console.print(table)
-    console.print(t("plan.summary", **document["stats"]))
+    console.print(t("plan.summary", **msgspec.structs.asdict(document.stats)))
     reasons: dict[str, int] = {}
-    for entry in document["unassigned"]:
-        reasons[entry["reason"]] = reasons.get(entry["reason"], 0) + 1
+    for entry in document.unassigned:
+        reasons[entry.reason] = reasons.get(entry.reason, 0) + 1
     for reason, count in sorted(reasons.items(), key=lambda r: -r[1]):
         console.print(f"  {t('plan.unassigned')}: {count} × {reason}")
 

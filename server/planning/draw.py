@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 __all__ = [
+    "UNRECORDED_TEAM_SIZE",
     "allocate_specialists",
     "canonical_json",
     "draw_merchants",
@@ -20,6 +21,10 @@ __all__ = [
     "pool_hash",
     "replay",
 ]
+
+# A teams draw whose parameters name no size drew pairs, as every draw did before the size
+# (the policy's officers per visit) could be set: such draws record none, and still replay.
+UNRECORDED_TEAM_SIZE = 2
 
 
 def canonical_json(value: Any) -> bytes:
@@ -65,7 +70,7 @@ def draw_merchants(
 
 
 def draw_teams(
-    seed: str, scope: str, pool: Sequence[Sequence[str]], size: int = 2
+    seed: str, scope: str, pool: Sequence[Sequence[str]], size: int = UNRECORDED_TEAM_SIZE
 ) -> list[list[str]]:
     """Group a street's available officers ([id, cert no]) at random, `size` to a team; those
     left over join the last team."""
@@ -94,7 +99,7 @@ def replay(kind: str, seed: str, scope: str, pool: Any, params: Mapping[str, Any
     if kind == "merchants":
         return draw_merchants(seed, scope, pool, params["shares"], params["days_per_year"])
     if kind == "teams":
-        return draw_teams(seed, scope, pool, params.get("size", 2))
+        return draw_teams(seed, scope, pool, params.get("size", UNRECORDED_TEAM_SIZE))
     if kind == "specialists":
         return allocate_specialists(seed, scope, pool, params["demand"])
     raise ValueError(f"unknown draw kind {kind!r}")

@@ -1,21 +1,24 @@
-"""A supervisor's changes to a street's day: reorder, move, lock, publish. Each writes the next
-version; a change to a published plan is published at once (the phones get it) and audited."""
+"""A supervisor's changes to a street's day: reorder, move, lock, publish, each one function the
+API and the console both call. Each writes the next version in the caller's transaction (flushed:
+a lost race is PlanConflict here, not at commit); a change to a published plan is published at
+once (the phones get it) and audited."""
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlmodel import Session, col, select
 
 from server.audit.service import Actor
+from server.core.clock import local_today
 from server.core.i18n import t
 from server.core.plan_settings import PlanningSettings
 from server.merchants.models import Merchant
-from server.org.models import Street, User
+from server.org.models import Department, Street, User
 from server.planning.gather import opening_windows, recusals
 from server.planning.models import Plan
 from server.planning.routing import StraightLineTravel
-from server.planning.service import PlanRefused, check_day, resolve_streets
+from server.planning.service import PlanRefused, check_day, lost_race, resolve_streets
 from server.planning.versions import (
     PlanConflict,
     RouteData,
@@ -37,7 +40,7 @@ class Edit:
     street: str
     version: int
     actor: Actor
-    today: date
+    today: date = field(default_factory=local_today)
 
 
 def _base(session: Session, edit: Edit) -> tuple[Street, Plan, VersionData]:
@@ -52,14 +55,17 @@ def _base(session: Session, edit: Edit) -> tuple[Street, Plan, VersionData]:
 
 
 def _write(session: Session, edit: Edit, base: Plan, data: VersionData, change: str) -> Plan:
-    return write_version(
-        session,
-        data,
-        version=base.version + 1,
-        change=change,
-        actor=edit.actor.name,
-        actor_id=edit.actor.id,
-    )
+    with lost_race(None, edit.day):
+        plan = write_version(
+            session,
+            data,
+            version=base.version + 1,
+            change=change,
+            actor=edit.actor.name,
+            actor_id=edit.actor.id,
+        )
+        session.flush()
+    return plan
 
 
 def _route(data: VersionData, number: int) -> RouteData:
@@ -189,8 +195,6 @@ def _check_team(session: Session, route: RouteData, visit: VisitData) -> None:
     have = {str(users[u].department_id) for u, role in route.officers if role == "specialist"}
     missing = [d for d in visit.needs if d not in have]
     if missing:
-        from server.org.models import Department
-
         names = "、".join(
             d.name
             for d in session.exec(

@@ -1,32 +1,27 @@
 """What planning reads from the database, as plain values the pure steps can work on."""
 
 import uuid
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from server.catalog.models import CheckItem, Matter, MatterEmpowerment, ScenarioItem
-from server.inspections.models import Finding, Inspection, InspectionOfficer
 from server.merchants.models import Merchant, MerchantScenario
-from server.org.models import Department, Team, User
+from server.org.models import Department, User
 from server.planning.models import OfficerLeave, OpeningHours, Recusal
-from server.policy.rules import Policy, add_months
 
 __all__ = [
     "Catalogue",
     "DepartmentInfo",
-    "History",
     "ItemInfo",
     "MerchantInfo",
     "Officer",
     "available_officers",
     "chunks",
     "load_catalogue",
-    "load_history",
     "load_merchants",
     "opening_windows",
     "recusals",
@@ -157,79 +152,6 @@ def load_merchants(session: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID
         ):
             scenarios[merchant_id].append(scenario_id)
     return {row[0]: MerchantInfo(*row, tuple(sorted(scenarios.get(row[0], ())))) for row in rows}
-
-
-@dataclass
-class History:
-    """What past inspections say about the frequency caps and the rotation of officers."""
-
-    agency_visits: Counter[tuple[uuid.UUID, uuid.UUID]] = field(default_factory=Counter)
-    higher_level_items: dict[uuid.UUID, set[uuid.UUID]] = field(default_factory=dict)
-    last_officers: dict[uuid.UUID, frozenset[uuid.UUID]] = field(default_factory=dict)
-
-
-def load_history(
-    session: Session, merchant_ids: Sequence[uuid.UUID], day: date, policy: Policy
-) -> History:
-    """Street-level inspections this calendar year per department, items a district-level
-    inspection checked in the quiet months, and each merchant's last pair of officers."""
-    history = History()
-    year_start = day.replace(month=1, day=1)
-    quiet_since = add_months(day, -policy.higher_level_quiet_months)
-    # An inspection is district-level when an officer of a district team (no street) took part.
-    district = (
-        select(InspectionOfficer.inspection_id)
-        .join(User, col(User.id) == InspectionOfficer.user_id)
-        .join(Team, col(Team.id) == User.team_id)
-        .where(col(Team.street_id).is_(None))
-    )
-    latest: dict[uuid.UUID, tuple[date, uuid.UUID]] = {}
-    for part in chunks(sorted(set(merchant_ids))):
-        counts = session.exec(
-            select(
-                Inspection.merchant_id,
-                Matter.department_id,
-                func.count(func.distinct(Inspection.id)),
-            )
-            .join(Finding, col(Finding.inspection_id) == Inspection.id)
-            .join(CheckItem, col(CheckItem.id) == Finding.check_item_id)
-            .join(Matter, col(Matter.id) == CheckItem.matter_id)
-            .where(col(Inspection.merchant_id).in_(part))
-            .where(Inspection.visit_date >= year_start, Inspection.visit_date < day)
-            # The cap is per administrative level: a street plan counts street-level visits.
-            .where(col(Inspection.id).not_in(district))
-            .group_by(Inspection.merchant_id, Matter.department_id)
-        )
-        for merchant_id, department_id, count in counts:
-            history.agency_visits[(merchant_id, department_id)] = count
-        recent = session.exec(
-            select(Inspection.merchant_id, Finding.check_item_id)
-            .join(Finding, col(Finding.inspection_id) == Inspection.id)
-            .where(col(Inspection.merchant_id).in_(part))
-            .where(Inspection.visit_date >= quiet_since, Inspection.visit_date < day)
-            .where(col(Inspection.id).in_(district))
-        )
-        for merchant_id, item_id in recent:
-            history.higher_level_items.setdefault(merchant_id, set()).add(item_id)
-        visits = session.exec(
-            select(Inspection.merchant_id, Inspection.visit_date, Inspection.id)
-            .where(col(Inspection.merchant_id).in_(part))
-            .where(Inspection.visit_date < day)
-        )
-        for merchant_id, visit_date, inspection_id in visits:
-            if merchant_id not in latest or (visit_date, inspection_id) > latest[merchant_id]:
-                latest[merchant_id] = (visit_date, inspection_id)
-    officers: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
-    last = {inspection_id: merchant_id for merchant_id, (_, inspection_id) in latest.items()}
-    for part in chunks(list(last)):
-        for inspection_id, user_id in session.exec(
-            select(InspectionOfficer.inspection_id, InspectionOfficer.user_id).where(
-                col(InspectionOfficer.inspection_id).in_(part)
-            )
-        ):
-            officers[last[inspection_id]].add(user_id)
-    history.last_officers = {m: frozenset(users) for m, users in officers.items()}
-    return history
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from server.planning.due import REASON_ORDER, DueCheck, priority_of
-from server.planning.gather import Catalogue, History, ItemInfo, MerchantInfo
+from server.planning.gather import Catalogue, ItemInfo, MerchantInfo
+from server.planning.history import History
 from server.policy.rules import Policy
 
 __all__ = ["Merged", "SkippedCheck", "VisitDraft", "merge"]
@@ -70,7 +71,6 @@ def merge(
     for check in checks:
         by_merchant[check.merchant_id].append(check)
     merged = Merged()
-    departments = catalogue.departments
     for merchant_id in sorted(by_merchant):
         merchant = merchants.get(merchant_id)
         if merchant is None:
@@ -79,43 +79,73 @@ def merge(
         if not available:
             merged.skipped.append(SkippedCheck(merchant_id, merchant.street_id, None, "no_items"))
             continue
-        due: dict[uuid.UUID, list[DueCheck]] = defaultdict(list)
-        for check in by_merchant[merchant_id]:
-            wanted = [check.department_id] if check.department_id else list(available)
-            for department_id in wanted:
-                if department_id in available:
-                    due[department_id].append(check)
-        items: list[ItemInfo] = []
-        visit_checks: list[dict[str, object]] = []
-        for department_id in sorted(due, key=lambda d: departments[d].code):
-            found = due[department_id]
-            code = departments[department_id].code
-            kept = available[department_id]
-            if not any(c.exempt for c in found):
-                if history.agency_visits[(merchant_id, department_id)] >= (
-                    policy.agency_visits_per_year
-                ):
-                    merged.skipped.append(
-                        SkippedCheck(merchant_id, merchant.street_id, code, "cap_year")
-                    )
-                    continue
-                recent = history.higher_level_items.get(merchant_id, set())
-                kept = [i for i in kept if i.id not in recent]
-                if not kept:
-                    merged.skipped.append(
-                        SkippedCheck(merchant_id, merchant.street_id, code, "higher_level")
-                    )
-                    continue
-            items.extend(kept)
-            visit_checks.append({"department": code, "reasons": _ordered(c.reason for c in found)})
-        if not items:
-            continue
-        reasons = _ordered(r for c in visit_checks for r in c["reasons"])  # type: ignore[attr-defined]
-        needs = sorted(
-            {i.department_id for i in items if catalogue.needs_specialist(i, merchant.street_id)},
-            key=lambda d: departments[d].code,
-        )
-        merged.visits.append(
-            VisitDraft(merchant, items, visit_checks, reasons, needs, priority_of(reasons))
-        )
+        due = _due_by_department(by_merchant[merchant_id], available)
+        visit = _joint_visit(merchant, due, available, catalogue, history, policy, merged.skipped)
+        if visit is not None:
+            merged.visits.append(visit)
     return merged
+
+
+def _due_by_department(
+    checks: list[DueCheck], available: dict[uuid.UUID, list[ItemInfo]]
+) -> dict[uuid.UUID, list[DueCheck]]:
+    """The merchant's checks per department that has items there; a check of no department in
+    particular (a complaint, a re-rating) is due for every such department."""
+    due: dict[uuid.UUID, list[DueCheck]] = defaultdict(list)
+    for check in checks:
+        wanted = [check.department_id] if check.department_id else list(available)
+        for department_id in wanted:
+            if department_id in available:
+                due[department_id].append(check)
+    return due
+
+
+def _joint_visit(
+    merchant: MerchantInfo,
+    due: dict[uuid.UUID, list[DueCheck]],
+    available: dict[uuid.UUID, list[ItemInfo]],
+    catalogue: Catalogue,
+    history: History,
+    policy: Policy,
+    skipped: list[SkippedCheck],
+) -> VisitDraft | None:
+    """The merchant's one visit: each due department's items the caps leave (what they hold
+    back is added to `skipped`), or None when they leave nothing."""
+    departments = catalogue.departments
+    items: list[ItemInfo] = []
+    visit_checks: list[dict[str, object]] = []
+    for department_id in sorted(due, key=lambda d: departments[d].code):
+        found = due[department_id]
+        code = departments[department_id].code
+        kept = available[department_id]
+        if not any(c.exempt for c in found):
+            kept, held = _capped(merchant.id, department_id, kept, history, policy)
+            if held:
+                skipped.append(SkippedCheck(merchant.id, merchant.street_id, code, held))
+                continue
+        items.extend(kept)
+        visit_checks.append({"department": code, "reasons": _ordered(c.reason for c in found)})
+    if not items:
+        return None
+    reasons = _ordered(r for c in visit_checks for r in c["reasons"])  # type: ignore[attr-defined]
+    needs = sorted(
+        {i.department_id for i in items if catalogue.needs_specialist(i, merchant.street_id)},
+        key=lambda d: departments[d].code,
+    )
+    return VisitDraft(merchant, items, visit_checks, reasons, needs, priority_of(reasons))
+
+
+def _capped(
+    merchant_id: uuid.UUID,
+    department_id: uuid.UUID,
+    items: list[ItemInfo],
+    history: History,
+    policy: Policy,
+) -> tuple[list[ItemInfo], str | None]:
+    """A proactive check's items after the frequency caps, or the cap that holds it back: the
+    agency's visits this year (cap_year), or a higher level's recent check of them all."""
+    if history.agency_visits[(merchant_id, department_id)] >= policy.agency_visits_per_year:
+        return [], "cap_year"
+    recent = history.higher_level_items.get(merchant_id, set())
+    kept = [i for i in items if i.id not in recent]
+    return kept, None if kept else "higher_level"

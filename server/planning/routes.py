@@ -1,7 +1,9 @@
-"""Planning endpoints: the day's plan, building it, changing it."""
+"""Planning endpoints: the day's plan, building it, changing it. Each parses and authorises,
+calls the one service function of its action (server.planning.service.build_day, the changes of
+server.planning.edits) and answers the plan as it now stands."""
 
-import uuid
-from dataclasses import dataclass
+from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -9,77 +11,51 @@ from litestar.background_tasks import BackgroundTask
 from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_201_CREATED
+from sqlmodel import Session
 
 from server.audit.service import actor_of
 from server.core.db import DbSession
 from server.packets.warm import warm_day
-from server.planning import edits, service
+from server.planning import edits
+from server.planning.queries import scoped_street, street_plan
 from server.planning.read import plan_document
-from server.planning.service import PlanConflict
-from server.planning.web import (
-    SUPERVISORS,
-    conflict_response,
-    parse_day,
-    run_build,
-    scoped_street,
-    today_for,
+from server.planning.schemas import (
+    BuildBody,
+    LockBody,
+    MoveBody,
+    PlanDocument,
+    ReorderBody,
+    VersionBody,
 )
+from server.planning.service import PlanConflict, build_day
+from server.planning.web import DAY_ERRORS, SUPERVISORS, in_calendar, lost_plan
 
 __all__ = ["PlanController"]
 
-
-@dataclass
-class BuildBody:
-    street: str | None = None
-    base_version: int | None = None
-
-
-@dataclass
-class VersionBody:
-    version: int
-
-
-@dataclass
-class ReorderBody:
-    version: int
-    team: int
-    order: list[uuid.UUID]
-
-
-@dataclass
-class MoveBody:
-    version: int
-    visit: uuid.UUID
-    team: int | None = None
-
-
-@dataclass
-class LockBody:
-    version: int
-    team: int
-    locked: bool = True
+Change = Callable[[Session, edits.Edit], Any]
 
 
 class PlanController(Controller):
     path = "/api/v1/plans"
     tags = ["planning"]
     guards = [SUPERVISORS]
+    exception_handlers = DAY_ERRORS
 
     @get("/{day:str}", summary="The day's plan: routes, officers, ordered visits, unassigned")
     async def read(
         self,
         request: Request,
         db_session: DbSession,
-        day: FromPath[str],
+        day: FromPath[date],
         street: FromQuery[str | None] = None,
         published: FromQuery[bool] = False,
-    ) -> dict[str, Any]:
-        target = parse_day(day)
+    ) -> PlanDocument:
+        target = in_calendar(day)
 
-        def read(s: Any) -> dict[str, Any]:
-            named = scoped_street(s, request.user, street)
-            ids = [x.id for x in service.resolve_streets(s, named)] if named else None
-            return plan_document(s, target, street_ids=ids, published=published)
+        def read(s: Session) -> PlanDocument:
+            return street_plan(
+                s, target, scoped_street(s, request.user, street), published=published
+            )
 
         return await db_session.run_sync(read)
 
@@ -89,17 +65,23 @@ class PlanController(Controller):
         request: Request,
         db_session: DbSession,
         state: State,
-        day: FromPath[str],
+        day: FromPath[date],
         data: JSONBody[BuildBody | None] = None,
-    ) -> Response:
-        target, body = parse_day(day), data or BuildBody()
-        street = await db_session.run_sync(lambda s: scoped_street(s, request.user, body.street))
+    ) -> Response[PlanDocument]:
+        target, body = in_calendar(day), data or BuildBody()
+        street = await db_session.run_sync(scoped_street, request.user, body.street)
         try:
-            streets = await run_build(
-                db_session, state, target, street, body.base_version, actor_of(request)
+            streets = await build_day(
+                db_session,
+                state.db_sessionmaker,
+                target,
+                street=street,
+                base_version=body.base_version,
+                settings=state.settings,
+                actor=actor_of(request),
             )
         except PlanConflict:
-            return await conflict_response(db_session, target, street)
+            raise await lost_plan(db_session, target, street) from None
         document = await db_session.run_sync(lambda s: plan_document(s, target, street_ids=streets))
         return Response(document, status_code=HTTP_201_CREATED)
 
@@ -108,27 +90,21 @@ class PlanController(Controller):
         request: Request,
         db_session: DbSession,
         state: State,
-        day: FromPath[str],
-        street: FromPath[str],
+        day: date,
+        street: str,
         version: int,
-        change: Any,
-    ) -> Response:
-        target = parse_day(day)
-        await db_session.run_sync(lambda s: scoped_street(s, request.user, street))
-        edit = edits.Edit(target, street, version, actor_of(request), today_for(state.settings))
+        change: Change,
+    ) -> Response[PlanDocument]:
+        """Apply one change to the street's day; 201 with the street's plan as it now is."""
+        target = in_calendar(day)
+        await db_session.run_sync(scoped_street, request.user, street)
+        edit = edits.Edit(target, street, version, actor_of(request))
         try:
-            with service.lost_race(None, target):
-                await db_session.run_sync(lambda s: change(s, edit))
-                await db_session.flush()
+            await db_session.run_sync(change, edit)
         except PlanConflict:
-            return await conflict_response(db_session, target, street)
-
-        def read(s: Any) -> dict[str, Any]:
-            ids = [x.id for x in service.resolve_streets(s, street)]
-            return plan_document(s, target, street_ids=ids)
-
+            raise await lost_plan(db_session, target, street) from None
         return Response(
-            await db_session.run_sync(read),
+            await db_session.run_sync(street_plan, target, street),
             status_code=HTTP_201_CREATED,
             background=BackgroundTask(warm_day, state, target),
         )
@@ -139,10 +115,10 @@ class PlanController(Controller):
         request: Request,
         db_session: DbSession,
         state: State,
-        day: FromPath[str],
+        day: FromPath[date],
         street: FromPath[str],
         data: JSONBody[VersionBody],
-    ) -> Response:
+    ) -> Response[PlanDocument]:
         return await self._edit(
             request, db_session, state, day, street, data.version, edits.publish
         )
@@ -153,20 +129,16 @@ class PlanController(Controller):
         request: Request,
         db_session: DbSession,
         state: State,
-        day: FromPath[str],
+        day: FromPath[date],
         street: FromPath[str],
         data: JSONBody[ReorderBody],
-    ) -> Response:
+    ) -> Response[PlanDocument]:
         settings = state.settings.planning
-        return await self._edit(
-            request,
-            db_session,
-            state,
-            day,
-            street,
-            data.version,
-            lambda s, e: edits.reorder(s, e, data.team, data.order, settings),
-        )
+
+        def change(s: Session, edit: edits.Edit) -> Any:
+            return edits.reorder(s, edit, data.team, data.order, settings)
+
+        return await self._edit(request, db_session, state, day, street, data.version, change)
 
     @post("/{day:str}/streets/{street:str}/move", summary="Move a visit to a team or out")
     async def move(
@@ -174,20 +146,16 @@ class PlanController(Controller):
         request: Request,
         db_session: DbSession,
         state: State,
-        day: FromPath[str],
+        day: FromPath[date],
         street: FromPath[str],
         data: JSONBody[MoveBody],
-    ) -> Response:
+    ) -> Response[PlanDocument]:
         settings = state.settings.planning
-        return await self._edit(
-            request,
-            db_session,
-            state,
-            day,
-            street,
-            data.version,
-            lambda s, e: edits.move_visit(s, e, data.visit, data.team, settings),
-        )
+
+        def change(s: Session, edit: edits.Edit) -> Any:
+            return edits.move_visit(s, edit, data.visit, data.team, settings)
+
+        return await self._edit(request, db_session, state, day, street, data.version, change)
 
     @post("/{day:str}/streets/{street:str}/lock", summary="Lock or unlock a team's route")
     async def lock(
@@ -195,16 +163,11 @@ class PlanController(Controller):
         request: Request,
         db_session: DbSession,
         state: State,
-        day: FromPath[str],
+        day: FromPath[date],
         street: FromPath[str],
         data: JSONBody[LockBody],
-    ) -> Response:
-        return await self._edit(
-            request,
-            db_session,
-            state,
-            day,
-            street,
-            data.version,
-            lambda s, e: edits.set_lock(s, e, data.team, data.locked),
-        )
+    ) -> Response[PlanDocument]:
+        def change(s: Session, edit: edits.Edit) -> Any:
+            return edits.set_lock(s, edit, data.team, data.locked)
+
+        return await self._edit(request, db_session, state, day, street, data.version, change)

@@ -4,6 +4,7 @@ as time windows, the shift as the limit; what does not fit is listed with the re
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import vroom
@@ -148,19 +149,30 @@ def solve_street(
     offered = kept
     cap = math.ceil(len(offered) / problem.routes * BALANCE_SLACK) + 1
     found = _run(problem, offered, matrix, settings, exploration, cap)
-    if found["unassigned"] and any(len(r) >= cap for r in found["routes"]):
+    if found.unassigned and any(len(r) >= cap for r in found.routes):
         relaxed = _run(problem, offered, matrix, settings, exploration, None)
-        if len(relaxed["unassigned"]) < len(found["unassigned"]):
+        if len(relaxed.unassigned) < len(found.unassigned):
             found = relaxed
     by_index = {index: stop for index, stop in offered}
-    for index in found["unassigned"]:
+    for index in found.unassigned:
         solution.unassigned[by_index[index].key] = "capacity"
-    for route, steps in enumerate(found["routes"]):
+    for route, steps in enumerate(found.routes):
         solution.routes[route] = [(by_index[i].key, arrival) for i, arrival in steps]
-        solution.travel_s[route] = found["travel"][route]
+        solution.travel_s[route] = found.travel[route]
         solution.service_s[route] = sum(by_index[i].service_s for i, _ in steps)
-        solution.end_s[route] = found["end"][route]
+        solution.end_s[route] = found.end[route]
     return solution
+
+
+@dataclass
+class _Found:
+    """What one solve found, by matrix index: each route's (job, start) steps, the jobs left
+    out, each route's travel and the moment it is back."""
+
+    routes: list[list[tuple[int, int]]]
+    unassigned: list[int]
+    travel: list[int]
+    end: list[int]
 
 
 def _run(
@@ -170,16 +182,36 @@ def _run(
     settings: PlanningSettings,
     exploration: int | None,
     cap: int | None,
-) -> dict[str, list]:
+) -> _Found:
     """One VROOM solve; jobs are numbered by their matrix index (the office is 0)."""
     instance = vroom.Input()
     instance.set_durations_matrix("car", matrix)
-    # A job allowed on some routes only (specialists, recusal, rotation) needs a skill that
-    # exactly those routes hold: one skill per distinct allowed set.
+    skills = _skills(offered)
+    _add_vehicles(instance, problem, skills, cap)
+    _add_jobs(instance, problem, offered, skills)
+    result = instance.solve(
+        exploration_level=exploration or settings.exploration, nb_threads=settings.threads
+    ).to_dict()
+    return _found(result, problem.routes)
+
+
+def _skills(offered: list[tuple[int, Stop]]) -> dict[frozenset[int], int]:
+    """A job allowed on some routes only (specialists, recusal, rotation) needs a skill that
+    exactly those routes hold: one skill per distinct allowed set."""
     skills: dict[frozenset[int], int] = {}
     for _, stop in offered:
         if stop.allowed is not None and stop.allowed not in skills:
             skills[stop.allowed] = len(skills) + 1
+    return skills
+
+
+def _add_vehicles(
+    instance: vroom.Input,
+    problem: StreetProblem,
+    skills: dict[frozenset[int], int],
+    cap: int | None,
+) -> None:
+    """One vehicle per route, from the office and back within the shift, at most `cap` visits."""
     limit = {"max_tasks": cap} if cap is not None else {}
     for route in range(problem.routes):
         instance.add_vehicle(
@@ -192,6 +224,15 @@ def _run(
                 **limit,
             )
         )
+
+
+def _add_jobs(
+    instance: vroom.Input,
+    problem: StreetProblem,
+    offered: list[tuple[int, Stop]],
+    skills: dict[frozenset[int], int],
+) -> None:
+    """One job per offered stop: its service time, the windows it may start in, its skill."""
     for index, stop in offered:
         instance.add_job(
             vroom.Job(
@@ -203,24 +244,20 @@ def _run(
                 priority=stop.priority,
             )
         )
-    result = instance.solve(
-        exploration_level=exploration or settings.exploration, nb_threads=settings.threads
-    ).to_dict()
-    routes: list[list[tuple[int, int]]] = [[] for _ in range(problem.routes)]
-    travel, end = [0] * problem.routes, [0] * problem.routes
+
+
+def _found(result: dict[str, Any], routes: int) -> _Found:
+    """VROOM's answer read back per route."""
+    found = _Found([[] for _ in range(routes)], [], [0] * routes, [0] * routes)
     for route in result["routes"]:
         vehicle = route["vehicle"]
         # The visit starts when the team arrives, or when the shop opens if it came early.
-        routes[vehicle] = [
+        found.routes[vehicle] = [
             (s["id"], s["arrival"] + s["waiting_time"])
             for s in route["steps"]
             if s["type"] == "job"
         ]
-        travel[vehicle] = route["duration"]
-        end[vehicle] = route["steps"][-1]["arrival"]
-    return {
-        "routes": routes,
-        "unassigned": [u["id"] for u in result["unassigned"]],
-        "travel": travel,
-        "end": end,
-    }
+        found.travel[vehicle] = route["duration"]
+        found.end[vehicle] = route["steps"][-1]["arrival"]
+    found.unassigned = [u["id"] for u in result["unassigned"]]
+    return found

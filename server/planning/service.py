@@ -1,4 +1,6 @@
-"""Planning rules as the CLI and the web app call them. Services never commit."""
+"""Planning rules as the CLI and the web app call them: the streets a request names, the day's
+build (`build_plan` in one transaction for the CLI and the demo; `build_day`, the one build of
+the API and the console), and how a lost race is told. Services never commit."""
 
 import uuid
 from collections.abc import Callable, Iterator
@@ -6,16 +8,21 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 
+import anyio
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import Session, col, select
 
 from server.audit.service import Actor
 from server.core.clock import local_today
+from server.core.db import AsyncSession
 from server.core.errors import DomainError
 from server.core.i18n import t
 from server.core.plan_settings import PlanningSettings
+from server.core.settings import Settings
 from server.org.models import Street
-from server.planning.build import Prepared, assemble, prepare, solve
+from server.planning.assemble import assemble
+from server.planning.build import Prepared, prepare, solve
 from server.planning.draws import publish_seed, published_seed
 from server.planning.models import Plan, Route, RouteOfficer
 from server.planning.routing import StreetProblem, StreetSolution
@@ -31,7 +38,9 @@ from server.policy.rules import DEFAULT_POLICY, Policy
 __all__ = [
     "BuildRequest",
     "PlanConflict",
+    "PlanLost",
     "PlanRefused",
+    "build_day",
     "build_plan",
     "lost_race",
     "planning_policy",
@@ -41,6 +50,8 @@ __all__ = [
 ]
 
 Solver = Callable[[list[StreetProblem], PlanningSettings], list[StreetSolution]]
+# Bigger days go to a worker process: the solver holds the GIL and would stall the server.
+IN_PROCESS_STOPS = 200
 
 
 class PlanRefused(DomainError):
@@ -49,6 +60,13 @@ class PlanRefused(DomainError):
     def __init__(self, key: str, **values: object) -> None:
         super().__init__(t(key, **values))
         self.key, self.values = key, values
+
+
+class PlanLost(DomainError):
+    """A lost race answered (409): the reason, and in `plan` the winner's plan."""
+
+    def __init__(self, detail: str, **body: object) -> None:
+        super().__init__(detail, 409, **body)
 
 
 def planning_policy(policy_file: str | None = None) -> Policy:
@@ -205,3 +223,54 @@ def build_plan(
         )
         problems = [w.problem for w in request.prepared.streets]
         return store_build(session, request, solver(problems, settings), settings, actor)
+
+
+async def build_day(
+    session: AsyncSession,
+    sessions: async_sessionmaker[AsyncSession],
+    day: date,
+    *,
+    street: str | None,
+    base_version: int | None,
+    settings: Settings,
+    actor: Actor,
+) -> list[uuid.UUID]:
+    """Build the day in the request's transaction, as the API and the console ask: the seed is
+    published first in a transaction of its own (`sessions`), a big day is solved in a worker
+    process. The streets planned; PlanRefused, or PlanConflict when another build won."""
+    today = local_today()
+    policy = planning_policy(settings.policy_file)
+
+    def check(s: Session) -> None:
+        check_day(day, today)
+        resolve_streets(s, street)
+
+    await session.run_sync(check)
+    async with sessions() as own:
+        try:
+            await own.run_sync(lambda s: publish_seed(s, day, actor=actor.name))
+            await own.commit()
+        except (IntegrityError, OperationalError):  # another request published it just now
+            await own.rollback()
+    with lost_race(None, day):
+        request = await session.run_sync(
+            lambda s: prepare_build(
+                s,
+                day,
+                street=street,
+                base_version=base_version,
+                settings=settings.planning,
+                policy=policy,
+                today=today,
+            )
+        )
+        problems = [w.problem for w in request.prepared.streets]
+        if sum(len(p.stops) for p in problems) > IN_PROCESS_STOPS:
+            solutions = await anyio.to_process.run_sync(solve, problems, settings.planning)
+        else:
+            solutions = solve(problems, settings.planning)
+        plans = await session.run_sync(
+            lambda s: store_build(s, request, solutions, settings.planning, actor)
+        )
+        await session.flush()
+    return [p.street_id for p in plans]

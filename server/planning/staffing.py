@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
-from server.planning.draw import allocate_specialists, draw_teams
+from server.planning.draw import UNRECORDED_TEAM_SIZE, allocate_specialists, draw_teams
 from server.planning.draws import recorded_draw
 from server.planning.gather import Catalogue, Officer
 from server.planning.merge import VisitDraft
@@ -43,13 +43,13 @@ def form_teams(
     seed: DrawSeed,
     street_code: str,
     officers: Sequence[Officer],
-    taken_numbers: set[int] = frozenset(),  # type: ignore[assignment]
-    size: int = 2,
+    taken_numbers: set[int],
+    size: int,
 ) -> list[Team]:
     """Group the street's available officers, `size` to a team (the policy's officers per
     visit), by a recorded draw; numbers skip locked routes'. Pairs record no parameter, as
     draws did before the size could be set, so that those still replay."""
-    params = {} if size == 2 else {"size": size}
+    params = {} if size == UNRECORDED_TEAM_SIZE else {"size": size}
     draw = recorded_draw(
         session,
         seed,

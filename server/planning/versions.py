@@ -99,6 +99,31 @@ def write_version(
 ) -> Plan:
     """Insert the version and everything in it; PlanConflict if that version already exists."""
     data.stats = {**data.stats, **_counts(data)}
+    plan = _insert_plan(session, data, version, change, actor_id)
+    for model, rows in _rows(plan.id, data):
+        if rows:  # Core executemany: thousands of rows without building ORM objects
+            session.connection().execute(insert(model.__table__), rows)  # type: ignore[attr-defined]
+    record(
+        session,
+        action=f"plan.{change}",
+        entity="plan",
+        entity_id=plan.id,
+        actor=actor,
+        actor_id=actor_id,
+        detail={
+            "day": data.day.isoformat(),
+            "street_id": str(data.street_id),
+            "version": version,
+            "status": data.status,
+        },
+    )
+    return plan
+
+
+def _insert_plan(
+    session: Session, data: VersionData, version: int, change: str, actor_id: uuid.UUID | None
+) -> Plan:
+    """The version's plan row, flushed: the unique (street, day, version) decides the race."""
     plan = Plan(
         street_id=data.street_id,
         day=data.day,
@@ -118,54 +143,45 @@ def write_version(
         if isinstance(exc, OperationalError) and "locked" not in str(exc.orig).lower():
             raise
         raise PlanConflict(data.street_id, data.day) from exc
-    routes, officers, visits, items = [], [], [], []
+    return plan
+
+
+Rows = list[dict[str, Any]]
+
+
+def _rows(plan_id: uuid.UUID, data: VersionData) -> list[tuple[Any, Rows]]:
+    """The version's routes, their officers, its visits (placed, then unassigned) and their
+    check items as rows of each table, in the order they are inserted."""
+    routes: Rows = []
+    officers: Rows = []
+    visits: Rows = []
     for route in data.routes:
         route_id = uuid.uuid4()
-        routes.append(
-            {
-                "id": route_id,
-                "plan_id": plan.id,
-                "number": route.number,
-                "name": route.name,
-                "locked": route.locked,
-                "start_minute": route.start_minute,
-                "end_minute": route.end_minute,
-                "travel_seconds": route.travel_seconds,
-                "service_seconds": route.service_seconds,
-            }
-        )
+        routes.append(_route_row(plan_id, route_id, route))
         officers += [{"route_id": route_id, "user_id": u, "role": r} for u, r in route.officers]
         for seq, visit in enumerate(route.visits, start=1):
-            visits.append(_visit_row(plan.id, visit, route_id, seq))
-    visits += [_visit_row(plan.id, v, None, None) for v in data.unassigned]
-    for row, visit in zip(visits, [*_placed(data), *data.unassigned], strict=True):
-        items += [
-            {"joint_visit_id": row["id"], "check_item_id": i, "department_id": d}
-            for i, d in visit.items
-        ]
-    for model, rows in (
-        (Route, routes),
-        (RouteOfficer, officers),
-        (JointVisit, visits),
-        (VisitItem, items),
-    ):
-        if rows:  # Core executemany: thousands of rows without building ORM objects
-            session.connection().execute(insert(model.__table__), rows)  # type: ignore[attr-defined]
-    record(
-        session,
-        action=f"plan.{change}",
-        entity="plan",
-        entity_id=plan.id,
-        actor=actor,
-        actor_id=actor_id,
-        detail={
-            "day": data.day.isoformat(),
-            "street_id": str(data.street_id),
-            "version": version,
-            "status": data.status,
-        },
-    )
-    return plan
+            visits.append(_visit_row(plan_id, visit, route_id, seq))
+    visits += [_visit_row(plan_id, v, None, None) for v in data.unassigned]
+    items = [
+        {"joint_visit_id": row["id"], "check_item_id": i, "department_id": d}
+        for row, visit in zip(visits, [*_placed(data), *data.unassigned], strict=True)
+        for i, d in visit.items
+    ]
+    return [(Route, routes), (RouteOfficer, officers), (JointVisit, visits), (VisitItem, items)]
+
+
+def _route_row(plan_id: uuid.UUID, route_id: uuid.UUID, route: RouteData) -> dict[str, Any]:
+    return {
+        "id": route_id,
+        "plan_id": plan_id,
+        "number": route.number,
+        "name": route.name,
+        "locked": route.locked,
+        "start_minute": route.start_minute,
+        "end_minute": route.end_minute,
+        "travel_seconds": route.travel_seconds,
+        "service_seconds": route.service_seconds,
+    }
 
 
 def _counts(data: VersionData) -> dict[str, int]:

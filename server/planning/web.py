@@ -1,138 +1,79 @@
-"""Web plumbing shared by the planning API and console: dates, reasons, races, building."""
+"""Web plumbing shared by the planning API and console: the guard, the day a request names, and
+the answers to a day that is no day and to a lost race."""
 
-import uuid
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
-import anyio
-from litestar import Response
-from litestar.datastructures import State
-from litestar.exceptions import NotFoundException
-from litestar.status_codes import HTTP_409_CONFLICT
-from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlmodel import Session
+from litestar import Request, Response
+from litestar.exceptions import ValidationException
+from litestar.params import QueryParameter
+from litestar.utils.scope.state import ScopeState
 
-from server.audit.service import Actor
-from server.auth.access import street_scope
-from server.core.clock import local_today
 from server.core.db import AsyncSession
+from server.core.errors import DomainError, exception_handlers
 from server.core.i18n import t
 from server.core.inputs import sane_day, shown
-from server.core.principal import Principal, requires_role
-from server.core.settings import Settings
-from server.org.models import Street
-from server.planning import service
-from server.planning.build import solve
-from server.planning.draws import publish_seed
-from server.planning.read import plan_document
-from server.planning.service import PlanRefused
+from server.core.principal import requires_role
+from server.planning.queries import street_plan
+from server.planning.service import PlanLost, PlanRefused
 
 __all__ = [
+    "DAY_ERRORS",
     "SUPERVISORS",
-    "conflict_response",
-    "parse_day",
-    "run_build",
-    "scoped_street",
-    "today_for",
+    "QueryDay",
+    "in_calendar",
+    "lost_plan",
+    "refuse_bad_day",
 ]
 
 SUPERVISORS = requires_role("supervisor")
-# Bigger days go to a worker process: the solver holds the GIL and would stall the server.
-IN_PROCESS_STOPS = 200
+# A day asked for in the query, as `?date=YYYY-MM-DD`.
+QueryDay = Annotated[
+    date, QueryParameter(name="date", description="The district's day, YYYY-MM-DD")
+]
+# Where a request names its day: (source, parameter) → the name the day is sent under.
+DAY_INPUTS = {("path", "day"): "day", ("query", "day"): "date", ("body", "date"): "date"}
 
 
-def parse_day(raw: str) -> date:
-    """A day of the plan: YYYY-MM-DD, of a year the calendar can count on from (9999-12-31
-    has no next day)."""
-    try:
-        day = date.fromisoformat(raw)
-    except ValueError:
-        raise PlanRefused("plan.bad_date", value=shown(raw)) from None
-    if not sane_day(day):
-        raise PlanRefused("plan.bad_date", value=raw)
+def in_calendar(day: date | None) -> date:
+    """The day, if it is one the calendar can count on from (9999-12-31 has no next day);
+    PlanRefused (422) naming it otherwise, as for a day that is no date at all."""
+    if day is None or not sane_day(day):
+        raise PlanRefused("plan.bad_date", value=day.isoformat() if day else "")
     return day
 
 
-def scoped_street(session: Session, principal: Principal, street: str | None) -> str | None:
-    """The street a request may plan: the one it names, or every street when none.
-
-    A street's supervisor plans their own street only: naming none means theirs, and naming
-    another answers 404, as for a plan that is not there. An unknown name stays refused."""
-    own = street_scope(principal)
-    if own is None:
-        return street
-    if not street:
-        found = session.get(Street, own)
-        if found is None:
-            raise NotFoundException(detail=t("error.not_found"))
-        return found.code
-    if any(s.id != own for s in service.resolve_streets(session, street)):
-        raise NotFoundException(detail=t("error.not_found"))
-    return street
+def _sent(request: Request, source: object, name: str) -> str:
+    """The text a field was sent as: from the path, the query or the form the handler read."""
+    if source == "path":
+        return str(request.path_params.get(name, ""))
+    if source == "query":
+        return request.query_params.get(name, "")
+    form = ScopeState.from_scope(request.scope).form
+    return str(form.get(name, "")) if isinstance(form, dict) else ""
 
 
-def today_for(settings: Settings) -> date:
-    return local_today()
+def refuse_bad_day(request: Request, exc: ValidationException) -> Response:
+    """A day that is no date (2026-13-45) is refused as one out of the calendar is: 422, naming
+    it. Any other malformed input is answered as everywhere else (400, naming the field)."""
+    for item in exc.extra if isinstance(exc.extra, list) else []:
+        if not isinstance(item, dict):
+            continue
+        source, key = item.get("source"), item.get("key")
+        if (source, key) in DAY_INPUTS:
+            raw = _sent(request, source, DAY_INPUTS[(source, key)])
+            refusal = PlanRefused("plan.bad_date", value=shown(raw))
+            return exception_handlers[DomainError](request, refusal)
+    return exception_handlers[ValidationException](request, exc)
 
 
-async def conflict_response(session: AsyncSession, day: date, street: str | None) -> Response:
+DAY_ERRORS: dict[Any, Any] = {ValidationException: refuse_bad_day}
+
+
+async def lost_plan(session: AsyncSession, day: date, street: str | None) -> PlanLost:
     """409 with the winner's plan, read after our transaction was rolled back."""
     await session.rollback()
-
-    def read(s: Any) -> dict[str, Any]:
-        ids = [x.id for x in service.resolve_streets(s, street)] if street else None
-        return plan_document(s, day, street_ids=ids)
-
-    winner = await session.run_sync(read)
-    versions = {s["street"]: s["version"] for s in winner["streets"]}
-    shown = versions.get(street or "", max(versions.values(), default=0))
-    body = {"status_code": 409, "detail": t("plan.conflict", version=shown), "plan": winner}
-    return Response(body, status_code=HTTP_409_CONFLICT)
-
-
-async def run_build(
-    session: AsyncSession,
-    state: State,
-    day: date,
-    street: str | None,
-    base_version: int | None,
-    actor: Actor,
-) -> list[uuid.UUID]:
-    """Build in the request's transaction; the seed is published first, in its own."""
-    settings: Settings = state.settings
-    today = today_for(settings)
-    policy = service.planning_policy(settings.policy_file)
-
-    def check(s: Any) -> None:
-        service.check_day(day, today)
-        service.resolve_streets(s, street)
-
-    await session.run_sync(check)
-    async with state.db_sessionmaker() as own:
-        try:
-            await own.run_sync(lambda s: publish_seed(s, day, actor=actor.name))
-            await own.commit()
-        except (IntegrityError, OperationalError):  # another request published it just now
-            await own.rollback()
-    with service.lost_race(None, day):
-        request = await session.run_sync(
-            lambda s: service.prepare_build(
-                s,
-                day,
-                street=street,
-                base_version=base_version,
-                settings=settings.planning,
-                policy=policy,
-                today=today,
-            )
-        )
-        problems = [w.problem for w in request.prepared.streets]
-        if sum(len(p.stops) for p in problems) > IN_PROCESS_STOPS:
-            solutions = await anyio.to_process.run_sync(solve, problems, settings.planning)
-        else:
-            solutions = solve(problems, settings.planning)
-        plans = await session.run_sync(
-            lambda s: service.store_build(s, request, solutions, settings.planning, actor)
-        )
-        await session.flush()
-    return [p.street_id for p in plans]
+    winner = await session.run_sync(street_plan, day, street)
+    versions = {s.street: s.version for s in winner.streets}
+    seen = versions.get(street or "", max(versions.values(), default=0))
+    return PlanLost(t("plan.conflict", version=seen), plan=winner)

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from server.app import create_app
 from server.audit.models import AuditEvent
 from server.core.settings import Settings
-from server.planning import web
+from server.planning import service
 from server.planning.models import Plan
 from tests.planning.conftest import DAY, TODAY
 from tests.support.app import login_as
@@ -137,7 +137,7 @@ def test_a_locked_route_survives_replanning(api):
 
 def test_a_big_day_is_solved_in_a_worker_process(api, monkeypatch):
     # The solver holds the GIL: a whole district's day must not stall the server's event loop.
-    monkeypatch.setattr(web, "IN_PROCESS_STOPS", 0)
+    monkeypatch.setattr(service, "IN_PROCESS_STOPS", 0)
     response = api.post(f"/api/v1/plans/{DAY}", json={})
     assert response.status_code == 201, response.text
     plan = response.json()

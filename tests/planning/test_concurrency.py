@@ -1,6 +1,7 @@
 """Two supervisors planning the same street and day at once: one wins, the other gets a
 conflict and sees the winner's plan; nothing is ever half-written."""
 
+import msgspec
 import pytest
 from sqlalchemy import func
 from sqlmodel import Session, select
@@ -46,7 +47,7 @@ def test_the_second_writer_of_the_same_base_loses_and_nothing_of_it_remains(dist
             store_build(two, requests[1], solutions[1], FAST, Actor("sup_b"))
             two.flush()
         two.rollback()
-        winner = plan_document(two, DAY)
+        winner = msgspec.to_builtins(plan_document(two, DAY))
         assert [s["version"] for s in winner["streets"]] == [2]
     finally:
         one.close()

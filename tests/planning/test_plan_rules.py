@@ -4,6 +4,7 @@ import uuid
 from collections import defaultdict
 from datetime import timedelta
 
+import msgspec
 import pytest
 from sqlmodel import Session, col, select
 
@@ -12,7 +13,8 @@ from server.inspections.models import Finding, Inspection, InspectionOfficer
 from server.merchants.models import Merchant, MerchantScenario
 from server.org.models import Department, Street, User
 from server.org.models import Team as OrgTeam
-from server.planning.gather import MerchantInfo, Officer, load_history
+from server.planning.gather import MerchantInfo, Officer
+from server.planning.history import load_history
 from server.planning.merge import VisitDraft
 from server.planning.models import JointVisit, OfficerLeave, OpeningHours, Plan
 from server.planning.read import plan_document
@@ -26,7 +28,7 @@ def build(district: District, **kwargs) -> dict:
     with Session(district.engine) as session:
         build_plan(session, district.day, settings=FAST, today=TODAY, **kwargs)
         session.commit()
-        return plan_document(session, district.day)
+        return msgspec.to_builtins(plan_document(session, district.day))
 
 
 def test_a_busy_day_obeys_the_rules(district):
@@ -138,7 +140,7 @@ def test_not_the_previous_pair_when_another_team_can_go(district):
     build(district)
     with Session(district.engine) as session:
         plan = session.exec(select(Plan).order_by(col(Plan.version).desc())).first()
-        doc = plan_document(session, DAY)
+        doc = msgspec.to_builtins(plan_document(session, DAY))
         # Send each visited merchant's current team there yesterday: re-planning must rotate.
         placed = []
         for route in doc["routes"]:

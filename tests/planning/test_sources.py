@@ -4,6 +4,7 @@ and the frequency caps never hold them back."""
 import uuid
 from datetime import timedelta
 
+import msgspec
 from sqlmodel import Session, col, select
 
 from server.catalog.models import CheckItem, ScenarioItem
@@ -69,7 +70,7 @@ def test_complaints_rechecks_and_reratings_are_planned_and_exempt_from_caps(dist
     with Session(district.engine) as session:
         build_plan(session, DAY, settings=FAST, street="qingbo", today=TODAY)
         session.commit()
-        doc = plan_document(session, DAY)
+        doc = msgspec.to_builtins(plan_document(session, DAY))
     visits = {v["merchant_id"]: v for r in doc["routes"] for v in r["visits"]}
     visits |= {u["merchant_id"]: u for u in doc["unassigned"] if "reasons" in u}
     assert "complaint" in visits[str(complained.id)]["reasons"]
