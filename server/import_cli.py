@@ -19,9 +19,8 @@ from server.core.db import make_sync_engine
 from server.core.import_report import EXIT_UNREADABLE, ImportReport
 from server.core.settings import load_settings
 from server.core.workbook import WorkbookError
-from server.core.workbook_out import write_workbook
 from server.merchants.cli import merchants
-from server.merchants.import_file import MERCHANTS
+from server.merchants.import_file import write_merchant_template
 from server.org.boundaries import import_boundaries
 from server.org.exporter import export_org, write_org_template
 from server.org.importer import import_org
@@ -123,19 +122,7 @@ def template(kind: str, out: Path) -> None:
     elif kind == "catalogue":
         write_catalogue_template(out)
     else:
-        example = (
-            "91330102MA2XXXXXX0",
-            "示例餐馆",
-            "解放路1号",
-            "湖滨街道",
-            120.168,
-            30.259,
-            "WGS84",
-            "餐饮",
-            "张三",
-            "13800000000",
-        )
-        write_workbook(out, [(MERCHANTS, [example])])
+        write_merchant_template(out)
     click.echo(f"已写入模板 {out}")
 
 

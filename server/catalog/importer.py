@@ -10,6 +10,7 @@ on the merchants of their business types at once. The caller commits.
 
 import uuid
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import Uuid, bindparam, delete, insert, text
@@ -38,8 +39,8 @@ from server.catalog.sheets import (
     SOURCES,
 )
 from server.core.i18n import t
-from server.core.import_report import ImportReport, RowError
-from server.core.workbook import RowSource, Table, WorkbookError, header_key, open_workbook
+from server.core.import_report import ImportReport, RowError, read_sheets
+from server.core.workbook import RowSource, Table, header_key
 
 __all__ = ["import_catalogue"]
 
@@ -260,22 +261,11 @@ def import_catalogue(session: Session, path: str | Path, *, actor: str) -> Impor
         (EMPOWERMENT, run.grant),
         (SCENARIOS, run.scenario),
     )
-    with open_workbook(path) as book:
-        present = [(t_, store) for t_, store in steps if any(t_.is_named(n) for n in book.titles)]
-        if not present:
-            raise WorkbookError(
-                t(
-                    "import.no_sheets",
-                    expected="、".join(s.title for s in SHEETS),
-                    found="、".join(book.titles),
-                )
-            )
-        for table, _ in present:  # every sheet's header is checked before any row is stored
-            book.sheet(table)
-        for table, store in present:
-            source = book.sheet(table)
-            assert source is not None
-            run.sheet(table, source, store)
+    read_sheets(
+        path,
+        [(table, partial(run.sheet, store=store)) for table, store in steps],
+        SHEETS,
+    )
     run.relink_merchants()
     record(
         session,

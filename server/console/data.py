@@ -28,8 +28,7 @@ from server.core.db import make_sync_engine
 from server.core.i18n import t
 from server.core.import_report import ImportReport
 from server.core.workbook import WorkbookError
-from server.core.workbook_out import write_workbook
-from server.merchants.import_file import MERCHANTS
+from server.merchants.import_file import write_merchant_template
 from server.merchants.importer import DatabaseNotReady, import_merchants
 from server.org.boundaries import import_boundaries
 from server.org.exporter import export_org, write_org_template
@@ -40,22 +39,10 @@ __all__ = ["DataController"]
 UPLOAD_CEILING = 64 * 1024 * 1024  # a province's catalogue is a few MB as XLSX
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 KINDS = ("org", "catalogue", "boundaries", "merchants")
-MERCHANT_EXAMPLE = (
-    "91330102MA2XXXXXX0",
-    "示例餐馆",
-    "解放路1号",
-    "湖滨街道",
-    120.168,
-    30.259,
-    "WGS84",
-    "餐饮",
-    "张三",
-    "13800000000",
-)
 TEMPLATES: dict[str, Callable[[Path], None]] = {
     "org": write_org_template,
     "catalogue": write_catalogue_template,
-    "merchants": lambda path: write_workbook(path, [(MERCHANTS, [MERCHANT_EXAMPLE])]),
+    "merchants": write_merchant_template,
 }
 EXPORTS: dict[str, Callable[[Session, Path], None]] = {
     "org": export_org,

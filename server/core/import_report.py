@@ -2,11 +2,13 @@
 each rejected row with its sheet, line, key and reason as a person can act on them."""
 
 import csv
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from server.core.i18n import t
+from server.core.workbook import RowSource, Table, WorkbookError, open_workbook
 
 __all__ = [
     "EXIT_OK",
@@ -16,6 +18,7 @@ __all__ = [
     "Rejected",
     "RowError",
     "SheetCounts",
+    "read_sheets",
 ]
 
 # Exit status of every import command: all rows in, some rows left out, nothing could be read.
@@ -109,3 +112,24 @@ class ImportReport:
             },
             "rejected": [r._asdict() for r in self.rejected],
         }
+
+
+def read_sheets(
+    path: str | Path,
+    steps: Iterable[tuple[Table, Callable[[Table, RowSource], None]]],
+    expected: Iterable[Table],
+) -> None:
+    """Read each table's sheet of the workbook at `path`, in order, through its step. Sheets
+    may be left out, but not all of them, and every present sheet's header is checked before
+    any row is read (a sheet lacking a required column stops the import with nothing read)."""
+    with open_workbook(path) as book:
+        present = [(t_, step) for t_, step in steps if any(t_.is_named(n) for n in book.titles)]
+        if not present:
+            names = "、".join(table.title for table in expected)
+            raise WorkbookError(t("import.no_sheets", expected=names, found="、".join(book.titles)))
+        for table, _ in present:
+            book.sheet(table)
+        for table, step in present:
+            source = book.sheet(table)
+            assert source is not None
+            step(table, source)

@@ -6,8 +6,17 @@ from pathlib import Path
 
 from server.core.workbook import RowSource, Table, WorkbookError
 from server.core.workbook import open_rows as open_table
+from server.core.workbook_out import write_workbook
 
-__all__ = ["COLUMN_LABELS", "MERCHANTS", "REQUIRED", "ImportFileError", "RowSource", "open_rows"]
+__all__ = [
+    "COLUMN_LABELS",
+    "MERCHANTS",
+    "REQUIRED",
+    "ImportFileError",
+    "RowSource",
+    "open_rows",
+    "write_merchant_template",
+]
 
 ImportFileError = WorkbookError
 
@@ -38,3 +47,22 @@ def open_rows(path: str | Path) -> Iterator[RowSource]:
     """Open a CSV or XLSX merchant list; raise ImportFileError if it cannot be read."""
     with open_table(path, MERCHANTS) as source:
         yield source
+
+
+EXAMPLE = (
+    "91330102MA2XXXXXX0",
+    "示例餐馆",
+    "解放路1号",
+    "湖滨街道",
+    120.168,
+    30.259,
+    "WGS84",
+    "餐饮",
+    "张三",
+    "13800000000",
+)
+
+
+def write_merchant_template(path: str | Path) -> None:
+    """An empty merchant list with its headers and one example row."""
+    write_workbook(path, [(MERCHANTS, [EXAMPLE])])

@@ -9,6 +9,7 @@ until an administrator sets one. The caller commits.
 """
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +19,11 @@ from server.audit.service import record
 from server.core.cells import cell_date
 from server.core.geo import parse_crs, to_wgs84
 from server.core.i18n import t
-from server.core.import_report import ImportReport, RowError
+from server.core.import_report import ImportReport, RowError, read_sheets
 from server.core.workbook import (
     RowSource,
     Table,
-    WorkbookError,
     header_key,
-    open_workbook,
 )
 from server.org.import_checks import (
     Known,
@@ -243,21 +242,10 @@ def import_org(session: Session, path: str | Path, *, bbox: Bbox, actor: str) ->
         (TEAMS, run.team),
         (OFFICERS, run.officer),
     )
-    with open_workbook(path) as book:
-        present = [(t, store) for t, store in steps if any(t.is_named(n) for n in book.titles)]
-        if not present:
-            raise WorkbookError(
-                t(
-                    "import.no_sheets",
-                    expected="、".join(s.title for s in SHEETS),
-                    found="、".join(book.titles),
-                )
-            )
-        for table, _ in present:  # every sheet's header is checked before any row is stored
-            book.sheet(table)
-        for table, store in present:
-            source = book.sheet(table)
-            assert source is not None
-            run.sheet(table, source, store)
+    read_sheets(
+        path,
+        [(table, partial(run.sheet, store=store)) for table, store in steps],
+        SHEETS,
+    )
     record(session, action="org.import", entity="org", actor=actor, detail=run.report.as_dict())
     return run.report
