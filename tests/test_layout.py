@@ -54,7 +54,6 @@ DATA_MODULES = {
 }
 LONG_MODULES = {
     "demo/history.py",
-    "inspections/service.py",
     "live.py",
     "migrations/packet_triggers.py",
 }
@@ -64,8 +63,6 @@ LONG_FUNCTIONS = {
     "demo/loader.py:load_demo",
     "demo/staff.py:create_staff",
     "packets/route_read.py:route_document",
-    "inspections/service.py:submit_record",
-    "inspections/validate.py:check_record",
     "migrations/packet_triggers.py:_postgresql",
 }
 

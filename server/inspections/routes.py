@@ -26,7 +26,8 @@ from server.core.sql import as_uuid
 from server.evidence.service import link_evidence
 from server.inspections.facts import inspection_facts
 from server.inspections.payload import RecordError
-from server.inspections.service import Stored, inspection_read, prepare_record, submit_record
+from server.inspections.reads import inspection_read
+from server.inspections.service import Stored, prepare_record, submit_record
 from server.inspections.verify import printable_record, verify_code
 from server.merchants.owner_links import live_visit_link
 from server.merchants.qrcode import qr_svg, qr_svgs

@@ -19,6 +19,7 @@ from server.core.clock import publication_moment
 from server.core.codes import action_code
 from server.core.i18n import t
 from server.inspections.facts import inspection_facts
+from server.inspections.kept import evidence_links, kept_body
 from server.inspections.models import Finding, Inspection, InspectionOfficer
 from server.inspections.payload import (
     FindingIn,
@@ -27,15 +28,14 @@ from server.inspections.payload import (
     body_hash,
     parse_record,
 )
+from server.inspections.reads import inspection_read
 from server.inspections.record_models import InspectionRecord
 from server.inspections.signature import Verdicts, judge_signatures
 from server.inspections.validate import UNCHECKED, Checked, check_record, signatures_to_check
-from server.merchants.models import Merchant
 from server.merchants.owner_links import link_for_visit
 from server.policy.rules import ItemOutcome, Policy, score_findings
 from server.rectifications.models import RectificationOrder
-from server.rectifications.queries import orders_of_inspection
-from server.rectifications.service import FailedItem, issue_order, recheck_window, verify_orders
+from server.rectifications.service import FailedItem, issue_order, verify_orders
 
 __all__ = [
     "Prepared",
@@ -208,38 +208,10 @@ def submit_record(
     digest = prepared.digest if prepared is not None else body_hash(raw)
     if (stored := _stored(session, raw, digest, user_id, policy)) is not None:
         return stored
-    record = parse_record(raw)
-    offset = (device_sent_at - now) if device_sent_at else timedelta(0)
-    verdicts = prepared.verdicts if prepared is not None else None
-    ok = check_record(
-        session,
-        record,
-        user_id,
-        device_offset=offset,
-        verdicts=verdicts,
-        officers_per_visit=policy.officers_per_visit,
-    )
-    if device_sent_at is None:  # the phone did not say its time: its clock cannot be checked
-        ok.flags.append("clock_unknown")
+    record, ok, offset = _checked(session, raw, user_id, device_sent_at, now, policy, prepared)
     colour_before = ok.merchant.colour
     _, verified = _store(session, record, ok, user_id, public_after, policy)
-    session.add(
-        InspectionRecord(
-            inspection_id=record.id,
-            visit_key=record.visit_id,
-            body_sha256=digest,
-            body=raw,
-            submitted_by=user_id,
-            received_at=now,
-            device_sent_at=device_sent_at,
-            clock_offset_seconds=int(offset.total_seconds()),
-            presence=record.presence.method,
-            lat=record.presence.lat,
-            lng=record.presence.lng,
-            accuracy_m=record.presence.accuracy_m,
-            flags=ok.flags,
-        )
-    )
+    session.add(kept_body(record, raw, digest, user_id, now, device_sent_at, offset, ok.flags))
     if owner_link is not None and record.presence.method != "closed":
         key, days = owner_link
         link_for_visit(
@@ -267,45 +239,29 @@ def submit_record(
             "verified_orders": [str(o.id) for o in verified],
         },
     )
-    links = [(e, "inspection", str(record.id)) for e in record.evidence]
-    links += [
-        (e, "finding", f"{record.id.hex}:{f.item}"[:64])
-        for f in record.findings
-        for e in f.evidence
-    ]
-    return Stored(inspection_read(session, record.id, policy), True, links)
+    return Stored(inspection_read(session, record.id, policy), True, evidence_links(record))
 
 
-def inspection_read(session: Session, inspection_id: uuid.UUID, policy: Policy) -> dict[str, Any]:
-    """What the phone is told about a stored record."""
-    inspection = session.get(Inspection, inspection_id)
-    assert inspection is not None
-    stored = session.get(InspectionRecord, inspection_id)
-    merchant = session.get(Merchant, inspection.merchant_id)
-    assert merchant is not None
-    session.refresh(merchant)  # the colour engine writes through the connection
-    return {
-        "id": str(inspection.id),
-        "action_code": inspection.action_code,
-        "result": inspection.result,
-        "score": inspection.score,
-        "key_failed": inspection.key_failed,
-        "visit_date": inspection.visit_date.isoformat(),
-        "merchant": {"id": str(merchant.id), "name": merchant.name, "colour": merchant.colour},
-        "next_due": merchant.next_due.isoformat() if merchant.next_due else None,
-        "flags": list(stored.flags) if stored else [],
-        "received_at": stored.received_at.isoformat() if stored else None,
-        "orders": [_order_read(o, policy) for o in orders_of_inspection(session, inspection_id)],
-    }
-
-
-def _order_read(order: RectificationOrder, policy: Policy) -> dict[str, Any]:
-    recheck_from, recheck_by = recheck_window(order.deadline, policy)
-    return {
-        "id": str(order.id),
-        "action_code": order.action_code,
-        "requirement": order.requirement,
-        "deadline": order.deadline.isoformat(),
-        "recheck_from": recheck_from.isoformat(),
-        "recheck_by": recheck_by.isoformat(),
-    }
+def _checked(
+    session: Session,
+    raw: Any,
+    user_id: uuid.UUID,
+    device_sent_at: datetime | None,
+    now: datetime,
+    policy: Policy,
+    prepared: Prepared | None,
+) -> tuple[InspectionIn, Checked, timedelta]:
+    """The parsed record, its checked context, and how far the phone's clock is off."""
+    record = parse_record(raw)
+    offset = (device_sent_at - now) if device_sent_at else timedelta(0)
+    ok = check_record(
+        session,
+        record,
+        user_id,
+        device_offset=offset,
+        verdicts=prepared.verdicts if prepared is not None else None,
+        officers_per_visit=policy.officers_per_visit,
+    )
+    if device_sent_at is None:  # the phone did not say its time: its clock cannot be checked
+        ok.flags.append("clock_unknown")
+    return record, ok, offset

@@ -3,6 +3,7 @@
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -188,36 +189,58 @@ def check_record(
     problems = _findings(record, items, unchecked, plan.day)
     problems += _officers(record, crew, me, plan.day, officers_per_visit)
     problems += _signatures(record, crew, unchecked, verdicts)
+    problems += _presence(record)
+    problems += _evidence(session, record, crew)
+    if problems:
+        raise RecordError(422, "；".join(problems), problems)
+    # The team may find the shop closed and come back later: only 未遇 records may repeat.
+    if not closed and (code := recorded_code(session, record.visit_id)) is not None:
+        raise RecordError(409, t("inspection.error.visit_recorded", code=code), action_code=code)
+    flags = _flags(record, merchant, plan.day, device_offset, unchecked)
+    officers = [crew[i] for i in dict.fromkeys(record.officers)]
+    return Checked(visit, plan, merchant, items, officers, flags)
+
+
+def _presence(record: InspectionIn) -> list[str]:
+    """What is wrong with the visit's times and with how the team says it got in (or did not)."""
+    problems = []
     if record.finished_at < record.started_at:
         problems.append(t("inspection.error.finished_before_start"))
     elif record.finished_at - record.started_at > LONGEST_VISIT:
         problems.append(t("inspection.error.too_long"))
     if record.presence.method == "manual" and not record.presence.reason.strip():
         problems.append(t("inspection.error.manual_reason"))
-    if closed and not record.evidence:
+    if record.presence.method == "closed" and not record.evidence:
         problems.append(t("inspection.error.closed_photo"))
     if record.presence.method == "obstructed":
         if not record.presence.reason.strip():
             problems.append(t("inspection.error.obstructed_reason"))
         if not record.evidence:
             problems.append(t("inspection.error.obstructed_evidence"))
+    return problems
+
+
+def _evidence(session: Session, record: InspectionIn, crew: dict[Any, Any]) -> list[str]:
+    """Evidence the record names must have been uploaded by someone of the visit's team."""
     wanted = set(record.evidence) | {e for f in record.findings for e in f.evidence}
-    if wanted:
-        crew_ids = [u.id for u in crew.values()]
-        known = set(
-            session.exec(
-                select(Evidence.id).where(
-                    col(Evidence.id).in_(wanted), col(Evidence.uploaded_by).in_(crew_ids)
-                )
+    if not wanted:
+        return []
+    crew_ids = [u.id for u in crew.values()]
+    known = set(
+        session.exec(
+            select(Evidence.id).where(
+                col(Evidence.id).in_(wanted), col(Evidence.uploaded_by).in_(crew_ids)
             )
         )
-        if wanted - known:
-            problems.append(t("inspection.error.evidence_missing", count=len(wanted - known)))
-    if problems:
-        raise RecordError(422, "；".join(problems), problems)
-    # The team may find the shop closed and come back later: only 未遇 records may repeat.
-    if not closed and (code := recorded_code(session, record.visit_id)) is not None:
-        raise RecordError(409, t("inspection.error.visit_recorded", code=code), action_code=code)
+    )
+    missing = wanted - known
+    return [t("inspection.error.evidence_missing", count=len(missing))] if missing else []
+
+
+def _flags(
+    record: InspectionIn, merchant: Merchant, day: date, device_offset: timedelta, unchecked: bool
+) -> list[str]:
+    """What an overseer should look at twice, though the record may be stored."""
     flags = []
     if record.presence.method == "manual":
         flags.append("manual_presence")
@@ -227,9 +250,8 @@ def check_record(
         flags.append("clock_skew")
     # The visit's times, set right by the phone's clock error, should fall on the plan's day.
     started = as_utc(record.started_at)
-    if (started - device_offset).astimezone(district_timezone()).date() != plan.day:
+    if (started - device_offset).astimezone(district_timezone()).date() != day:
         flags.append("off_day")
     if not unchecked and not is_signed(record.signatures.merchant):
         flags.append("merchant_refused")
-    officers = [crew[i] for i in dict.fromkeys(record.officers)]
-    return Checked(visit, plan, merchant, items, officers, flags)
+    return flags
