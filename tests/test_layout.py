@@ -55,7 +55,6 @@ DATA_MODULES = {
 LONG_MODULES = {
     "demo/history.py",
     "inspections/service.py",
-    "live.py",
     "migrations/packet_triggers.py",
     "planning/console.py",
 }
