@@ -23,6 +23,8 @@ def test_a_kept_page_goes_as_soon_as_anything_is_committed(client, sync_engine: 
     assert pages.known(merchant.qr_token) is not None  # the next scan is sent from memory
     zipped = client.get(f"/m/{merchant.qr_token}", headers={"Accept-Encoding": "gzip"})
     assert zipped.headers["content-encoding"] == "gzip" and zipped.text == first.text
+    assert zipped.headers["x-frame-options"] == "DENY"  # every answer's headers, from memory too
+    assert "frame-ancestors 'none'" in zipped.headers["content-security-policy"]
 
     with Session(sync_engine) as session:  # another process renames the shop
         session.exec(update(Merchant).where(Merchant.id == merchant.id).values(name="王记新店"))

@@ -64,6 +64,9 @@ def test_the_day_packet_comes_from_memory_and_follows_changes(client, sync_engin
     [route_id] = days._packets.keys()
     assert first.headers["etag"] == f'"{days.known_packet(route_id).etag}"'
     assert days.known_route(day.officers[0].id, day.day) == route_id
+    # from memory, and still with the headers and the body deadline of every answer
+    assert first.headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in first.headers["content-security-policy"]
 
     with Session(sync_engine) as session:  # a supervisor's override, in another process
         session.exec(update(Merchant).where(Merchant.id == day.merchant_id).values(colour="red"))
@@ -89,6 +92,8 @@ def test_a_scanned_page_is_kept_until_the_merchant_changes(client, sync_engine):
     again = client.get(f"/m/{merchant.qr_token}", headers={"Accept-Encoding": "gzip"})
     assert again.headers["content-encoding"] == "gzip"  # httpx has already unpacked it
     assert again.text == page.text
+    assert again.headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in again.headers["content-security-policy"]
     plain = client.get(f"/m/{merchant.qr_token}", headers={"Accept-Encoding": "identity"})
     assert "content-encoding" not in plain.headers and plain.text == page.text
     with Session(sync_engine) as session:
