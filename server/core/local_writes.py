@@ -72,8 +72,9 @@ class Holds:
         found = self._commits.pop(commit, None)
         if found is None:
             return []
+        _, notes = found
         free = []
-        for note in found[1]:
+        for note in notes:
             self._count[note] -= 1
             if self._count[note] <= 0:
                 del self._count[note]
@@ -130,4 +131,5 @@ class LocalWrites:
         finally:
             cursor.close()
         if found:
-            self._holder.hold(commit, parse_touched(found[0][0]))
+            [(touched, _)] = found
+            self._holder.hold(commit, parse_touched(touched))
