@@ -1,4 +1,5 @@
-"""`create_app(settings)`: the Litestar application (with its fast lane, server.fastlane)."""
+"""`create_app(settings)`: the Litestar application, with its fast lane (server.fastlane) in front
+of its request handler."""
 
 import logging
 
@@ -11,7 +12,6 @@ from litestar.openapi import OpenAPIConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
-from sqlalchemy import event
 
 from server import __version__
 from server.audit.routes import AuditController
@@ -33,10 +33,9 @@ from server.core.settings import Settings, load_settings
 from server.evidence.recorders.console import EvidenceConsoleController
 from server.evidence.routes import EvidenceController
 from server.evidence.tus.routes import UploadController
-from server.fastlane import FastLane
+from server.fastlane import FastLane, HotCaches
 from server.health import healthz, readyz
 from server.inspections.routes import ActionCodeController, DayController, InspectionController
-from server.live import LiveFeed
 from server.merchants.routes import MerchantController
 from server.openapi import describe_errors
 from server.packets.store import PRECOMPRESSED
@@ -47,7 +46,7 @@ from server.planning.routes import PlanController
 from server.policy.file import load_policy
 from server.public.owner_routes import OwnerController
 from server.public.reader import PublicReader
-from server.public.routes import PageMemo, PublicController
+from server.public.routes import PublicController
 from server.public.texts import PublicText
 from server.pwa import service_worker
 from server.storage import storage_from_url
@@ -71,23 +70,20 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.state.storage = storage_from_url(settings.storage_url)
         app.state.reader = PublicReader(settings.database_url)
         await app.state.reader.open()
-        app.state.live = LiveFeed(
-            settings.database_url,
-            app.state.reader,
-            page_seconds=settings.public_page_seconds,
-            max_age=settings.live_max_age_seconds,
-        )
-        # A commit of this process: its own clients read the database until the echo is back.
-        event.listen(app.state.db_engine.sync_engine, "commit", lambda _: app.state.live.wrote())
-        await app.state.live.start()
-        app.state.public_page_memo = PageMemo(app)
+        caches = HotCaches.of(settings, app.state.reader)
+        caches.publish(app.state)
+        # What a commit of this process touches stays out of the caches until its echo is back.
+        caches.feed.watch(app.state.db_engine.sync_engine)
+        await caches.feed.start()
+        lane.caches = caches
         try:
             await anyio.to_thread.run_sync(app.state.storage.ensure_ready)
         except Exception as exc:  # /healthz reports it; the app still serves what it can
             log.warning("object store not ready: %s", exc)
 
     async def close_resources(app: Litestar) -> None:
-        await app.state.live.stop()
+        lane.caches = None
+        await app.state.feed.stop()
         await app.state.reader.close()
         await app.state.db_engine.dispose()
 
@@ -97,7 +93,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         engine.engine.filters["local"] = local_format
         engine.engine.globals["pt"] = PublicText(settings, policy)
 
-    app = FastLane(
+    app = Litestar(
         route_handlers=[
             healthz,
             readyz,
@@ -157,4 +153,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
     )
     describe_errors(app)  # every status each operation answers, in /schema/openapi.json
+    lane = FastLane.install(app, settings)
     return app

@@ -3,10 +3,11 @@
 `GET /healthz` (liveness): does the app reach its database and its object store? It also says
 when the nightly recompute last ran, so monitoring notices a scheduler that stopped (that alone
 does not make the app unhealthy: it serves on). And it says what this process's change feed is
-doing (server.live, PostgreSQL only): `listening` while its in-memory replicas answer; otherwise
-(connecting, loading, reconnecting, or deaf when its heartbeat stopped coming back) every read goes
-to the database: correct but slower, so `status` says `degraded` and the answer stays 200. A
-liveness probe that failed would restart every process at once each time the database blinks.
+doing (server.core.changefeed, PostgreSQL only): `listening` while its in-memory caches answer;
+otherwise (connecting, loading, reconnecting, or deaf when its heartbeat stopped coming back)
+every read goes to the database: correct but slower, so `status` says `degraded` and the answer
+stays 200. A liveness probe that failed would restart every process at once each time the
+database blinks.
 
 `GET /readyz` (readiness): can this installation serve its users? The database answers and is
 migrated to the newest schema, the object store answers, and the pages, the phone app's shell
@@ -84,8 +85,8 @@ FEED_OK = ("listening", "off")  # off: SQLite, which has no feed and needs none
 
 
 def _feed(state: State) -> dict[str, Any]:
-    live = getattr(state, "live", None)
-    return live.status() if live is not None else {"state": "starting"}
+    feed = getattr(state, "feed", None)
+    return feed.status() if feed is not None else {"state": "starting"}
 
 
 def _error(exc: Exception) -> str:

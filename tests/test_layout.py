@@ -54,7 +54,6 @@ DATA_MODULES = {
 }
 LONG_MODULES = {
     "demo/history.py",
-    "live.py",
     "migrations/packet_triggers.py",
 }
 LONG_FUNCTIONS = {

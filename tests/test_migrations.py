@@ -173,3 +173,34 @@ def test_the_catalogue_revision_keeps_every_grant_and_business_type(empty_databa
     engine.dispose()
     assert {k: bool(v) for k, v in flags.items()} == {"m1": True, "m2": False}
     assert (pilots, business) == (1, "餐饮")
+
+
+def _announcing_with_live_note(engine) -> set[str]:
+    """The functions of this database's schema that announce through live_note()."""
+    sql = (
+        "SELECT p.proname FROM pg_proc p WHERE p.pronamespace = current_schema()::regnamespace "
+        "AND strpos(p.prosrc, 'live_note(') > 0"
+    )
+    with engine.connect() as conn:
+        return {name for (name,) in conn.exec_driver_sql(sql)}
+
+
+def test_the_writers_own_notes_go_down_and_come_back_up(empty_database_url):
+    """The revision that lists each note for its own transaction undoes itself cleanly."""
+    url = empty_database_url
+    upgrade(url)
+    engine = make_sync_engine(url)
+    if engine.dialect.name != "postgresql":
+        engine.dispose()
+        pytest.skip("SQLite has no change feed")
+    with_notes = _announcing_with_live_note(engine)
+    assert {"live_changed", "live_truncated", "day_packet_merchant_changed"} <= with_notes
+    assert "day_packet_inspection_removed" in with_notes
+    command.downgrade(alembic_config(url), "3c7a9e15f2d8")
+    assert _announcing_with_live_note(engine) == set()
+    with engine.connect() as conn:
+        gone = conn.exec_driver_sql("SELECT to_regprocedure('live_note(text)')").scalar()
+    assert gone is None
+    upgrade(url)
+    assert _announcing_with_live_note(engine) == with_notes
+    engine.dispose()

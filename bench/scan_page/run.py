@@ -7,7 +7,7 @@ Both are served the same way on this machine: one uvicorn worker each (`onevisit
 --workers 1` for the app, the same uvicorn settings for the anchor in bench/scan_page/anchor.py),
 loaded by wrk with 32 connections. The app runs on a demo district (`onevisit demo`) and wrk
 walks through every merchant's code in turn. It is measured twice: as configured by default
-(per-process page memo; on PostgreSQL pages kept in memory until a change is announced) and
+(pages kept in memory until a change is announced, or on SQLite until anyone commits) and
 with PUBLIC_PAGE_CACHE=0 PUBLIC_PAGE_SECONDS=0 (every scan reads the database and renders).
 Prints requests per second, p99 latency and the ratio app / anchor; goal: ratio ≥ 0.5 and
 p99 ≤ 30 ms.

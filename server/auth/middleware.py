@@ -8,8 +8,6 @@ from litestar.exceptions import PermissionDeniedException
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from server.auth.service import principal_for_token, token_hash
-from server.core.clock import utcnow
 from server.core.i18n import t
 from server.core.settings import Settings
 
@@ -33,7 +31,8 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 # complain; those forms change nothing a session protects. /console/reset/ is the page a
 # one-time password link opens: the secret in its address is the key, whoever's browser it is.
 CSRF_EXEMPT = ("/api/v1/auth/login", "/console/login", "/m/", "/console/reset/")
-# The phones' day download checks its session in the same read that finds its packet.
+# The phones' day download checks its session itself (server.auth.session_cache), in the
+# fast lane or in its handler.
 DAY_PATH = "/api/v1/me/day"
 
 
@@ -69,11 +68,8 @@ class SessionAuthMiddleware(ASGIMiddleware):
         scope["user"] = None
         token = scope_cookie(scope, SESSION_COOKIE)
         if token:
-            state = scope["litestar_app"].state
-            scope["user"] = state.live.principal(token_hash(token), utcnow())
-            if scope["user"] is None:
-                scope["user"] = await principal_for_token(state.reader, token)
-            principal = scope["user"]
+            sessions = scope["litestar_app"].state.session_cache
+            principal = scope["user"] = await sessions.principal(token)
             if (
                 principal is not None
                 and scope["method"] not in SAFE_METHODS

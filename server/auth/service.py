@@ -22,18 +22,14 @@ from server.core.i18n import t
 from server.core.net import throttle_key
 from server.core.principal import Principal
 from server.core.settings import Settings
-from server.core.sql import RawReader, as_uuid
 from server.org.models import NO_PASSWORD, User
 
 __all__ = [
-    "LIVE_SESSIONS",
     "LoginResult",
     "LoginThrottled",
     "end_session",
     "failure_delay",
     "login",
-    "principal_for_token",
-    "principal_from_row",
     "token_hash",
 ]
 
@@ -231,39 +227,6 @@ def _open_session(
         ip=ip,
     )
     return LoginResult(user=user, token=token, csrf_token=csrf, expires_at=expires)
-
-
-# Live sessions with what a request needs of their users; `principal_from_row` reads a row.
-# The session replicas (server.live) load the same rows.
-LIVE_SESSIONS = """
-SELECT u.id, u.username, u.name, u.role, u.department_id, u.street_id, u.team_id,
-       s.id, s.csrf_token, s.expires_at, s.token_hash
-FROM user_session s JOIN app_user u ON u.id = s.user_id
-WHERE s.expires_at > {p} AND u.active
-"""
-_PRINCIPAL = LIVE_SESSIONS + " AND s.token_hash = {p}"
-
-
-def principal_from_row(row: tuple) -> Principal:
-    uid, username, name, role, department, street, team, session_id, csrf = row[:9]
-    return Principal(
-        id=as_uuid(uid),
-        username=username,
-        name=name,
-        role=role,
-        department_id=as_uuid(department),
-        street_id=as_uuid(street),
-        team_id=as_uuid(team),
-        session_id=as_uuid(session_id),
-        csrf_token=csrf,
-    )
-
-
-async def principal_for_token(reader: RawReader, token: str) -> Principal | None:
-    """The principal of a live session token, or None (one indexed read, outside any ORM
-    session: every signed-in request makes it)."""
-    found = await reader.row(_PRINCIPAL, utcnow(), token_hash(token))
-    return None if found is None else principal_from_row(found)
 
 
 async def end_session(session: AsyncSession, principal: Principal, ip: str | None) -> None:

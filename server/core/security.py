@@ -7,7 +7,7 @@ jacking), no response is sniffed into another type, and the full address of a pa
 carry a secret in it) never leaves for another site.
 
 Styles stay open to inline use (`'unsafe-inline'` for styles only): the public pages are rendered
-once and kept (server.public.routes.PageMemo), so they cannot carry a per-request nonce, and the
+once and kept (server.public.page_cache), so they cannot carry a per-request nonce, and the
 console draws bar widths and colour swatches with style attributes. Styles cannot run script.
 
 Files people uploaded (evidence, complaint photos) get a stricter policy of their own, set by the

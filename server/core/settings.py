@@ -51,7 +51,7 @@ class Settings:
     owner_link_days: int = 365
     # working days after a visit at which its result goes public (the law allows at most 20)
     results_public_after_days: int = 5
-    # rendered public merchant pages memoised per process (0: render every scan)
+    # scanned public merchant pages kept per process, rendered (0: none, render every scan)
     public_page_cache: int = 4096
     # seconds a scanned page is served from memory at most (changes drop it at once;
     # this bounds how late a result published at a set time shows; 0: read every scan)

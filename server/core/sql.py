@@ -21,11 +21,12 @@ from typing import Any
 
 import psycopg
 from psycopg_pool import AsyncConnectionPool
+from sqlalchemy import Connection
 from sqlalchemy.engine import make_url
 
 from server.core.db import pg_connect_args
 
-__all__ = ["RawReader", "as_date", "as_uuid", "sqlite_instant"]
+__all__ = ["RawReader", "as_date", "as_uuid", "driver_rows", "sqlite_instant"]
 
 
 class RawReader:
@@ -86,15 +87,7 @@ class RawReader:
 
     def param(self, value: Any) -> Any:
         """A Python value as this database stores it (SQLite keeps text and hex ids)."""
-        if not self.sqlite:
-            return value
-        if isinstance(value, datetime):  # stored as naive UTC text, as SQLAlchemy writes it
-            return sqlite_instant(value)
-        if isinstance(value, uuid.UUID):
-            return value.hex
-        if isinstance(value, date):
-            return value.isoformat()
-        return value
+        return _param(value, self.sqlite)
 
     async def rows(self, template: str, *params: Any) -> list[tuple]:
         """All rows of `template` run with `params`."""
@@ -139,6 +132,27 @@ async def _idle_and_open(conn: psycopg.AsyncConnection) -> None:
     if readable:
         await conn.close()  # so that the pool discards it rather than offering it again
         raise psycopg.OperationalError("the server closed the connection")
+
+
+def driver_rows(conn: Connection, template: str, *params: Any) -> list[tuple]:
+    """`template` run on a SQLAlchemy connection (an ORM session's, inside its transaction),
+    with the same `{p}` placeholders and parameters as RawReader: one query for both."""
+    sqlite = conn.dialect.name == "sqlite"
+    sql = _statement(template, "?" if sqlite else "%s")
+    values = tuple(v if isinstance(v, str) else _param(v, sqlite) for v in params)
+    return [tuple(row) for row in conn.exec_driver_sql(sql, values)]
+
+
+def _param(value: Any, sqlite: bool) -> Any:
+    if not sqlite:
+        return value
+    if isinstance(value, datetime):  # stored as naive UTC text, as SQLAlchemy writes it
+        return sqlite_instant(value)
+    if isinstance(value, uuid.UUID):
+        return value.hex
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
 
 
 @lru_cache(maxsize=256)

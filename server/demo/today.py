@@ -10,6 +10,7 @@ from server.audit.service import Actor
 from server.core.clock import local_today
 from server.core.settings import Settings
 from server.org.models import Street, User
+from server.packets.newest import newest_routes_in
 from server.packets.store import warm_packets
 from server.planning.draws import SeedAlreadyPublished, publish_seed
 from server.planning.edits import Edit, publish
@@ -64,20 +65,12 @@ def publish_today(engine: Engine, settings: Settings) -> list[Crew]:
 
 def crews(engine: Engine, day) -> list[Crew]:  # type: ignore[no-untyped-def]
     with Session(engine) as session:
-        newest = (
-            select(Plan.street_id, func.max(Plan.version).label("version"))
-            .where(Plan.day == day, Plan.status == "published")
-            .group_by(col(Plan.street_id))
-            .subquery()
-        )
+        newest = [planned.route_id for planned in newest_routes_in(session, day)]
         routes = session.exec(
             select(Street.name, Route.id, Route.name)
             .join(Plan, col(Plan.id) == Route.plan_id)
-            .join(
-                newest, (newest.c.street_id == Plan.street_id) & (newest.c.version == Plan.version)
-            )
             .join(Street, col(Street.id) == Plan.street_id)
-            .where(Plan.day == day)
+            .where(col(Route.id).in_(newest))
             .order_by(Street.name, Route.number)
         ).all()
         ids = [route_id for _, route_id, _ in routes]

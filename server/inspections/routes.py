@@ -15,14 +15,12 @@ from sqlalchemy.exc import IntegrityError
 from server.audit.service import actor_of
 from server.auth.access import may_read_inspection
 from server.auth.middleware import DAY_PATH, SESSION_COOKIE
-from server.auth.service import token_hash
 from server.core.clock import utcnow
 from server.core.cpu import run_cpu
 from server.core.db import DbSession
 from server.core.i18n import t
 from server.core.inputs import sane_moment
 from server.core.principal import signed_in
-from server.core.sql import as_uuid
 from server.evidence.service import link_evidence
 from server.inspections.facts import inspection_facts
 from server.inspections.payload import RecordError
@@ -31,16 +29,9 @@ from server.inspections.service import Stored, prepare_record, submit_record
 from server.inspections.verify import printable_record, verify_code
 from server.merchants.owner_links import live_visit_link
 from server.merchants.qrcode import qr_svg, qr_svgs
+from server.packets.cache import DayCache
 from server.packets.day import empty_packet
-from server.packets.store import (
-    PRECOMPRESSED,
-    SESSION_PACKET,
-    Packet,
-    PacketResponse,
-    build_packet,
-    encode,
-    keeps,
-)
+from server.packets.store import PRECOMPRESSED, Packet, PacketResponse, build_packet, encode
 
 __all__ = ["ActionCodeController", "DayController", "InspectionController"]
 
@@ -65,8 +56,9 @@ def _device_time(request: Request) -> datetime | None:
 
 
 class DayController(Controller):
-    """The morning download, the busiest signed-in request: its session check and its packet
-    lookup are one read (the session middleware leaves this path alone)."""
+    """The morning download, the busiest signed-in request: it checks its session itself (the
+    session middleware leaves this path alone), then finds the officer's route and its kept
+    packet, each from the caches first and the database after."""
 
     path = DAY_PATH
     tags = ["inspections"]
@@ -77,22 +69,22 @@ class DayController(Controller):
         opt={PRECOMPRESSED: True},
     )
     async def day(self, request: Request, state: State, date: FromQuery[str]) -> PacketResponse:
-        """One read finds the user, the route and its kept packet; a missing or stale packet is
-        built (and kept) on the way. (On PostgreSQL server.fastlane answers most downloads from
-        memory before they reach this.)"""
+        """The session, the route and its kept packet; a missing or stale packet is built (and
+        kept) on the way. (On PostgreSQL server.fastlane answers most downloads from the same
+        caches before they reach this.)"""
         token = request.cookies.get(SESSION_COOKIE)
         if not token:
             raise NotAuthorizedException(detail=t("auth.required"))
-        target, hashed, now = _day(date), token_hash(token), utcnow()
-        found = await state.reader.row(SESSION_PACKET, target, hashed, now)
-        if found is None:
+        target = _day(date)
+        principal = await state.session_cache.principal(token)
+        if principal is None:
             raise NotAuthorizedException(detail=t("auth.required"))
-        _, route_id, gen, built_gen, etag, body = found
+        days: DayCache = state.day_cache
+        route_id = await days.route(principal.id, target)
         if route_id is None:
             return PacketResponse(encode(empty_packet(target)))
-        if body is not None and built_gen == gen and keeps(target):
-            return PacketResponse(Packet(etag, bytes(body)))
-        return PacketResponse(await _built(state, as_uuid(route_id), target))
+        kept = await days.packet(route_id, target)
+        return PacketResponse(kept or await _built(state, route_id, target))
 
 
 # Builds under way in this process: both officers of a route (and a phone retrying) download at

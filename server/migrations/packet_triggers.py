@@ -59,8 +59,13 @@ CATALOGUE = {
 }
 MERCHANT_TABLES = ("inspection", "rectification_order")
 
-# The app processes' replicas (server/live.py) listen here for `kind:key` notes.
+# The app processes' caches (server/core/changefeed.py) listen here for `kind:key` notes.
 CHANNEL = "onevisit_changes"
+# How a trigger announces a note: the first revisions called pg_notify; `live_note` (from
+# revision 5b1e7d2c9a40, server/migrations/live_notes.py) also lists the note for the writing
+# process. Followed by the note's expression and ")".
+PG_NOTIFY = f"pg_notify('{CHANNEL}', "
+LIVE_NOTE = "live_note("
 NOTIFY_EACH_UP_TO = 100  # a statement changing more merchants says "merchant:*"
 QUIET = "current_setting('onevisit.bulk', true) IS DISTINCT FROM 'on'"
 LIVE = {  # table: (events, kind, key column, only outside bulk rewrites)
@@ -89,7 +94,7 @@ def _distinct(columns: tuple[str, ...], sqlite: bool) -> str:
     return f"({old}) IS DISTINCT FROM ({new})"
 
 
-def _postgresql(window: str) -> list[str]:
+def _postgresql(window: str, notify: str = PG_NOTIFY) -> list[str]:
     visits = _pg_visits(window)
     # Merchant rows: per row, and not while a bulk recompute (which sets onevisit.bulk and
     # marks every kept packet itself) rewrites hundreds of thousands of them.
@@ -97,7 +102,7 @@ def _postgresql(window: str) -> list[str]:
         f"""CREATE FUNCTION day_packet_merchant_changed() RETURNS trigger AS $$
         BEGIN
             {visits} = NEW.id {PG_BUMP};
-            PERFORM pg_notify('{CHANNEL}', 'merchant:' || NEW.id);
+            PERFORM {notify}'merchant:' || NEW.id);
             RETURN NULL;
         END $$ LANGUAGE plpgsql""",
         f"""CREATE TRIGGER day_packet_merchant AFTER UPDATE ON merchant FOR EACH ROW
@@ -111,9 +116,9 @@ def _postgresql(window: str) -> list[str]:
                 {visits} IN (SELECT merchant_id FROM changed) {PG_BUMP};
             END IF;
             IF (SELECT count(DISTINCT merchant_id) FROM changed) > {NOTIFY_EACH_UP_TO} THEN
-                PERFORM pg_notify('{CHANNEL}', 'merchant:*');
+                PERFORM {notify}'merchant:*');
             ELSE
-                PERFORM pg_notify('{CHANNEL}', 'merchant:' || m)
+                PERFORM {notify}'merchant:' || m)
                 FROM (SELECT DISTINCT merchant_id AS m FROM changed) AS each_merchant;
             END IF;
             RETURN NULL;
@@ -153,7 +158,7 @@ def _postgresql(window: str) -> list[str]:
         DECLARE changed record;
         BEGIN
             IF TG_OP = 'DELETE' THEN changed := OLD; ELSE changed := NEW; END IF;
-            PERFORM pg_notify('{CHANNEL}', TG_ARGV[0] || ':' || (to_jsonb(changed) ->> TG_ARGV[1]));
+            PERFORM {notify}TG_ARGV[0] || ':' || (to_jsonb(changed) ->> TG_ARGV[1]));
             RETURN NULL;
         END $$ LANGUAGE plpgsql"""
     )
@@ -288,7 +293,10 @@ def removal_statements(window: dict[str, str]) -> list[str]:
             BEGIN {_sqlite_visits(_MERCHANT_OF[table][0], window["sqlite"])} END"""
             for table in RECORD_TABLES
         ]
-    pg_window = window["postgresql"]
+    return _pg_removals(window["postgresql"])
+
+
+def _pg_removals(pg_window: str, notify: str = PG_NOTIFY) -> list[str]:
     visits = _pg_visits(pg_window)
     sql = []
     for table in RECORD_TABLES:
@@ -300,9 +308,9 @@ def removal_statements(window: dict[str, str]) -> list[str]:
                     {visits} IN ({merchants}) {PG_BUMP};
                 END IF;
                 IF (SELECT count(*) FROM ({merchants}) AS each_merchant) > {NOTIFY_EACH_UP_TO} THEN
-                    PERFORM pg_notify('{CHANNEL}', 'merchant:*');
+                    PERFORM {notify}'merchant:*');
                 ELSE
-                    PERFORM pg_notify('{CHANNEL}', 'merchant:' || m)
+                    PERFORM {notify}'merchant:' || m)
                     FROM ({merchants}) AS each_merchant;
                 END IF;
                 RETURN NULL;
@@ -338,3 +346,15 @@ def drop_removal_statements() -> list[str]:
     sql += [f"DROP TRIGGER IF EXISTS day_packet_{t}_truncate ON {t}" for t in PACKET_SOURCES]
     sql += [f"DROP FUNCTION IF EXISTS day_packet_{t}_removed()" for t in RECORD_TABLES]
     return [*sql, "DROP FUNCTION IF EXISTS day_packet_source_truncated()"]
+
+
+def notifying_functions(window: dict[str, str], notify: str) -> list[str]:
+    """PostgreSQL: every trigger function above that announces a note, as CREATE OR REPLACE,
+    announcing with `notify` (PG_NOTIFY or LIVE_NOTE)."""
+    pg_window = window["postgresql"]
+    made = _postgresql(pg_window, notify) + _pg_removals(pg_window, notify)
+    return [
+        statement.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1)
+        for statement in made
+        if statement.lstrip().startswith("CREATE FUNCTION") and f"PERFORM {notify}" in statement
+    ]

@@ -12,7 +12,8 @@ from server.catalog.models import CheckItem, Matter
 from server.inspections.models import Finding, Inspection
 from server.inspections.record_models import InspectionRecord
 from server.org.models import Department
-from server.packets.route_read import my_route_id, route_document
+from server.packets.newest import officer_route_in
+from server.packets.route_read import route_document
 from server.planning.models import JointVisit, VisitItem
 from server.rectifications.models import OPEN_STATUSES, RectificationOrder
 
@@ -127,7 +128,7 @@ def empty_packet(day: date) -> dict[str, Any]:
 
 def day_packet(session: Session, day: date, user_id: uuid.UUID) -> dict[str, Any]:
     """The signed-in inspector's day: route, merchants, checklists, history and what is open."""
-    route_id = my_route_id(session, day, user_id)
+    route_id = officer_route_in(session, day, user_id)
     return empty_packet(day) if route_id is None else route_packet(session, route_id)
 
 

@@ -1,11 +1,9 @@
-"""The signed-in inspector's route in the newest published version of the day: only that route
-(the planning module's `tasks_for` reads the whole street's plan; a phone needs one route)."""
+"""A published route as its officers' phones see it: only that route (the planning module's
+`tasks_for` reads the whole street's plan; a phone needs one route)."""
 
 import uuid
-from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, func
 from sqlmodel import Session, col, select
 
 from server.core.plan_settings import hhmm
@@ -13,24 +11,7 @@ from server.merchants.models import Merchant
 from server.org.models import Department, Street, User
 from server.planning.models import JointVisit, Plan, Route, RouteOfficer
 
-__all__ = ["my_route_id", "route_document"]
-
-
-def my_route_id(session: Session, day: date, user_id: uuid.UUID) -> uuid.UUID | None:
-    """The user's route in the newest published version of the day's plan of its street."""
-    newest = (
-        select(Plan.street_id, func.max(Plan.version).label("version"))
-        .where(Plan.day == day, Plan.status == "published")
-        .group_by(col(Plan.street_id))
-        .subquery()
-    )
-    return session.exec(
-        select(Route.id)
-        .join(Plan, col(Plan.id) == Route.plan_id)
-        .join(newest, and_(newest.c.street_id == Plan.street_id, newest.c.version == Plan.version))
-        .join(RouteOfficer, col(RouteOfficer.route_id) == Route.id)
-        .where(RouteOfficer.user_id == user_id, Plan.day == day, Plan.status == "published")
-    ).first()
+__all__ = ["route_document"]
 
 
 def route_document(session: Session, route_id: uuid.UUID) -> dict[str, Any]:

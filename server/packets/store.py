@@ -28,12 +28,10 @@ from sqlmodel import Field, Session, SQLModel, col, select
 from server.core.clock import local_today, utcnow
 from server.core.models import timestamp_field
 from server.packets.day import route_packet
-from server.planning.models import Plan, Route
+from server.packets.newest import newest_routes_in
 
 __all__ = [
-    "DAY_ROUTES",
     "PRECOMPRESSED",
-    "SESSION_PACKET",
     "DayPacket",
     "Packet",
     "PacketResponse",
@@ -49,28 +47,6 @@ __all__ = [
 
 GZIP_LEVEL = 6
 PRECOMPRESSED = "precompressed"  # handler opt: the app's compression leaves the body alone
-
-# Each officer's route in the newest published version of a day's plan of its street.
-DAY_ROUTES = """
-SELECT ro.user_id, r.id AS route_id
-FROM route_officer ro
-JOIN route r ON r.id = ro.route_id
-JOIN plan p ON p.id = r.plan_id
-WHERE p.day = {p} AND p.status = 'published'
-  AND p.version = (SELECT MAX(n.version) FROM plan n
-                   WHERE n.street_id = p.street_id AND n.day = p.day AND n.status = 'published')
-"""
-# One read per download: the live session's user, its route that day and the route's kept
-# packet (each part empty when there is none).
-SESSION_PACKET = f"""
-SELECT u.id, mine.route_id, dp.gen, dp.built_gen, dp.etag, dp.body
-FROM user_session s
-JOIN app_user u ON u.id = s.user_id
-LEFT JOIN ({DAY_ROUTES}) mine ON mine.user_id = u.id
-LEFT JOIN day_packet dp ON dp.route_id = mine.route_id
-WHERE s.token_hash = {{p}} AND s.expires_at > {{p}} AND u.active
-LIMIT 1
-"""
 
 
 class DayPacket(SQLModel, table=True):
@@ -236,27 +212,19 @@ def mark_all_stale(conn: Connection, today: date | None = None) -> None:
     since = (today or local_today()) - timedelta(days=1)
     conn.execute(text(_ALL_STALE), {"since": since})
     if conn.dialect.name == "postgresql":  # and every process's kept public pages
-        conn.execute(text("SELECT pg_notify('onevisit_changes', 'merchant:*')"))
+        conn.execute(text("SELECT live_note('merchant:*')"))
 
 
 def warm_packets(session: Session, day: date, street_ids: list[uuid.UUID] | None = None) -> int:
     """Build the packets of the day's newest published routes that are missing or stale (after a
     plan is published, and after a bulk recompute). Returns how many were built."""
-    plans = session.exec(
-        select(Plan.id, Plan.street_id, Plan.version).where(
-            Plan.day == day, Plan.status == "published"
-        )
-    ).all()
-    latest: dict[uuid.UUID, tuple[int, uuid.UUID]] = {}
-    for plan_id, street_id, version in plans:
-        if street_ids is not None and street_id not in street_ids:
-            continue
-        if street_id not in latest or version > latest[street_id][0]:
-            latest[street_id] = (version, plan_id)
-    plan_ids = [plan_id for _, plan_id in latest.values()]
-    if not plan_ids:
+    routes = [
+        planned.route_id
+        for planned in newest_routes_in(session, day)
+        if street_ids is None or planned.street_id in street_ids
+    ]
+    if not routes:
         return 0
-    routes = session.exec(select(Route.id).where(col(Route.plan_id).in_(plan_ids))).all()
     kept = {
         route_id: (gen, built)
         for route_id, gen, built in session.exec(

@@ -166,8 +166,8 @@ class OwnerController(Controller):
             "/{secret:str}/orders/{order_id:str}/photos/{rest:path}",
         ]
     )
-    async def no_page(self, state: State) -> RawPage:
-        return missing(state)
+    async def no_page(self, request: Request) -> RawPage:
+        return missing(request)
 
     async def _throttled(
         self, secret: str, db_session: DbSession, state: State, exc: RateLimited

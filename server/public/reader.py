@@ -7,11 +7,20 @@ through the app's RawReader.
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any, NamedTuple
 
 from server.core.sql import RawReader, as_date, as_uuid
 from server.rectifications.queries import PUBLICLY_OPEN, OpenOrder, public_open_orders
 
-__all__ = ["LastInspection", "OpenOrder", "PageRow", "PublicColour", "PublicReader", "StoredState"]
+__all__ = [
+    "LastInspection",
+    "MerchantRow",
+    "OpenOrder",
+    "PageRow",
+    "PublicColour",
+    "PublicReader",
+    "StoredState",
+]
 
 _PUBLISHED = "{t}.published_at IS NOT NULL AND {t}.published_at <= {p}"
 _MERCHANT = """
@@ -106,68 +115,74 @@ def _sql(template: str) -> str:
 _MERCHANT_SQL, _EVENTS_SQL = _sql(_MERCHANT), _sql(_EVENTS)
 
 
+class MerchantRow(NamedTuple):
+    """A row of _MERCHANT: the merchant, its stored explanation and its last public visit."""
+
+    id: Any
+    token: str
+    name: str
+    colour: str
+    street: str
+    reason_code: Any  # the stored explanation (colour_state), None when there is none
+    reason_on: Any
+    reason_score: Any
+    reason_deadline: Any
+    reason_note: Any
+    reason_until: Any
+    guidance_code: Any
+    green_from: Any
+    cause_hidden: int  # 1: the current colour rests on a result not yet published
+    visit_date: Any  # the last public visit, None when there is none
+    result: Any
+    summary: Any
+    action_code: Any
+    open_orders: int
+
+    @property
+    def plain(self) -> bool:
+        """Whether the row alone makes the page: no open orders, nothing unpublished behind it."""
+        return not self.open_orders and not self.cause_hidden
+
+    def page_row(self) -> PageRow:
+        state = None
+        if self.reason_code is not None:
+            state = StoredState(
+                self.reason_code,
+                as_date(self.reason_on),
+                self.reason_score,
+                as_date(self.reason_deadline),
+                self.reason_note,
+                as_date(self.reason_until),
+                self.guidance_code,
+                as_date(self.green_from),
+            )
+        last = None
+        if self.visit_date is not None:
+            last = LastInspection(
+                as_date(self.visit_date), self.result, self.summary or "", self.action_code
+            )
+        return PageRow(
+            id=as_uuid(self.id),  # type: ignore[arg-type]
+            token=self.token,
+            name=self.name,
+            colour=self.colour,
+            street=self.street,
+            state=state,
+            cause_unpublished=bool(self.cause_hidden),
+            last=last,
+            open_orders=int(self.open_orders or 0),
+        )
+
+
 class PublicReader(RawReader):
     """The app's hot reads (see server.core.sql), with the public pages' own queries."""
 
-    async def merchant(self, token: str, now: datetime) -> tuple | None:
-        """The raw page row for `token` (None when no active merchant holds it)."""
+    async def merchant(self, token: str, now: datetime) -> MerchantRow | None:
+        """The page's row for `token` (None when no active merchant holds it)."""
         # To the second (a result published this very second may wait one), formatted once.
         at = self.param(now.replace(microsecond=0))
-        return await self.row(_MERCHANT_SQL, at, at, at, token)
-
-    @staticmethod
-    def plain(raw: tuple) -> bool:
-        """Whether the row alone makes the page: no open orders, nothing unpublished behind it."""
-        return not raw[-1] and not raw[13]
-
-    def page_row(self, raw: tuple) -> PageRow:
-        (
-            mid,
-            token,
-            name,
-            colour,
-            street,
-            code,
-            reason_on,
-            score,
-            deadline,
-            note,
-            until,
-            guidance,
-            green_from,
-            cause_hidden,
-            day,
-            result,
-            summary,
-            action_code,
-            open_orders,
-        ) = raw
-        state = None
-        if code is not None:
-            state = StoredState(
-                code,
-                as_date(reason_on),
-                score,
-                as_date(deadline),
-                note,
-                as_date(until),
-                guidance,
-                as_date(green_from),
-            )
-        last = None
-        if day is not None:
-            last = LastInspection(as_date(day), result, summary or "", action_code)
-        return PageRow(
-            id=as_uuid(mid),
-            token=token,
-            name=name,
-            colour=colour,
-            street=street,
-            state=state,
-            cause_unpublished=bool(cause_hidden),
-            last=last,
-            open_orders=int(open_orders or 0),
-        )
+        found = await self.row(_MERCHANT_SQL, at, at, at, token)
+        return None if found is None else MerchantRow._make(found)
 
     async def orders(self, merchant_id: uuid.UUID, now: datetime) -> list[OpenOrder]:
         """The merchant's orders the public sees (server.rectifications.queries)."""

@@ -4,11 +4,12 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from litestar import Controller, Litestar, Request, get, post
+from litestar import Controller, Request, get, post
 from litestar.datastructures import State, UploadFile
 from litestar.exceptions import ClientException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
+from litestar.template import TemplateEngineProtocol
 from litestar.types import Receive, Scope, Send
 
 from server.complaints.service import (
@@ -23,12 +24,20 @@ from server.core.db import DbSession
 from server.core.i18n import t
 from server.core.inputs import TOKEN_PATH
 from server.core.net import client_ip, throttle_key
-from server.core.sql import as_uuid
 from server.evidence.public_photos import PhotoRejected, PhotoTooLarge, mb
-from server.public.service import PublicPage, full_page, lookup, merchant_page, plain_page
+from server.public.page_cache import PageCache
+from server.public.service import PublicPage, full_page, lookup, merchant_page
 from server.ratelimit.service import RateLimited
 
-__all__ = ["PublicController", "form_photo", "missing", "not_found", "page_headers"]
+__all__ = [
+    "PublicController",
+    "RawPage",
+    "form_photo",
+    "missing",
+    "not_found",
+    "page_headers",
+    "render_page",
+]
 
 # A hard ceiling on any form body; the photo limit itself (PHOTO_MAX_MB) is checked in the app.
 BODY_CEILING = 64 * 1024 * 1024
@@ -43,32 +52,18 @@ def page_headers(*, private: bool = False) -> dict[str, str]:
     return headers
 
 
-class PageMemo:
-    """Rendered public pages, memoised per process by the data they were drawn from.
+def render_page(engine: TemplateEngineProtocol, page: PublicPage) -> bytes:
+    """The page's bytes, with no form filled in (server/public/page_cache.py keeps them)."""
+    context = {"page": page, "honeypot": HONEYPOT, "error": None, "form": {}}
+    html = engine.get_template("public/merchant.html").render(**context)
+    # Template indentation is bytes on a weak network; the form's fields are empty here.
+    return _INDENT.sub("\n", html).encode()
 
-    Rendering is a pure function of the data just read, so a scan still reads the database
-    every time (a revoked code is gone at once) but skips the template when this very data was
-    drawn before. Nothing here is state another process needs.
-    """
 
-    def __init__(self, app: Litestar) -> None:
-        engine, state = app.template_engine, app.state
-        size = state.settings.public_page_cache
-
-        @lru_cache(maxsize=size)
-        def page(page: PublicPage | None) -> bytes:
-            if page is None:
-                return engine.get_template("public/not_found.html").render().encode()
-            context = {"page": page, "honeypot": HONEYPOT, "error": None, "form": {}}
-            html = engine.get_template("public/merchant.html").render(**context)
-            # Template indentation is bytes on a weak network; the form's fields are empty here.
-            return _INDENT.sub("\n", html).encode()
-
-        @lru_cache(maxsize=size)
-        def row(raw: tuple) -> bytes:
-            return page(plain_page(state.reader, raw, state.policy))
-
-        self.page, self.row = page, row
+@lru_cache(maxsize=4)
+def _not_found(engine: TemplateEngineProtocol) -> bytes:
+    """The not-found page, the same for every code: rendered once per app."""
+    return engine.get_template("public/not_found.html").render().encode()
 
 
 _PAGE_HEADERS = [
@@ -108,9 +103,9 @@ def not_found() -> Template:
     return Template("public/not_found.html", status_code=404, headers=page_headers())
 
 
-def missing(state: State) -> RawPage:
+def missing(request: Request) -> RawPage:
     """The not-found page of an unknown code, for any other path under /m/ that is no page."""
-    return RawPage(404, state.public_page_memo.page(None))
+    return RawPage(404, _not_found(request.app.template_engine))
 
 
 def client_key(request: Request) -> str:
@@ -143,19 +138,17 @@ class PublicController(Controller):
         )
 
     @get("/{token:str}")
-    async def merchant(self, token: FromPath[str], state: State) -> RawPage:
-        """The busiest page: read once, draw the bytes from the memo, send them as they are."""
-        # On PostgreSQL the page is kept in memory for server.fastlane to send next time.
-        live = state.live
-        memo, reader, now, mark = state.public_page_memo, state.reader, utcnow(), live.pages.mark()
+    async def merchant(self, token: FromPath[str], request: Request, state: State) -> RawPage:
+        """The busiest page: one read, rendered, and kept for the next scan of the code (which
+        server.fastlane then sends from memory)."""
+        pages: PageCache = state.page_cache
+        reader, now, mark = state.reader, utcnow(), pages.mark()
         raw = await lookup(reader, token, now)
         if raw is None:
-            return RawPage(404, memo.page(None))
-        if reader.plain(raw):
-            body = memo.row(raw)
-        else:
-            body = memo.page(await full_page(reader, raw, now, state.policy))
-        live.keep_page(token, as_uuid(raw[0]), body, mark)
+            return missing(request)
+        page = await full_page(reader, raw, now, state.policy)
+        body = render_page(request.app.template_engine, page)
+        pages.keep(token, page.merchant_id, body, mark)
         return RawPage(200, body)
 
     @post("/{token:str}/complaints", request_max_body_size=BODY_CEILING, status_code=200)
@@ -263,5 +256,5 @@ class PublicController(Controller):
             "/{token:str}/{rest:path}",
         ]
     )
-    async def no_page(self, state: State) -> RawPage:
-        return missing(state)
+    async def no_page(self, request: Request) -> RawPage:
+        return missing(request)

@@ -9,7 +9,13 @@ from datetime import date, datetime
 from server.colour.texts import guidance_text, state_guidance_text, state_reason_text
 from server.core.i18n import t
 from server.policy.rules import Policy
-from server.public.reader import LastInspection, PageRow, PublicColour, PublicReader
+from server.public.reader import (
+    LastInspection,
+    MerchantRow,
+    PageRow,
+    PublicColour,
+    PublicReader,
+)
 from server.rectifications.queries import OpenOrder
 
 __all__ = [
@@ -18,7 +24,6 @@ __all__ = [
     "lookup",
     "lookup_key",
     "merchant_page",
-    "plain_page",
 ]
 
 TOKEN_MAX = 128  # longer than any token we issue; longer input is cut before the lookup
@@ -50,26 +55,23 @@ def _fallback_guidance(colour: str, policy: Policy) -> str:
     return guidance_text(code, policy)
 
 
-async def lookup(reader: PublicReader, token: str, now: datetime) -> tuple | None:
-    """The raw row for `token`, or None for a token that is unknown, malformed or revoked.
+async def lookup(reader: PublicReader, token: str, now: datetime) -> MerchantRow | None:
+    """The row for `token`, or None for a token that is unknown, malformed or revoked.
 
     Every such token costs the same: one indexed lookup that finds nothing.
     """
     token = lookup_key(token)
     raw = await reader.merchant(token, now)
-    if raw is None or not hmac.compare_digest(str(raw[1]).encode(), token.encode()):
+    if raw is None or not hmac.compare_digest(str(raw.token).encode(), token.encode()):
         return None
     return raw
 
 
-def plain_page(reader: PublicReader, raw: tuple, policy: Policy) -> PublicPage:
-    """The page of a row that needs nothing more from the database (see PublicReader.plain)."""
-    return _page(reader.page_row(raw), policy, None, ())
-
-
-async def full_page(reader: PublicReader, raw: tuple, now: datetime, policy: Policy) -> PublicPage:
+async def full_page(
+    reader: PublicReader, raw: MerchantRow, now: datetime, policy: Policy
+) -> PublicPage:
     """The page of any row: reads its open orders and, if need be, its last public colour."""
-    row = reader.page_row(raw)
+    row = raw.page_row()
     public = await reader.public_colour(row.id, now) if row.cause_unpublished else None
     orders = tuple(await reader.orders(row.id, now)) if row.open_orders else ()
     return _page(row, policy, public, orders)

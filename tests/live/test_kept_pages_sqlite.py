@@ -17,12 +17,14 @@ def sqlite_only(sync_engine: Engine) -> None:
 @pytest.mark.usefixtures("sqlite_only")
 def test_a_kept_page_goes_as_soon_as_anything_is_committed(client, sync_engine: Engine):
     merchant = make_merchants(sync_engine, 1, name_prefix="王记汤包")[0]
-    live = client.app.state.live
+    pages = client.app.state.page_cache
     first = client.get(f"/m/{merchant.qr_token}")
     assert first.status_code == 200 and "王记汤包" in first.text
-    assert live.page(merchant.qr_token) is not None  # the next scan is sent from memory
+    assert pages.known(merchant.qr_token) is not None  # the next scan is sent from memory
     zipped = client.get(f"/m/{merchant.qr_token}", headers={"Accept-Encoding": "gzip"})
     assert zipped.headers["content-encoding"] == "gzip" and zipped.text == first.text
+    assert zipped.headers["x-frame-options"] == "DENY"  # every answer's headers, from memory too
+    assert "frame-ancestors 'none'" in zipped.headers["content-security-policy"]
 
     with Session(sync_engine) as session:  # another process renames the shop
         session.exec(update(Merchant).where(Merchant.id == merchant.id).values(name="王记新店"))

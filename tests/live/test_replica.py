@@ -1,6 +1,6 @@
 """A replica never keeps a value read before a change to it was announced."""
 
-from server.live import MISSING, Replica
+from server.core.replica import MISSING, Replica
 
 
 def test_a_read_that_raced_a_change_is_not_kept():

@@ -1,4 +1,4 @@
-"""PostgreSQL: the app's in-memory replicas answer, and a change committed by another process
+"""PostgreSQL: the app's in-memory caches answer, and a change committed by another process
 reaches them within moments (LISTEN/NOTIFY); a lost listener sends every read to the database."""
 
 import time
@@ -9,7 +9,7 @@ from sqlalchemy import Engine, delete, text, update
 from sqlmodel import Session
 
 from server.auth.models import UserSession
-from server.live import LOCAL_GRACE, MISSING
+from server.core.replica import MISSING
 from server.merchants.models import Merchant
 from server.packets.store import warm_packets
 from tests.inspections.conftest import make_day
@@ -33,19 +33,18 @@ def eventually(check: Callable[[], bool], seconds: float = 3.0) -> None:
 
 
 def settle(client) -> None:
-    """Past this process's own-write grace, with the listener up."""
-    live = client.app.state.live
-    time.sleep(LOCAL_GRACE + 0.05)
-    eventually(lambda: live.usable)
+    """With the listener up and every write of this process echoed back."""
+    feed = client.app.state.feed
+    eventually(lambda: feed.usable and not feed.holds)
 
 
 def test_a_session_ended_elsewhere_stops_working_at_once(client, sync_engine):
     day = make_day(sync_engine)
     login_as(client, "insp-a")
-    live = client.app.state.live
+    sessions = client.app.state.session_cache
     settle(client)
-    eventually(lambda: len(live.sessions) >= 1)
-    assert client.get("/api/v1/auth/me").status_code == 200  # from the replica
+    eventually(lambda: sessions.sizes()["sessions"] >= 1)
+    assert client.get("/api/v1/auth/me").status_code == 200  # from memory
     with Session(sync_engine) as session:  # another app process signs the user out
         session.exec(delete(UserSession))
         session.commit()
@@ -58,13 +57,16 @@ def test_the_day_packet_comes_from_memory_and_follows_changes(client, sync_engin
     with Session(sync_engine) as session:
         warm_packets(session, day.day)
     login_as(client, "insp-a")
-    live = client.app.state.live
+    days = client.app.state.day_cache
     settle(client)
-    eventually(lambda: len(live.packets) == 1 and day.day in live.routes_loaded)
+    eventually(lambda: days.sizes()["packets"] == 1 and day.day in days._days)
     first = client.get("/api/v1/me/day", params={"date": day.day.isoformat()})
-    [route_id] = live.packets._data
-    assert first.headers["etag"] == f'"{live.packet(route_id)[0]}"'
-    assert live.route(day.officers[0].id, day.day) == route_id
+    [route_id] = days._packets.keys()
+    assert first.headers["etag"] == f'"{days.known_packet(route_id).etag}"'
+    assert days.known_route(day.officers[0].id, day.day) == route_id
+    # from memory, and still with the headers and the body deadline of every answer
+    assert first.headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in first.headers["content-security-policy"]
 
     with Session(sync_engine) as session:  # a supervisor's override, in another process
         session.exec(update(Merchant).where(Merchant.id == day.merchant_id).values(colour="red"))
@@ -76,20 +78,22 @@ def test_the_day_packet_comes_from_memory_and_follows_changes(client, sync_engin
 
     eventually(red)
     # rebuilt on that download, kept, and back in memory
-    eventually(lambda: live.packet(route_id) is not None)
-    assert live.packet(route_id)[0] != first.headers["etag"].strip('"')
+    eventually(lambda: days.known_packet(route_id) is not None)
+    assert days.known_packet(route_id).etag != first.headers["etag"].strip('"')
 
 
 def test_a_scanned_page_is_kept_until_the_merchant_changes(client, sync_engine):
     merchant = make_merchants(sync_engine, 1, name_prefix="张记小吃")[0]
-    live = client.app.state.live
+    pages = client.app.state.page_cache
     settle(client)
     page = client.get(f"/m/{merchant.qr_token}")
     assert page.status_code == 200 and "张记小吃" in page.text
-    assert live.page(merchant.qr_token) is not None  # the next scan is served from memory
+    assert pages.known(merchant.qr_token) is not None  # the next scan is served from memory
     again = client.get(f"/m/{merchant.qr_token}", headers={"Accept-Encoding": "gzip"})
     assert again.headers["content-encoding"] == "gzip"  # httpx has already unpacked it
     assert again.text == page.text
+    assert again.headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in again.headers["content-security-policy"]
     plain = client.get(f"/m/{merchant.qr_token}", headers={"Accept-Encoding": "identity"})
     assert "content-encoding" not in plain.headers and plain.text == page.text
     with Session(sync_engine) as session:
@@ -109,10 +113,10 @@ def test_a_scanned_page_is_kept_until_the_merchant_changes(client, sync_engine):
 
 def test_without_the_listener_every_read_goes_to_the_database(client, sync_engine):
     merchant = make_merchants(sync_engine, 1, name_prefix="李家铺子")[0]
-    live = client.app.state.live
+    feed, pages = client.app.state.feed, client.app.state.page_cache
     settle(client)
     client.get(f"/m/{merchant.qr_token}")
-    assert live.page(merchant.qr_token) is not None
+    assert pages.known(merchant.qr_token) is not None
     with sync_engine.connect() as conn:  # the listener's connection dies
         conn.execute(
             text(
@@ -120,14 +124,14 @@ def test_without_the_listener_every_read_goes_to_the_database(client, sync_engin
                 " WHERE query LIKE 'LISTEN onevisit_changes%' AND pid <> pg_backend_pid()"
             )
         )
-    eventually(lambda: not live.usable)
-    assert live.page(merchant.qr_token) is None
+    eventually(lambda: not feed.usable)
+    assert pages.known(merchant.qr_token) is None
     with Session(sync_engine) as session:  # changed while nobody listens
         session.exec(update(Merchant).where(Merchant.id == merchant.id).values(name="李家新铺"))
         session.commit()
     assert "李家新铺" in client.get(f"/m/{merchant.qr_token}").text
-    eventually(lambda: live.usable)  # back, with empty replicas
-    assert live.pages.get(merchant.qr_token) is MISSING
+    eventually(lambda: feed.usable)  # back, with empty caches
+    assert pages._pages.get(merchant.qr_token) is MISSING
 
 
 def test_plans_emptied_with_truncate_are_forgotten_at_once(client, sync_engine):
@@ -135,9 +139,9 @@ def test_plans_emptied_with_truncate_are_forgotten_at_once(client, sync_engine):
     with Session(sync_engine) as session:
         warm_packets(session, day.day)
     login_as(client, "insp-a")
-    live = client.app.state.live
+    days = client.app.state.day_cache
     settle(client)
-    eventually(lambda: len(live.packets) == 1 and day.day in live.routes_loaded)
+    eventually(lambda: days.sizes()["packets"] == 1 and day.day in days._days)
 
     def route() -> object:
         return client.get("/api/v1/me/day", params={"date": day.day.isoformat()}).json()["route"]
@@ -146,4 +150,4 @@ def test_plans_emptied_with_truncate_are_forgotten_at_once(client, sync_engine):
     with sync_engine.begin() as conn:  # no row trigger fires for this
         conn.execute(text("TRUNCATE plan CASCADE"))
     eventually(lambda: route() is None)
-    assert day.day not in live.routes_loaded or live.route(day.officers[0].id, day.day) is None
+    assert day.day not in days._days or days.known_route(day.officers[0].id, day.day) is None

@@ -24,7 +24,6 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
-from server.live import LOCAL_GRACE
 from tests.evidence import tus
 from tests.evidence.live import LiveServer
 from tests.support.factories import make_merchants, make_user
@@ -293,7 +292,8 @@ def test_a_deaf_listener_is_noticed_and_its_process_stops_trusting_its_memory(
         walker, runner = a.sign_in("walker"), a.sign_in("runner")
         eventually(lambda: b.listening(sessions=2), FEED_BACK, "B keeps both sessions")
         assert b.upload(runner) == 201
-        time.sleep(LOCAL_GRACE + 0.1)  # B reads its own write from the database until then
+        # B reads what its own write touched from the database until the write is echoed back
+        eventually(lambda: b.feed().get("holding") == 0, FEED_BACK, "B's write echoed back")
         assert b.me(walker) == b.me(runner) == 200
 
         proxy.deafen()  # B's listener hears nothing from here on, and no error says so

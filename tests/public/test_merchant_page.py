@@ -151,7 +151,8 @@ def publish(engine: Engine, inspection_id: uuid.UUID) -> None:
 
 def page_once_seen(client: TestClient, token: str, words: str, seconds: float = 3.0) -> str:
     """The page after a write made outside the app: on PostgreSQL the app learns of it through
-    the change feed a moment later (server/live.py), so a kept page may answer until then."""
+    the change feed a moment later (server/public/page_cache.py), so a kept page may answer
+    until then."""
     deadline = time.monotonic() + seconds
     while True:
         html = client.get(f"/m/{token}").text

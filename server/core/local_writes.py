@@ -1,0 +1,135 @@
+"""This process's own commits: the keys each one touched are held until its echo is back.
+
+The database triggers that announce a change on the change feed (`live_note`, see
+server/migrations/live_notes.py) also list it, as `kind:key`, in the transaction's setting
+`onevisit.touched`. Just before a transaction of the app's engine that wrote something commits,
+`LocalWrites` reads that list and, when anything is on it, notifies `echo:<feed>:<n>` in the same
+transaction, after every note of it. The keys on the list are then held (`Holds`): every cache
+drops them at once and neither answers nor keeps them until the echo comes back through the
+listener (by then every note of that commit has been handled, as notes of one transaction arrive
+in order) or HOLD_SECONDS have passed (a commit that failed sends no echo). So a client reads
+its own writes from the very next request, and every key the commit did not touch goes on
+answering from memory.
+
+A statement counts as a write unless it begins with SELECT: triggers fire only on INSERT,
+UPDATE, DELETE and TRUNCATE, and the app runs no SELECT that writes through a function.
+"""
+
+import time
+from collections import Counter
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from sqlalchemy import Engine, event
+
+__all__ = ["ALL", "HOLD_SECONDS", "Holder", "Holds", "LocalWrites", "Note", "parse_touched"]
+
+HOLD_SECONDS = 4.0  # a hold whose echo has not come back by then is let go
+ALL = ("*", "*")  # the trigger's list grew too long: the commit may have touched anything
+Note = tuple[str, str]  # (kind, key), as the change feed names a change
+
+_WROTE = "onevisit_wrote"
+_TOUCHED = """
+SELECT touched, pg_notify(%s, 'echo:' || %s)
+FROM (SELECT current_setting('onevisit.touched', true) AS touched) AS this_transaction
+WHERE touched <> ''
+"""
+
+
+def parse_touched(touched: str) -> list[Note]:
+    """The notes a transaction's `onevisit.touched` lists ("*" alone: anything)."""
+    if touched.strip() == "*":
+        return [ALL]
+    notes = []
+    for item in touched.split():
+        kind, _, key = item.partition(":")
+        if kind and key:
+            notes.append((kind, key))
+    return notes
+
+
+class Holds:
+    """Keys touched by this process's commits whose echo is not back yet, by commit."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._commits: dict[int, tuple[float, list[Note]]] = {}
+        self._count: Counter[Note] = Counter()
+
+    def __len__(self) -> int:
+        return len(self._commits)
+
+    def add(self, commit: int, notes: list[Note]) -> None:
+        self._commits[commit] = (self._clock(), notes)
+        self._count.update(notes)
+
+    def held(self, kind: str, key: str) -> bool:
+        count = self._count
+        return bool(count) and ((kind, key) in count or (kind, "*") in count or ALL in count)
+
+    def release(self, commit: int) -> list[Note]:
+        """Let go of a commit's keys; returns those no other commit still holds."""
+        found = self._commits.pop(commit, None)
+        if found is None:
+            return []
+        _, notes = found
+        free = []
+        for note in notes:
+            self._count[note] -= 1
+            if self._count[note] <= 0:
+                del self._count[note]
+                free.append(note)
+        return free
+
+    def overdue(self) -> list[int]:
+        """The commits held longer than HOLD_SECONDS."""
+        now = self._clock()
+        return [c for c, (since, _) in self._commits.items() if now - since > HOLD_SECONDS]
+
+
+class Holder(Protocol):
+    """What LocalWrites tells of each commit (the change feed)."""
+
+    def next_echo(self) -> tuple[int, str]:
+        """A number for the commit and the echo's key that names it."""
+        ...
+
+    def hold(self, commit: int, notes: list[Note]) -> None: ...
+
+
+class LocalWrites:
+    """Watches an engine's commits and tells `holder` what each one touched."""
+
+    def __init__(self, channel: str, holder: Holder) -> None:
+        self._channel = channel
+        self._holder = holder
+
+    def watch(self, engine: Engine) -> None:
+        event.listen(engine, "before_cursor_execute", self._statement)
+        event.listen(engine, "begin", self._forget)
+        event.listen(engine, "rollback", self._forget)
+        event.listen(engine, "commit", self._committing)
+
+    @staticmethod
+    def _statement(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip()[:6].upper() != "SELECT":
+            conn.info[_WROTE] = True
+
+    @staticmethod
+    def _forget(conn: Any) -> None:
+        conn.info.pop(_WROTE, None)
+
+    def _committing(self, conn: Any) -> None:
+        """Just before the commit, on its connection: read the touched keys and hold them."""
+        if not conn.info.pop(_WROTE, False):
+            return
+        commit, echo = self._holder.next_echo()
+        cursor = conn.connection.cursor()
+        try:
+            cursor.execute(_TOUCHED, (self._channel, echo))
+            found = cursor.fetchall()
+        finally:
+            cursor.close()
+        if found:
+            [(touched, _)] = found
+            self._holder.hold(commit, parse_touched(touched))
