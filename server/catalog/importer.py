@@ -38,7 +38,6 @@ from server.catalog.sheets import (
     SHEETS,
     SOURCES,
 )
-from server.core.i18n import t
 from server.core.import_report import ImportReport, RowError, read_sheets
 from server.core.workbook import RowSource, Table, header_key
 
@@ -57,22 +56,9 @@ class _CatalogueImport:
         self.relink: set[uuid.UUID] = set()
 
     def sheet(self, table: Table, source: RowSource, store: Callable[..., str]) -> None:
-        seen: dict[str, int] = {}
-        counts = self.report.counts(table.title)
-        for line, cells in source.rows:
-            if source.blank(cells):
-                continue
-            key = " ".join(source.get(cells, c) for c in _key_columns(table)).strip()
-            if key in seen:
-                self.report.reject(table.title, line, key, t("import.repeated", line=seen[key]))
-                continue
-            try:
-                outcome = store(source, cells, line)
-            except RowError as exc:
-                self.report.reject(table.title, line, key, str(exc))
-                continue
-            seen[key] = line
-            setattr(counts, outcome, getattr(counts, outcome) + 1)
+        columns = _key_columns(table)
+        key_of = lambda cells: " ".join(source.get(cells, c) for c in columns).strip()  # noqa: E731
+        self.report.read_rows(table, source, key_of, store)
         self.out.flush()
 
     # -- sheets -------------------------------------------------------------------------------

@@ -64,6 +64,33 @@ class ImportReport:
         self.counts(sheet).rejected += 1
         self.rejected.append(Rejected(sheet, line, key, reason))
 
+    def read_rows(
+        self,
+        table: Table,
+        source: RowSource,
+        key_of: Callable[[list[str]], str],
+        store: Callable[[RowSource, list[str], int], str],
+    ) -> None:
+        """Each row of the sheet through `store(source, cells, line)`, which answers "added",
+        "updated" or "unchanged" or raises RowError; a row whose key came earlier in the sheet
+        is rejected as a repeat. Blank rows are skipped."""
+        seen: dict[str, int] = {}
+        counts = self.counts(table.title)
+        for line, cells in source.rows:
+            if source.blank(cells):
+                continue
+            key = key_of(cells)
+            if key in seen:
+                self.reject(table.title, line, key, t("import.repeated", line=seen[key]))
+                continue
+            try:
+                outcome = store(source, cells, line)
+            except RowError as exc:
+                self.reject(table.title, line, key, str(exc))
+                continue
+            seen[key] = line
+            setattr(counts, outcome, getattr(counts, outcome) + 1)
+
     @property
     def exit_code(self) -> int:
         return EXIT_REJECTED if self.rejected else EXIT_OK

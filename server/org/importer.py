@@ -18,7 +18,6 @@ from sqlmodel import Session
 from server.audit.service import record
 from server.core.cells import cell_date
 from server.core.geo import parse_crs, to_wgs84
-from server.core.i18n import t
 from server.core.import_report import ImportReport, RowError, read_sheets
 from server.core.workbook import (
     RowSource,
@@ -49,24 +48,9 @@ class _OrgImport:
         self.report = ImportReport(file.name)
 
     def sheet(self, table: Table, source: RowSource, store: Callable[..., str]) -> None:
-        """Each row through `store(source, cells) → key`; a key seen earlier in the sheet, or
-        a RowError, rejects the row."""
-        seen: dict[str, int] = {}
-        counts = self.report.counts(table.title)
-        for line, cells in source.rows:
-            if source.blank(cells):
-                continue
-            key = source.get(cells, next(iter(table.columns)))
-            if key in seen:
-                self.report.reject(table.title, line, key, t("import.repeated", line=seen[key]))
-                continue
-            try:
-                outcome = store(source, cells, line)
-            except RowError as exc:
-                self.report.reject(table.title, line, key, str(exc))
-                continue
-            seen[key] = line
-            setattr(counts, outcome, getattr(counts, outcome) + 1)
+        """Each row through `store`; the sheet's first column (a code, a username) is its key."""
+        first = next(iter(table.columns))
+        self.report.read_rows(table, source, lambda cells: source.get(cells, first), store)
         self.session.flush()
 
     def _update(self, entity: str, row: Any, values: dict[str, Any], line: int) -> str:
