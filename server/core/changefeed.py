@@ -7,12 +7,9 @@ told of each change to drop (and, where cheap, read again) what the note names, 
 everything when the listener has to connect again, and asked to load what it keeps ahead.
 
 A cache answers only while the feed is `usable`: it listens, every cache has loaded since it
-last connected, and its heartbeat comes back. A listening connection can go deaf without an
-error (a NAT or a pooler drops the route and the socket stays open), so every second the
-process notifies itself through the database (server.core.heartbeat); a heartbeat that has not
-come back within four seconds turns the caches off at once and the connection is replaced.
-After a reconnect the caches start empty and are loaded again, with a growing wait until that
-succeeds. A miss, or any doubt, goes to the database, which stays the authority.
+last connected, and its heartbeat comes back (server.core.heartbeat: a listener can go deaf with
+no error); otherwise the connection is replaced, the caches start empty and load again, with a
+growing wait until that succeeds. A miss, or any doubt, goes to the database, the authority.
 
 This process's own commits are followed more closely than anyone else's: the keys a commit
 touched are held, in every cache, until the commit's echo is back (server.core.local_writes).
@@ -123,6 +120,11 @@ class ChangeFeed:
     @property
     def listening(self) -> bool:
         return self._listening
+
+    @property
+    def active(self) -> bool:
+        """Whether it can still hold what this process commits (its event loop runs)."""
+        return self._loop is not None and not self._loop.is_closed()
 
     def held(self, kind: str, key: str) -> bool:
         """Whether a commit of this process touched `kind:key` and its echo is not back yet."""

@@ -1,8 +1,10 @@
 """The change feed's heartbeat: a listener that stopped hearing is noticed within seconds.
 
-Every EVERY seconds the process notifies itself (`ping:<feed>:<n>`) through its read pool,
-as any other writer would; a heartbeat that has not come back within TIMEOUT seconds,
-or that cannot be sent for that long, makes the listener deaf (server.core.changefeed).
+A listening connection can go deaf without an error: a NAT or a pooler drops the route and the
+socket stays open (half-open). So every EVERY seconds the process notifies itself
+(`ping:<feed>:<n>`) through its read pool, as any other writer would; a heartbeat that has not
+come back within TIMEOUT seconds, or that cannot be sent for that long, makes the listener deaf
+(server.core.changefeed).
 """
 
 import asyncio

@@ -23,6 +23,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any, Protocol
 
+import psycopg
 from sqlalchemy import Engine, event
 
 __all__ = [
@@ -102,6 +103,11 @@ class Holds:
 class Holder(Protocol):
     """What is told of each commit that touched anything (a change feed)."""
 
+    @property
+    def active(self) -> bool:
+        """False once it can hold nothing more (its event loop is gone)."""
+        ...
+
     def hold(self, commit: int, notes: list[Note]) -> None: ...
 
 
@@ -135,8 +141,11 @@ class LocalWrites:
 
     def _committing(self, conn: Any) -> None:
         """Just before the commit, on its connection: read the touched keys and hold them."""
-        holders = tuple(self._holders)
-        if not conn.info.pop(_WROTE, False) or not holders or conn.dialect.name != "postgresql":
+        if not conn.info.pop(_WROTE, False) or conn.dialect.name != "postgresql":
+            return
+        holders = self._active()
+        # A transaction that already failed commits nothing (its COMMIT is a rollback).
+        if not holders or _failed(conn.connection.driver_connection):
             return
         commit = next(self._commits)
         cursor = conn.connection.cursor()
@@ -150,6 +159,16 @@ class LocalWrites:
             notes = parse_touched(touched)
             for holder in holders:
                 holder.hold(commit, notes)
+
+    def _active(self) -> tuple[Holder, ...]:
+        for gone in [h for h in self._holders if not h.active]:  # an app never stopped
+            self.leave(gone)
+        return tuple(self._holders)
+
+
+def _failed(driver: Any) -> bool:
+    status = getattr(getattr(driver, "info", None), "transaction_status", None)
+    return status == psycopg.pq.TransactionStatus.INERROR
 
 
 def _statement(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:

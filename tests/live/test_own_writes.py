@@ -11,6 +11,7 @@ import psycopg
 import pytest
 from sqlalchemy import Engine, text, update
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col
 
 from server.auth.service import token_hash
@@ -81,6 +82,7 @@ class Recorder:
 
     def __init__(self) -> None:
         self.held: list[tuple[int, list[Note]]] = []
+        self.active = True
 
     def hold(self, commit: int, notes: list[Note]) -> None:
         self.held.append((commit, notes))
@@ -132,6 +134,18 @@ def test_a_bulk_write_holds_everything(sync_engine):
         ids = [m.id for m in merchants]  # 250 merchants renamed: too many notes to list
         conn.execute(update(Merchant).where(col(Merchant.id).in_(ids)).values(name="X"))
     assert recorder.held[0][1] == [ALL]
+
+
+@pytest.mark.usefixtures("postgres_only")
+def test_a_transaction_that_failed_is_let_commit_as_the_rollback_it_is(sync_engine):
+    (merchant,) = make_merchants(sync_engine, 1)
+    with Recorder() as recorder:
+        with sync_engine.begin() as conn, pytest.raises(DBAPIError):
+            conn.execute(update(Merchant).where(Merchant.id == merchant.id).values(name="新名"))
+            conn.execute(text("SELECT 1 / 0"))
+        assert recorder.held == []  # nothing was asked of the failed transaction, nothing held
+    with Session(sync_engine) as session:
+        assert session.get(Merchant, merchant.id).name != "新名"
 
 
 @pytest.mark.usefixtures("postgres_only")
