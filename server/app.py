@@ -72,8 +72,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
         await app.state.reader.open()
         caches = HotCaches.of(settings, app.state.reader)
         caches.publish(app.state)
-        # What a commit of this process touches stays out of the caches until its echo is back.
-        caches.feed.watch(app.state.db_engine.sync_engine)
         await caches.feed.start()
         lane.caches = caches
         try:

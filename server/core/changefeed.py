@@ -7,16 +7,12 @@ told of each change to drop (and, where cheap, read again) what the note names, 
 everything when the listener has to connect again, and asked to load what it keeps ahead.
 
 A cache answers only while the feed is `usable`: it listens, every cache has loaded since it
-last connected, and its heartbeat comes back. A listening connection can go deaf without an
-error (a NAT or a pooler drops the route and the socket stays open), so every
-HEARTBEAT_SECONDS the process notifies itself through the database (from the read pool, as any
-other writer would); a heartbeat that has not come back within HEARTBEAT_TIMEOUT seconds turns
-the caches off at once and the connection is replaced. After a reconnect the caches start empty
-and are loaded again, with a growing wait until that succeeds. A miss, or any doubt, goes to the
-database, which stays the authority.
+last connected, and its heartbeat comes back (server.core.heartbeat: a listener can go deaf with
+no error); otherwise the connection is replaced, the caches start empty and load again, with a
+growing wait until that succeeds. A miss, or any doubt, goes to the database, the authority.
 
-This process's own commits are followed more closely than anyone else's (server.core.local_writes):
-the keys a commit touched are held, in every cache, until the commit's echo is back.
+This process's own commits are followed more closely than anyone else's: the keys a commit
+touched are held, in every cache, until the commit's echo is back (server.core.local_writes).
 """
 
 import asyncio
@@ -28,18 +24,11 @@ from contextlib import aclosing
 from typing import Any, Protocol
 
 import psycopg
-from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
+from server.core import heartbeat
 from server.core.db import pg_connect_args
-from server.core.heartbeat import (
-    HEARTBEAT_SECONDS,
-    HEARTBEAT_TIMEOUT,
-    FeedLost,
-    Heartbeat,
-    answered,
-)
-from server.core.local_writes import ALL, Holds, LocalWrites, Note
+from server.core.local_writes import ALL, LOCAL_WRITES, Holds, Note
 from server.core.sql import RawReader
 
 __all__ = ["CHANNEL", "MAX_AGE_SECONDS", "ChangeFeed", "Follower"]
@@ -87,9 +76,9 @@ class ChangeFeed:
         self._connect_args = pg_connect_args(database_url, "listener") if self.enabled else {}
         self._reader = reader
         self._me = uuid.uuid4().hex[:16]
-        self._heartbeat = Heartbeat(reader, CHANNEL, self._me, self.spawn)
+        self._heartbeat = heartbeat.Heartbeat(reader, CHANNEL, self._me, self.spawn)
         self._followers: dict[str, Follower] = {}
-        self._commits = 0
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._listening = False
         self._loaded = False
         self._task: asyncio.Task | None = None
@@ -103,18 +92,17 @@ class ChangeFeed:
         for kind in follower.kinds:
             self._followers[kind] = follower
 
-    def watch(self, engine: Engine) -> None:
-        """Hold what each commit of `engine` touches until its echo is back (PostgreSQL)."""
-        if self.enabled:
-            LocalWrites(CHANNEL, self).watch(engine)
-
     # -- lifecycle ------------------------------------------------------------------------
 
     async def start(self) -> None:
         if self.enabled:
+            self._loop = asyncio.get_running_loop()
+            # What each commit of this process touches is held until its echo is back.
+            LOCAL_WRITES.join(self, CHANNEL)
             self._task = asyncio.create_task(self._listen())
 
     async def stop(self) -> None:
+        LOCAL_WRITES.leave(self)
         loop = asyncio.get_running_loop()
         # Only this loop's tasks: a test client may have run the app's start-up in another loop.
         tasks = (self._task, self._reload_task, *self._jobs)
@@ -132,6 +120,11 @@ class ChangeFeed:
     @property
     def listening(self) -> bool:
         return self._listening
+
+    @property
+    def active(self) -> bool:
+        """Whether it can still hold what this process commits (its event loop runs)."""
+        return self._loop is not None and not self._loop.is_closed()
 
     def held(self, kind: str, key: str) -> bool:
         """Whether a commit of this process touched `kind:key` and its echo is not back yet."""
@@ -187,7 +180,7 @@ class ChangeFeed:
                     autocommit=True,
                     **self._connect_args,
                 )
-                await answered(conn, conn.execute(f"LISTEN {CHANNEL}"), HEARTBEAT_TIMEOUT)
+                await heartbeat.answered(conn, conn.execute(f"LISTEN {CHANNEL}"), heartbeat.TIMEOUT)
                 self._clear()
                 self._heartbeat.reset()
                 self._listening = True
@@ -213,18 +206,18 @@ class ChangeFeed:
             await asyncio.sleep(RECONNECT_SECONDS)
 
     async def _receive(self, conn: psycopg.AsyncConnection) -> None:
-        """Hand each note on; every HEARTBEAT_SECONDS check and send a heartbeat."""
+        """Hand each note on; every heartbeat.EVERY seconds check and send a heartbeat."""
         self._heartbeat.send()
         while True:
-            due = time.monotonic() + HEARTBEAT_SECONDS
-            async with aclosing(conn.notifies(timeout=HEARTBEAT_SECONDS)) as notes:
+            due = time.monotonic() + heartbeat.EVERY
+            async with aclosing(conn.notifies(timeout=heartbeat.EVERY)) as notes:
                 async for note in notes:
                     self._note(note.payload)
                     if time.monotonic() >= due:
                         break
             deaf = self._heartbeat.deaf(time.monotonic())
             if deaf is not None:
-                raise FeedLost(deaf)
+                raise heartbeat.FeedLost(deaf)
             for commit in self.holds.overdue():  # a commit that failed sends no echo
                 self._release(commit)
             self._heartbeat.send()
@@ -234,8 +227,8 @@ class ChangeFeed:
         if kind == "ping":
             self._heartbeat.heard(key)
         elif kind == "echo":
-            me, _, commit = key.partition(":")
-            if me == self._me and commit.isdigit():
+            writer, _, commit = key.partition(":")
+            if writer == LOCAL_WRITES.id and commit.isdigit():
                 self._release(int(commit))
         elif (follower := self._followers.get(kind)) is not None:
             # A key this process is still holding is read again once its echo is back.
@@ -271,13 +264,24 @@ class ChangeFeed:
 
     # -- this process's commits (server.core.local_writes) ---------------------------------
 
-    def next_echo(self) -> tuple[int, str]:
-        self._commits += 1
-        return self._commits, f"{self._me}:{self._commits}"
-
     def hold(self, commit: int, notes: list[Note]) -> None:
         """A commit of this process is about to make these changes: drop them everywhere now,
-        and keep them out of every cache until its echo is back."""
+        and keep them out of every cache until its echo is back. From another thread than the
+        caches' (an engine of the process used outside the event loop) the drop is queued on
+        the loop before the commit goes ahead, so it comes before any request that follows."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        try:
+            here = asyncio.get_running_loop() is loop
+        except RuntimeError:
+            here = False
+        if here:
+            self._hold_now(commit, notes)
+        else:
+            loop.call_soon_threadsafe(self._hold_now, commit, notes)
+
+    def _hold_now(self, commit: int, notes: list[Note]) -> None:
         self.holds.add(commit, notes)
         for kind, key in self._each_kind(notes):
             self._followers[kind].changed(kind, key, reload=False)

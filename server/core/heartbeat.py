@@ -1,8 +1,10 @@
 """The change feed's heartbeat: a listener that stopped hearing is noticed within seconds.
 
-Every HEARTBEAT_SECONDS the process notifies itself (`ping:<feed>:<n>`) through its read pool,
-as any other writer would; a heartbeat that has not come back within HEARTBEAT_TIMEOUT seconds,
-or that cannot be sent for that long, makes the listener deaf (server.core.changefeed).
+A listening connection can go deaf without an error: a NAT or a pooler drops the route and the
+socket stays open (half-open). So every EVERY seconds the process notifies itself
+(`ping:<feed>:<n>`) through its read pool, as any other writer would; a heartbeat that has not
+come back within TIMEOUT seconds, or that cannot be sent for that long, makes the listener deaf
+(server.core.changefeed).
 """
 
 import asyncio
@@ -16,12 +18,12 @@ import psycopg
 
 from server.core.sql import RawReader
 
-__all__ = ["HEARTBEAT_SECONDS", "HEARTBEAT_TIMEOUT", "FeedLost", "Heartbeat", "answered"]
+__all__ = ["EVERY", "TIMEOUT", "FeedLost", "Heartbeat", "answered"]
 
 log = logging.getLogger(__name__)
 
-HEARTBEAT_SECONDS = 1.0  # a heartbeat is sent this often...
-HEARTBEAT_TIMEOUT = 4.0  # ...and must be back this soon, or the listener is deaf
+EVERY = 1.0  # a heartbeat is sent this often (seconds)...
+TIMEOUT = 4.0  # ...and must be back this soon, or the listener is deaf
 _PING = "SELECT pg_notify({p}, {p})"
 
 
@@ -106,9 +108,9 @@ class Heartbeat:
 
     def deaf(self, now: float) -> str | None:
         """Why the listener cannot be trusted to have heard every change, or None."""
-        if self._pending and now - self._pending[0][1] > HEARTBEAT_TIMEOUT:
+        if self._pending and now - self._pending[0][1] > TIMEOUT:
             return f"no heartbeat back for {now - self._pending[0][1]:.1f} s"
         failing = self._failing_since
-        if failing is not None and now - failing > HEARTBEAT_TIMEOUT:
+        if failing is not None and now - failing > TIMEOUT:
             return "the heartbeat cannot be sent"
         return None

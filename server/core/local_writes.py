@@ -2,27 +2,40 @@
 
 The database triggers that announce a change on the change feed (`live_note`, see
 server/migrations/live_notes.py) also list it, as `kind:key`, in the transaction's setting
-`onevisit.touched`. Just before a transaction of the app's engine that wrote something commits,
-`LocalWrites` reads that list and, when anything is on it, notifies `echo:<feed>:<n>` in the same
-transaction, after every note of it. The keys on the list are then held (`Holds`): every cache
-drops them at once and neither answers nor keeps them until the echo comes back through the
-listener (by then every note of that commit has been handled, as notes of one transaction arrive
-in order) or HOLD_SECONDS have passed (a commit that failed sends no echo). So a client reads
-its own writes from the very next request, and every key the commit did not touch goes on
-answering from memory.
+`onevisit.touched`. Just before a transaction of this process that wrote something commits
+(through any of its engines: the app's, or another one the process opened), `LocalWrites` reads
+that list and, when anything is on it, notifies `echo:<process>:<n>` in the same transaction,
+after every note of it. The keys on the list are then held (`Holds`): every cache drops them at
+once and neither answers nor keeps them until the echo comes back through the listener (by then
+every note of that commit has been handled, as notes of one transaction arrive in order) or
+HOLD_SECONDS have passed (a commit that failed sends no echo). So a client reads its own writes
+from the very next request, and every key the commit did not touch goes on answering from
+memory.
 
 A statement counts as a write unless it begins with SELECT: triggers fire only on INSERT,
 UPDATE, DELETE and TRUNCATE, and the app runs no SELECT that writes through a function.
 """
 
+import itertools
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable
 from typing import Any, Protocol
 
+import psycopg
 from sqlalchemy import Engine, event
 
-__all__ = ["ALL", "HOLD_SECONDS", "Holder", "Holds", "LocalWrites", "Note", "parse_touched"]
+__all__ = [
+    "ALL",
+    "HOLD_SECONDS",
+    "LOCAL_WRITES",
+    "Holder",
+    "Holds",
+    "LocalWrites",
+    "Note",
+    "parse_touched",
+]
 
 HOLD_SECONDS = 4.0  # a hold whose echo has not come back by then is let go
 ALL = ("*", "*")  # the trigger's list grew too long: the commit may have touched anything
@@ -88,48 +101,83 @@ class Holds:
 
 
 class Holder(Protocol):
-    """What LocalWrites tells of each commit (the change feed)."""
+    """What is told of each commit that touched anything (a change feed)."""
 
-    def next_echo(self) -> tuple[int, str]:
-        """A number for the commit and the echo's key that names it."""
+    @property
+    def active(self) -> bool:
+        """False once it can hold nothing more (its event loop is gone)."""
         ...
 
     def hold(self, commit: int, notes: list[Note]) -> None: ...
 
 
 class LocalWrites:
-    """Watches an engine's commits and tells `holder` what each one touched."""
+    """This process's commits, through whichever engine (one per process: `LOCAL_WRITES`).
 
-    def __init__(self, channel: str, holder: Holder) -> None:
+    The engines are watched from the first `join` on; a process with no feed (the command line)
+    never pays for it. Each commit that wrote is told, before it commits, to every holder that
+    joined, from the committing thread."""
+
+    def __init__(self) -> None:
+        self.id = uuid.uuid4().hex[:16]  # names this process's echoes
+        self._commits = itertools.count(1)
+        self._holders: list[Holder] = []
+        self._channel = ""
+        self._watching = False
+
+    def join(self, holder: Holder, channel: str) -> None:
         self._channel = channel
-        self._holder = holder
+        if not self._watching:
+            event.listen(Engine, "before_cursor_execute", _statement)
+            event.listen(Engine, "begin", _forget)
+            event.listen(Engine, "rollback", _forget)
+            event.listen(Engine, "commit", self._committing)
+            self._watching = True
+        self._holders.append(holder)
 
-    def watch(self, engine: Engine) -> None:
-        event.listen(engine, "before_cursor_execute", self._statement)
-        event.listen(engine, "begin", self._forget)
-        event.listen(engine, "rollback", self._forget)
-        event.listen(engine, "commit", self._committing)
-
-    @staticmethod
-    def _statement(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if statement.lstrip()[:6].upper() != "SELECT":
-            conn.info[_WROTE] = True
-
-    @staticmethod
-    def _forget(conn: Any) -> None:
-        conn.info.pop(_WROTE, None)
+    def leave(self, holder: Holder) -> None:
+        if holder in self._holders:
+            self._holders.remove(holder)
 
     def _committing(self, conn: Any) -> None:
         """Just before the commit, on its connection: read the touched keys and hold them."""
-        if not conn.info.pop(_WROTE, False):
+        if not conn.info.pop(_WROTE, False) or conn.dialect.name != "postgresql":
             return
-        commit, echo = self._holder.next_echo()
+        holders = self._active()
+        # A transaction that already failed commits nothing (its COMMIT is a rollback).
+        if not holders or _failed(conn.connection.driver_connection):
+            return
+        commit = next(self._commits)
         cursor = conn.connection.cursor()
         try:
-            cursor.execute(_TOUCHED, (self._channel, echo))
+            cursor.execute(_TOUCHED, (self._channel, f"{self.id}:{commit}"))
             found = cursor.fetchall()
         finally:
             cursor.close()
         if found:
             [(touched, _)] = found
-            self._holder.hold(commit, parse_touched(touched))
+            notes = parse_touched(touched)
+            for holder in holders:
+                holder.hold(commit, notes)
+
+    def _active(self) -> tuple[Holder, ...]:
+        for gone in [h for h in self._holders if not h.active]:  # an app never stopped
+            self.leave(gone)
+        return tuple(self._holders)
+
+
+def _failed(driver: Any) -> bool:
+    status = getattr(getattr(driver, "info", None), "transaction_status", None)
+    return status == psycopg.pq.TransactionStatus.INERROR
+
+
+def _statement(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+    if statement.lstrip()[:6].upper() != "SELECT":
+        conn.info[_WROTE] = True
+
+
+def _forget(conn: Any) -> None:
+    conn.info.pop(_WROTE, None)
+
+
+LOCAL_WRITES = LocalWrites()

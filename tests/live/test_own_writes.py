@@ -11,13 +11,14 @@ import psycopg
 import pytest
 from sqlalchemy import Engine, text, update
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col
 
 from server.auth.service import token_hash
 from server.core.changefeed import CHANNEL
 from server.core.clock import utcnow
 from server.core.db import make_sync_engine
-from server.core.local_writes import ALL, HOLD_SECONDS, Holds, LocalWrites, Note, parse_touched
+from server.core.local_writes import ALL, HOLD_SECONDS, LOCAL_WRITES, Holds, Note, parse_touched
 from server.merchants.models import Merchant
 from server.packets.store import warm_packets
 from tests.inspections.conftest import make_day, record_body
@@ -77,18 +78,21 @@ def test_a_wildcard_holds_every_key_of_its_kind_and_all_holds_everything():
 
 
 class Recorder:
-    """Stands in for the change feed: records what each commit holds."""
+    """Stands in for a change feed: records what each commit of this process holds."""
 
     def __init__(self) -> None:
-        self.commits = 0
         self.held: list[tuple[int, list[Note]]] = []
-
-    def next_echo(self) -> tuple[int, str]:
-        self.commits += 1
-        return self.commits, f"test-{id(self)}:{self.commits}"
+        self.active = True
 
     def hold(self, commit: int, notes: list[Note]) -> None:
         self.held.append((commit, notes))
+
+    def __enter__(self) -> "Recorder":
+        LOCAL_WRITES.join(self, CHANNEL)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        LOCAL_WRITES.leave(self)
 
 
 @pytest.mark.usefixtures("postgres_only")
@@ -96,46 +100,66 @@ def test_a_commit_names_what_its_triggers_announced_and_echoes_after_them(
     database_url, sync_engine
 ):
     (merchant,) = make_merchants(sync_engine, 1)
-    engine = make_sync_engine(database_url)
-    recorder = Recorder()
-    LocalWrites(CHANNEL, recorder).watch(engine)
+    engine = make_sync_engine(database_url)  # any engine of the process is watched
     url = make_url(database_url).set(drivername="postgresql", query={})
     listener = psycopg.connect(url.render_as_string(hide_password=False), autocommit=True)
     listener.execute(f"LISTEN {CHANNEL}")
     try:
-        with engine.begin() as conn:  # a read commits nothing to hold
-            conn.execute(text("SELECT count(*) FROM merchant"))
-        assert recorder.held == []
-        with engine.begin() as conn:
-            conn.execute(update(Merchant).where(Merchant.id == merchant.id).values(name="新名"))
-        [(commit, notes)] = recorder.held
-        assert notes == [("merchant", str(merchant.id))]
-        with engine.begin() as conn:  # undone by a savepoint: nothing was announced
-            inner = conn.begin_nested()
-            conn.execute(update(Merchant).where(Merchant.id == merchant.id).values(name="又改"))
-            inner.rollback()
-        assert len(recorder.held) == 1
+        with Recorder() as recorder:
+            with engine.begin() as conn:  # a read commits nothing to hold
+                conn.execute(text("SELECT count(*) FROM merchant"))
+            assert recorder.held == []
+            with engine.begin() as conn:
+                conn.execute(update(Merchant).where(Merchant.id == merchant.id).values(name="新名"))
+            [(commit, notes)] = recorder.held
+            assert notes == [("merchant", str(merchant.id))]
+            with engine.begin() as conn:  # undone by a savepoint: nothing was announced
+                inner = conn.begin_nested()
+                conn.execute(update(Merchant).where(Merchant.id == merchant.id).values(name="又改"))
+                inner.rollback()
+            assert len(recorder.held) == 1
         heard = [n.payload for n in listener.notifies(timeout=1.0)]
-        mine = [p for p in heard if p.endswith(str(merchant.id)) or p.startswith("echo:test-")]
-        assert mine == [f"merchant:{merchant.id}", f"echo:test-{id(recorder)}:{commit}"]
+        echo = f"echo:{LOCAL_WRITES.id}:"
+        mine = [p for p in heard if p.endswith(str(merchant.id)) or p.startswith(echo)]
+        assert mine == [f"merchant:{merchant.id}", f"{echo}{commit}"]
     finally:
         listener.close()
         engine.dispose()
 
 
 @pytest.mark.usefixtures("postgres_only")
-def test_a_bulk_write_holds_everything(database_url, sync_engine):
+def test_a_bulk_write_holds_everything(sync_engine):
     merchants = make_merchants(sync_engine, 250)
-    engine = make_sync_engine(database_url)
-    recorder = Recorder()
-    LocalWrites(CHANNEL, recorder).watch(engine)
-    try:
-        with engine.begin() as conn:  # 250 merchants renamed: too many notes to list
-            ids = [m.id for m in merchants]
-            conn.execute(update(Merchant).where(col(Merchant.id).in_(ids)).values(name="X"))
-    finally:
-        engine.dispose()
+    with Recorder() as recorder, sync_engine.begin() as conn:
+        ids = [m.id for m in merchants]  # 250 merchants renamed: too many notes to list
+        conn.execute(update(Merchant).where(col(Merchant.id).in_(ids)).values(name="X"))
     assert recorder.held[0][1] == [ALL]
+
+
+@pytest.mark.usefixtures("postgres_only")
+def test_a_transaction_that_failed_is_let_commit_as_the_rollback_it_is(sync_engine):
+    (merchant,) = make_merchants(sync_engine, 1)
+    with Recorder() as recorder:
+        with sync_engine.begin() as conn, pytest.raises(DBAPIError):
+            conn.execute(update(Merchant).where(Merchant.id == merchant.id).values(name="新名"))
+            conn.execute(text("SELECT 1 / 0"))
+        assert recorder.held == []  # nothing was asked of the failed transaction, nothing held
+    with Session(sync_engine) as session:
+        assert session.get(Merchant, merchant.id).name != "新名"
+
+
+@pytest.mark.usefixtures("postgres_only")
+def test_a_process_without_a_feed_adds_nothing_to_its_commits(database_url, sync_engine):
+    """The command line: no feed listens in the process, so no commit is asked what it touched."""
+    (merchant,) = make_merchants(sync_engine, 1)
+    url = make_url(database_url).set(drivername="postgresql", query={})
+    with psycopg.connect(url.render_as_string(hide_password=False), autocommit=True) as listener:
+        listener.execute(f"LISTEN {CHANNEL}")
+        with sync_engine.begin() as conn:
+            conn.execute(update(Merchant).where(Merchant.id == merchant.id).values(name="新名"))
+        heard = [n.payload for n in listener.notifies(timeout=1.0)]
+    assert f"merchant:{merchant.id}" in heard
+    assert not [p for p in heard if p.startswith(f"echo:{LOCAL_WRITES.id}:")]
 
 
 # -- the app ---------------------------------------------------------------------------------
