@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from server.core.clock import utcnow
 from server.core.db import make_async_engine, session_factory
 from server.core.sql import RawReader
 from server.policy.rules import DEFAULT_POLICY
@@ -204,7 +205,7 @@ async def test_the_public_sees_open_orders_of_published_visits_by_their_item_tit
     reader = RawReader(database_url)
     await reader.open()
     try:
-        orders = await public_open_orders(reader, merchant.id, datetime.now(UTC))
+        orders = await public_open_orders(reader, merchant.id, utcnow())
     finally:
         await reader.close()
     assert [(o.title, o.deadline, o.status) for o in orders] == [
