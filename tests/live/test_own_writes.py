@@ -4,9 +4,6 @@ The keys a commit touched (as the triggers name them) are held out of the writer
 the commit's echo is back through its listener; every other key goes on answering from memory.
 """
 
-import time
-from collections.abc import Callable
-
 import psycopg
 import pytest
 from sqlalchemy import Engine, text, update
@@ -24,24 +21,13 @@ from server.packets.store import warm_packets
 from tests.inspections.conftest import make_day, record_body
 from tests.support.app import login_as
 from tests.support.factories import make_merchants, make_user
-
-
-def eventually(check: Callable[[], bool], seconds: float = 3.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not check():
-        assert time.monotonic() < deadline, "not in time"
-        time.sleep(0.02)
+from tests.support.waiting import eventually, settle
 
 
 @pytest.fixture
 def postgres_only(sync_engine: Engine) -> None:
     if sync_engine.dialect.name != "postgresql":
         pytest.skip("the change feed runs on PostgreSQL only")
-
-
-def settle(client) -> None:
-    feed = client.app.state.feed
-    eventually(lambda: feed.usable and not feed.holds)
 
 
 # -- the pieces ------------------------------------------------------------------------------

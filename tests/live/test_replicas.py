@@ -1,9 +1,6 @@
 """PostgreSQL: the app's in-memory caches answer, and a change committed by another process
 reaches them within moments (LISTEN/NOTIFY); a lost listener sends every read to the database."""
 
-import time
-from collections.abc import Callable
-
 import pytest
 from sqlalchemy import Engine, delete, text, update
 from sqlmodel import Session
@@ -15,6 +12,7 @@ from server.packets.store import warm_packets
 from tests.inspections.conftest import make_day
 from tests.support.app import login_as
 from tests.support.factories import make_merchants
+from tests.support.waiting import eventually, settle
 
 pytestmark = pytest.mark.usefixtures("postgres_only")
 
@@ -23,19 +21,6 @@ pytestmark = pytest.mark.usefixtures("postgres_only")
 def postgres_only(sync_engine: Engine) -> None:
     if sync_engine.dialect.name != "postgresql":
         pytest.skip("replicas are kept only on PostgreSQL; SQLite reads in-process")
-
-
-def eventually(check: Callable[[], bool], seconds: float = 3.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not check():
-        assert time.monotonic() < deadline, "the change did not arrive"
-        time.sleep(0.02)
-
-
-def settle(client) -> None:
-    """With the listener up and every write of this process echoed back."""
-    feed = client.app.state.feed
-    eventually(lambda: feed.usable and not feed.holds)
 
 
 def test_a_session_ended_elsewhere_stops_working_at_once(client, sync_engine):

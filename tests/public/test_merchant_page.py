@@ -20,6 +20,7 @@ from server.policy.rules import DEFAULT_POLICY
 from tests.support.clock import TODAY
 from tests.support.factories import make_merchants
 from tests.support.records import add_inspection, add_order, add_override, make_catalogue
+from tests.support.waiting import WAIT_SECONDS
 
 
 def recompute(engine: Engine) -> None:
@@ -149,7 +150,9 @@ def publish(engine: Engine, inspection_id: uuid.UUID) -> None:
         session.commit()
 
 
-def page_once_seen(client: TestClient, token: str, words: str, seconds: float = 3.0) -> str:
+def page_once_seen(
+    client: TestClient, token: str, words: str, seconds: float = WAIT_SECONDS
+) -> str:
     """The page after a write made outside the app: on PostgreSQL the app learns of it through
     the change feed a moment later (server/public/page_cache.py), so a kept page may answer
     until then."""
