@@ -535,6 +535,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "plan.unassigned.moved_out": "调度人员移出路线",
         "plan.skipped.cap_year": "本年度该部门对该商户的检查已达上限",
         "plan.skipped.higher_level": "上级部门在政策规定的期限内已检查相同事项，不重复检查",
+        "plan.follow_ups": "留待后续的部门检查",
+        "plan.follow_up.no_specialist": (
+            "当日无{department}执法人员随队：本次联合检查先查其余事项，{department}未赋权事项另行安排"
+        ),
+        "plan.follow_up.carried": "随机抽查当日未能安排，顺延至下一工作日",
         "plan.past_date": "不能为过去的日期（{day}）制定或调整计划；今天是 {today}",
         "plan.bad_date": "日期“{value}”无效，格式为 YYYY-MM-DD，年份在 1900 至 2999 之间",
         "plan.bad_field": "“{field}”的取值“{value}”无效",

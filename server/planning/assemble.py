@@ -7,8 +7,10 @@ from collections import defaultdict
 from server.core.i18n import t
 from server.core.plan_settings import PlanningSettings
 from server.planning.build import Prepared, StreetWork
+from server.planning.follow_ups import FollowUpData
 from server.planning.gather import Catalogue
 from server.planning.merge import SkippedCheck, VisitDraft
+from server.planning.partial import carried_random
 from server.planning.routing import StreetSolution
 from server.planning.staffing import Team
 from server.planning.versions import RouteData, VersionData, VisitData
@@ -36,8 +38,24 @@ def assemble(
             data[n].unassigned_reason = _reason(code, work.visits[n], work, prepared.catalogue)
             unassigned.append(data[n])
         stats = {"skipped": skipped.get(work.street.id, [])}
-        out.append(VersionData(work.street.id, prepared.day, routes, unassigned, stats))
+        version = VersionData(work.street.id, prepared.day, routes, unassigned, stats)
+        version.follow_ups = _follow_ups(work, reasons, prepared.catalogue)
+        out.append(version)
     return out
+
+
+def _follow_ups(
+    work: StreetWork, unplaced: dict[int, str], catalogue: Catalogue
+) -> list[FollowUpData]:
+    """What the street's day leaves for later: the departments its placed visits go without,
+    and the random checks of visits no team took (everything else stays due by itself)."""
+    found: list[FollowUpData] = []
+    for n, visit in enumerate(work.visits):
+        if n in unplaced:
+            found += carried_random(visit, catalogue)
+        else:
+            found += work.held.get(n, [])
+    return found
 
 
 def _skipped_by_street(skipped: list[SkippedCheck]) -> dict[uuid.UUID, list[dict[str, str]]]:

@@ -16,6 +16,7 @@ from server.core.plan_settings import PlanningSettings
 from server.org.models import Street
 from server.planning.draws import random_checks
 from server.planning.due import SOURCES, DueCheck
+from server.planning.follow_ups import FollowUpData, follow_ups_owed
 from server.planning.gather import (
     Catalogue,
     Officer,
@@ -28,6 +29,7 @@ from server.planning.gather import (
 from server.planning.history import load_history
 from server.planning.merge import Merged, VisitDraft, merge
 from server.planning.models import DrawSeed
+from server.planning.partial import split_for_teams
 from server.planning.routing import Stop, StreetProblem, StreetSolution, solve_street
 from server.planning.staffing import Team, allowed_teams, attach_specialists, form_teams
 from server.planning.versions import RouteData
@@ -49,6 +51,7 @@ class StreetWork:
     visits: list[VisitDraft]
     blocked: dict[int, str]  # visit index → reason code, decided before routing
     problem: StreetProblem
+    held: dict[int, list[FollowUpData]] = field(default_factory=dict)  # left for another day
     locked: list[RouteData] = field(default_factory=list)
     keys: dict[uuid.UUID, uuid.UUID] = field(default_factory=dict)  # merchant → visit key
 
@@ -61,9 +64,10 @@ class Prepared:
     catalogue: Catalogue
 
 
-def _specialists(officers: list[Officer], catalogue: Catalogue) -> list[Officer]:
-    specialised = {d.id for d in catalogue.departments.values() if d.specialised}
-    return [o for o in officers if o.street_id is None and o.department_id in specialised]
+def _specialists(officers: list[Officer]) -> list[Officer]:
+    """The district's department officers (no street): they join street teams for the items
+    a street is not empowered to check."""
+    return [o for o in officers if o.street_id is None and o.department_id is not None]
 
 
 @dataclass(frozen=True)
@@ -116,6 +120,7 @@ def prepare(
             settings,
             locked.get(street.id, []),
             keys.get(street.id, {}),
+            catalogue,
         )
         for street in streets
     ]
@@ -137,6 +142,7 @@ def _due_checks(
     for source in SOURCES:
         checks += source(session, day, street_ids, policy)
     checks += random_checks(session, seed, policy, street_ids)
+    checks += follow_ups_owed(session, day, street_ids, policy)
     kept = {v.merchant_id for routes in locked.values() for r in routes for v in r.visits}
     return [c for c in checks if c.merchant_id not in kept]
 
@@ -175,7 +181,7 @@ def _staff(
         catalogue,
         teams,
         {s.code: visits[s.id] for s in streets},
-        _specialists(officers, catalogue),
+        _specialists(officers),
         per_team,
     )
     return teams
@@ -189,13 +195,18 @@ def _street_work(
     settings: PlanningSettings,
     locked: list[RouteData],
     keys: dict[uuid.UUID, uuid.UUID],
+    catalogue: Catalogue,
 ) -> StreetWork:
     """The street's routing problem: its visits most pressing first, each a stop for the teams
-    allowed to take it, or blocked with the reason none can."""
+    allowed to take it (cut to what the day's teams may check), or blocked with the reason
+    none can."""
     visits = sorted(drafts, key=lambda v: (-v.priority, v.merchant.uscc))
-    stops, blocked = [], {}
+    stops, blocked, held = [], {}, {}
     for n, visit in enumerate(visits):
-        stop = _stop(n, visit, teams, limits, settings)
+        visits[n], left = split_for_teams(visit, teams, catalogue)
+        if left:
+            held[n] = left
+        stop = _stop(n, visits[n], teams, limits, settings)
         if isinstance(stop, Stop):
             stops.append(stop)
         else:
@@ -206,7 +217,7 @@ def _street_work(
         tuple(stops),
         settings.shift_minutes * 60,
     )
-    return StreetWork(street, teams, visits, blocked, problem, locked, keys)
+    return StreetWork(street, teams, visits, blocked, problem, held, locked, keys)
 
 
 def _stop(
@@ -234,6 +245,7 @@ def _stop(
         windows=tuple(((a - shift0) * 60, (b - shift0) * 60) for a, b in hours),
         allowed=allowed,
         priority=visit.priority,
+        band=visit.band,
         rank=n,
     )
 

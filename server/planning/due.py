@@ -18,7 +18,7 @@ from server.colour.models import ReratingRequest
 from server.complaints.models import Complaint
 from server.inspections.models import Finding
 from server.merchants.models import Merchant
-from server.policy.rules import Policy
+from server.policy.rules import Policy, add_months
 from server.rectifications.models import RectificationOrder
 
 __all__ = [
@@ -27,13 +27,11 @@ __all__ = [
     "DueCheck",
     "colour_due",
     "complaint_visits",
-    "priority_of",
     "reinspections_owed",
     "rerating_requests",
 ]
 
-# Most pressing first: the order reasons are listed in, and how the solver ranks visits it
-# cannot all fit (VROOM priorities run 0–100, higher first).
+# The order a visit's reasons are listed in (how visits are ranked is server.planning.priority).
 REASON_ORDER = (
     "complaint",
     "reinspection",
@@ -43,11 +41,7 @@ REASON_ORDER = (
     "due:yellow",
     "due:green",
 )
-_PRIORITY = dict(zip(REASON_ORDER, (100, 90, 80, 70, 60, 50, 30), strict=True))
-# Checks the frequency caps never hold back (docs/domain.md, "Rules the product enforces"):
-# complaint, referral, re-inspection and merchant-requested re-rating checks.
 DISTRICT_TZ = ZoneInfo("Asia/Shanghai")
-EXEMPT_REASONS = frozenset({"complaint", "referral", "reinspection", "rerating"})
 
 
 @dataclass(frozen=True)
@@ -58,14 +52,7 @@ class DueCheck:
     reason: str
     department_id: uuid.UUID | None = None
     source_id: str | None = None
-
-    @property
-    def exempt(self) -> bool:
-        return self.reason in EXEMPT_REASONS
-
-
-def priority_of(reasons: Sequence[str]) -> int:
-    return max((_PRIORITY.get(r, 0) for r in reasons), default=0)
+    overdue_days: int = 0  # days past the check's own deadline on the planned day
 
 
 Source = Callable[[Session, date, Sequence[uuid.UUID], Policy], list[DueCheck]]
@@ -80,16 +67,30 @@ def _end_of(day: date) -> datetime:
     return datetime.combine(day + timedelta(days=1), time(), DISTRICT_TZ).astimezone(UTC)
 
 
+def _late(day: date, deadline: date) -> int:
+    """Days `day` is past `deadline` (0 on or before it)."""
+    return max(0, (day - deadline).days)
+
+
+def _local_day(at: datetime) -> date:
+    if at.tzinfo is None:  # SQLite hands back naive UTC
+        at = at.replace(tzinfo=UTC)
+    return at.astimezone(DISTRICT_TZ).date()
+
+
 def colour_due(
     session: Session, day: date, street_ids: Sequence[uuid.UUID], policy: Policy
 ) -> list[DueCheck]:
     """Merchants whose colour's interval has run out: a full check of every department."""
     rows = session.exec(
-        select(Merchant.id, Merchant.colour)
+        select(Merchant.id, Merchant.colour, Merchant.next_due)
         .where(col(Merchant.active).is_(True), _in_streets(street_ids))
         .where(col(Merchant.next_due).is_not(None), col(Merchant.next_due) <= day)
     )
-    return [DueCheck(merchant_id, f"due:{colour}") for merchant_id, colour in rows]
+    return [
+        DueCheck(merchant_id, f"due:{colour}", overdue_days=_late(day, due))
+        for merchant_id, colour, due in rows
+    ]
 
 
 def complaint_visits(
@@ -97,12 +98,16 @@ def complaint_visits(
 ) -> list[DueCheck]:
     """Complaints received by the day and not yet settled: a full check, exempt from caps."""
     rows = session.exec(
-        select(Complaint.id, Complaint.merchant_id)
+        select(Complaint.id, Complaint.merchant_id, Complaint.created_at)
         .join(Merchant, col(Merchant.id) == Complaint.merchant_id)
         .where(col(Complaint.status).in_(("received", "planned")), _in_streets(street_ids))
         .where(col(Complaint.created_at) < _end_of(day))
     )
-    return [DueCheck(merchant_id, "complaint", None, str(cid)) for cid, merchant_id in rows]
+    within = timedelta(days=policy.complaint_visit_days)
+    return [
+        DueCheck(merchant_id, "complaint", None, str(cid), _late(day, _local_day(at) + within))
+        for cid, merchant_id, at in rows
+    ]
 
 
 def reinspections_owed(
@@ -112,14 +117,17 @@ def reinspections_owed(
     departments whose items failed (every department when the order names no inspection)."""
     orders = session.exec(
         select(
-            RectificationOrder.id, RectificationOrder.merchant_id, RectificationOrder.inspection_id
+            RectificationOrder.id,
+            RectificationOrder.merchant_id,
+            RectificationOrder.inspection_id,
+            RectificationOrder.deadline,
         )
         .join(Merchant, col(Merchant.id) == RectificationOrder.merchant_id)
         .where(col(RectificationOrder.status).in_(("open", "overdue")), _in_streets(street_ids))
         .where(RectificationOrder.deadline <= day - timedelta(days=policy.recheck_min_days))
     ).all()
     failed: dict[uuid.UUID, set[uuid.UUID]] = {}
-    inspections = [i for _, _, i in orders if i is not None]
+    inspections = [i for _, _, i, _ in orders if i is not None]
     for inspection_id, department_id in session.exec(
         select(Finding.inspection_id, Matter.department_id)
         .join(CheckItem, col(CheckItem.id) == Finding.check_item_id)
@@ -129,10 +137,12 @@ def reinspections_owed(
     ):
         failed.setdefault(inspection_id, set()).add(department_id)
     checks = []
-    for order_id, merchant_id, inspection_id in orders:
+    window = timedelta(days=policy.recheck_max_days)
+    for order_id, merchant_id, inspection_id, deadline in orders:
         departments = sorted(failed.get(inspection_id, set())) if inspection_id else []
+        late = _late(day, deadline + window)  # past the re-check's window
         for department_id in departments or [None]:
-            checks.append(DueCheck(merchant_id, "reinspection", department_id, str(order_id)))
+            checks.append(DueCheck(merchant_id, "reinspection", department_id, str(order_id), late))
     return checks
 
 
@@ -141,12 +151,16 @@ def rerating_requests(
 ) -> list[DueCheck]:
     """Merchant-requested re-rating visits still pending: a full check, exempt from caps."""
     rows = session.exec(
-        select(ReratingRequest.id, ReratingRequest.merchant_id)
+        select(ReratingRequest.id, ReratingRequest.merchant_id, ReratingRequest.requested_on)
         .join(Merchant, col(Merchant.id) == ReratingRequest.merchant_id)
         .where(ReratingRequest.status == "pending", _in_streets(street_ids))
         .where(ReratingRequest.requested_on <= day)
     )
-    return [DueCheck(merchant_id, "rerating", None, str(rid)) for rid, merchant_id in rows]
+    months = policy.rerating_within_months
+    return [
+        DueCheck(merchant_id, "rerating", None, str(rid), _late(day, add_months(on, months)))
+        for rid, merchant_id, on in rows
+    ]
 
 
 # The 双随机 draw is the fifth source; it lives in planning.draws because it records itself.

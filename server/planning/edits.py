@@ -186,13 +186,15 @@ def move_visit(
 
 
 def _check_team(session: Session, route: RouteData, visit: VisitData) -> None:
-    """The hard rules a manual move may not break: recusal, and the specialists it needs."""
+    """The hard rules a manual move may not break: recusal, and an officer of each department
+    whose items the merchant's street is not empowered for."""
     ids = [u for u, _ in route.officers]
     users = {u.id: u for u in session.exec(select(User).where(col(User.id).in_(ids)))}
     for user_id in recusals(session, [visit.merchant_id]).get(visit.merchant_id, set()):
         if user_id in users:
             raise PlanRefused("plan.move_recusal", name=users[user_id].name, number=route.number)
-    have = {str(users[u].department_id) for u, role in route.officers if role == "specialist"}
+    # Any officer on the route, member or specialist, brings their department's competence.
+    have = {str(users[u].department_id) for u, _ in route.officers if users[u].department_id}
     missing = [d for d in visit.needs if d not in have]
     if missing:
         names = "、".join(

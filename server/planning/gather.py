@@ -40,7 +40,6 @@ class DepartmentInfo:
     id: uuid.UUID
     code: str
     name: str
-    specialised: bool
 
 
 @dataclass(frozen=True)
@@ -81,19 +80,18 @@ class Catalogue:
             grouped[item.department_id].append(item)
         return dict(grouped)
 
-    def needs_specialist(self, item: ItemInfo, street_id: uuid.UUID) -> bool:
-        """A specialised department's item the street is not empowered to act on (赋权)."""
-        department = self.departments[item.department_id]
-        if not department.specialised or (item.matter_id, None) in self.empowered:
-            return False
-        return (item.matter_id, street_id) not in self.empowered
+    def empowered_to(self, item: ItemInfo, street_id: uuid.UUID) -> bool:
+        """Whether the street's team may check the item on the catalogue's day (赋权): its
+        matter is empowered to every street or to this one. Any other item, of whichever
+        department, needs an officer of the matter's own department on the visit."""
+        grants = self.empowered
+        return (item.matter_id, None) in grants or (item.matter_id, street_id) in grants
 
 
 def load_catalogue(session: Session, day: date) -> Catalogue:
     """The catalogue as it applies on `day`: empowerment (赋权) in force that day only."""
     departments = {
-        d.id: DepartmentInfo(d.id, d.code, d.name, d.specialised)
-        for d in session.exec(select(Department))
+        d.id: DepartmentInfo(d.id, d.code, d.name) for d in session.exec(select(Department))
     }
     rows = session.exec(
         select(

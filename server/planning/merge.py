@@ -1,8 +1,10 @@
 """Merge every department's checks due for a merchant into one joint visit (综合查一次).
 
 A visit carries only the items of the merchant's scenarios, each once, for the departments
-whose checks are due. Proactive checks respect the frequency caps: an agency's visits a year,
-and no repeat of items a higher level inspected in the last months.
+whose checks are due. The checks the policy caps (random ones, by default) respect the
+frequency caps: an agency's visits a year, and no repeat of items a higher level inspected in
+the last months. A department check also due for a reason the caps do not restrict (a colour's
+interval, a complaint, a re-check) is never held back.
 """
 
 import uuid
@@ -10,15 +12,17 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from server.planning.due import REASON_ORDER, DueCheck, priority_of
+from server.planning.due import REASON_ORDER, DueCheck
 from server.planning.gather import Catalogue, ItemInfo, MerchantInfo
 from server.planning.history import History
+from server.planning.priority import band_of, capped, priority
 from server.policy.rules import Policy
 
-__all__ = ["Merged", "SkippedCheck", "VisitDraft", "merge"]
+__all__ = ["Merged", "SkippedCheck", "VisitDraft", "merge", "ordered_reasons"]
 
 
-def _ordered(reasons: Iterable[str]) -> list[str]:
+def ordered_reasons(reasons: Iterable[str]) -> list[str]:
+    """Each reason once, most pressing first."""
     rank = {r: n for n, r in enumerate(REASON_ORDER)}
     return sorted(set(reasons), key=lambda r: (rank.get(r, len(rank)), r))
 
@@ -31,8 +35,9 @@ class VisitDraft:
     items: list[ItemInfo]
     checks: list[dict[str, object]]  # [{"department": code, "reasons": [...]}]
     reasons: list[str]
-    needs: list[uuid.UUID]  # specialised departments whose officer must come along
+    needs: list[uuid.UUID]  # departments whose officer must be on the team (items not empowered)
     priority: int
+    band: int = 0  # the rank of its most pressing check's class (0: the policy's first)
 
     @property
     def department_ids(self) -> list[uuid.UUID]:
@@ -114,25 +119,30 @@ def _joint_visit(
     departments = catalogue.departments
     items: list[ItemInfo] = []
     visit_checks: list[dict[str, object]] = []
+    kept_checks: list[DueCheck] = []
     for department_id in sorted(due, key=lambda d: departments[d].code):
         found = due[department_id]
         code = departments[department_id].code
         kept = available[department_id]
-        if not any(c.exempt for c in found):
+        if all(capped(c, policy) for c in found):
             kept, held = _capped(merchant.id, department_id, kept, history, policy)
             if held:
                 skipped.append(SkippedCheck(merchant.id, merchant.street_id, code, held))
                 continue
         items.extend(kept)
-        visit_checks.append({"department": code, "reasons": _ordered(c.reason for c in found)})
+        kept_checks += found
+        visit_checks.append(
+            {"department": code, "reasons": ordered_reasons(c.reason for c in found)}
+        )
     if not items:
         return None
-    reasons = _ordered(r for c in visit_checks for r in c["reasons"])  # type: ignore[attr-defined]
+    reasons = ordered_reasons(r for c in visit_checks for r in c["reasons"])  # type: ignore
     needs = sorted(
-        {i.department_id for i in items if catalogue.needs_specialist(i, merchant.street_id)},
+        {i.department_id for i in items if not catalogue.empowered_to(i, merchant.street_id)},
         key=lambda d: departments[d].code,
     )
-    return VisitDraft(merchant, items, visit_checks, reasons, needs, priority_of(reasons))
+    value = priority(kept_checks, policy)
+    return VisitDraft(merchant, items, visit_checks, reasons, needs, value, band_of(value, policy))
 
 
 def _capped(

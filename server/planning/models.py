@@ -15,6 +15,7 @@ __all__ = [
     "ROUTE_ROLES",
     "Draw",
     "DrawSeed",
+    "FollowUp",
     "JointVisit",
     "OfficerLeave",
     "OpeningHours",
@@ -190,7 +191,7 @@ class JointVisit(SQLModel, table=True):
         default_factory=list, sa_type=JSON, description="each department's check and why"
     )
     needs: list[str] = Field(
-        default_factory=list, sa_type=JSON, description="specialised departments required"
+        default_factory=list, sa_type=JSON, description="departments whose officer it needs"
     )
     unassigned_code: str | None = Field(default=None, max_length=32)
     unassigned_reason: str | None = Field(default=None, sa_type=Text)
@@ -206,3 +207,22 @@ class VisitItem(SQLModel, table=True):
     )
     check_item_id: uuid.UUID = Field(foreign_key="check_item.id", primary_key=True, index=True)
     department_id: uuid.UUID = Field(foreign_key="department.id")
+
+
+class FollowUp(SQLModel, table=True):
+    """A department check a plan version leaves for a later day: items the visit's team may not
+    check (no officer of their department could come), or a random check no team could fit
+    in. Owed from the day after the plan's day until an inspection checks one of its items."""
+
+    __tablename__ = "follow_up"
+    __table_args__ = (
+        CheckConstraint("code IN ('no_specialist', 'carried')", name="follow_up_code"),
+    )
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    plan_id: uuid.UUID = Field(foreign_key="plan.id", index=True, ondelete="CASCADE")
+    merchant_id: uuid.UUID = Field(foreign_key="merchant.id", index=True)
+    department_id: uuid.UUID = Field(foreign_key="department.id")
+    code: str = Field(max_length=16)
+    reasons: list[str] = Field(default_factory=list, sa_type=JSON)
+    items: list[str] = Field(default_factory=list, sa_type=JSON, description="check item ids")

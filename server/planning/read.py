@@ -13,6 +13,7 @@ from server.core.i18n import t
 from server.core.plan_settings import hhmm
 from server.merchants.models import Merchant
 from server.org.models import Department, Street, User
+from server.planning.follow_ups import plan_follow_ups
 from server.planning.gather import chunks
 from server.planning.models import JointVisit, Plan, Route, RouteOfficer, VisitItem
 from server.planning.schemas import (
@@ -36,6 +37,7 @@ STAT_KEYS = (
     "unassigned",
     "travel_minutes",
     "service_minutes",
+    "follow_ups",
 )
 
 
@@ -76,11 +78,13 @@ def plan_document(
     routes = _routes(session, plans, street_of_plan, routed)
     held, skipped = _held_back(plans, streets)
     unassigned = sorted([*unassigned, *held], key=lambda u: (u.street, str(u.merchant_id)))
+    later = plan_follow_ups(session, street_of_plan)
     return PlanDocument(
         date=day,
         routes=routes,
         unassigned=unassigned,
         skipped=skipped,
+        follow_ups=later,
         stats=_stats(plans, unassigned, skipped),
         streets=[
             _street(p, streets[p.street_id])

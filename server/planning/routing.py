@@ -65,6 +65,8 @@ class Stop:
     allowed: frozenset[int] | None  # route indices that may take it; None: any
     priority: int
     rank: int = 0  # lower first when visits must be cut (most overdue, then planning order)
+    band: int = 0  # its priority class's rank (0: most pressing); no stop of a higher band is
+    # placed while one of a lower band is left out for want of time
 
 
 @dataclass(frozen=True)
@@ -146,15 +148,16 @@ def solve_street(
             kept.append((index, stop))
         else:
             solution.unassigned[stop.key] = "capacity"
-    offered = kept
-    cap = math.ceil(len(offered) / problem.routes * BALANCE_SLACK) + 1
-    found = _run(problem, offered, matrix, settings, exploration, cap)
+    cap = math.ceil(len(kept) / problem.routes * BALANCE_SLACK) + 1
+    found = _run(problem, kept, matrix, settings, exploration, cap)
     if found.unassigned and any(len(r) >= cap for r in found.routes):
-        relaxed = _run(problem, offered, matrix, settings, exploration, None)
+        relaxed = _run(problem, kept, matrix, settings, exploration, None)
         if len(relaxed.unassigned) < len(found.unassigned):
-            found = relaxed
-    by_index = {index: stop for index, stop in offered}
-    for index in found.unassigned:
+            found, cap = relaxed, None
+    offered, found = _pressing_first(problem, kept, matrix, settings, exploration, cap, found)
+    by_index = {index: stop for index, stop in kept}
+    still = {index for index, _ in offered}
+    for index in found.unassigned + [i for i in by_index if i not in still]:
         solution.unassigned[by_index[index].key] = "capacity"
     for route, steps in enumerate(found.routes):
         solution.routes[route] = [(by_index[i].key, arrival) for i, arrival in steps]
@@ -162,6 +165,33 @@ def solve_street(
         solution.service_s[route] = sum(by_index[i].service_s for i, _ in steps)
         solution.end_s[route] = found.end[route]
     return solution
+
+
+def _pressing_first(
+    problem: StreetProblem,
+    offered: list[tuple[int, Stop]],
+    matrix: np.ndarray,
+    settings: PlanningSettings,
+    exploration: int | None,
+    cap: int | None,
+    found: "_Found",
+) -> tuple[list[tuple[int, Stop]], "_Found"]:
+    """VROOM maximises the sum of priorities, so several lesser visits can outweigh one more
+    pressing visit. While a stop is left out and a stop of a less pressing band is placed,
+    solve again without that band; keep the new solution when it places more of the bands
+    above it. Returns the stops still offered and the solution."""
+    while found.unassigned:
+        bands = {i: stop.band for i, stop in offered}
+        placed = [bands[i] for route in found.routes for i, _ in route]
+        lowest = max(placed, default=-1)
+        if min(bands[i] for i in found.unassigned) >= lowest:
+            break
+        fewer = [(i, stop) for i, stop in offered if stop.band < lowest]
+        trial = _run(problem, fewer, matrix, settings, exploration, cap)
+        if sum(1 for r in trial.routes for _ in r) <= sum(1 for b in placed if b < lowest):
+            break
+        offered, found = fewer, trial
+    return offered, found
 
 
 @dataclass

@@ -21,6 +21,7 @@ __all__ = [
     "LockBody",
     "MoveBody",
     "PlanDocument",
+    "PlanFollowUp",
     "PlanOfficer",
     "PlanRoute",
     "PlanSkippedCheck",
@@ -153,6 +154,19 @@ class PlanSkippedCheck(msgspec.Struct):
     reason: str
 
 
+class PlanFollowUp(msgspec.Struct):
+    """A department check the day leaves for later: what the visit's team could not check, or
+    a random check no team fitted in."""
+
+    merchant_id: uuid.UUID
+    street: str
+    department: str
+    code: str  # no_specialist or carried
+    reason: str
+    reasons: list[str]
+    items: int  # check items left
+
+
 class PlanRoute(msgspec.Struct):
     id: uuid.UUID
     team: str
@@ -177,6 +191,7 @@ class PlanStats(msgspec.Struct):
     travel_minutes: int
     service_minutes: int
     skipped_checks: int
+    follow_ups: int = 0
 
 
 class PlanStreet(msgspec.Struct):
@@ -196,6 +211,7 @@ class PlanDocument(msgspec.Struct):
     skipped: list[PlanSkippedCheck]
     stats: PlanStats
     streets: list[PlanStreet]
+    follow_ups: list[PlanFollowUp] = []
 
 
 class PlanTasks(msgspec.Struct):

@@ -30,8 +30,10 @@ class Team:
         return frozenset(o.id for o in (*self.members, *self.specialists))
 
     @property
-    def specialised(self) -> set[uuid.UUID]:
-        return {o.department_id for o in self.specialists if o.department_id}
+    def departments(self) -> set[uuid.UUID]:
+        """The departments whose items the team may check beyond what its street is empowered
+        for: those of its members and of the specialists joining it."""
+        return {o.department_id for o in (*self.members, *self.specialists) if o.department_id}
 
 
 def _pool(officers: Sequence[Officer]) -> list[list[str]]:
@@ -73,17 +75,16 @@ def attach_specialists(
     specialists: Sequence[Officer],
     visits_per_team: int,
 ) -> None:
-    """Give each specialised department's available officers to the teams whose streets have
-    the most visits needing them, one team each, by a recorded draw."""
-    departments = sorted(
-        (d for d in catalogue.departments.values() if d.specialised), key=lambda d: d.code
-    )
+    """Give each department's district officers to the teams whose streets have the most
+    visits needing them (items of the department the street is not empowered for), one team
+    each, by a recorded draw. A street whose own officers are of that department needs none."""
+    departments = sorted(catalogue.departments.values(), key=lambda d: d.code)
     for n, department in enumerate(departments):
         demand = []
         for street in sorted(teams):
             street_teams = teams[street]
             need = sum(1 for v in visits.get(street, ()) if department.id in v.needs)
-            if not need or not street_teams:
+            if not need or not street_teams or _members_of(street_teams, department.id):
                 continue
             # Spread departments over different teams, so no team carries every specialist.
             for j in range(min(len(street_teams), math.ceil(need / visits_per_team))):
@@ -107,6 +108,10 @@ def attach_specialists(
             team.specialists.append(by_id[officer_id])
 
 
+def _members_of(teams: Sequence[Team], department_id: uuid.UUID) -> bool:
+    return any(o.department_id == department_id for t in teams for o in t.members)
+
+
 def allowed_teams(
     visit: VisitDraft,
     teams: Sequence[Team],
@@ -120,7 +125,7 @@ def allowed_teams(
     """
     if not teams:
         return None, "no_team"
-    able = [i for i, t in enumerate(teams) if set(visit.needs) <= t.specialised]
+    able = [i for i, t in enumerate(teams) if set(visit.needs) <= t.departments]
     if not able:
         return None, "no_specialist"
     clear = [i for i in able if not teams[i].officer_ids & recused]

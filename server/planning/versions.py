@@ -16,7 +16,8 @@ from sqlmodel import Session, col, select
 
 from server.audit.service import record
 from server.core.clock import utcnow
-from server.planning.models import JointVisit, Plan, Route, RouteOfficer, VisitItem
+from server.planning.follow_ups import FollowUpData, follow_up_rows, load_follow_ups
+from server.planning.models import FollowUp, JointVisit, Plan, Route, RouteOfficer, VisitItem
 
 __all__ = [
     "PlanConflict",
@@ -73,6 +74,7 @@ class VersionData:
     unassigned: list[VisitData]
     stats: dict[str, Any]
     status: str = "draft"
+    follow_ups: list[FollowUpData] = field(default_factory=list)
 
 
 def latest_plans(
@@ -167,7 +169,13 @@ def _rows(plan_id: uuid.UUID, data: VersionData) -> list[tuple[Any, Rows]]:
         for row, visit in zip(visits, [*_placed(data), *data.unassigned], strict=True)
         for i, d in visit.items
     ]
-    return [(Route, routes), (RouteOfficer, officers), (JointVisit, visits), (VisitItem, items)]
+    return [
+        (Route, routes),
+        (RouteOfficer, officers),
+        (JointVisit, visits),
+        (VisitItem, items),
+        (FollowUp, follow_up_rows(plan_id, data.follow_ups)),
+    ]
 
 
 def _route_row(plan_id: uuid.UUID, route_id: uuid.UUID, route: RouteData) -> dict[str, Any]:
@@ -193,6 +201,7 @@ def _counts(data: VersionData) -> dict[str, int]:
         "joint_visits": len(placed),
         "door_entries_saved": checks - len(placed),
         "unassigned": len(data.unassigned),
+        "follow_ups": len(data.follow_ups),
         "travel_minutes": round(sum(r.travel_seconds for r in data.routes) / 60),
         "service_minutes": round(sum(r.service_seconds for r in data.routes) / 60),
     }
@@ -273,4 +282,12 @@ def load_version(session: Session, plan: Plan) -> VersionData:
     for route in routes.values():
         route.officers.sort(key=lambda o: (o[1] != "member", str(o[0])))
     ordered = sorted(routes.values(), key=lambda r: r.number)
-    return VersionData(plan.street_id, plan.day, ordered, unassigned, dict(plan.stats), plan.status)
+    return VersionData(
+        plan.street_id,
+        plan.day,
+        ordered,
+        unassigned,
+        dict(plan.stats),
+        plan.status,
+        load_follow_ups(session, plan.id),
+    )

@@ -11,6 +11,13 @@ from datetime import date
 from types import MappingProxyType
 from typing import Literal, NamedTuple
 
+from server.policy.frequency import (
+    DEFAULT_CAPPED,
+    DEFAULT_PRIORITY_ORDER,
+    frequency_conflict,
+    order_conflict,
+)
+
 __all__ = [
     "COLOURS",
     "DEFAULT_POLICY",
@@ -57,6 +64,8 @@ FILE_KEYS: Mapping[str, str] = MappingProxyType(
         "higher_level_quiet_months": "frequency.higher_level_quiet_months",
         "complaint_visit_days": "complaint_visit_days",
         "officers_per_visit": "officers_per_visit",
+        "capped": "frequency.capped",
+        "priority_order": "priority_order",
     }
 )
 
@@ -119,13 +128,33 @@ class Policy:
     # certified officers on every visit, and so in every team the planner pairs; the law's
     # floor is two (行政处罚法 第42条: 执法人员不得少于两人)
     officers_per_visit: int = 2
+    # the visits the caps above restrict (server.policy.frequency): random checks by default
+    capped: tuple[str, ...] = DEFAULT_CAPPED
+    # the order due visits are served in when the teams cannot do them all
+    priority_order: tuple[str, ...] = DEFAULT_PRIORITY_ORDER
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "interval_months", _frozen(self.interval_months))
         object.__setattr__(self, "sampling_share", _frozen(self.sampling_share))
+        for name in ("capped", "priority_order"):
+            value = getattr(self, name)
+            if isinstance(value, str) or not isinstance(value, Iterable):
+                self._fail(name, f"must be a list (got {value!r})")
+            object.__setattr__(self, name, tuple(value))
         self._check_numbers()
         self._check_per_colour()
         self._check_rules()
+        for conflict in (
+            order_conflict(self.priority_order),
+            frequency_conflict(
+                self.capped,
+                dict(self.interval_months),
+                self.agency_visits_per_year,
+                self.higher_level_quiet_months,
+            ),
+        ):
+            if conflict is not None:
+                raise PolicyError(*conflict)
 
     def _fail(self, name: str, message: str) -> None:
         raise PolicyError(FILE_KEYS.get(name, name), message)

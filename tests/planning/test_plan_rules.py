@@ -8,7 +8,7 @@ import msgspec
 import pytest
 from sqlmodel import Session, col, select
 
-from server.catalog.models import CheckItem, Matter, ScenarioItem
+from server.catalog.models import CheckItem, Matter, MatterEmpowerment, ScenarioItem
 from server.inspections.models import Finding, Inspection, InspectionOfficer
 from server.merchants.models import Merchant, MerchantScenario
 from server.org.models import Department, Street, User
@@ -20,7 +20,7 @@ from server.planning.models import JointVisit, OfficerLeave, OpeningHours, Plan
 from server.planning.read import plan_document
 from server.planning.service import build_plan
 from server.planning.staffing import Team, allowed_teams
-from server.policy.rules import DEFAULT_POLICY
+from server.policy.rules import DEFAULT_POLICY, Policy
 from tests.planning.conftest import DAY, FAST, TODAY, District, inspected
 
 
@@ -62,19 +62,31 @@ def check_teams(district: District, doc: dict) -> None:
 
 
 def check_specialists(district: District, doc: dict) -> None:
-    """A visit whose items the street is not empowered for goes with that department's officer."""
+    """Every item a route carries is one its street is empowered for that day, or one whose
+    department has an officer on the route (a member or a specialist joining), whichever the
+    department: the catalogue and the staff decide, not a list of specialised departments."""
     with Session(district.engine) as session:
-        specialised = {
-            d.code for d in session.exec(select(Department).where(Department.specialised))
+        users = {str(u.id): u for u in session.exec(select(User))}
+        item_matter = {i.code: i.matter_id for i in session.exec(select(CheckItem))}
+        matter_department = {m.id: m.department_id for m in session.exec(select(Matter))}
+        grants = {
+            (g.matter_id, g.street_id)
+            for g in session.exec(select(MatterEmpowerment))
+            if g.covers(district.day)
         }
-    placed = [v for r in doc["routes"] for v in r["visits"]]
-    assert any(set(v["departments"]) & specialised for v in placed)
-    needing = [u for u in doc["unassigned"] if u["code"] == "no_specialist"]
+        merchant_street = {str(m.id): m.street_id for m in session.exec(select(Merchant))}
+    joined = 0
     for route in doc["routes"]:
-        with_us = {o["department"] for o in route["officers"] if o["role"] == "specialist"}
+        on_route = {users[o["id"]].department_id for o in route["officers"]}
+        joined += sum(1 for o in route["officers"] if o["role"] == "specialist")
         for visit in route["visits"]:
-            plan_row = _needs(district, visit["id"])
-            assert plan_row <= with_us
+            street = merchant_street[visit["merchant_id"]]
+            for code in visit["items"]:
+                matter = item_matter[code]
+                empowered = (matter, None) in grants or (matter, street) in grants
+                assert empowered or matter_department[matter] in on_route, (route["team"], code)
+    assert joined > 0  # department officers do join street teams on a busy day
+    needing = [u for u in doc["unassigned"] if u["code"] == "no_specialist"]
     assert all("专业执法人员" in u["reason"] for u in needing)
 
 
@@ -174,11 +186,7 @@ def test_not_the_previous_pair_when_another_team_can_go(district):
             if pair is None:
                 continue
             needs = _needs(district, visit["id"])
-            able = [
-                r
-                for r in others
-                if needs <= {o["department"] for o in r["officers"] if o["role"] == "specialist"}
-            ]
+            able = [r for r in others if needs <= {o["department"] for o in r["officers"]}]
             if able:  # another team could go, so the last pair must not
                 assert not pair <= officers, "the same pair as last time"
 
@@ -237,7 +245,10 @@ def _items_with_department(session: Session, merchant: Merchant) -> list:
     ).all()
 
 
-def test_frequency_cap_holds_back_a_departments_third_visit_of_the_year(district):
+def _visited_twice_this_year(district: District, colour: str) -> tuple[Merchant, str, str]:
+    """A merchant of `colour` due on the day whose first department visited it twice this year
+    and whose second department's items a district team checked ten days ago; returns it with
+    those two departments' codes."""
     with Session(district.engine) as session:
         hubin = session.exec(select(Street).where(Street.code == "hubin")).one()
         seen = inspected(session)
@@ -254,6 +265,7 @@ def test_frequency_cap_holds_back_a_departments_third_visit_of_the_year(district
             for items in [_items_with_department(session, m)]
             if len({d for _, d in items}) >= 3
         )
+        merchant.colour = colour
         item_id, department_id = items[0]
         # A district team (no street) checked another department's items ten days ago.
         other = next(d for _, d in items if d != department_id)
@@ -295,7 +307,13 @@ def test_frequency_cap_holds_back_a_departments_third_visit_of_the_year(district
         assert history.agency_visits[(merchant.id, department_id)] == 2
         code = session.get(Department, department_id).code
         other_code = session.get(Department, other).code
-    doc = build(district)
+    return merchant, code, other_code
+
+
+def test_frequency_cap_holds_back_a_capped_departments_third_visit_of_the_year(district):
+    # The caps restrict what the policy caps: here green's own interval visits as well.
+    merchant, code, other_code = _visited_twice_this_year(district, "green")
+    doc = build(district, policy=Policy(capped=("random", "green")))
     visit = next(
         (v for r in doc["routes"] for v in r["visits"] if v["merchant_id"] == str(merchant.id)),
         next((u for u in doc["unassigned"] if u["merchant_id"] == str(merchant.id)), None),
@@ -309,6 +327,19 @@ def test_frequency_cap_holds_back_a_departments_third_visit_of_the_year(district
     assert {"merchant_id": str(merchant.id), "department": other_code, "code": "higher_level"} in [
         {k: s[k] for k in ("merchant_id", "department", "code")} for s in doc["skipped"]
     ]
+
+
+def test_caps_never_hold_back_the_visits_a_red_code_promises(district):
+    merchant, code, other_code = _visited_twice_this_year(district, "red")
+    doc = build(district)  # the default policy caps random checks only
+    visit = next(
+        (v for r in doc["routes"] for v in r["visits"] if v["merchant_id"] == str(merchant.id)),
+        next((u for u in doc["unassigned"] if u["merchant_id"] == str(merchant.id)), None),
+    )
+    later = {f["department"] for f in doc["follow_ups"] if f["merchant_id"] == str(merchant.id)}
+    # Each department comes along, or (no officer of it free that day) is owed as a follow-up.
+    assert visit is not None and {code, other_code} <= set(visit["departments"]) | later
+    assert not [s for s in doc["skipped"] if s["merchant_id"] == str(merchant.id)]
 
 
 def test_opening_hours_outside_the_shift_leave_the_visit_unassigned_with_the_reason(district):

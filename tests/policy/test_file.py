@@ -59,6 +59,21 @@ def test_a_toml_file_works_the_same(tmp_path: Path):
         ("scoring: {key_item_point: 7}\n", "scoring.key_item_point"),
         ("verified_complaint_colour: blue\n", "verified_complaint_colour"),
         ("rerating_within_months: three\n", "rerating_within_months"),
+        # Caps that would stop the red interval being kept, naming the interval that breaks.
+        ("frequency: {capped: [random, red]}\n", "interval_months.red"),
+        (
+            "frequency: {capped: [random, yellow], agency_visits_per_year: 1}\n",
+            "interval_months.yellow",
+        ),
+        (
+            "frequency: {capped: [random, green], higher_level_quiet_months: 30}\n",
+            "interval_months.green",
+        ),
+        ("frequency: {capped: [random, purple]}\n", "frequency.capped"),
+        ("frequency: {capped: random}\n", "frequency.capped"),
+        ("priority_order: [complaint, red]\n", "priority_order"),
+        ("priority_order: [complaint, complaint]\n", "priority_order"),
+        ("priority_order: [urgent]\n", "priority_order"),
     ],
 )
 def test_impossible_values_are_refused_naming_the_key(tmp_path: Path, text: str, key: str):
@@ -108,3 +123,17 @@ def test_recompute_refuses_a_bad_policy_file(tmp_path: Path):
     result = CliRunner().invoke(codes, ["recompute"], env=env)
     assert result.exit_code != 0
     assert "interval_months.yellow" in result.output
+
+
+def test_a_cap_refusal_says_which_keys_collide(tmp_path: Path):
+    with pytest.raises(PolicyFileError) as raised:
+        load_policy(write(tmp_path, "caps.yaml", "frequency: {capped: [random, red]}\n"))
+    message = str(raised.value)
+    assert "4 visits a year" in message
+    assert "frequency.agency_visits_per_year" in message and "frequency.capped" in message
+
+
+def test_caps_that_fit_the_interval_are_accepted(tmp_path: Path):
+    text = "frequency: {capped: [random, yellow, green], agency_visits_per_year: 2}\n"
+    policy = load_policy(write(tmp_path, "fits.yaml", text))
+    assert policy.capped == ("random", "yellow", "green")
