@@ -7,12 +7,17 @@ the command prints. Templates and exports download as the command writes them.
 """
 
 import asyncio
+import logging
+import shutil
+import sqlite3
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
+import psycopg
 from litestar import Controller, Request, get, post
+from litestar.background_tasks import BackgroundTask
 from litestar.datastructures import State, UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
@@ -35,6 +40,11 @@ from server.org.exporter import export_org, write_org_template
 from server.org.importer import import_org
 
 __all__ = ["DataController"]
+
+log = logging.getLogger(__name__)
+# What a database can raise through the ORM or, for the merchant import's bulk writes, through
+# its driver directly.
+DATABASE_ERRORS = (SQLAlchemyError, sqlite3.Error, psycopg.Error)
 
 UPLOAD_CEILING = 64 * 1024 * 1024  # a province's catalogue is a few MB as XLSX
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -78,8 +88,15 @@ def _import(database_url: str, kind: str, path: Path, actor: str, settings: Any)
         engine.dispose()
 
 
-def _file(path: Path, name: str) -> File:
-    return File(path=path, filename=name, media_type=XLSX, content_disposition_type="attachment")
+def _file(folder: Path, path: Path, name: str) -> File:
+    """The workbook as a download; its temporary folder goes once it is sent."""
+    return File(
+        path=path,
+        filename=name,
+        media_type=XLSX,
+        content_disposition_type="attachment",
+        background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True),
+    )
 
 
 class DataController(Controller):
@@ -111,7 +128,7 @@ class DataController(Controller):
         folder = Path(tempfile.mkdtemp(prefix="onevisit-template-"))
         path = folder / f"{kind}.xlsx"
         await asyncio.to_thread(write, path)
-        return _file(path, t(f"console.data.template_name.{kind}"))
+        return _file(folder, path, t(f"console.data.template_name.{kind}"))
 
     @get("/export/{kind:str}")
     async def export(self, state: State, kind: FromPath[str]) -> File:
@@ -130,7 +147,7 @@ class DataController(Controller):
                 engine.dispose()
 
         await asyncio.to_thread(run)
-        return _file(path, t(f"console.data.export_name.{kind}"))
+        return _file(folder, path, t(f"console.data.export_name.{kind}"))
 
     @post("/import", status_code=200, request_max_body_size=UPLOAD_CEILING)
     async def upload(
@@ -157,8 +174,10 @@ class DataController(Controller):
                 )
             except (WorkbookError, DatabaseNotReady) as exc:
                 return self._result(t("console.data.error.unreadable", reason=str(exc)), status=400)
-            except SQLAlchemyError as exc:
-                return self._result(t("console.data.error.database", reason=str(exc)), status=400)
+            except DATABASE_ERRORS:
+                # The statement and its values (people's data) go to the log, not the page.
+                log.exception("the %s import failed in the database", kind)
+                return self._result(t("console.data.error.database"), status=503)
         report.file = upload.filename
         return self._result(None, report=report)
 

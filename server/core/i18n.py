@@ -106,7 +106,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "console.data.error.kind": "请选择要导入的数据类型",
         "console.data.error.no_file": "请选择要上传的文件",
         "console.data.error.unreadable": "无法导入：{reason}",
-        "console.data.error.database": "无法导入：数据库出错（{reason}）",
+        "console.data.error.database": (
+            "数据库暂时无法完成导入，请稍后重试；同一文件再导入一次不会产生重复数据"
+        ),
         "import.summary_sheet": "{sheet}：共{total}行，新增{added}，更新{updated}，未变{unchanged}，拒绝{rejected}",
         "import.summary_empty": "没有可导入的行",
         "health.ok": "正常",

@@ -2,12 +2,15 @@
 imported with the same report as the command; nobody else reaches it."""
 
 import io
+import sqlite3
+import tempfile
 
 from openpyxl import load_workbook
 from sqlmodel import Session, select
 
+from server.console import data
 from server.org.models import User
-from tests.org.test_import import workbook
+from tests.org.test_import import org_book, workbook
 from tests.support.app import console_login
 from tests.support.factories import make_user
 
@@ -79,3 +82,31 @@ def test_only_administrators_reach_the_data_page(client, sync_engine):
     refused = client.get("/console/data/", follow_redirects=False)
     assert refused.status_code in (302, 303, 403)
     assert "组织机构" not in refused.text
+
+
+def test_downloads_leave_no_files_behind(client, sync_engine, tmp_path, monkeypatch):
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    _admin(client, sync_engine)
+    for url in ("/console/data/template/org", "/console/data/export/catalogue"):
+        assert client.get(url).status_code == 200
+    assert list(scratch.iterdir()) == []
+
+
+def test_a_database_failure_is_a_503_that_shows_no_data(client, sync_engine, tmp_path, monkeypatch):
+    csrf = _admin(client, sync_engine)
+
+    def broken(*_args, **_kwargs):
+        # What a driver says when the disk is full, with the row it was writing.
+        raise sqlite3.OperationalError("database or disk is full: INSERT … '13800138000'")
+
+    monkeypatch.setattr(data, "import_org", broken)
+    answer = client.post(
+        "/console/data/import",
+        data={"kind": "org"},
+        files={"file": ("org.xlsx", org_book(tmp_path / "org.xlsx").read_bytes())},
+        headers={"X-CSRF-Token": csrf, "HX-Request": "true"},
+    )
+    assert answer.status_code == 503
+    assert "稍后重试" in answer.text and "13800138000" not in answer.text
