@@ -60,7 +60,7 @@ def import_boundaries(session: Session, path: str | Path, *, actor: str) -> Impo
     for street in session.exec(select(Street)):
         streets[street.code] = streets[street.name] = street
     kept = {b.street_id: b for b in session.exec(select(StreetBoundary))}
-    seen: dict[str, int] = {}
+    seen: dict[Any, int] = {}  # street id → the feature that gave its shape
     for number, feature in enumerate(features, start=1):
         if not isinstance(feature, dict):
             feature = {}
@@ -69,17 +69,17 @@ def import_boundaries(session: Session, path: str | Path, *, actor: str) -> Impo
         try:
             if not code:
                 raise RowError("import.no_code")
-            if code in seen:
-                raise RowError("import.repeated", line=seen[code])
             street = streets.get(code)
             if street is None:
                 raise RowError("import.unknown", what="街道", value=code)
+            if street.id in seen:  # by code or by name, the same street twice
+                raise RowError("import.repeated", line=seen[street.id])
             crs = _crs(properties.get("crs") or default_crs)
             polygons = polygons_of(feature.get("geometry"), crs)
         except RowError as exc:
             report.reject(SHEET, number, code, str(exc))
             continue
-        seen[code] = number
+        seen[street.id] = number
         counts_name = _store(session, kept, street, polygons)
         setattr(counts, counts_name, getattr(counts, counts_name) + 1)
     record(

@@ -85,6 +85,7 @@ def test_bad_features_are_named_by_their_number(database_url, sync_engine, distr
             {"type": "Feature", "properties": {}, "geometry": None},
             feature("hubin", HUBIN),
             feature("xiaoying", QINGBO, crs="UTM50N"),
+            feature("湖滨街道", HUBIN),  # the same street by its name
         ],
     )
     result = invoke(database_url, "boundaries", str(path))
@@ -96,6 +97,7 @@ def test_bad_features_are_named_by_their_number(database_url, sync_engine, distr
     assert "边界 第5行：要素缺少 code 属性" in out
     assert "边界 第6行 hubin：与第1行重复" in out
     assert "边界 第7行 xiaoying：坐标系不对" in out
+    assert "边界 第8行 湖滨街道：与第1行重复" in out
     not_json = tmp_path / "x.geojson"
     not_json.write_text("{not json", encoding="utf-8")
     unreadable = invoke(database_url, "boundaries", str(not_json))
