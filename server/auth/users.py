@@ -4,8 +4,8 @@ The command line (`onevisit users …`, server/auth/cli.py) and the administrato
 (`/console/users`, server/console/users.py) change users through these functions only (and list
 them through server/auth/user_list.py; reset links: server/auth/resets.py). Each checks what it
 is given (server/auth/user_fields.py), writes its audit row in the caller's transaction and
-never commits. Ending a user's sessions deletes their rows, so the cookie is
-worthless at once in every app process (the session replicas hear of it, server/live.py).
+never commits. Ending a user's sessions deletes their rows, so the cookie is worthless at once
+in every app process (the session cache hears of it through server/core/changefeed.py).
 """
 
 import secrets

@@ -1,6 +1,6 @@
 """The organisation workbook's sheets, their columns and the words its cells may use.
 
-docs/org-import.md describes the workbook for the people who fill it in.
+docs/data-import.md describes the workbook for the people who fill it in.
 """
 
 from server.core.workbook import Table

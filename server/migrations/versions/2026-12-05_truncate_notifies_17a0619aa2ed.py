@@ -2,7 +2,7 @@
 
 A TRUNCATE fires no row trigger, so `TRUNCATE user_session` (or a restore that empties tables
 this way) used to leave every process serving the removed sessions from memory. A statement
-trigger on each table the replicas (server/live.py) read from notifies `kind:*`. PostgreSQL
+trigger on each table the in-memory caches (server/core/changefeed.py) follow notifies `kind:*`. PostgreSQL
 only: SQLite has no TRUNCATE and no change feed.
 
 Revision ID: 17a0619aa2ed

@@ -1,6 +1,6 @@
 """teams get a code and officers a phone: the organisation workbook names teams by code
 
-The organisation is imported from a workbook (docs/org-import.md) whose officers name their
+The organisation is imported from a workbook (docs/data-import.md) whose officers name their
 team by its code, and which carries an officer's mobile number. Both columns are optional, so
 the teams and people made before keep working; a code, once given, is unique.
 
