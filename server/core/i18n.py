@@ -584,6 +584,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "complaints.title": "投诉",
         "plan.team_number": "第 {number} 组",
         "plan.office": "街道执法队驻地",
+        "coverage.reversed": "开始日期 {start} 晚于结束日期 {end}",
+        "coverage.too_long": "时间跨度为 {days} 天，最多 {max} 天",
         "complaints.received": "收到",
         "complaints.text": "内容",
         "complaints.deadline": "上门期限",
