@@ -1,18 +1,21 @@
 """Coverage figures as a supervisor reads them: the visits due per class and how many are routed,
 from the newest version of each street's plan; the merchants overdue by colour and days; the
-orders past their deadline."""
+orders past their deadline; through the command line."""
 
 import itertools
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import Engine, event, update
 from sqlmodel import Session, col, select
 
 from server.merchants.models import Merchant
 from server.org.models import Street
+from server.planning.cli import plan as plan_command
 from server.planning.coverage import coverage, day_coverage
 from server.planning.versions import RouteData, VersionData, VisitData, write_version
 from server.rectifications.models import RectificationOrder
@@ -207,3 +210,106 @@ def test_the_figures_take_a_few_queries_whatever_the_span(engine):
     finally:
         event.remove(engine, "before_cursor_execute", seen)
     assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 4
+
+
+def _run(database_url: str, monkeypatch, tmp_path, *args: str):
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("ONEVISIT_VAR_DIR", str(tmp_path))
+    return CliRunner().invoke(plan_command, ["coverage", *args])
+
+
+def test_the_command_prints_the_days_and_their_totals(engine, database_url, monkeypatch, tmp_path):
+    span = ["--from", DAY.isoformat(), "--to", NEXT.isoformat(), "--street", "hubin"]
+    printed = _run(database_url, monkeypatch, tmp_path, *span, "--json")
+    assert printed.exit_code == 0, printed.output
+    figures = json.loads(printed.stdout)
+    assert (figures["from"], figures["to"], figures["street"]) == (
+        "2026-12-07",
+        "2026-12-08",
+        "hubin",
+    )
+    first, second = figures["days"]
+    assert first["visits"] == {"due": 8, "routed": 5, "unassigned": 3, "share": 0.625}
+    assert first["classes"]["due:red"] == {"due": 3, "routed": 2, "unassigned": 1, "share": 0.6667}
+    assert first["classes"]["due:green"]["share"] == 0.0
+    assert second["classes"]["complaint"] == {"due": 0, "routed": 0, "unassigned": 0, "share": None}
+    assert first["overdue"]["red"] == {"1-7": 2, "8-30": 1, "31-90": 0, ">90": 0, "total": 3}
+    assert (first["overdue"]["total"], second["overdue"]["total"]) == (7, 8)
+    assert (first["orders_past_deadline"], second["orders_past_deadline"]) == (3, 4)
+    assert figures["totals"]["visits"] == {"due": 10, "routed": 6, "unassigned": 4, "share": 0.6}
+    assert figures["totals"]["unassigned"] == {"capacity": 2, "closed": 1, "no_team": 1}
+
+    table = _run(database_url, monkeypatch, tmp_path, *span)
+    assert table.exit_code == 0, table.output
+    text = table.stdout
+    assert "覆盖情况：2026-12-07 至 2026-12-08 · 湖滨街道" in text
+    row = next(line for line in text.splitlines() if "2026-12-07" in line and "/" in line)
+    cells = [c.strip() for c in row.strip("│ ").split("│")]
+    # day, streets planned, all, share, then red, yellow, green, complaint, re-check, re-rating,
+    # random: routed/due
+    assert cells == [
+        "2026-12-07",
+        "1",
+        "5/8",
+        "62.5%",
+        "2/3",
+        "1/2",
+        "0/1",
+        "1/1",
+        "1/1",
+        "0/1",
+        "1/1",
+    ]
+    assert "共 2 天：应查 10 次，已排 6 次（安排率 60.0%），未安排 4 次" in text
+    assert "未安排：2 × 班次已满" in text
+    overdue = [
+        line for line in text.splitlines() if line.startswith("│ 2026-12-08") and "/" not in line
+    ]
+    assert [c.strip() for c in overdue[0].strip("│ ").split("│")] == [
+        "2026-12-08", "4", "2", "2", "2", "2", "2", "2", "8", "4"
+    ]  # fmt: skip
+
+
+def test_the_command_prints_every_street_when_none_is_named(
+    engine, database_url, monkeypatch, tmp_path
+):
+    printed = _run(
+        database_url, monkeypatch, tmp_path, "--from", "2026-12-07", "--to", "2026-12-07"
+    )
+    assert printed.exit_code == 0, printed.output
+    assert "全部街道" in printed.stdout and "7/10" in printed.stdout and "70.0%" in printed.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--from", "2026-12-32", "--to", "2026-12-07"], "日期“2026-12-32”无效"),
+        (["--from", "2026-12-07", "--to", "tomorrow"], "日期“tomorrow”无效"),
+        (["--from", "0001-01-01", "--to", "0001-01-02"], "日期“0001-01-01”无效"),
+        (
+            ["--from", "2026-12-08", "--to", "2026-12-07"],
+            "开始日期 2026-12-08 晚于结束日期 2026-12-07",
+        ),
+        (["--from", "2026-01-01", "--to", "2027-01-02"], "时间跨度为 367 天，最多 366 天"),
+        (
+            ["--from", "2026-12-07", "--to", "2026-12-07", "--street", "nowhere"],
+            "未知街道“nowhere”",
+        ),
+        (["--to", "2026-12-07"], "--from"),
+    ],
+)
+def test_the_command_refuses_bad_input_with_a_reason(
+    engine, database_url, monkeypatch, tmp_path, args, says
+):
+    refused = _run(database_url, monkeypatch, tmp_path, *args, "--json")
+    assert refused.exit_code == 2, refused.output
+    assert says in refused.stderr and refused.stdout == ""
+    assert isinstance(refused.exception, SystemExit)
+
+
+def test_a_leap_years_span_is_allowed(engine, database_url, monkeypatch, tmp_path):
+    printed = _run(
+        database_url, monkeypatch, tmp_path, "--from", "2028-01-01", "--to", "2028-12-31", "--json"
+    )
+    assert printed.exit_code == 0, printed.output
+    assert len(json.loads(printed.stdout)["days"]) == 366
