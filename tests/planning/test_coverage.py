@@ -1,25 +1,30 @@
 """Coverage figures as a supervisor reads them: the visits due per class and how many are routed,
 from the newest version of each street's plan; the merchants overdue by colour and days; the
-orders past their deadline; through the command line."""
+orders past their deadline; through the command line and on the console's day."""
 
 import itertools
 import json
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pytest
 from click.testing import CliRunner
+from litestar.testing import TestClient
 from sqlalchemy import Engine, event, update
 from sqlmodel import Session, col, select
 
+from server.app import create_app
+from server.core.settings import Settings
 from server.merchants.models import Merchant
 from server.org.models import Street
 from server.planning.cli import plan as plan_command
 from server.planning.coverage import coverage, day_coverage
 from server.planning.versions import RouteData, VersionData, VisitData, write_version
 from server.rectifications.models import RectificationOrder
-from tests.support.factories import make_merchants
+from tests.support.app import console_login
+from tests.support.factories import make_merchants, make_user
 
 # A fixed Monday, a week after the suite's day: nothing here reads any clock.
 DAY = date(2026, 12, 7)
@@ -313,3 +318,24 @@ def test_a_leap_years_span_is_allowed(engine, database_url, monkeypatch, tmp_pat
     )
     assert printed.exit_code == 0, printed.output
     assert len(json.loads(printed.stdout)["days"]) == 366
+
+
+@pytest.fixture
+def console(engine, settings: Settings) -> Iterator[TestClient]:
+    make_user(engine, "sup_all", role="supervisor", street=None)
+    with TestClient(create_app(settings)) as client:
+        assert console_login(client, "sup_all").status_code in (302, 303)
+        yield client
+
+
+def test_the_console_shows_the_streets_figures_of_the_day(console):
+    page = console.get("/console/plan", params={"date": DAY.isoformat(), "street": "hubin"})
+    assert page.status_code == 200, page.text
+    assert "覆盖情况：已排 5 / 应查 8（安排率 62.5%）· 逾期商户 7 · 整改逾期 3" in page.text
+    visits = page.text.split('id="coverage-visits"')[1].split("</table>")[0]
+    assert "<td>66.7%</td>" in visits and "<td>3</td>" in visits
+    assert "未安排：2 × 班次已满" in page.text and "未安排：1 × 营业时间与班次不重合" in page.text
+    later = console.get(
+        "/console/plan/view", params={"date": NEXT.isoformat(), "street": "kaixuan"}
+    )
+    assert "已排 0 / 应查 0（安排率 —）· 逾期商户 1 · 整改逾期 1" in later.text
