@@ -1,4 +1,5 @@
-"""`onevisit plan`: build the day's plan, publish the draw seed, verify the draws."""
+"""`onevisit plan`: build the day's plan, publish the draw seed, verify the draws, and read the
+coverage figures of a span of days."""
 
 import json
 import sys
@@ -14,8 +15,11 @@ from server.audit.service import Actor
 from server.core.clock import local_today
 from server.core.db import make_sync_engine
 from server.core.i18n import t
+from server.core.inputs import sane_day
 from server.core.settings import load_settings
 from server.packets.store import warm_packets
+from server.planning.coverage import check_span, coverage
+from server.planning.coverage_text import coverage_json, print_coverage
 from server.planning.draws import SeedAlreadyPublished, publish_seed, verify_draws
 from server.planning.read import plan_document
 from server.planning.schemas import PlanDocument
@@ -30,14 +34,22 @@ from server.planning.service import (
 
 __all__ = ["plan"]
 
+# The columns of a printout that goes to a file or a pipe rather than a terminal.
+WIDE = 120
 
-def _day(value: str | None) -> date:
+
+def _day(value: str | None, option: str = "--date") -> date:
+    """The day an option names; a usage error (exit 2) for one that is no date or out of the
+    years the app keeps."""
     if not value:
-        raise click.UsageError("--date YYYY-MM-DD is required")
+        raise click.UsageError(f"{option} YYYY-MM-DD is required")
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(t("plan.bad_date", value=value), param_hint="--date") from None
+        day = None
+    if day is None or not sane_day(day):
+        raise click.BadParameter(t("plan.bad_date", value=value), param_hint=option)
+    return day
 
 
 @click.group(invoke_without_command=True, help="Build the day's joint visits, teams and routes.")
@@ -161,3 +173,39 @@ def warm(day: str) -> None:
     finally:
         engine.dispose()
     click.echo(t("plan.warmed", day=target.isoformat(), count=built))
+
+
+@plan.command(
+    "coverage",
+    help="Each day's coverage: visits due per class and how many are routed, overdue merchants "
+    "by colour and days, orders past their deadline (docs/domain.md, Coverage).",
+)
+@click.option("--from", "first", required=True, metavar="YYYY-MM-DD", help="The span's first day.")
+@click.option("--to", "last", required=True, metavar="YYYY-MM-DD", help="Its last day (included).")
+@click.option("--street", help="One street's code or name (default: every street).")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+def coverage_command(first: str, last: str, street: str | None, as_json: bool) -> None:
+    start, end = _day(first, "--from"), _day(last, "--to")
+    try:
+        check_span(start, end)
+    except PlanRefused as exc:
+        raise click.BadParameter(t(exc.key, **exc.values), param_hint="--from/--to") from None
+    engine = make_sync_engine(load_settings().database_url)
+    try:
+        with Session(engine) as session:
+            streets = resolve_streets(session, street) if street else None
+            ids = [s.id for s in streets] if streets is not None else None
+            figures = coverage(session, start, end, ids)
+    except PlanRefused as exc:
+        raise click.BadParameter(t(exc.key, **exc.values), param_hint="--street") from None
+    finally:
+        engine.dispose()
+    code = ",".join(s.code for s in streets) if streets else None
+    if as_json:
+        click.echo(json.dumps(coverage_json(figures, code), ensure_ascii=False, indent=1))
+        return
+    name = "、".join(s.name for s in streets) if streets else t("plan.all_streets")
+    console = Console()
+    if not console.is_terminal:  # a file or a pipe: wide enough for every column
+        console = Console(width=max(console.width, WIDE))
+    print_coverage(console, figures, name)

@@ -31,6 +31,8 @@ from server.core.principal import Principal
 from server.packets.warm import warm_day
 from server.planning import edits
 from server.planning.console_pages import MerchantPages
+from server.planning.coverage import BANDS, CLASSES, COLOURS, day_coverage
+from server.planning.coverage_text import share_text, unassigned_label
 from server.planning.queries import console_day, scoped_street
 from server.planning.read import map_data
 from server.planning.service import PlanConflict, PlanRefused, build_day
@@ -83,13 +85,21 @@ def _next_day_instead(request: Request, exc: ValidationException) -> Redirect:
 async def _day_context(
     session: AsyncSession, state: State, day: dt.date, street_code: str, user: Principal
 ) -> dict[str, Any]:
-    """What the day's partial shows: the street's plan, its map, the street picker."""
+    """What the day's partial shows: the street's plan, its map, the street picker, and the
+    street's coverage figures of the day (server.planning.coverage)."""
     found = await session.run_sync(console_day, user, day, street_code)
+    figures = await session.run_sync(day_coverage, day, [found.street.id])
     settings = state.settings.planning
     return {
         "streets": found.streets,
         "street": found.street,
         "plan": found.plan,
+        "coverage": figures,
+        "coverage_classes": CLASSES,
+        "coverage_bands": BANDS,
+        "colours": COLOURS,
+        "share_text": share_text,
+        "unassigned_label": unassigned_label,
         "map": map_data(found.plan, found.street),
         "day": day,
         "meta": found.plan.streets[0] if found.plan.streets else None,
