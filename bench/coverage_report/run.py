@@ -1,6 +1,6 @@
 """Time the coverage figures (`onevisit plan coverage`) over a year of plans.
 
-    python bench/coverage/run.py [--merchants 30000] [--visits 40] [--db sqlite|postgresql]
+    python bench/coverage_report/run.py [--merchants 30000] [--visits 40] [--db sqlite|postgresql]
 
 Instance: the demo district (`load_demo`) with `--merchants` merchants, then a year of plans
 written straight to the tables: every street, every day of the 365 up to the demo's day, one to
