@@ -21,6 +21,9 @@ from server.org.models import Department, User
 from server.planning.draws import publish_seed
 from server.planning.edits import Edit, publish
 from server.planning.follow_ups import follow_ups_owed
+from server.planning.gather import Catalogue, DepartmentInfo, ItemInfo, MerchantInfo
+from server.planning.merge import VisitDraft
+from server.planning.partial import carried_random
 from server.planning.read import plan_document
 from server.planning.service import build_plan
 from server.policy.rules import DEFAULT_POLICY
@@ -170,3 +173,38 @@ def test_what_a_published_plan_left_is_owed_the_next_day_until_it_is_checked(dis
     after = build(district, district.day + 2 * NEXT_DAY)
     again = [*(v for r in after["routes"] for v in r["visits"]), *after["unassigned"]]
     assert not [v for v in again if v["merchant_id"] == first and "scjg" in v["departments"]]
+
+
+def test_a_random_check_no_team_fitted_in_is_carried_but_a_due_colour_is_not():
+    """The colour's date, an open complaint or order bring a visit back by themselves; a random
+    draw is drawn once, so what no team fitted in is carried to the next day."""
+    market, city = uuid.uuid4(), uuid.uuid4()
+    catalogue = Catalogue(
+        {
+            market: DepartmentInfo(market, "scjg", "市场监管"),
+            city: DepartmentInfo(city, "zhzf", "综合执法"),
+        },
+        {},
+        set(),
+    )
+    shop = MerchantInfo(
+        uuid.uuid4(), "91330100716105852F", "店", "路", 30.2, 120.1, uuid.uuid4(), "red", ()
+    )
+    items = [
+        ItemInfo(uuid.uuid4(), "A-01", market, uuid.uuid4()),
+        ItemInfo(uuid.uuid4(), "B-01", city, uuid.uuid4()),
+    ]
+    visit = VisitDraft(
+        shop,
+        items,
+        [
+            {"department": "scjg", "reasons": ["random"]},
+            {"department": "zhzf", "reasons": ["due:red"]},
+        ],
+        ["due:red", "random"],
+        [],
+        70,
+    )
+    [carried] = carried_random(visit, catalogue)
+    assert (carried.department_id, carried.code, carried.reasons) == (market, "carried", ["random"])
+    assert carried.items == [items[0].id]
