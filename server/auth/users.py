@@ -8,7 +8,6 @@ never commits. Ending a user's sessions deletes their rows, so the cookie is wor
 in every app process (the session cache hears of it through server/core/changefeed.py).
 """
 
-import secrets
 import uuid
 from dataclasses import dataclass, fields
 from typing import Any
@@ -31,7 +30,7 @@ from server.auth.user_fields import (
 from server.core.clock import utcnow
 from server.core.i18n import t
 from server.core.inputs import shown
-from server.org.models import Department, Street, Team, User
+from server.org.models import NO_PASSWORD, Department, Street, Team, User
 
 __all__ = [
     "NewPassword",
@@ -62,10 +61,10 @@ class NewPassword:
         return cls(hash_password(plain))
 
     @classmethod
-    def unknown(cls) -> "NewPassword":
-        """A password nobody knows, for an account whose officer sets theirs by a reset link;
-        a real hash, so that signing in to it costs what any wrong password costs."""
-        return cls(hash_password(secrets.token_urlsafe(32)))
+    def unset(cls) -> "NewPassword":
+        """No password yet: the officer sets theirs by a reset link. Sign-in treats the marker
+        like a wrong password, at the same cost (server/auth/service.py)."""
+        return cls(NO_PASSWORD)
 
 
 def _audit(session: Session, action: str, user: User, actor: Actor, **detail: Any) -> None:

@@ -59,6 +59,11 @@ def test_an_officer_is_added_sets_their_password_and_is_stopped(client, admin, c
     assert added.status_code == 201 and "已添加用户 zhang（张三）" in added.text
     assert added.headers["cache-control"] == "no-store"
     link = _link(added.text)
+    for guess in ("!", "", "zhang"):  # no password until the officer sets one by the link
+        tried = TestClient(client.app).post(
+            "/api/v1/auth/login", json={"username": "zhang", "password": guess}
+        )
+        assert tried.status_code in (401, 422), guess
     listed = client.get("/console/users", params={"street": "hubin", "role": "inspector"})
     assert "湖滨综合行政执法队" in listed.text and "2030-12-31" in listed.text
 
