@@ -9,7 +9,7 @@ announced (a restore with triggers disabled) leaves behind.
 
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 __all__ = ["MISSING", "Mark", "Replica"]
@@ -57,6 +57,10 @@ class Replica:
     def keys(self) -> list[Any]:
         return list(self._data)
 
+    def items(self) -> list[tuple[Any, Any]]:
+        """Every (key, value) kept, however old."""
+        return [(key, value) for key, (value, _) in self._data.items()]
+
     def mark(self) -> Mark:
         return self._epoch, self._seq
 
@@ -75,6 +79,13 @@ class Replica:
         self._dropped[key] = self._seq
         self._seq += 1
         self._data.pop(key, None)
+
+    def drop_keys(self, keys: Iterable[Any]) -> None:
+        """Drop these keys at once and void every read in flight (one of them may be of a key
+        the caller could not know to name yet): the cost is the keys', not the replica's."""
+        self._epoch += 1
+        for key in keys:
+            self._data.pop(key, None)
 
     def drop_where(self, test: Callable[[Any, Any], bool]) -> None:
         self._epoch += 1

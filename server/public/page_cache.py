@@ -46,6 +46,8 @@ class PageCache:
         self._reader = reader
         self._seconds = seconds
         self._pages = Replica(size=size)
+        self._size = size
+        self._tokens: dict[uuid.UUID, set[str]] = {}  # merchant → the tokens of its kept pages
         self._data_version: int | None = None
 
     @property
@@ -54,7 +56,7 @@ class PageCache:
             return self._feed.usable
         version = self._reader.data_version()  # SQLite: has anyone committed since?
         if version != self._data_version:
-            self._pages.clear()
+            self.clear()
             self._data_version = version
         return True
 
@@ -80,19 +82,29 @@ class PageCache:
         until = time.monotonic() + self._seconds
         page = KeptPage(merchant_id, body, gzip.compress(body, GZIP_LEVEL), until)
         self._pages.put(token, page, mark)
+        self._tokens.setdefault(merchant_id, set()).add(token)
+        if len(self._tokens) > 2 * max(self._size, 1):  # pages the replica let go of
+            self._reindex()
+
+    def _reindex(self) -> None:
+        self._tokens = {}
+        for token, page in self._pages.items():
+            self._tokens.setdefault(page.merchant_id, set()).add(token)
 
     # -- the change feed ------------------------------------------------------------------
 
     def changed(self, kind: str, key: str, *, reload: bool) -> None:
         """A merchant changed: its pages go (they are read again when next scanned)."""
         if key == "*":
-            self._pages.clear()
+            self.clear()
             return
-        merchant = uuid.UUID(key)
-        self._pages.drop_where(lambda _, page: page.merchant_id == merchant)
+        # By the merchant's own tokens: a re-import of thousands of merchants sends a note for
+        # each, and a scan of every kept page per note would hold up the event loop.
+        self._pages.drop_keys(self._tokens.pop(uuid.UUID(key), ()))
 
     def clear(self) -> None:
         self._pages.clear()
+        self._tokens.clear()
 
     async def load(self) -> None:
         """Nothing ahead: pages are kept as they are scanned."""

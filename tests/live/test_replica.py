@@ -54,3 +54,14 @@ def test_an_entry_older_than_the_maximum_age_is_read_again():
     assert expired == ["a"]  # told once, to read it again
     replica.put("a", "fresh", replica.mark())
     assert replica.get("a") == "fresh"
+
+
+def test_dropping_named_keys_voids_every_read_in_flight_and_keeps_the_rest():
+    replica = Replica()
+    replica.put("a", 1, replica.mark())
+    replica.put("b", 2, replica.mark())
+    mark = replica.mark()  # a page being read for a key the caller could not name yet
+    replica.drop_keys(["a"])
+    replica.put("c", 3, mark)
+    assert replica.get("a") is MISSING and replica.get("c") is MISSING
+    assert replica.get("b") == 2
