@@ -4,6 +4,7 @@ import re
 import statistics
 import time
 import uuid
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -11,6 +12,7 @@ from litestar.testing import TestClient
 from sqlalchemy import Engine, update
 from sqlmodel import Session
 
+from server.app import create_app
 from server.catalog.models import CheckItem
 from server.colour.models import ColourState
 from server.colour.recompute import recompute_all
@@ -376,3 +378,17 @@ def test_unknown_malformed_and_revoked_tokens_take_the_same_time(
     medians = {kind: statistics.median(values) for kind, values in samples.items()}
     spread = max(medians.values()) - min(medians.values())
     assert spread < 1.0 + 0.5 * min(medians.values()), medians
+
+
+def test_the_promise_of_each_colour_is_the_district_policys(
+    settings, sync_engine: Engine, tmp_path
+):
+    """The legend says how often each colour is visited as the district's policy sets it, the
+    same intervals the planner keeps (the caps never hold them back: server/policy/frequency.py)."""
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("interval_months: {green: 12, yellow: 4, red: 2}\n", encoding="utf-8")
+    (merchant,) = make_merchants(sync_engine, 1)
+    with TestClient(create_app(replace(settings, policy_file=str(policy)))) as client:
+        text = visible(client.get(f"/m/{merchant.qr_token}").text)
+    assert "约每 2 个月检查一次" in text and "约每 4 个月检查一次" in text
+    assert "约每 12 个月例行检查一次" in text and "约每 3 个月" not in text
