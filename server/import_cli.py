@@ -13,17 +13,12 @@ import click
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
-from server.catalog.exporter import export_catalogue, write_catalogue_template
-from server.catalog.importer import import_catalogue
 from server.core.db import make_sync_engine
 from server.core.import_report import EXIT_UNREADABLE, ImportReport
 from server.core.settings import load_settings
 from server.core.workbook import WorkbookError
+from server.data_kinds import KINDS
 from server.merchants.cli import merchants
-from server.merchants.import_file import write_merchant_template
-from server.org.boundaries import import_boundaries
-from server.org.exporter import export_org, write_org_template
-from server.org.importer import import_org
 
 __all__ = ["export_group", "import_group"]
 
@@ -76,77 +71,69 @@ _REPORT = click.option(
 )
 
 
-@import_group.command("org")
-@click.argument("file", type=FILE)
-@_REPORT
-def org(file: Path, report_path: Path | None) -> None:
+def _import_command(kind: str, help_text: str) -> None:
+    @import_group.command(kind, help=help_text)
+    @click.argument("file", type=FILE)
+    @_REPORT
+    def command(file: Path, report_path: Path | None) -> None:
+        settings = load_settings()
+        imports = KINDS[kind].imports
+        assert imports is not None
+        _run(file, report_path, lambda s: imports(s, file, settings, _ACTOR))
+
+
+_import_command(
+    "org",
     """Import streets, departments, teams and officers from an XLSX workbook.
 
     Rows are matched by code (officers by username): a known one is updated, and each change
     is written to the audit trail. Imported officers sign in once an administrator sets their
     password.
-    """
-    bbox = load_settings().district_bbox
-    _run(file, report_path, lambda s: import_org(s, file, bbox=bbox, actor=_ACTOR))
-
-
-@import_group.command("catalogue")
-@click.argument("file", type=FILE)
-@_REPORT
-def catalogue(file: Path, report_path: Path | None) -> None:
+    """,
+)
+_import_command(
+    "catalogue",
     """Import matters, check items, empowerment and scenarios from an XLSX workbook.
 
     Rows are matched by code: a known one is updated, each change written to the audit trail.
     Scenarios that are new or changed take on the merchants of their business types.
-    """
-    _run(file, report_path, lambda s: import_catalogue(s, file, actor=_ACTOR))
-
-
-@import_group.command("boundaries")
-@click.argument("file", type=FILE)
-@_REPORT
-def boundaries(file: Path, report_path: Path | None) -> None:
+    """,
+)
+_import_command(
+    "boundaries",
     """Import the streets' territories from a GeoJSON FeatureCollection of (Multi)Polygons,
     each with a `code` property naming its street (WGS-84, or GCJ-02/BD-09 declared by a
-    `crs` property). From then on a merchant outside every street is refused at import."""
-    _run(file, report_path, lambda s: import_boundaries(s, file, actor=_ACTOR))
+    `crs` property). From then on a merchant outside every street is refused at import.""",
+)
 
 
 @import_group.command("template")
-@click.argument("kind", type=click.Choice(["org", "catalogue", "merchants"]))
+@click.argument("kind", type=click.Choice([k.name for k in KINDS.values() if k.template]))
 @click.argument("out", type=FILE)
 def template(kind: str, out: Path) -> None:
     """Write an empty workbook of KIND with its headers, an example row and notes."""
-    if kind == "org":
-        write_org_template(out)
-    elif kind == "catalogue":
-        write_catalogue_template(out)
-    else:
-        write_merchant_template(out)
+    write = KINDS[kind].template
+    assert write is not None
+    write(out)
     click.echo(f"已写入模板 {out}")
 
 
-@export_group.command("org")
-@click.argument("out", type=FILE)
-def export_org_command(out: Path) -> None:
-    """Write the organisation (active officers only) as the workbook `import org` reads."""
-    engine = make_sync_engine(load_settings().database_url)
-    try:
-        with Session(engine) as session:
-            export_org(session, out)
-    finally:
-        engine.dispose()
-    click.echo(f"已导出 {out}")
+def _export_command(kind: str, help_text: str) -> None:
+    @export_group.command(kind, help=help_text)
+    @click.argument("out", type=FILE)
+    def command(out: Path) -> None:
+        export = KINDS[kind].export
+        assert export is not None
+        engine = make_sync_engine(load_settings().database_url)
+        try:
+            with Session(engine) as session:
+                export(session, out)
+        finally:
+            engine.dispose()
+        click.echo(f"已导出 {out}")
 
 
-@export_group.command("catalogue")
-@click.argument("out", type=FILE)
-def export_catalogue_command(out: Path) -> None:
-    """Write the catalogue as the workbook `import catalogue` reads."""
-    engine = make_sync_engine(load_settings().database_url)
-    try:
-        with Session(engine) as session:
-            export_catalogue(session, out)
-    finally:
-        engine.dispose()
-    click.echo(f"已导出 {out}")
+_export_command(
+    "org", "Write the organisation (active officers only) as the workbook `import org` reads."
+)
+_export_command("catalogue", "Write the catalogue as the workbook `import catalogue` reads.")

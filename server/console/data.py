@@ -11,7 +11,6 @@ import logging
 import shutil
 import sqlite3
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -27,17 +26,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from server.auth.pages import SIGN_IN_FIRST, console_page
-from server.catalog.exporter import export_catalogue, write_catalogue_template
-from server.catalog.importer import import_catalogue
 from server.core.db import make_sync_engine
 from server.core.i18n import t
 from server.core.import_report import ImportReport
 from server.core.workbook import WorkbookError
-from server.merchants.import_file import write_merchant_template
-from server.merchants.importer import DatabaseNotReady, import_merchants
-from server.org.boundaries import import_boundaries
-from server.org.exporter import export_org, write_org_template
-from server.org.importer import import_org
+from server.data_kinds import KINDS, run_import
+from server.merchants.importer import DatabaseNotReady
 
 __all__ = ["DataController"]
 
@@ -48,42 +42,15 @@ DATABASE_ERRORS = (SQLAlchemyError, sqlite3.Error, psycopg.Error)
 
 UPLOAD_CEILING = 64 * 1024 * 1024  # a province's catalogue is a few MB as XLSX
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-KINDS = ("org", "catalogue", "boundaries", "merchants")
-TEMPLATES: dict[str, Callable[[Path], None]] = {
-    "org": write_org_template,
-    "catalogue": write_catalogue_template,
-    "merchants": write_merchant_template,
-}
-EXPORTS: dict[str, Callable[[Session, Path], None]] = {
-    "org": export_org,
-    "catalogue": export_catalogue,
-}
+TEMPLATES = tuple(k.name for k in KINDS.values() if k.template is not None)
+EXPORTS = tuple(k.name for k in KINDS.values() if k.export is not None)
 
 
 def _import(database_url: str, kind: str, path: Path, actor: str, settings: Any) -> ImportReport:
     """One import on a connection of its own (run in a worker thread)."""
     engine = make_sync_engine(database_url)
     try:
-        if kind == "merchants":
-            merchants = import_merchants(engine, path, settings=settings, actor=actor)
-            report = ImportReport(path.name)
-            counts = report.counts(t("console.data.kind.merchants"))
-            counts.added, counts.updated = merchants.imported, merchants.updated
-            counts.unchanged = merchants.unchanged
-            for rejected in merchants.rejected:
-                report.reject(
-                    t("console.data.kind.merchants"), rejected.line, rejected.uscc, rejected.reason
-                )
-            return report
-        with Session(engine) as session:
-            if kind == "org":
-                report = import_org(session, path, bbox=settings.district_bbox, actor=actor)
-            elif kind == "catalogue":
-                report = import_catalogue(session, path, actor=actor)
-            else:
-                report = import_boundaries(session, path, actor=actor)
-            session.commit()
-            return report
+        return run_import(engine, kind, path, settings, actor)
     finally:
         engine.dispose()
 
@@ -113,16 +80,16 @@ class DataController(Controller):
             context={
                 "user": user,
                 "csrf_token": user.csrf_token,
-                "kinds": KINDS,
-                "exports": tuple(EXPORTS),
-                "templates": tuple(TEMPLATES),
+                "kinds": tuple(KINDS),
+                "exports": EXPORTS,
+                "templates": TEMPLATES,
                 "ceiling_mb": UPLOAD_CEILING // (1024 * 1024),
             },
         )
 
     @get("/template/{kind:str}")
     async def template(self, kind: FromPath[str]) -> File:
-        write = TEMPLATES.get(kind)
+        write = KINDS[kind].template if kind in KINDS else None
         if write is None:
             raise NotFoundException(detail=t("error.not_found"))
         folder = Path(tempfile.mkdtemp(prefix="onevisit-template-"))
@@ -132,7 +99,7 @@ class DataController(Controller):
 
     @get("/export/{kind:str}")
     async def export(self, state: State, kind: FromPath[str]) -> File:
-        write = EXPORTS.get(kind)
+        write = KINDS[kind].export if kind in KINDS else None
         if write is None:
             raise NotFoundException(detail=t("error.not_found"))
         folder = Path(tempfile.mkdtemp(prefix="onevisit-export-"))

@@ -4,11 +4,12 @@ imported with the same report as the command; nobody else reaches it."""
 import io
 import sqlite3
 import tempfile
+from dataclasses import replace
 
 from openpyxl import load_workbook
 from sqlmodel import Session, select
 
-from server.console import data
+from server.data_kinds import KINDS
 from server.org.models import User
 from tests.org.test_import import org_book, workbook
 from tests.support.app import console_login
@@ -101,7 +102,7 @@ def test_a_database_failure_is_a_503_that_shows_no_data(client, sync_engine, tmp
         # What a driver says when the disk is full, with the row it was writing.
         raise sqlite3.OperationalError("database or disk is full: INSERT … '13800138000'")
 
-    monkeypatch.setattr(data, "import_org", broken)
+    monkeypatch.setitem(KINDS, "org", replace(KINDS["org"], imports=broken))
     answer = client.post(
         "/console/data/import",
         data={"kind": "org"},
