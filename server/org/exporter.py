@@ -57,7 +57,8 @@ def _officers(session: Session) -> Iterator[tuple[object, ...]]:
 def export_org(session: Session, path: str | Path) -> None:
     """Write streets, departments, teams and active officers to `path` (XLSX)."""
     departments = (
-        (d.code, d.name) for d in session.exec(select(Department).order_by(col(Department.code)))
+        (d.code, d.name, "是" if d.specialised else "否")
+        for d in session.exec(select(Department).order_by(col(Department.code)))
     )
     write_workbook(
         path,

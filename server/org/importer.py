@@ -29,6 +29,7 @@ from server.org.import_checks import (
     apply,
     check_validity,
     code_of,
+    flag,
     number,
     text_of,
     unique_name,
@@ -93,10 +94,14 @@ class _OrgImport:
         if not name:
             raise RowError("import.empty", field="名称")
         unique_name(self.known.departments, code, name, "部门")
+        values: dict[str, Any] = {"name": name}
+        # A sheet without the column (an older template) leaves the departments as they are.
+        if "specialised" in source.columns:
+            values["specialised"] = flag(source, cells, "specialised", "专业执法")
         department = self.known.departments.get(code)
         if department is not None:
-            return self._update("department", department, {"name": name}, line)
-        self.known.departments[code] = department = Department(code=code, name=name)
+            return self._update("department", department, values, line)
+        self.known.departments[code] = department = Department(code=code, **values)
         self.session.add(department)
         return "added"
 

@@ -240,3 +240,37 @@ def test_an_imported_officer_cannot_sign_in_until_a_password_is_set(
         session.add(user)
         session.commit()
     login_as(client, "zhang.san")
+
+
+def test_a_department_is_marked_specialised_and_a_sheet_without_the_mark_keeps_it(
+    database_url, sync_engine, tmp_path
+):
+    marked = [
+        ["代码", "名称", "专业执法"],
+        ["zhzf", "综合行政执法", "否"],
+        ["scjg", "市场监管", "是"],
+        ["xf", "消防", ""],
+        ["wsjk", "卫生健康", "也许"],
+    ]
+    result = invoke(database_url, "org", str(org_book(tmp_path / "a.xlsx", 部门=marked)))
+    assert "部门 第5行 wsjk：专业执法“也许”应填“是”或“否”" in result.stdout
+
+    def specialised() -> dict[str, bool]:
+        with Session(sync_engine) as session:
+            return {d.code: d.specialised for d in session.exec(select(Department))}
+
+    assert specialised() == {"zhzf": False, "scjg": True, "xf": False}
+    # An older workbook (no 专业执法 column) changes no department's mark.
+    again = invoke(database_url, "org", str(org_book(tmp_path / "b.xlsx")))
+    assert "部门：共3行，新增0，更新0，未变3，拒绝0" in again.stdout, again.output
+    assert specialised() == {"zhzf": False, "scjg": True, "xf": False}
+
+    out = tmp_path / "export.xlsx"
+    assert invoke(database_url, "org", str(out), group=export_group).exit_code == 0
+    rows = list(load_workbook(out)["部门"].iter_rows(values_only=True))
+    assert rows == [
+        ("代码", "名称", "专业执法"),
+        ("scjg", "市场监管", "是"),
+        ("xf", "消防", "否"),
+        ("zhzf", "综合行政执法", "否"),
+    ]
