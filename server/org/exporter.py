@@ -49,6 +49,7 @@ def _officers(session: Session) -> Iterator[tuple[object, ...]]:
             _role_label(u),
             teams.get(u.team_id, "") if u.team_id else "",
             u.cert_no or "",
+            u.cert_valid_from.isoformat() if u.cert_valid_from else "",
             u.cert_valid_until.isoformat() if u.cert_valid_until else "",
             u.phone or "",
         )

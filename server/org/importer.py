@@ -9,6 +9,7 @@ until an administrator sets one. The caller commits.
 """
 
 from collections.abc import Callable
+from datetime import date
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -148,7 +149,6 @@ class _OrgImport:
         values["phone"] = text_of(source, cells, "phone", "手机", 32) or None
         user = self.known.users.get(username)
         if user is not None:
-            check_validity(user.cert_valid_from, values["cert_valid_until"])
             outcome = self._update("user", user, values, line)
         else:
             self.known.users[username] = user = User(
@@ -184,16 +184,19 @@ class _OrgImport:
         }
 
     def _certificate(self, source: RowSource, cells: list[str], username: str) -> dict[str, Any]:
+        """The certificate's number and period; a sheet without 证件生效日 leaves the start."""
         cert_no = text_of(source, cells, "cert_no", "执法证号", 32) or None
         if cert_no and self.known.certs.get(cert_no, username) != username:
             raise RowError("import.cert_taken", cert=cert_no, username=self.known.certs[cert_no])
-        raw = source.get(cells, "cert_expires")
-        until = cell_date(raw) if raw else None
-        if raw and until is None:
-            raise RowError("import.not_date", field="证件有效期至", value=raw)
-        if until and not cert_no:
+        values = {"cert_no": cert_no, "cert_valid_until": _day(source, cells, "cert_expires")}
+        if "cert_from" in source.columns:
+            values["cert_valid_from"] = _day(source, cells, "cert_from")
+        if not cert_no and (values["cert_valid_until"] or values.get("cert_valid_from")):
             raise RowError("import.expiry_without_cert")
-        return {"cert_no": cert_no, "cert_valid_until": until}
+        user = self.known.users.get(username)
+        start = values.get("cert_valid_from", user.cert_valid_from if user else None)
+        check_validity(start, values["cert_valid_until"])
+        return values
 
     def _office(self, source: RowSource, cells: list[str]) -> tuple[float, float]:
         lng = number(source.get(cells, "office_lng"), "办公点经度")
@@ -218,6 +221,14 @@ class _OrgImport:
                 north=north,
             )
         return round(wlat, 7), round(wlng, 7)
+
+
+def _day(source: RowSource, cells: list[str], column: str) -> date | None:
+    raw = source.get(cells, column)
+    day = cell_date(raw) if raw else None
+    if raw and day is None:
+        raise RowError("import.not_date", field=source.label(column), value=raw)
+    return day
 
 
 def import_org(session: Session, path: str | Path, *, bbox: Bbox, actor: str) -> ImportReport:

@@ -274,3 +274,35 @@ def test_a_department_is_marked_specialised_and_a_sheet_without_the_mark_keeps_i
         ("xf", "消防", "否"),
         ("zhzf", "综合行政执法", "否"),
     ]
+
+
+def test_a_certificate_runs_from_its_start_and_a_sheet_without_the_start_keeps_it(
+    database_url, sync_engine, tmp_path
+):
+    header = ["用户名", "姓名", "角色", "队伍", "执法证号", "证件生效日", "证件有效期至"]
+    officers = [
+        header,
+        ["zhang.san", "张三", "执法人员", "hb-zh", "33010001", "2023/7/1", "2028-06-30"],
+        ["li.si", "李四", "执法人员", "hb-zh", "33010002", "2029-01-01", "2028-12-31"],
+        ["wang.wu", "王五", "执法人员", "hb-zh", "", "2025-01-01", ""],
+    ]
+    result = invoke(database_url, "org", str(org_book(tmp_path / "a.xlsx", 人员=officers)))
+    out = result.stdout
+    assert "人员 第3行 li.si：证件有效期至 2028-12-31 早于证件生效日 2029-01-01" in out
+    assert "人员 第4行 wang.wu：填了证件有效期，却没有执法证号" in out
+    zhang = _users(sync_engine)["zhang.san"]
+    assert (str(zhang.cert_valid_from), str(zhang.cert_valid_until)) == ("2023-07-01", "2028-06-30")
+
+    # The usual sheet has no 证件生效日: the start stays, and an expiry before it is refused.
+    assert invoke(database_url, "org", str(org_book(tmp_path / "b.xlsx"))).exit_code == 0
+    assert str(_users(sync_engine)["zhang.san"].cert_valid_from) == "2023-07-01"
+    early = [row[:] for row in OFFICERS]
+    early[1][5] = "2023-01-01"
+    refused = invoke(database_url, "org", str(org_book(tmp_path / "c.xlsx", 人员=early)))
+    assert "zhang.san：证件有效期至 2023-01-01 早于证件生效日 2023-07-01" in refused.stdout
+
+    out_file = tmp_path / "export.xlsx"
+    assert invoke(database_url, "org", str(out_file), group=export_group).exit_code == 0
+    rows = list(load_workbook(out_file)["人员"].iter_rows(values_only=True))
+    assert rows[0][4:7] == ("执法证号", "证件生效日", "证件有效期至")
+    assert ("33010001", "2023-07-01", "2028-06-30") in [row[4:7] for row in rows]
