@@ -57,6 +57,7 @@ def export_catalogue(session: Session, path: str | Path) -> None:
                 "是" if i.is_key else "否",
                 "是" if i.no_penalty_eligible else "否",
                 i.basis,
+                i.guidance,
             )
 
     def grants() -> Iterator[tuple[object, ...]]:
