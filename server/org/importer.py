@@ -161,7 +161,8 @@ class _OrgImport:
         return outcome
 
     def _placement(self, source: RowSource, cells: list[str]) -> dict[str, Any]:
-        """Role, team, and the street and department the team gives the officer."""
+        """Role, team, and the street and department the team gives the officer (an officer in
+        no team may name a department)."""
         role_raw = source.get(cells, "role")
         word = ROLE_WORDS.get(header_key(role_raw))
         if word is None:
@@ -176,11 +177,17 @@ class _OrgImport:
             raise RowError("import.role_needs_street_team", role=word.label)
         if word.street is False and team is not None and team.street_id is not None:
             raise RowError("import.role_not_street", role=word.label)
+        department_raw = source.get(cells, "department")
+        department = self.known.department(department_raw) if department_raw else None
+        if team is not None and department is not None and department.id != team.department_id:
+            raise RowError(
+                "import.team_other_department", team=team.name, department=department.name
+            )
         return {
             "role": word.role,
             "team_id": team.id if team else None,
             "street_id": team.street_id if team else None,
-            "department_id": team.department_id if team else None,
+            "department_id": team.department_id if team else department.id if department else None,
         }
 
     def _certificate(self, source: RowSource, cells: list[str], username: str) -> dict[str, Any]:

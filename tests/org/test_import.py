@@ -303,6 +303,31 @@ def test_a_certificate_runs_from_its_start_and_a_sheet_without_the_start_keeps_i
 
     out_file = tmp_path / "export.xlsx"
     assert invoke(database_url, "org", str(out_file), group=export_group).exit_code == 0
-    rows = list(load_workbook(out_file)["人员"].iter_rows(values_only=True))
-    assert rows[0][4:7] == ("执法证号", "证件生效日", "证件有效期至")
-    assert ("33010001", "2023-07-01", "2028-06-30") in [row[4:7] for row in rows]
+    header, *rows = load_workbook(out_file)["人员"].iter_rows(values_only=True)
+    zhang = dict(zip(header, next(r for r in rows if r[0] == "zhang.san"), strict=True))
+    assert (zhang["证件生效日"], zhang["证件有效期至"]) == ("2023-07-01", "2028-06-30")
+
+
+def test_an_officer_in_no_team_keeps_a_department_and_the_export_brings_it_back(
+    database_url, sync_engine, tmp_path
+):
+    officers = [
+        ["用户名", "姓名", "角色", "队伍", "部门"],
+        ["zhao.liu", "赵六", "区级管理员", "", "zhzf"],
+        ["fa.zhi", "孙八", "法制审核", "", "市场监管"],
+        ["zhang.san", "张三", "执法人员", "hb-zh", ""],
+        ["li.si", "李四", "执法人员", "hb-zh", "xf"],
+    ]
+    result = invoke(database_url, "org", str(org_book(tmp_path / "a.xlsx", 人员=officers)))
+    assert "人员 第5行 li.si：队伍“湖滨综合行政执法队”不属于部门“消防”" in result.stdout
+    with Session(sync_engine) as session:
+        departments = {d.id: d.code for d in session.exec(select(Department))}
+    users = _users(sync_engine)
+    placed = {name: departments.get(u.department_id) for name, u in users.items()}
+    assert placed == {"zhao.liu": "zhzf", "fa.zhi": "scjg", "zhang.san": "zhzf"}
+
+    out = tmp_path / "export.xlsx"
+    assert invoke(database_url, "org", str(out), group=export_group).exit_code == 0
+    back = invoke(database_url, "org", str(out))
+    assert back.exit_code == 0, back.output
+    assert "人员：共3行，新增0，更新0，未变3，拒绝0" in back.stdout
