@@ -208,3 +208,22 @@ def test_an_items_guidance_is_imported_exported_and_kept_by_a_sheet_without_it(
     rows = list(load_workbook(out)["检查项"].iter_rows(values_only=True))
     assert rows[0][-1] == "检查指引"
     assert ("XF-001-01", "查看消防通道与安全出口是否被占用、锁闭") in [(r[0], r[-1]) for r in rows]
+
+
+def test_the_export_names_departments_by_code_and_fields_by_name(
+    database_url, sync_engine, district, tmp_path
+):
+    with Session(sync_engine) as session:
+        session.add(EnforcementDomain(code="XF", name="消防安全"))
+        session.commit()
+    path = catalogue_book(tmp_path / "c.xlsx")
+    assert invoke(database_url, "catalogue", str(path)).exit_code == 0
+    out = tmp_path / "export.xlsx"
+    assert invoke(database_url, "catalogue", str(out), group=export_group).exit_code == 0
+    _, *rows = load_workbook(out)["事项"].iter_rows(values_only=True)
+    # 市场监管 is no longer than scjg, and 消防 no longer than xf: the code all the same.
+    assert [(row[0], row[2], row[4]) for row in rows] == [
+        ("SC-001", "scjg", "市场监管"),
+        ("XF-001", "xf", "消防安全"),
+        ("ZH-001", "zhzf", "市容环卫"),
+    ]
