@@ -58,9 +58,6 @@ LONG_MODULES = {
 }
 LONG_FUNCTIONS = {
     "app.py:create_app",
-    "demo/catalog.py:load_catalogue",
-    "demo/loader.py:load_demo",
-    "demo/staff.py:create_staff",
     "packets/route_read.py:route_document",
     "migrations/packet_triggers.py:_postgresql",
 }

@@ -6,7 +6,7 @@ from pathlib import Path
 from sqlmodel import Session, col, select
 
 from server.catalog.known import Catalogue
-from server.catalog.models import MatterEmpowerment, Scenario
+from server.catalog.models import EnforcementDomain, MatterEmpowerment, Scenario
 from server.catalog.sheets import (
     EMPOWERMENT,
     EVERY_STREET_LABEL,
@@ -18,7 +18,7 @@ from server.catalog.sheets import (
     SHEETS,
 )
 from server.core.workbook_out import write_workbook
-from server.org.models import Street
+from server.org.models import Department, Street
 
 __all__ = ["export_catalogue", "write_catalogue_template"]
 
@@ -26,19 +26,13 @@ _LEVEL = {"district": "区级", "street": "街道"}
 _SOURCE = {"provincial": "省级认领", "local": "特色"}
 
 
-def _codes(by: dict) -> dict:
-    """id → code, from a table keyed by code and name (the code is the shorter key)."""
-    found: dict = {}
-    for key, value in by.items():
-        if value not in found or len(key) < len(found[value]):
-            found[value] = key
-    return found
-
-
 def export_catalogue(session: Session, path: str | Path) -> None:
     """Write matters, items, empowerment and scenarios to `path` (XLSX)."""
     known = Catalogue.load(session)
-    departments, domains = _codes(known.departments), _codes(known.domains)
+    # A department by its code, as the org workbook names it; a field by its name, which an
+    # import into another installation creates it by.
+    departments = {d.id: d.code for d in session.exec(select(Department))}
+    domains = {d.id: d.name for d in session.exec(select(EnforcementDomain))}
     matter_codes = {m.id: code for code, m in known.matters.items()}
     item_codes = {i.id: code for code, i in known.items.items()}
     streets = {s.id: s.code for s in session.exec(select(Street))}
@@ -57,6 +51,7 @@ def export_catalogue(session: Session, path: str | Path) -> None:
                 "是" if i.is_key else "否",
                 "是" if i.no_penalty_eligible else "否",
                 i.basis,
+                i.guidance,
             )
 
     def grants() -> Iterator[tuple[object, ...]]:

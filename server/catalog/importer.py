@@ -98,6 +98,10 @@ class _CatalogueImport:
         is_key = yes_no(source, cells, "key")
         no_penalty = yes_no(source, cells, "no_penalty")
         old = self.known.items.get(code)
+        if "guidance" in source.columns:
+            guidance = source.get(cells, "guidance")
+        else:  # a sheet without the column (an older template) leaves the guidance as it is
+            guidance = old.guidance if old else ""
         new = ItemRow(
             old.id if old else uuid.uuid4(),
             matter.id,
@@ -105,6 +109,7 @@ class _CatalogueImport:
             is_key,
             no_penalty,
             source.get(cells, "basis"),
+            guidance,
         )
         self.known.items[code] = new
         if old is None:

@@ -40,6 +40,7 @@ class ItemRow(NamedTuple):
     is_key: bool
     no_penalty_eligible: bool
     basis: str
+    guidance: str
 
 
 class ScenarioRow(NamedTuple):
@@ -90,6 +91,7 @@ class Catalogue:
                     CheckItem.is_key,
                     CheckItem.no_penalty_eligible,
                     CheckItem.basis,
+                    CheckItem.guidance,
                 )
             )
         }

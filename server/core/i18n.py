@@ -49,6 +49,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "import.role_needs_team": "{role}须填所属队伍",
         "import.role_needs_street_team": "{role}的队伍须属于某个街道",
         "import.role_not_street": "{role}不属于街道队伍（街道的管理员请填“街道管理员”）",
+        "import.team_other_department": "队伍“{team}”不属于部门“{department}”（部门可留空，取队伍所属部门）",
         "import.cert_taken": "执法证号 {cert} 已属于用户 {username}",
         "import.expiry_without_cert": "填了证件有效期，却没有执法证号",
         "import.expiry_before_start": "证件有效期至 {until} 早于证件生效日 {start}",

@@ -1,132 +1,103 @@
-"""Put the demo catalogue and scenarios into the database, adding only what is missing."""
+"""The demo catalogue (一张清单) as the rows of the catalogue workbook the demo imports, and its
+scenarios as the merchant generator needs them once imported."""
 
-import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator
 
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, select
 
-from server.catalog.models import (
-    CheckItem,
-    EnforcementDomain,
-    Matter,
-    MatterEmpowerment,
-    Scenario,
-    ScenarioBusinessType,
-    ScenarioItem,
-)
-from server.demo.catalog_data import DOMAINS, MATTERS, PILOT_STREETS
+from server.catalog.models import CheckItem, Scenario
+from server.demo.catalog_data import DOMAINS, MATTERS, PILOT_STREETS, ItemRef, MatterRef
 from server.demo.history import DemoItem, DemoScenario
 from server.demo.scenario_data import SCENARIOS
-from server.org.models import Department, Street
 
-__all__ = ["load_catalogue"]
+__all__ = ["catalogue_sheets", "demo_scenarios"]
 
-# Catalogue rows get ids derived from their codes, the same in every demo database.
-_NAMESPACE = uuid.UUID("6f1d3c1e-2b7a-4c55-9e0a-3d1b7c2f5a10")
+Cells = dict[str, object]  # a row by its sheet's column names (server.catalog.sheets)
 
-
-def _stable_id(kind: str, code: str) -> uuid.UUID:
-    return uuid.uuid5(_NAMESPACE, f"{kind}:{code}")
+_DOMAIN_NAMES = dict(DOMAINS)
+_LEVELS = {"district": "区级", "street": "街道"}
 
 
-def _add_layer(session: Session, rows: Sequence[SQLModel]) -> None:
-    # The catalogue tables have no ORM relationships, so the unit of work cannot order their
-    # inserts by foreign key: flush each layer before the next.
-    session.add_all(rows)
-    session.flush()
+def _yes(value: bool) -> str:
+    return "是" if value else "否"
 
 
-def load_catalogue(session: Session, streets: dict[str, Street]) -> list[DemoScenario]:
-    """Add the demo domains, matters, items and scenarios missing by code; return the scenarios."""
-    departments = {d.code: d.id for d in session.exec(select(Department))}
-    domains = {d.code: d.id for d in session.exec(select(EnforcementDomain))}
-    matters = {m.code: m.id for m in session.exec(select(Matter))}
-    items = {i.code: i.id for i in session.exec(select(CheckItem))}
-    scenarios = {s.code: s.id for s in session.exec(select(Scenario))}
+def _items(matter: MatterRef) -> Iterator[tuple[str, ItemRef]]:
+    """A matter's items with their codes, `<matter code>-<nn>`."""
+    for n, item in enumerate(matter.items, start=1):
+        yield f"{matter.code}-{n:02d}", item
 
-    new_domains = [(code, name) for code, name in DOMAINS if code not in domains]
-    domains |= {code: _stable_id("domain", code) for code, _ in new_domains}
-    _add_layer(session, [EnforcementDomain(id=domains[c], code=c, name=n) for c, n in new_domains])
 
-    new_matters = [ref for ref in MATTERS if ref.code not in matters]
-    matters |= {ref.code: _stable_id("matter", ref.code) for ref in new_matters}
-    _add_layer(
-        session,
-        [
-            Matter(
-                id=matters[ref.code],
-                code=ref.code,
-                name=ref.name,
-                domain_id=domains[ref.domain],
-                department_id=departments[ref.department],
-                legal_basis=ref.legal_basis,
-                level=ref.level,
-            )
-            for ref in new_matters
-        ],
-    )
-
-    layer: list[SQLModel] = [
-        MatterEmpowerment(matter_id=matters[ref.code], street_id=None)
-        for ref in new_matters
-        if ref.all_streets
-    ]
-    layer += [
-        MatterEmpowerment(matter_id=matters[ref.code], street_id=streets[code].id)
-        for ref in new_matters
-        if ref.pilot
-        for code in PILOT_STREETS
-    ]
-    bundles: dict[str, list[DemoItem]] = {}
+def _matters() -> Iterator[Cells]:
     for ref in MATTERS:
-        bundles[ref.code] = []
-        for n, item in enumerate(ref.items, start=1):
-            code = f"{ref.code}-{n:02d}"
-            if code not in items:
-                items[code] = _stable_id("item", code)
-                layer.append(
-                    CheckItem(
-                        id=items[code],
-                        code=code,
-                        matter_id=matters[ref.code],
-                        title=item.title,
-                        guidance=item.guidance,
-                        is_key=item.is_key,
-                        no_penalty_eligible=item.no_penalty,
-                    )
-                )
-            bundles[ref.code].append(
-                DemoItem(items[code], item.is_key, item.fixable, item.no_penalty)
-            )
-    _add_layer(session, layer)
+        yield {
+            "code": ref.code,
+            "name": ref.name,
+            "department": ref.department,
+            "level": _LEVELS[ref.level],
+            "domain": _DOMAIN_NAMES[ref.domain],  # a field is created by its name
+            "legal_basis": ref.legal_basis,
+        }
 
-    new_scenarios = [ref for ref in SCENARIOS if ref.code not in scenarios]
-    scenarios |= {ref.code: _stable_id("scenario", ref.code) for ref in new_scenarios}
-    _add_layer(
-        session,
-        [
-            Scenario(id=scenarios[r.code], code=r.code, name=r.name, source="provincial")
-            for r in new_scenarios
-        ],
-    )
-    _add_layer(
-        session,
-        [
-            ScenarioBusinessType(scenario_id=scenarios[r.code], business_type=r.business_type)
-            for r in new_scenarios
-        ],
-    )
-    loaded = [
-        DemoScenario(ref, scenarios[ref.code], tuple(i for m in ref.matters for i in bundles[m]))
+
+def _check_items() -> Iterator[Cells]:
+    for ref in MATTERS:
+        for code, item in _items(ref):
+            yield {
+                "code": code,
+                "matter": ref.code,
+                "text": item.title,
+                "key": _yes(item.is_key),
+                "no_penalty": _yes(item.no_penalty),
+                "guidance": item.guidance,
+            }
+
+
+def _empowerment() -> Iterator[Cells]:
+    """Every street's list (赋权街道清单), and the wider list of the pilot streets."""
+    for ref in MATTERS:
+        if ref.all_streets:
+            yield {"matter": ref.code, "street": "全部"}
+        if ref.pilot:
+            yield from ({"matter": ref.code, "street": street} for street in PILOT_STREETS)
+
+
+def _scenarios() -> Iterator[Cells]:
+    matters = {ref.code: ref for ref in MATTERS}
+    for ref in SCENARIOS:
+        codes = [code for m in ref.matters for code, _ in _items(matters[m])]
+        yield {
+            "code": ref.code,
+            "name": ref.name,
+            "source": "省级认领",
+            "business_types": ref.business_type,
+            "items": "；".join(sorted(codes)),
+        }
+
+
+def catalogue_sheets() -> dict[str, list[Cells]]:
+    """The workbook's rows by sheet key: matters, items, empowerment, scenarios."""
+    return {
+        "matters": list(_matters()),
+        "items": list(_check_items()),
+        "empowerment": list(_empowerment()),
+        "scenarios": list(_scenarios()),
+    }
+
+
+def demo_scenarios(session: Session) -> list[DemoScenario]:
+    """The imported scenarios, each with its items in the order of its matters, with what the
+    generator knows of an item beyond the catalogue (whether it can be put right on site)."""
+    item_ids = dict(session.exec(select(CheckItem.code, CheckItem.id)).all())
+    scenario_ids = dict(session.exec(select(Scenario.code, Scenario.id)).all())
+    bundles = {
+        ref.code: [
+            DemoItem(item_ids[code], item.is_key, item.fixable, item.no_penalty)
+            for code, item in _items(ref)
+        ]
+        for ref in MATTERS
+    }
+    return [
+        DemoScenario(ref, scenario_ids[ref.code], tuple(i for m in ref.matters for i in bundles[m]))
         for ref in SCENARIOS
     ]
-    _add_layer(
-        session,
-        [
-            ScenarioItem(scenario_id=scenario.id, check_item_id=item.id)
-            for scenario in loaded
-            if scenario.ref in new_scenarios
-            for item in scenario.items
-        ],
-    )
-    return loaded

@@ -1,6 +1,7 @@
 """`onevisit demo`: load the demo district into the database at DATABASE_URL."""
 
 import sys
+from pathlib import Path
 
 import click
 from alembic.runtime.migration import MigrationContext
@@ -64,7 +65,13 @@ def _holds_other_data(engine: Engine) -> bool:
     is_flag=True,
     help="Leave a database holding other users or merchants alone (what `make run` does).",
 )
-def demo(merchants: int, seed: int, if_empty: bool) -> None:
+@click.option(
+    "--workbooks",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Keep the organisation and catalogue workbooks the demo imports in this folder: a "
+    "filled-in example of a district's own.",
+)
+def demo(merchants: int, seed: int, if_empty: bool, workbooks: Path | None) -> None:
     settings = load_settings()
     console = Console()
     engine = make_sync_engine(settings.database_url)
@@ -93,6 +100,7 @@ def demo(merchants: int, seed: int, if_empty: bool) -> None:
                 seed=seed,
                 bbox=settings.district_bbox,
                 on_progress=lambda done, total: progress.update(task, completed=done, total=total),
+                workbooks=workbooks,
             )
         today = _plan_today(engine, settings, console) if summary.merchants else []
     except OperationalError as exc:
@@ -130,6 +138,8 @@ def _print_today(console: Console, today: list[Crew]) -> None:
 def _print_summary(console: Console, summary: DemoSummary) -> None:
     if summary.loaded:
         console.print("[green]Demo district loaded.[/green]")
+        for report in summary.imports:  # the importers a district uses, on the demo's workbooks
+            console.print(f"{report.file}：{report.summary()}", highlight=False)
     else:
         console.print("The demo district is already loaded; nothing changed.")
     colours = "  ".join(

@@ -1,10 +1,13 @@
-"""Load the demo district: catalogue, scenarios, people, merchants and their past inspections."""
+"""Load the demo district: its organisation and catalogue through the importers a district uses,
+then merchants and their past inspections."""
 
 import math
-import random
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from sqlalchemy import Engine, func, insert
 from sqlmodel import Session, SQLModel, select
@@ -12,15 +15,16 @@ from sqlmodel import Session, SQLModel, select
 from server.audit.service import record
 from server.auth.passwords import hash_password
 from server.core.clock import local_today
+from server.core.import_report import ImportReport
 from server.core.settings import Settings
-from server.demo.catalog import load_catalogue
+from server.demo.catalog import demo_scenarios
 from server.demo.history import Batch
 from server.demo.shops import ShopGenerator
-from server.demo.staff import DemoLogin, create_staff, demo_logins
+from server.demo.staff import DemoLogin, Staff, demo_logins, plan_staff, settle_accounts
+from server.demo.workbooks import Bbox, import_district
 from server.inspections.models import Inspection
 from server.merchants.models import Merchant
-from server.org.models import User
-from server.org.service import ensure_district
+from server.org.models import Street, User
 from server.policy.rules import COLOURS, DEFAULT_POLICY, Policy
 
 __all__ = [
@@ -51,6 +55,7 @@ class DemoSummary:
     colours: dict[str, int]
     logins: tuple[DemoLogin, ...]
     password: str = DEMO_PASSWORD
+    imports: tuple[ImportReport, ...] = ()  # the organisation's and the catalogue's, when loaded
 
 
 def load_demo(
@@ -59,42 +64,36 @@ def load_demo(
     merchants: int = DEFAULT_MERCHANTS,
     seed: int = DEFAULT_SEED,
     today: date | None = None,
-    bbox: tuple[float, float, float, float] = Settings().district_bbox,
+    bbox: Bbox = Settings().district_bbox,
     policy: Policy = DEFAULT_POLICY,
     on_progress: ProgressCallback | None = None,
+    workbooks: Path | None = None,
 ) -> DemoSummary:
     """Load the demo district in one transaction; a second call changes nothing.
 
-    The same seed and day give the same merchants, people and history.
+    The same seed and day give the same merchants, people and history. The organisation and
+    the catalogue are written as workbooks (into `workbooks`, kept, or a temporary folder) and
+    imported as a district imports its own.
     """
     today = today or local_today()
     report = on_progress or (lambda _done, _total: None)
     batches = math.ceil(merchants / BATCH_SIZE)
-    total = batches + 4
+    total = batches + 2
     with Session(engine) as session:
         if _already_loaded(session):
             report(total, total)
             return _summary(session, loaded=False)
-        streets = ensure_district(session)
+        staff = plan_staff(seed, today)
+        reports, inspectors = _district(session, staff, bbox=bbox, workbooks=workbooks)
         report(1, total)
-        scenarios = load_catalogue(session, streets)
-        report(2, total)
-        staff = create_staff(
-            session,
-            streets,
-            rng=random.Random(f"onevisit-demo:{seed}:staff"),
-            today=today,
-            password_hash=hash_password(DEMO_PASSWORD),  # hashed once: Argon2 is slow on purpose
-        )
-        report(3, total)
         shops = ShopGenerator(
             seed=seed,
             today=today,
             bbox=bbox,
             policy=policy,
-            streets=streets,
-            scenarios=scenarios,
-            inspectors=staff.street_inspectors,
+            streets={s.code: s for s in session.exec(select(Street))},
+            scenarios=demo_scenarios(session),
+            inspectors=inspectors,
             taken_usccs=set(session.exec(select(Merchant.uscc))),
         )
         inspections = 0
@@ -102,7 +101,7 @@ def load_demo(
             batch = shops.batch(min(BATCH_SIZE, merchants - n * BATCH_SIZE))
             _insert(session, batch)
             inspections += len(batch.inspections)
-            report(4 + n, total)
+            report(2 + n, total)
         record(
             session,
             action="demo.load",
@@ -112,13 +111,41 @@ def load_demo(
                 "today": today.isoformat(),
                 "merchants": merchants,
                 "inspections": inspections,
-                "users": len(staff.users),
+                "users": len(staff.officers),
                 "colours": dict(shops.colours),
             },
         )
         session.commit()
         report(total, total)
-        return _summary(session, loaded=True)
+        return _summary(session, loaded=True, imports=reports)
+
+
+def _district(
+    session: Session, staff: Staff, *, bbox: Bbox, workbooks: Path | None
+) -> tuple[tuple[ImportReport, ...], dict[str, list[User]]]:
+    """The organisation and catalogue through the importers, then the accounts settled; the
+    import reports and each street team's inspectors."""
+    new = {o.username for o in staff.officers} - set(session.exec(select(User.username)))
+    with _folder(workbooks) as folder:
+        reports = import_district(session, staff, folder, bbox=bbox)
+    inspectors = settle_accounts(
+        session,
+        staff,
+        password_hash=hash_password(DEMO_PASSWORD),  # hashed once: Argon2 is slow on purpose
+        imported=new,
+    )
+    return reports, inspectors
+
+
+@contextmanager
+def _folder(kept: Path | None) -> Iterator[Path]:
+    """`kept`, made if missing, or a temporary folder removed afterwards."""
+    if kept is not None:
+        kept.mkdir(parents=True, exist_ok=True)
+        yield kept
+        return
+    with tempfile.TemporaryDirectory(prefix="onevisit-demo-") as temporary:
+        yield Path(temporary)
 
 
 def _already_loaded(session: Session) -> bool:
@@ -144,7 +171,9 @@ def _insert(session: Session, batch: Batch) -> None:
             connection.execute(insert(tables[table]), rows)
 
 
-def _summary(session: Session, *, loaded: bool) -> DemoSummary:
+def _summary(
+    session: Session, *, loaded: bool, imports: tuple[ImportReport, ...] = ()
+) -> DemoSummary:
     by_colour = select(Merchant.colour, func.count()).group_by(Merchant.colour)
     colours = dict(session.exec(by_colour).all())
     return DemoSummary(
@@ -154,4 +183,5 @@ def _summary(session: Session, *, loaded: bool) -> DemoSummary:
         users=session.exec(select(func.count()).select_from(User)).one(),
         colours={colour: colours.get(colour, 0) for colour in COLOURS},
         logins=demo_logins(session),
+        imports=imports,
     )

@@ -2,7 +2,7 @@
 
 import random
 
-__all__ = ["ROADS", "person_name", "phone_number", "road_for"]
+__all__ = ["ROADS", "mobile_number", "person_name", "phone_number", "road_for"]
 
 # Common surnames, weighted towards those frequent in Zhejiang (one character each).
 _SURNAMES = (
@@ -50,6 +50,10 @@ def phone_number(rng: random.Random) -> str:
     """A mobile number, or now and then a Hangzhou landline."""
     if rng.random() < 0.15:
         return f"0571-8{rng.randrange(10**7):07d}"
+    return mobile_number(rng)
+
+
+def mobile_number(rng: random.Random) -> str:
     return f"1{rng.choice('358')}{rng.choice('0125689')}{rng.randrange(10**8):08d}"
 
 

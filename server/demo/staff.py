@@ -1,20 +1,29 @@
-"""The demo's people: an administrator, supervisors and certified inspectors in every team."""
+"""The demo's people: an administrator, supervisors and certified inspectors in every team.
+
+They are planned here as the rows of the organisation workbook's 人员 sheet, which the demo
+imports as a district imports its own; `settle_accounts` then gives them what no workbook
+carries: the seed's account ids, the demo password, and a couple of accounts switched off.
+"""
 
 import random
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from server.demo.names_data import person_name
-from server.org.district import STREETS
-from server.org.models import Department, Street, Team, User
+from server.demo.names_data import mobile_number, person_name
+from server.org.district import STREETS, TEAMS
+from server.org.models import Team, User
 
-__all__ = ["DemoLogin", "Staff", "create_staff", "demo_logins"]
+__all__ = ["DemoLogin", "Officer", "Staff", "demo_logins", "plan_staff", "settle_accounts"]
 
 CERT_YEARS = 5  # an enforcement certificate (执法证) is issued for five years
 CORE_PER_TEAM = 2  # officers per street team whose certificates cover the whole history window
+INSPECTOR = "执法人员"  # the 角色 words of the workbook
+STREET_SUPERVISOR = "街道管理员"
+DISTRICT_SUPERVISOR = "区级管理员"
+ADMIN = "系统管理员"
 
 
 @dataclass(frozen=True)
@@ -28,11 +37,43 @@ class DemoLogin:
 
 
 @dataclass
-class Staff:
-    """The demo users, with each street team's inspectors for drawing visit teams."""
+class Officer:
+    """A row of the 人员 sheet, with the account id and whether the account is in use, which
+    the workbook does not carry."""
 
-    users: list[User] = field(default_factory=list)
-    street_inspectors: dict[str, list[User]] = field(default_factory=dict)
+    id: uuid.UUID
+    username: str
+    name: str
+    role: str  # a 角色 word
+    team: str = ""  # a team's code
+    department: str = ""  # a department's code, for an officer in no team
+    cert_no: str = ""
+    valid_from: date | None = None
+    valid_until: date | None = None
+    phone: str = ""
+    active: bool = True
+
+    def cells(self) -> dict[str, object]:
+        """The row by the sheet's column names (server.org.sheets.OFFICERS)."""
+        return {
+            "username": self.username,
+            "name": self.name,
+            "role": self.role,
+            "team": self.team,
+            "department": self.department,
+            "cert_no": self.cert_no,
+            "cert_from": self.valid_from.isoformat() if self.valid_from else "",
+            "cert_expires": self.valid_until.isoformat() if self.valid_until else "",
+            "phone": self.phone,
+        }
+
+
+@dataclass
+class Staff:
+    """The demo's officers, with each street team's inspectors (usernames) for drawing visits."""
+
+    officers: list[Officer] = field(default_factory=list)
+    street_inspectors: dict[str, list[str]] = field(default_factory=dict)
 
 
 class _CertificateBook:
@@ -57,104 +98,119 @@ def _years_later(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
-def _uuid(rng: random.Random) -> uuid.UUID:
-    return uuid.UUID(int=rng.getrandbits(128), version=4)
+class _Roster:
+    """Adds officers, drawing each one's id, name and certificate in the order the demo always
+    has, so that a seed still gives the same people."""
 
-
-def create_staff(
-    session: Session,
-    streets: dict[str, Street],
-    *,
-    rng: random.Random,
-    today: date,
-    password_hash: str,
-) -> Staff:
-    """Add the demo users to the session; every one signs in with the same password."""
-    departments = {d.code: d for d in session.exec(select(Department))}
-    teams = list(session.exec(select(Team).order_by(Team.name)))
-    street_team = {t.street_id: t for t in teams if t.street_id is not None}
-    specialised = {t.department_id: t for t in teams if t.street_id is None}
-    certs = _CertificateBook(rng, today)
-    names: set[str] = set()
-    staff = Staff()
-
-    def unique_name() -> str:
-        while (name := person_name(rng)) in names:
-            pass
-        names.add(name)
-        return name
+    def __init__(self, rng: random.Random, today: date) -> None:
+        self.rng, self.certs, self.staff = rng, _CertificateBook(rng, today), Staff()
+        self.names: set[str] = set()
 
     def add(
+        self,
         username: str,
         role: str,
         *,
-        name: str | None = None,
+        team: str = "",
+        department: str = "",
+        name: str = "",
         cert: bool = True,
         issued_days_ago: int | None = None,
-        **where: object,
-    ) -> User:
-        user = User(
-            id=_uuid(rng),
-            username=username,
-            name=name or unique_name(),
-            role=role,
-            password_hash=password_hash,
-            **where,
-        )
+    ) -> Officer:
+        rng = self.rng
+        officer_id = uuid.UUID(int=rng.getrandbits(128), version=4)
+        name = name or self._unique_name()
+        officer = Officer(officer_id, username, name, role, team, department)
         if cert:
             days = issued_days_ago if issued_days_ago is not None else rng.randint(60, 1700)
-            user.cert_no, user.cert_valid_from, user.cert_valid_until = certs.issue(
+            officer.cert_no, officer.valid_from, officer.valid_until = self.certs.issue(
                 issued_days_ago=days
             )
-        staff.users.append(user)
-        return user
+        self.staff.officers.append(officer)
+        return officer
 
-    comprehensive = departments["zhzf"]
-    add("admin", "admin", name="系统管理员", cert=False)
-    add("supervisor", "supervisor", department_id=comprehensive.id, issued_days_ago=900)
+    def _unique_name(self) -> str:
+        while (name := person_name(self.rng)) in self.names:
+            pass
+        self.names.add(name)
+        return name
+
+
+def plan_staff(seed: int, today: date) -> Staff:
+    """The demo's officers for the seed and day; every one but the administrator certified."""
+    rng = random.Random(f"onevisit-demo:{seed}:staff")
+    roster = _Roster(rng, today)
+    add = roster.add
+    add("admin", ADMIN, name="系统管理员", cert=False)
+    add("supervisor", DISTRICT_SUPERVISOR, department="zhzf", issued_days_ago=900)
+    street_teams = {t.street: t.code for t in TEAMS if t.street}
     number = 0
     for ref in STREETS:  # in the reference order, so inspector1 is always in 湖滨
-        code, street = ref.code, streets[ref.code]
-        team = street_team[street.id]
-        where = {"department_id": comprehensive.id, "street_id": street.id, "team_id": team.id}
-        add(f"sup_{code}", "supervisor", issued_days_ago=rng.randint(800, 1400), **where)
+        team = street_teams[ref.code]
+        add(f"sup_{ref.code}", STREET_SUPERVISOR, issued_days_ago=rng.randint(800, 1400), team=team)
         members = []
         for n in range(rng.randint(4, 6)):
             number += 1
             # The first officers of a team hold certificates spanning the two-year history, so
             # every past visit can be staffed by two certified officers.
             days = rng.randint(800, 1400) if n < CORE_PER_TEAM else None
-            members.append(add(f"inspector{number}", "inspector", issued_days_ago=days, **where))
-        staff.street_inspectors[code] = members
-    for dept in sorted(departments.values(), key=lambda d: d.code):
-        team = specialised.get(dept.id)
-        if team is None:
-            continue
+            members.append(add(f"inspector{number}", INSPECTOR, issued_days_ago=days, team=team))
+        roster.staff.street_inspectors[ref.code] = [m.username for m in members]
+    for team in sorted((t for t in TEAMS if not t.street), key=lambda t: t.department):
         for _ in range(rng.randint(2, 4)):
             number += 1
-            add(f"inspector{number}", "inspector", department_id=dept.id, team_id=team.id)
-    _age_some_certificates(rng, today, staff)
-    session.add_all(staff.users)
-    session.flush()
-    return staff
+            add(f"inspector{number}", INSPECTOR, team=team.code)
+    _age_some_certificates(rng, today, roster.staff)
+    phones = random.Random(f"onevisit-demo:{seed}:phones")
+    for officer in roster.staff.officers[1:]:  # the administrator's account is nobody's phone
+        officer.phone = mobile_number(phones)
+    return roster.staff
 
 
 def _age_some_certificates(rng: random.Random, today: date, staff: Staff) -> None:
     """Make a few certificates expired or expiring soon and a couple of accounts inactive."""
     core = {
-        u.username for members in staff.street_inspectors.values() for u in members[:CORE_PER_TEAM]
+        name for members in staff.street_inspectors.values() for name in members[:CORE_PER_TEAM]
     }
-    others = [u for u in staff.users if u.role == "inspector" and u.username not in core]
+    others = [o for o in staff.officers if o.role == INSPECTOR and o.username not in core]
     picked = rng.sample(others, 9)
-    for n, user in enumerate(picked[:7]):
+    for n, officer in enumerate(picked[:7]):
         shift = -rng.randint(10, 200) if n < 3 else rng.randint(5, 45)
         until = today + timedelta(days=shift)
         valid_from = _years_later(until + timedelta(days=1), -CERT_YEARS)
-        serial = (user.cert_no or "")[-4:]
-        user.cert_no = f"330102{valid_from.year % 100:02d}{serial}"
-        user.cert_valid_from, user.cert_valid_until = valid_from, until
-    for user in picked[7:]:
-        user.active = False
+        serial = officer.cert_no[-4:]
+        officer.cert_no = f"330102{valid_from.year % 100:02d}{serial}"
+        officer.valid_from, officer.valid_until = valid_from, until
+    for officer in picked[7:]:
+        officer.active = False
+
+
+def settle_accounts(
+    session: Session, staff: Staff, *, password_hash: str, imported: set[str]
+) -> dict[str, list[User]]:
+    """Give the imported officers what a workbook does not carry, and return each street team's
+    inspectors as accounts.
+
+    Every account signs in with the demo password and a couple are switched off. An account the
+    import has just added (a username in `imported`) takes the seed's id, so that the recorded
+    draws of a day's teams, which rank officers by id, come out the same for the same seed.
+    """
+    usernames = [o.username for o in staff.officers]
+    users = {
+        u.username: u for u in session.exec(select(User).where(col(User.username).in_(usernames)))
+    }
+    for officer in staff.officers:
+        user = users[officer.username]
+        if officer.username in imported:
+            user.id = officer.id
+        user.password_hash = password_hash
+        user.active = officer.active
+        session.add(user)
+    session.flush()
+    return {
+        street: [users[username] for username in members]
+        for street, members in staff.street_inspectors.items()
+    }
 
 
 def demo_logins(session: Session) -> tuple[DemoLogin, ...]:

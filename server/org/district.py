@@ -7,8 +7,10 @@ from server.core.geo import haversine_m
 __all__ = [
     "DEPARTMENTS",
     "STREETS",
+    "TEAMS",
     "DepartmentRef",
     "StreetRef",
+    "TeamRef",
     "nearest_street",
     "street_aliases",
 ]
@@ -60,6 +62,29 @@ DEPARTMENTS: tuple[DepartmentRef, ...] = (
     DepartmentRef("zrzy", "自然资源和规划", True),
     DepartmentRef("xf", "消防", False),
     DepartmentRef("sthj", "生态环境", False),
+)
+
+
+@dataclass(frozen=True)
+class TeamRef:
+    code: str
+    name: str
+    street: str  # a street's code; "" for a district-level team
+    department: str  # a department's code
+
+
+# The 1+5 structure: each street's comprehensive team, and a district team of each specialised
+# department whose officers join the street teams where a street may not act on its matters.
+TEAMS: tuple[TeamRef, ...] = (
+    *(
+        TeamRef(f"{s.code}-zh", f"{s.name.removesuffix('街道')}综合行政执法队", s.code, "zhzf")
+        for s in STREETS
+    ),
+    *(
+        TeamRef(f"{d.code}-zy", f"{d.name}专业执法队", "", d.code)
+        for d in DEPARTMENTS
+        if d.specialised
+    ),
 )
 
 

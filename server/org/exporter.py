@@ -42,13 +42,17 @@ def _teams(session: Session) -> Iterator[tuple[object, ...]]:
 
 def _officers(session: Session) -> Iterator[tuple[object, ...]]:
     teams = {t.id: t.code or t.name for t in session.exec(select(Team))}
+    departments = {d.id: d.code for d in session.exec(select(Department))}
     for u in session.exec(select(User).where(col(User.active)).order_by(col(User.username))):
         yield (
             u.username,
             u.name,
             _role_label(u),
             teams.get(u.team_id, "") if u.team_id else "",
+            # The team gives its members their department: only one in no team names its own.
+            departments.get(u.department_id, "") if u.department_id and not u.team_id else "",
             u.cert_no or "",
+            u.cert_valid_from.isoformat() if u.cert_valid_from else "",
             u.cert_valid_until.isoformat() if u.cert_valid_until else "",
             u.phone or "",
         )
@@ -57,7 +61,8 @@ def _officers(session: Session) -> Iterator[tuple[object, ...]]:
 def export_org(session: Session, path: str | Path) -> None:
     """Write streets, departments, teams and active officers to `path` (XLSX)."""
     departments = (
-        (d.code, d.name) for d in session.exec(select(Department).order_by(col(Department.code)))
+        (d.code, d.name, "是" if d.specialised else "否")
+        for d in session.exec(select(Department).order_by(col(Department.code)))
     )
     write_workbook(
         path,

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from server.core.cells import cell_bool
 from server.core.import_report import RowError
 from server.core.workbook import RowSource
 from server.org.models import Department, Street, Team, User
@@ -17,6 +18,7 @@ __all__ = [
     "apply",
     "check_validity",
     "code_of",
+    "flag",
     "number",
     "text_of",
     "unique_name",
@@ -88,6 +90,15 @@ def code_of(source: RowSource, cells: list[str], label: str = "代码") -> str:
     if any(c.isspace() for c in code):
         raise RowError("import.has_space", field=label, value=code)
     return code
+
+
+def flag(source: RowSource, cells: list[str], column: str, label: str) -> bool:
+    """A 是/否 cell; blank is 否."""
+    raw = source.get(cells, column)
+    value = cell_bool(raw)
+    if value is None:
+        raise RowError("import.not_yes_no", field=label, value=raw)
+    return value
 
 
 def number(raw: str, label: str) -> float:

@@ -9,6 +9,7 @@ until an administrator sets one. The caller commits.
 """
 
 from collections.abc import Callable
+from datetime import date
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from server.org.import_checks import (
     apply,
     check_validity,
     code_of,
+    flag,
     number,
     text_of,
     unique_name,
@@ -93,10 +95,14 @@ class _OrgImport:
         if not name:
             raise RowError("import.empty", field="名称")
         unique_name(self.known.departments, code, name, "部门")
+        values: dict[str, Any] = {"name": name}
+        # A sheet without the column (an older template) leaves the departments as they are.
+        if "specialised" in source.columns:
+            values["specialised"] = flag(source, cells, "specialised", "专业执法")
         department = self.known.departments.get(code)
         if department is not None:
-            return self._update("department", department, {"name": name}, line)
-        self.known.departments[code] = department = Department(code=code, name=name)
+            return self._update("department", department, values, line)
+        self.known.departments[code] = department = Department(code=code, **values)
         self.session.add(department)
         return "added"
 
@@ -143,7 +149,6 @@ class _OrgImport:
         values["phone"] = text_of(source, cells, "phone", "手机", 32) or None
         user = self.known.users.get(username)
         if user is not None:
-            check_validity(user.cert_valid_from, values["cert_valid_until"])
             outcome = self._update("user", user, values, line)
         else:
             self.known.users[username] = user = User(
@@ -156,7 +161,8 @@ class _OrgImport:
         return outcome
 
     def _placement(self, source: RowSource, cells: list[str]) -> dict[str, Any]:
-        """Role, team, and the street and department the team gives the officer."""
+        """Role, team, and the street and department the team gives the officer (an officer in
+        no team may name a department)."""
         role_raw = source.get(cells, "role")
         word = ROLE_WORDS.get(header_key(role_raw))
         if word is None:
@@ -171,24 +177,33 @@ class _OrgImport:
             raise RowError("import.role_needs_street_team", role=word.label)
         if word.street is False and team is not None and team.street_id is not None:
             raise RowError("import.role_not_street", role=word.label)
+        department_raw = source.get(cells, "department")
+        department = self.known.department(department_raw) if department_raw else None
+        if team is not None and department is not None and department.id != team.department_id:
+            raise RowError(
+                "import.team_other_department", team=team.name, department=department.name
+            )
         return {
             "role": word.role,
             "team_id": team.id if team else None,
             "street_id": team.street_id if team else None,
-            "department_id": team.department_id if team else None,
+            "department_id": team.department_id if team else department.id if department else None,
         }
 
     def _certificate(self, source: RowSource, cells: list[str], username: str) -> dict[str, Any]:
+        """The certificate's number and period; a sheet without 证件生效日 leaves the start."""
         cert_no = text_of(source, cells, "cert_no", "执法证号", 32) or None
         if cert_no and self.known.certs.get(cert_no, username) != username:
             raise RowError("import.cert_taken", cert=cert_no, username=self.known.certs[cert_no])
-        raw = source.get(cells, "cert_expires")
-        until = cell_date(raw) if raw else None
-        if raw and until is None:
-            raise RowError("import.not_date", field="证件有效期至", value=raw)
-        if until and not cert_no:
+        values = {"cert_no": cert_no, "cert_valid_until": _day(source, cells, "cert_expires")}
+        if "cert_from" in source.columns:
+            values["cert_valid_from"] = _day(source, cells, "cert_from")
+        if not cert_no and (values["cert_valid_until"] or values.get("cert_valid_from")):
             raise RowError("import.expiry_without_cert")
-        return {"cert_no": cert_no, "cert_valid_until": until}
+        user = self.known.users.get(username)
+        start = values.get("cert_valid_from", user.cert_valid_from if user else None)
+        check_validity(start, values["cert_valid_until"])
+        return values
 
     def _office(self, source: RowSource, cells: list[str]) -> tuple[float, float]:
         lng = number(source.get(cells, "office_lng"), "办公点经度")
@@ -213,6 +228,14 @@ class _OrgImport:
                 north=north,
             )
         return round(wlat, 7), round(wlng, 7)
+
+
+def _day(source: RowSource, cells: list[str], column: str) -> date | None:
+    raw = source.get(cells, column)
+    day = cell_date(raw) if raw else None
+    if raw and day is None:
+        raise RowError("import.not_date", field=source.label(column), value=raw)
+    return day
 
 
 def import_org(session: Session, path: str | Path, *, bbox: Bbox, actor: str) -> ImportReport:

@@ -2,14 +2,14 @@
 
 from sqlmodel import Session, select
 
-from server.org.district import DEPARTMENTS, STREETS
+from server.org.district import DEPARTMENTS, STREETS, TEAMS
 from server.org.models import Department, Street, Team
 
 __all__ = ["ensure_district"]
 
 
 def ensure_district(session: Session) -> dict[str, Street]:
-    """Create the district's departments, streets and street teams where missing (idempotent).
+    """Create the district's departments, streets and teams where missing (idempotent).
 
     Returns the streets by code.
     """
@@ -32,16 +32,18 @@ def ensure_district(session: Session) -> dict[str, Street]:
             )
             session.add(streets[ref.code])
     session.flush()
-    team_names = set(session.exec(select(Team.name)))
-    comprehensive = departments["zhzf"]
-    for street in streets.values():
-        name = f"{street.name.removesuffix('街道')}综合行政执法队"
-        if name not in team_names:
-            session.add(Team(name=name, street_id=street.id, department_id=comprehensive.id))
-    for dept in departments.values():
-        if dept.specialised:
-            name = f"{dept.name}专业执法队"
-            if name not in team_names:
-                session.add(Team(name=name, street_id=None, department_id=dept.id))
+    teams = session.exec(select(Team.name, Team.code)).all()
+    taken = {name for name, _ in teams} | {code for _, code in teams if code}
+    for ref in TEAMS:
+        if ref.name not in taken and ref.code not in taken:
+            street = streets[ref.street] if ref.street else None
+            session.add(
+                Team(
+                    code=ref.code,
+                    name=ref.name,
+                    street_id=street.id if street else None,
+                    department_id=departments[ref.department].id,
+                )
+            )
     session.flush()
     return streets

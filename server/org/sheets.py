@@ -32,7 +32,11 @@ STREETS = Table(
 DEPARTMENTS = Table(
     key="departments",
     names=("部门", "departments"),
-    columns={"code": "代码 部门代码 编码 code", "name": "名称 部门名称 name"},
+    columns={
+        "code": "代码 部门代码 编码 code",
+        "name": "名称 部门名称 name",
+        "specialised": "专业执法 专业执法队 specialised",
+    },
     required=("code", "name"),
 )
 TEAMS = Table(
@@ -54,7 +58,9 @@ OFFICERS = Table(
         "name": "姓名 name",
         "role": "角色 role",
         "team": "队伍 所属队伍 team",
+        "department": "部门 所属部门 department",
         "cert_no": "执法证号 证件号 certno",
+        "cert_from": "证件生效日 证件有效期自 发证日期 certfrom",
         "cert_expires": "证件有效期至 有效期至 证件有效期 certexpires",
         "phone": "手机 手机号 电话 phone mobile",
     },
@@ -95,17 +101,29 @@ ROLE_WORDS = {word.lower(): role for role, words in _ROLES for word in words.spl
 # One example row per sheet for the empty template, and what the notes sheet explains.
 EXAMPLES = {
     "streets": ("hubin", "湖滨街道", "街道", 120.168, 30.259, "WGS84"),
-    "departments": ("scjg", "市场监管"),
+    "departments": ("scjg", "市场监管", "是"),
     "teams": ("hubin-zh", "湖滨综合行政执法队", "hubin", "zhzf"),
-    "officers": ("zhang.san", "张三", "执法人员", "hubin-zh", "33010012345", "2028-06-30", ""),
+    "officers": (
+        "zhang.san",
+        "张三",
+        "执法人员",
+        "hubin-zh",
+        "zhzf",
+        "33010012345",
+        "2023-07-01",
+        "2028-06-30",
+        "",
+    ),
 }
 NOTES = (
     "组织机构导入模板：每类数据一个工作表，表头可用中文或英文，示例行请替换为实际数据。",
     "街道：代码唯一；类型填“街道”或“派驻”；"
     "办公点坐标默认 WGS-84，高德/腾讯坐标请在“坐标系”填 GCJ-02。",
-    "部门：代码唯一，如 scjg（市场监管）、xf（消防）。",
+    "部门：代码唯一，如 scjg（市场监管）、xf（消防）；专业执法 填“是”表示该部门有区级专业执法队，"
+    "街道无权办理其事项时，其执法人员随街道执法队联合检查。",
     "队伍：街道留空表示区级队伍；街道、部门填代码或名称。",
     "人员：角色填 执法人员、街道管理员、区级管理员、系统管理员、法制审核 或 执法监督；"
-    "执法人员和街道管理员须填队伍；证件有效期至 填日期，如 2028-06-30。",
+    "执法人员和街道管理员须填队伍；部门可留空（取队伍所属部门），不在队伍的人员可填所属部门；"
+    "证件生效日、证件有效期至 填日期，如 2028-06-30。",
     "导入的人员没有密码，由系统管理员设置后方可登录。同一文件重复导入不会改变数据。",
 )

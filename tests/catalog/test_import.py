@@ -182,3 +182,48 @@ def test_the_template_is_a_workbook_that_imports(database_url, sync_engine, dist
     assert result.exit_code == 0, result.output
     with Session(sync_engine) as session:
         assert session.exec(select(Scenario.code).where(col(Scenario.code) == "CJ-01")).one()
+
+
+def test_an_items_guidance_is_imported_exported_and_kept_by_a_sheet_without_it(
+    database_url, sync_engine, district, tmp_path
+):
+    items = [[*row, ""] for row in ITEMS]
+    items[0][-1] = "检查指引"
+    items[2][-1] = "查看消防通道与安全出口是否被占用、锁闭"
+    path = catalogue_book(tmp_path / "a.xlsx", 检查项=items)
+    first = invoke(database_url, "catalogue", str(path))
+    assert first.exit_code == 0, first.output
+
+    def guidance() -> dict[str, str]:
+        with Session(sync_engine) as session:
+            return {i.code: i.guidance for i in session.exec(select(CheckItem))}
+
+    assert guidance()["XF-001-01"] == "查看消防通道与安全出口是否被占用、锁闭"
+    again = invoke(database_url, "catalogue", str(catalogue_book(tmp_path / "b.xlsx")))
+    assert "检查项：共3行，新增0，更新0，未变3，拒绝0" in again.stdout, again.output
+    assert guidance()["XF-001-01"] == "查看消防通道与安全出口是否被占用、锁闭"
+
+    out = tmp_path / "export.xlsx"
+    assert invoke(database_url, "catalogue", str(out), group=export_group).exit_code == 0
+    rows = list(load_workbook(out)["检查项"].iter_rows(values_only=True))
+    assert rows[0][-1] == "检查指引"
+    assert ("XF-001-01", "查看消防通道与安全出口是否被占用、锁闭") in [(r[0], r[-1]) for r in rows]
+
+
+def test_the_export_names_departments_by_code_and_fields_by_name(
+    database_url, sync_engine, district, tmp_path
+):
+    with Session(sync_engine) as session:
+        session.add(EnforcementDomain(code="XF", name="消防安全"))
+        session.commit()
+    path = catalogue_book(tmp_path / "c.xlsx")
+    assert invoke(database_url, "catalogue", str(path)).exit_code == 0
+    out = tmp_path / "export.xlsx"
+    assert invoke(database_url, "catalogue", str(out), group=export_group).exit_code == 0
+    _, *rows = load_workbook(out)["事项"].iter_rows(values_only=True)
+    # 市场监管 is no longer than scjg, and 消防 no longer than xf: the code all the same.
+    assert [(row[0], row[2], row[4]) for row in rows] == [
+        ("SC-001", "scjg", "市场监管"),
+        ("XF-001", "xf", "消防安全"),
+        ("ZH-001", "zhzf", "市容环卫"),
+    ]

@@ -240,3 +240,94 @@ def test_an_imported_officer_cannot_sign_in_until_a_password_is_set(
         session.add(user)
         session.commit()
     login_as(client, "zhang.san")
+
+
+def test_a_department_is_marked_specialised_and_a_sheet_without_the_mark_keeps_it(
+    database_url, sync_engine, tmp_path
+):
+    marked = [
+        ["代码", "名称", "专业执法"],
+        ["zhzf", "综合行政执法", "否"],
+        ["scjg", "市场监管", "是"],
+        ["xf", "消防", ""],
+        ["wsjk", "卫生健康", "也许"],
+    ]
+    result = invoke(database_url, "org", str(org_book(tmp_path / "a.xlsx", 部门=marked)))
+    assert "部门 第5行 wsjk：专业执法“也许”应填“是”或“否”" in result.stdout
+
+    def specialised() -> dict[str, bool]:
+        with Session(sync_engine) as session:
+            return {d.code: d.specialised for d in session.exec(select(Department))}
+
+    assert specialised() == {"zhzf": False, "scjg": True, "xf": False}
+    # An older workbook (no 专业执法 column) changes no department's mark.
+    again = invoke(database_url, "org", str(org_book(tmp_path / "b.xlsx")))
+    assert "部门：共3行，新增0，更新0，未变3，拒绝0" in again.stdout, again.output
+    assert specialised() == {"zhzf": False, "scjg": True, "xf": False}
+
+    out = tmp_path / "export.xlsx"
+    assert invoke(database_url, "org", str(out), group=export_group).exit_code == 0
+    rows = list(load_workbook(out)["部门"].iter_rows(values_only=True))
+    assert rows == [
+        ("代码", "名称", "专业执法"),
+        ("scjg", "市场监管", "是"),
+        ("xf", "消防", "否"),
+        ("zhzf", "综合行政执法", "否"),
+    ]
+
+
+def test_a_certificate_runs_from_its_start_and_a_sheet_without_the_start_keeps_it(
+    database_url, sync_engine, tmp_path
+):
+    header = ["用户名", "姓名", "角色", "队伍", "执法证号", "证件生效日", "证件有效期至"]
+    officers = [
+        header,
+        ["zhang.san", "张三", "执法人员", "hb-zh", "33010001", "2023/7/1", "2028-06-30"],
+        ["li.si", "李四", "执法人员", "hb-zh", "33010002", "2029-01-01", "2028-12-31"],
+        ["wang.wu", "王五", "执法人员", "hb-zh", "", "2025-01-01", ""],
+    ]
+    result = invoke(database_url, "org", str(org_book(tmp_path / "a.xlsx", 人员=officers)))
+    out = result.stdout
+    assert "人员 第3行 li.si：证件有效期至 2028-12-31 早于证件生效日 2029-01-01" in out
+    assert "人员 第4行 wang.wu：填了证件有效期，却没有执法证号" in out
+    zhang = _users(sync_engine)["zhang.san"]
+    assert (str(zhang.cert_valid_from), str(zhang.cert_valid_until)) == ("2023-07-01", "2028-06-30")
+
+    # The usual sheet has no 证件生效日: the start stays, and an expiry before it is refused.
+    assert invoke(database_url, "org", str(org_book(tmp_path / "b.xlsx"))).exit_code == 0
+    assert str(_users(sync_engine)["zhang.san"].cert_valid_from) == "2023-07-01"
+    early = [row[:] for row in OFFICERS]
+    early[1][5] = "2023-01-01"
+    refused = invoke(database_url, "org", str(org_book(tmp_path / "c.xlsx", 人员=early)))
+    assert "zhang.san：证件有效期至 2023-01-01 早于证件生效日 2023-07-01" in refused.stdout
+
+    out_file = tmp_path / "export.xlsx"
+    assert invoke(database_url, "org", str(out_file), group=export_group).exit_code == 0
+    header, *rows = load_workbook(out_file)["人员"].iter_rows(values_only=True)
+    zhang = dict(zip(header, next(r for r in rows if r[0] == "zhang.san"), strict=True))
+    assert (zhang["证件生效日"], zhang["证件有效期至"]) == ("2023-07-01", "2028-06-30")
+
+
+def test_an_officer_in_no_team_keeps_a_department_and_the_export_brings_it_back(
+    database_url, sync_engine, tmp_path
+):
+    officers = [
+        ["用户名", "姓名", "角色", "队伍", "部门"],
+        ["zhao.liu", "赵六", "区级管理员", "", "zhzf"],
+        ["fa.zhi", "孙八", "法制审核", "", "市场监管"],
+        ["zhang.san", "张三", "执法人员", "hb-zh", ""],
+        ["li.si", "李四", "执法人员", "hb-zh", "xf"],
+    ]
+    result = invoke(database_url, "org", str(org_book(tmp_path / "a.xlsx", 人员=officers)))
+    assert "人员 第5行 li.si：队伍“湖滨综合行政执法队”不属于部门“消防”" in result.stdout
+    with Session(sync_engine) as session:
+        departments = {d.id: d.code for d in session.exec(select(Department))}
+    users = _users(sync_engine)
+    placed = {name: departments.get(u.department_id) for name, u in users.items()}
+    assert placed == {"zhao.liu": "zhzf", "fa.zhi": "scjg", "zhang.san": "zhzf"}
+
+    out = tmp_path / "export.xlsx"
+    assert invoke(database_url, "org", str(out), group=export_group).exit_code == 0
+    back = invoke(database_url, "org", str(out))
+    assert back.exit_code == 0, back.output
+    assert "人员：共3行，新增0，更新0，未变3，拒绝0" in back.stdout
