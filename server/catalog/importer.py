@@ -8,6 +8,7 @@ holds memory to the catalogue's codes, never the file. Scenarios that are new or
 on the merchants of their business types at once. The caller commits.
 """
 
+import hashlib
 import uuid
 from collections.abc import Callable
 from functools import partial
@@ -43,8 +44,13 @@ from server.core.workbook import RowSource, Table, header_key
 
 __all__ = ["import_catalogue"]
 
-BATCH = 2000
-_SEPARATORS = str.maketrans({"；": ";", "，": ";", ",": ";", "、": ";", "\n": ";"})
+
+def _domain_code(name: str) -> str:
+    """A new field's code: its name, or for a name longer than a code may be, the start of it
+    and a digest of the whole, so that two long names alike at the start stay two fields."""
+    if len(name) <= 32:
+        return name
+    return f"{name[:23]}~{hashlib.sha1(name.encode()).hexdigest()[:8]}"
 
 
 class _CatalogueImport:
@@ -87,7 +93,7 @@ class _CatalogueImport:
         if found is None:
             found = self.known.domains[raw] = uuid.uuid4()
             self.session.execute(
-                insert(EnforcementDomain), [{"id": found, "code": raw[:32], "name": raw}]
+                insert(EnforcementDomain), [{"id": found, "code": _domain_code(raw), "name": raw}]
             )
         return found
 

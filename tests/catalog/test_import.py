@@ -227,3 +227,28 @@ def test_the_export_names_departments_by_code_and_fields_by_name(
         ("XF-001", "xf", "消防安全"),
         ("ZH-001", "zhzf", "市容环卫"),
     ]
+
+
+def test_fields_with_long_names_alike_at_the_start_are_two_fields(
+    database_url, sync_engine, district, tmp_path
+):
+    long_a = "城市管理领域关于户外广告设施设置与店招店牌规范管理及其日常监督检查事项甲类"
+    long_b = "城市管理领域关于户外广告设施设置与店招店牌规范管理及其日常监督检查事项乙类"
+    matters = [
+        *MATTERS,
+        ["ZH-002", "户外广告", "zhzf", "街道", long_a, ""],
+        ["ZH-003", "店招店牌", "zhzf", "街道", long_b, ""],
+    ]
+    result = invoke(
+        database_url, "catalogue", str(catalogue_book(tmp_path / "c.xlsx", 事项=matters))
+    )
+    assert result.exit_code == 0, result.output
+    with Session(sync_engine) as session:
+        fields = {d.name: d.code for d in session.exec(select(EnforcementDomain))}
+        domain_of = {
+            m.code: m.domain_id
+            for m in session.exec(select(Matter).where(col(Matter.code).like("ZH-00%")))
+        }
+    assert {long_a, long_b} <= set(fields) and fields[long_a] != fields[long_b]
+    assert all(len(code) <= 32 for code in fields.values())
+    assert domain_of["ZH-002"] != domain_of["ZH-003"]
