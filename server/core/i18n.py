@@ -527,8 +527,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "plan.reason.due:green": "绿码到期",
         "plan.reason.random": "双随机抽中",
         "plan.unassigned.no_team": (
-            "本街道当日可派的持证执法人员不足两人（可派 {count} 人），无法组成执法组"
+            "本街道当日可派的持证执法人员不足两人（可派 {count} 人{missing}），无法组成执法组"
         ),
+        "plan.missing": "；另有{who}",
+        "plan.missing.inactive": "{count} 人账号已停用",
+        "plan.missing.no_certificate": "{count} 人执法证不在有效期内",
+        "plan.missing.on_leave": "{count} 人请假或培训",
         "plan.unassigned.no_specialist": "需要{departments}专业执法人员随队，当日无可派人员",
         "plan.unassigned.recusal": "本街道各执法组均有须回避该商户的人员",
         "plan.unassigned.closed": "商户营业时间与当日班次不重合",

@@ -2,7 +2,7 @@
 took with the reason in words, and the checks the frequency rules held back."""
 
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from server.core.i18n import t
 from server.core.plan_settings import PlanningSettings
@@ -33,11 +33,14 @@ def assemble(
         routes.sort(key=lambda r: r.number)
         reasons = {**work.blocked, **solution.unassigned}
         unassigned = []
+        missing = prepared.missing.get(work.street.id, Counter())
         for n, code in sorted(reasons.items()):
             data[n].unassigned_code = code
-            data[n].unassigned_reason = _reason(code, work.visits[n], work, prepared.catalogue)
+            data[n].unassigned_reason = _reason(
+                code, work.visits[n], work, prepared.catalogue, missing
+            )
             unassigned.append(data[n])
-        stats = {"skipped": skipped.get(work.street.id, [])}
+        stats = {"skipped": skipped.get(work.street.id, []), "missing_officers": dict(missing)}
         version = VersionData(work.street.id, prepared.day, routes, unassigned, stats)
         version.follow_ups = _follow_ups(work, reasons, prepared.catalogue)
         out.append(version)
@@ -94,10 +97,18 @@ def _route(
     )
 
 
-def _reason(code: str, visit: VisitDraft, work: StreetWork, catalogue: Catalogue) -> str:
+def _reason(
+    code: str, visit: VisitDraft, work: StreetWork, catalogue: Catalogue, missing: Counter[str]
+) -> str:
     names = "、".join(catalogue.departments[d].name for d in visit.needs)
     members = sum(len(team.members) for team in work.teams)
-    return t(f"plan.unassigned.{code}", departments=names, count=members)
+    absent = "、".join(t(f"plan.missing.{why}", count=n) for why, n in sorted(missing.items()) if n)
+    return t(
+        f"plan.unassigned.{code}",
+        departments=names,
+        count=members,
+        missing=t("plan.missing", who=absent) if absent else "",
+    )
 
 
 def _visit_data(visit: VisitDraft, work: StreetWork, settings: PlanningSettings) -> VisitData:

@@ -6,7 +6,7 @@ solutions into versions.
 """
 
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -62,6 +62,9 @@ class Prepared:
     streets: list[StreetWork]
     merged: Merged
     catalogue: Catalogue
+    # per street, the inspectors who cannot go that day and why (inactive, no_certificate,
+    # on_leave): what a supervisor reads when a street is short of teams
+    missing: dict[uuid.UUID | None, Counter[str]] = field(default_factory=dict)
 
 
 def _specialists(officers: list[Officer]) -> list[Officer]:
@@ -106,7 +109,8 @@ def prepare(
         history.last_officers,
     )
     held = {u for routes in locked.values() for r in routes for u, _ in r.officers} | set(busy)
-    officers = [o for o in available_officers(session, day) if o.id not in held]
+    missing: dict[uuid.UUID | None, Counter[str]] = {}
+    officers = [o for o in available_officers(session, day, missing) if o.id not in held]
     by_street: dict[uuid.UUID, list[VisitDraft]] = defaultdict(list)
     for visit in merged.visits:
         by_street[visit.merchant.street_id].append(visit)
@@ -124,7 +128,7 @@ def prepare(
         )
         for street in streets
     ]
-    return Prepared(day, work, merged, catalogue)
+    return Prepared(day, work, merged, catalogue, missing)
 
 
 def _due_checks(

@@ -1,7 +1,7 @@
 """What planning reads from the database, as plain values the pure steps can work on."""
 
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -163,8 +163,12 @@ class Officer:
     team_id: uuid.UUID | None
 
 
-def available_officers(session: Session, day: date) -> list[Officer]:
-    """Active inspectors holding a valid certificate on `day` and not on leave."""
+def available_officers(
+    session: Session, day: date, missing: dict[uuid.UUID | None, Counter[str]] | None = None
+) -> list[Officer]:
+    """Active inspectors holding a valid certificate on `day` and not on leave; `missing`, if
+    given, counts per street those who are not, and why: inactive, no_certificate (none, not
+    yet valid, or expired on the day), on_leave."""
     away = set(
         session.exec(
             select(OfficerLeave.user_id).where(
@@ -172,14 +176,33 @@ def available_officers(session: Session, day: date) -> list[Officer]:
             )
         )
     )
-    users = session.exec(
-        select(User).where(User.role == "inspector", col(User.active).is_(True)).order_by(User.id)
-    )
-    return [
-        Officer(u.id, u.username, u.name, u.cert_no or "", u.department_id, u.street_id, u.team_id)
-        for u in users
-        if u.certified_on(day) and u.id not in away
-    ]
+    users = session.exec(select(User).where(User.role == "inspector").order_by(User.id))
+    found = []
+    for u in users:
+        why = _not_available(u, day, away)
+        if why is None:
+            found.append(
+                Officer(
+                    id=u.id,
+                    username=u.username,
+                    name=u.name,
+                    cert_no=u.cert_no or "",
+                    department_id=u.department_id,
+                    street_id=u.street_id,
+                    team_id=u.team_id,
+                )
+            )
+        elif missing is not None:
+            missing.setdefault(u.street_id, Counter())[why] += 1
+    return found
+
+
+def _not_available(user: User, day: date, away: set[uuid.UUID]) -> str | None:
+    if not user.active:
+        return "inactive"
+    if not user.certified_on(day):
+        return "no_certificate"
+    return "on_leave" if user.id in away else None
 
 
 def recusals(

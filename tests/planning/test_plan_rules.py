@@ -219,9 +219,16 @@ def test_allowed_teams_rotate_pairs_honour_recusal_and_specialists():
 def test_too_few_certified_officers_still_plans_and_says_why(district):
     with Session(district.engine) as session:
         xiaoying = session.exec(select(Street).where(Street.code == "xiaoying")).one()
-        for user in session.exec(
-            select(User).where(User.street_id == xiaoying.id, User.role == "inspector")
-        ):
+        officers = session.exec(
+            select(User)
+            .where(User.street_id == xiaoying.id, User.role == "inspector")
+            .where(col(User.active).is_(True))
+            .order_by(User.username)
+        ).all()
+        expired, stopped, *trained = officers
+        expired.cert_valid_until = DAY - timedelta(days=1)  # ran out the day before
+        stopped.active = False
+        for user in trained:
             session.add(
                 OfficerLeave(user_id=user.id, starts_on=DAY, ends_on=DAY, reason="集中培训")
             )
@@ -230,7 +237,11 @@ def test_too_few_certified_officers_still_plans_and_says_why(district):
     assert not [r for r in doc["routes"] if r["street"] == "xiaoying"]
     stranded = [u for u in doc["unassigned"] if u["street"] == "xiaoying"]
     assert stranded and all(u["code"] == "no_team" for u in stranded)
-    assert "不足两人" in stranded[0]["reason"]
+    reason = stranded[0]["reason"]
+    assert "不足两人" in reason and "可派 0 人" in reason
+    # Why the street is short, as a supervisor needs it to act.
+    assert "1 人执法证不在有效期内" in reason and f"{len(trained)} 人请假或培训" in reason
+    assert "人账号已停用" in reason
     assert [r for r in doc["routes"] if r["street"] == "hubin"], "other streets are planned"
 
 
