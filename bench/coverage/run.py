@@ -211,6 +211,14 @@ def report(
         f"  visits made {made} ({made / max(1, result.working_days):.0f} a working day), by first"
         " reason: " + ", ".join(f"{k} {v}" for k, v in result.placed_by_reason.most_common())
     )
+    if result.revisits:
+        often = sum(1 for n in result.visits_of.values() if n > result.working_days // 4)
+        print(
+            f"  visits to a shop visited within the week before: {sum(result.revisits.values())} ("
+            + ", ".join(f"{k} {v}" for k, v in result.revisits.most_common(5))
+            + f"); shops visited on more than a quarter of the working days: {often}, the most "
+            f"visited {max(result.visits_of.values())} times"
+        )
     print("  their results: " + ", ".join(f"{k} {v}" for k, v in result.outcomes.most_common()))
     if result.partial:
         print(

@@ -71,6 +71,10 @@ class Result:
     # visits that checked fewer departments than the merchant has (each resets the colour's
     # interval all the same), by why they were made: random checks only, or anything else
     partial: Counter[str] = field(default_factory=Counter)
+    # visits of a merchant already visited within the week before, and visits per merchant
+    revisits: Counter[str] = field(default_factory=Counter)
+    visits_of: Counter[uuid.UUID] = field(default_factory=Counter)
+    last_visit: dict[uuid.UUID, date] = field(default_factory=dict)
     on_leave: int = 0
     renewed: int = 0
     complaints: int = 0
@@ -217,6 +221,12 @@ def _working_day(
         for visit in visits:
             made = world.make(session, day, visit, planned_at)
             ledger.visit(day, visit.merchant_id, made.items, made.complaints)
+            before = result.last_visit.get(visit.merchant_id)
+            if before is not None and (day - before).days <= 7:
+                first = visit.reasons[0] if visit.reasons else "?"
+                result.revisits[first] += 1
+            result.last_visit[visit.merchant_id] = day
+            result.visits_of[visit.merchant_id] += 1
             if made.partial:
                 only_random = set(visit.reasons) <= {"random"}
                 result.partial["random only" if only_random else "other reasons"] += 1
