@@ -273,7 +273,7 @@ def _routed(
     ):
         officers.setdefault(route_id, []).append((role, user_id))
     planned = []
-    for row in sorted(rows, key=lambda r: (str(r.route_id), r.seq or 0, str(r.merchant_id))):
+    for row in sorted(rows, key=lambda r: r.merchant_id):  # ids stable from run to run
         first = row.reasons[0] if row.reasons else "?"
         for check in row.checks:
             if "random" in check["reasons"]:

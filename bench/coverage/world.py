@@ -336,11 +336,13 @@ class World:
     ) -> list[uuid.UUID]:
         """The complaints the plan sent the visit for: found true on site, or unfounded."""
         rows = session.exec(
-            select(Complaint).where(
+            select(Complaint)
+            .where(
                 Complaint.merchant_id == merchant_id,
                 col(Complaint.status).in_(("received", "planned")),
                 col(Complaint.created_at) < planned_at,
             )
+            .order_by(Complaint.created_at)
         ).all()
         for row in rows:
             true = self.rng.random() < VERIFIED[self.conduct[merchant_id]]
