@@ -53,6 +53,7 @@ class DueCheck:
     department_id: uuid.UUID | None = None
     source_id: str | None = None
     overdue_days: int = 0  # days past the check's own deadline on the planned day
+    items: tuple[uuid.UUID, ...] = ()  # only these of the department's items (a follow-up's)
 
 
 Source = Callable[[Session, date, Sequence[uuid.UUID], Policy], list[DueCheck]]

@@ -109,7 +109,12 @@ def follow_ups_owed(
         late = (day - since).days
         owed.append(
             DueCheck(
-                follow_up.merchant_id, reason, follow_up.department_id, str(follow_up.id), late
+                follow_up.merchant_id,
+                reason,
+                follow_up.department_id,
+                str(follow_up.id),
+                late,
+                tuple(uuid.UUID(i) for i in follow_up.items),
             )
         )
     return owed

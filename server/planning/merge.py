@@ -124,6 +124,11 @@ def _joint_visit(
         found = due[department_id]
         code = departments[department_id].code
         kept = available[department_id]
+        if all(c.items for c in found):  # follow-ups only: the items they left, not the rest
+            owed = {i for c in found for i in c.items}
+            kept = [i for i in kept if i.id in owed]
+            if not kept:
+                continue
         if all(capped(c, policy) for c in found):
             kept, held = _capped(merchant.id, department_id, kept, history, policy)
             if held:
