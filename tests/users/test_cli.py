@@ -123,7 +123,7 @@ ADD = ("add", "li", "--role", "inspector", "--name", "李四", "--password-stdin
         (ADD, "too-short\n", "密码太短：至少 10 个字符（现为 9 个）"),
         (ADD[:-1], None, "请加 --password-stdin"),
         ((*ADD, "--street", "nowhere"), PASSWORD, "未知街道“nowhere”"),
-        ((*ADD, "--team", "nobody"), PASSWORD, "未知班组“nobody”"),
+        ((*ADD, "--team", "nobody"), PASSWORD, "未知队伍“nobody”"),
         ((*ADD, "--department", "nasa"), PASSWORD, "未知部门“nasa”"),
         ((*ADD, "--cert-no", "1", "--cert-from", "2026-02-30"), PASSWORD, "“2026-02-30”不存在"),
         (

@@ -114,7 +114,7 @@ def test_a_street_supervisor_needs_a_street_and_a_district_supervisor_has_none(s
         ({"name": "   "}, "姓名不能为空"),
         ({"name": "张\u202e三"}, "控制字符或不可见字符"),
         ({"street": "atlantis"}, "未知街道“atlantis”。可用的街道代码："),
-        ({"team": "不存在的队"}, "未知班组“不存在的队”"),
+        ({"team": "不存在的队"}, "未知队伍“不存在的队”"),
         ({"department": "nasa"}, "未知部门“nasa”。可用的部门代码："),
         ({"street": "qingbo", "team": "湖滨综合行政执法队"}, "不属于清波街道"),
         ({"street": "hubin", "team": "市场监管专业执法队"}, "不属于街道"),
