@@ -138,7 +138,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "users.username.taken": "用户名“{value}”已被占用（已有用户 {taken}），请换一个",
         "users.name.empty": "姓名不能为空",
         "users.name.long": "姓名太长：最多 {max} 个字符（现为 {n} 个）",
-        "users.name.chars": "姓名“{value}”中含有控制字符或不可见字符，请删除后重试",
+        "users.name.chars": "姓名“{value}”中含有控制字符、不可见字符或尖括号 < >，请删除后重试",
         "users.none_yet": "（尚未录入任何一个）",
         "users.street.unknown": "未知街道“{value}”。可用的街道代码：{known}",
         "users.street.unknown_filter": "未知街道“{value}”",

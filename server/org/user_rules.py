@@ -42,6 +42,9 @@ USERNAME_MAX = NAME_MAX = 64
 CERT_MAX = 32
 _USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]*")
 _CERT = re.compile(r"[A-Za-z0-9-]+")
+# Markup has no place in a person's name, which travels to printed papers, exports and other
+# systems that may not escape it.
+_MARKUP = frozenset("<>")
 
 
 class UserRefused(DomainError):
@@ -119,7 +122,7 @@ def checked_name(typed: str) -> str:
         raise UserRefused(t("users.name.empty"))
     if len(name) > NAME_MAX:
         raise UserRefused(t("users.name.long", max=NAME_MAX, n=len(name)))
-    if unsafe_text(name):
+    if unsafe_text(name) or not _MARKUP.isdisjoint(name):
         raise UserRefused(t("users.name.chars", value=shown(name)))
     return name
 

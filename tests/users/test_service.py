@@ -112,7 +112,11 @@ def test_a_street_supervisor_needs_a_street_and_a_district_supervisor_has_none(s
         ({"role": "auditor"}, "未知角色“auditor”，可选：admin、district_supervisor"),
         ({"role": ""}, "请填写角色"),
         ({"name": "   "}, "姓名不能为空"),
-        ({"name": "张\u202e三"}, "控制字符或不可见字符"),
+        ({"name": "张\u202e三"}, "姓名“张\\u202e三”中含有控制字符、不可见字符"),
+        (
+            {"name": "<script>x</script>"},
+            "姓名“<script>x</script>”中含有控制字符、不可见字符或尖括号",
+        ),
         ({"street": "atlantis"}, "未知街道“atlantis”。可用的街道代码："),
         ({"team": "不存在的队"}, "未知队伍“不存在的队”"),
         ({"department": "nasa"}, "未知部门“nasa”。可用的部门代码："),
