@@ -144,6 +144,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "users.street.unknown_filter": "未知街道“{value}”",
         "users.street.required": "街道管理员须填写所属街道",
         "users.street.refused": "区级管理员不属于任何街道：请去掉街道，或把角色改为 street_supervisor（街道管理员）",
+        "users.team.required": "{role}须填写所属队伍（街道的执法队，或部门的区级执法队）：排班按队伍所属的街道和部门安排执法人员",
         "users.team.unknown": "未知队伍“{value}”。现有队伍：{known}",
         "users.team.no_street": "队伍“{team}”是区级专业执法队，不属于街道：请去掉街道“{street}”，或选择该街道的队伍",
         "users.team.other_street": "队伍“{team}”不属于{street}：请选择该街道的队伍，或改正街道",

@@ -4,10 +4,18 @@ server/auth/user_fields.py) and the organisation workbook (server/org/importer.p
 is a `UserRefused` whose reason names the field and what to write instead; both ways show it as
 it is, the import with the sheet and line of the row.
 
-Placement (who belongs where) is one table, `ROLE_INPUTS`, read by `place`: a street supervisor
-(街道管理员) has a street, typed or given by a team of that street; a district supervisor
-(区级管理员) has none. A team gives its street and department; a street or department that
-contradicts the team is refused. Without a team, a department may be named by anyone.
+Placement (who belongs where) is one table, `ROLE_INPUTS`, read by `place`:
+
+- an inspector (执法人员) belongs to a team: a street's team, or a department's district team.
+  Planning draws a street's inspectors into the day's visiting teams and brings a department's
+  district officers along by their department, and the team is what gives both; an inspector in
+  no team could be left out of every plan unnoticed, so none is let in, whichever way;
+- a street supervisor (街道管理员) has a street, typed or given by a team of that street;
+- a district supervisor (区级管理员) has none, and may be in a department's district team;
+- an administrator, legal reviewer or oversight officer may be in a team, or in none.
+
+A team gives its street and department; a street or department that contradicts the team is
+refused. Without a team, a department may be named by anyone.
 """
 
 import re
@@ -66,7 +74,7 @@ ROLE_INPUTS: dict[str, Placement] = {
     "admin": Placement("admin", street=None, team=False),
     "district_supervisor": Placement("supervisor", street=False, team=False),
     "street_supervisor": Placement("supervisor", street=True, team=False),
-    "inspector": Placement("inspector", street=None, team=False),
+    "inspector": Placement("inspector", street=None, team=True),
     "legal": Placement("legal", street=None, team=False),
     "oversight": Placement("oversight", street=None, team=False),
 }

@@ -40,7 +40,12 @@ def session(sync_engine):
         yield session
 
 
+TEAM = "湖滨综合行政执法队"
+
+
 def add(session, username: str, role: str = "inspector", **fields: str) -> User:
+    if role == "inspector":
+        fields.setdefault("team", TEAM)
     user = create_user(
         session, username, UserForm(role=role, name="张三", **fields), PASSWORD, ADMIN
     )
@@ -49,7 +54,10 @@ def add(session, username: str, role: str = "inspector", **fields: str) -> User:
 
 
 def refused(session, username: str = "li", role: str = "inspector", **fields: str) -> str:
-    """The reason a new user is refused; nothing of it is written."""
+    """The reason a new user is refused (an inspector in the hubin team unless `fields` say
+    otherwise); nothing of it is written."""
+    if role == "inspector":
+        fields.setdefault("team", TEAM)
     before = _counts(session)
     with pytest.raises(UserRefused) as caught:
         create_user(
@@ -104,6 +112,19 @@ def test_a_street_supervisor_needs_a_street_and_a_district_supervisor_has_none(s
         session, role="district_supervisor", team="湖滨综合行政执法队"
     )
     assert "district_supervisor" in refused(session, role="supervisor")
+
+
+def test_an_inspector_belongs_to_a_team_and_takes_its_street_and_department(session):
+    reason = refused(session, team="", street="hubin", department="zhzf")
+    assert reason == (
+        "执法人员须填写所属队伍（街道的执法队，或部门的区级执法队）："
+        "排班按队伍所属的街道和部门安排执法人员"
+    )
+    district = add(session, "shichang", team="市场监管专业执法队")
+    assert district.street_id is None and district.department_id is not None
+    # Taken out of their team, an inspector is refused as a new one would be.
+    with pytest.raises(UserRefused, match="执法人员须填写所属队伍"):
+        update_user(session, district, UserForm(role="inspector", name="张三"), ADMIN)
 
 
 @pytest.mark.parametrize(
