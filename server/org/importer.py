@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from server.audit.service import record
+from server.audit.service import Actor, record
 from server.core.cells import cell_date
 from server.core.geo import parse_crs, to_wgs84
 from server.core.import_report import ImportReport, RowError, read_sheets
@@ -44,7 +44,7 @@ Bbox = tuple[float, float, float, float]
 
 
 class _OrgImport:
-    def __init__(self, session: Session, file: Path, bbox: Bbox, actor: str) -> None:
+    def __init__(self, session: Session, file: Path, bbox: Bbox, actor: Actor) -> None:
         self.session, self.bbox, self.actor = session, bbox, actor
         self.known = Known.load(session)
         self.report = ImportReport(file.name)
@@ -65,7 +65,9 @@ class _OrgImport:
             action="org.import.update",
             entity=entity,
             entity_id=row.id,
-            actor=self.actor,
+            actor=self.actor.name,
+            actor_id=self.actor.id,
+            ip=self.actor.ip,
             detail={"file": self.report.file, "line": line, "changes": changes},
         )
         return "updated"
@@ -238,9 +240,9 @@ def _day(source: RowSource, cells: list[str], column: str) -> date | None:
     return day
 
 
-def import_org(session: Session, path: str | Path, *, bbox: Bbox, actor: str) -> ImportReport:
-    """Import the organisation workbook at `path`; raise WorkbookError if it cannot be read.
-    Adds to the session; the caller commits."""
+def import_org(session: Session, path: str | Path, *, bbox: Bbox, actor: Actor) -> ImportReport:
+    """Import the organisation workbook at `path` for `actor` (whom its audit rows name); raise
+    WorkbookError if it cannot be read. Adds to the session; the caller commits."""
     path = Path(path)
     run = _OrgImport(session, path, bbox, actor)
     steps = (
@@ -254,5 +256,13 @@ def import_org(session: Session, path: str | Path, *, bbox: Bbox, actor: str) ->
         [(table, partial(run.sheet, store=store)) for table, store in steps],
         SHEETS,
     )
-    record(session, action="org.import", entity="org", actor=actor, detail=run.report.as_dict())
+    record(
+        session,
+        action="org.import",
+        entity="org",
+        actor=actor.name,
+        actor_id=actor.id,
+        ip=actor.ip,
+        detail=run.report.as_dict(),
+    )
     return run.report
