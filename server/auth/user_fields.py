@@ -28,6 +28,7 @@ from server.org.user_rules import (
     checked_name,
     checked_username,
     place,
+    role_input,
     role_query,
     username_taken,
 )
@@ -74,13 +75,6 @@ class UserFacts:
     cert_no: str | None
     cert_valid_from: date | None
     cert_valid_until: date | None
-
-
-def role_input(role: str, street_id: uuid.UUID | None) -> str:
-    """The name a stored role is typed and shown by (`supervisor` → street or district)."""
-    if role == "supervisor":
-        return "street_supervisor" if street_id else "district_supervisor"
-    return role
 
 
 def _known(names: list[str]) -> str:

@@ -16,7 +16,6 @@ __all__ = [
     "Known",
     "RowError",
     "apply",
-    "check_validity",
     "code_of",
     "flag",
     "number",
@@ -32,21 +31,18 @@ class Known:
     streets: dict[str, Street]
     departments: dict[str, Department]
     teams: dict[str, Team]
-    users: dict[str, User]
-    certs: dict[str, str]  # certificate number → username
+    users: dict[str, User]  # by username, exactly as stored
     uncoded: dict[str, Team]  # teams made before they had codes, by name
 
     @classmethod
     def load(cls, session: Session) -> "Known":
-        users = {u.username: u for u in session.exec(select(User))}
         teams = list(session.exec(select(Team)))
         return cls(
             streets={s.code: s for s in session.exec(select(Street))},
             departments={d.code: d for d in session.exec(select(Department))},
             teams={t.code: t for t in teams if t.code},
             uncoded={t.name: t for t in teams if not t.code},
-            users=users,
-            certs={u.cert_no: u.username for u in users.values() if u.cert_no},
+            users={u.username: u for u in session.exec(select(User))},
         )
 
     def street(self, raw: str) -> Street:
@@ -128,11 +124,6 @@ def _plain(value: Any) -> Any:
     return (
         value.isoformat() if isinstance(value, date) else str(value) if value is not None else None
     )
-
-
-def check_validity(valid_from: date | None, until: date | None) -> None:
-    if valid_from and until and until < valid_from:
-        raise RowError("import.expiry_before_start", until=until, start=valid_from)
 
 
 def unique_name(rows: dict[str, Any], code: str, name: str, what: str) -> None:

@@ -42,6 +42,7 @@ __all__ = [
     "keep_an_admin",
     "new_username",
     "place",
+    "role_input",
     "role_query",
     "username_taken",
 ]
@@ -82,6 +83,13 @@ ROLE_INPUTS: dict[str, Placement] = {
 
 def _choices() -> str:
     return "、".join(ROLE_INPUTS)
+
+
+def role_input(role: str, street_id: uuid.UUID | None) -> str:
+    """The name a stored role is typed and shown by (`supervisor` → street or district)."""
+    if role == "supervisor":
+        return "street_supervisor" if street_id else "district_supervisor"
+    return role
 
 
 def role_query(typed: str) -> Placement:

@@ -155,3 +155,27 @@ def test_an_import_from_the_page_names_the_administrator_in_the_audit_trail(
     ]
     assert {(e.actor, e.actor_id) for e in events} == {("boss", boss.id)}
     assert all(e.ip for e in events)
+
+
+def test_an_administrator_cannot_import_away_their_own_rights(client, sync_engine, tmp_path):
+    csrf = _admin(client, sync_engine)
+    make_user(sync_engine, "boss2", role="admin")  # not the last one: it is whose rights they are
+    officers = [
+        ["用户名", "姓名", "角色", "队伍"],
+        ["boss", "管理员", "执法人员", "湖滨综合行政执法队"],
+    ]
+    answer = client.post(
+        "/console/data/import",
+        data={"kind": "org"},
+        files={
+            "file": ("org.xlsx", workbook(tmp_path / "org.xlsx", {"人员": officers}).read_bytes())
+        },
+        headers={"X-CSRF-Token": csrf, "HX-Request": "true"},
+    )
+    assert answer.status_code == 200
+    assert (
+        "<td>人员</td><td>2</td><td>boss</td><td>不能停用自己的账号，也不能更改自己的管理员角色"
+        in (answer.text)
+    )
+    with Session(sync_engine) as session:
+        assert session.exec(select(User.role).where(User.username == "boss")).one() == "admin"
