@@ -84,7 +84,7 @@ def test_a_username_or_name_the_console_refuses_is_refused(database_url, sync_en
     assert result.exit_code == 1, result.output
     out = result.stdout
     assert (
-        "人员 第2行 bad<b>\u202e：用户名“bad<b>\\u202e”不可用："
+        "人员 第2行 bad<b>\\u202e：用户名“bad<b>\\u202e”不可用："
         "只能由英文字母、数字和 . _ @ - 组成，并以字母或数字开头" in out
     )
     assert (
