@@ -1,6 +1,7 @@
 """Checking the organisation workbook's rows against the organisation as it stands."""
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -33,6 +34,8 @@ class Known:
     teams: dict[str, Team]
     users: dict[str, User]  # by username, exactly as stored
     uncoded: dict[str, Team]  # teams made before they had codes, by name
+    folded: dict[str, str]  # username in lower case → username
+    certs: dict[str, str]  # certificate number → username
 
     @classmethod
     def load(cls, session: Session) -> "Known":
@@ -42,8 +45,32 @@ class Known:
             departments={d.code: d for d in session.exec(select(Department))},
             teams={t.code: t for t in teams if t.code},
             uncoded={t.name: t for t in teams if not t.code},
-            users={u.username: u for u in session.exec(select(User))},
+            users=(users := {u.username: u for u in session.exec(select(User))}),
+            folded={name.lower(): name for name in users},
+            certs={u.cert_no: u.username for u in users.values() if u.cert_no},
         )
+
+    def username_clash(self, username: str) -> str | None:
+        """The username `username` would be confused with (letter case aside)."""
+        return self.folded.get(username.lower())
+
+    def cert_holder(self, username: str) -> Callable[[str], str | None]:
+        """Who other than `username` holds a certificate number."""
+
+        def holder(number: str) -> str | None:
+            held = self.certs.get(number)
+            return held if held != username else None
+
+        return holder
+
+    def keep(self, user: User, old_cert: str | None) -> None:
+        """Take in an account as a row added or changed it."""
+        self.users[user.username] = user
+        self.folded[user.username.lower()] = user.username
+        if old_cert and self.certs.get(old_cert) == user.username:
+            del self.certs[old_cert]
+        if user.cert_no:
+            self.certs[user.cert_no] = user.username
 
     def street(self, raw: str) -> Street:
         found = self.streets.get(raw) or next(

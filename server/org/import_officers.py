@@ -6,7 +6,6 @@ departments named by code or name, dates as Excel writes them, a sheet without �
 leaving the start as it is, and the 手机 column the console does not have.
 """
 
-import uuid
 from datetime import date
 from typing import Any
 
@@ -35,10 +34,10 @@ PHONE_MAX = 32
 
 
 class OfficerRow:
-    """A row checked: the username of a new account (None: the row is `user`'s) and the
-    values to set."""
+    """A row checked: its account (`user`, None for a new one), username and the values to
+    set."""
 
-    def __init__(self, user: User | None, username: str | None, values: dict[str, Any]) -> None:
+    def __init__(self, user: User | None, username: str, values: dict[str, Any]) -> None:
         self.user, self.username, self.values = user, username, values
 
 
@@ -50,13 +49,13 @@ def officer_row(
     typed = source.get(cells, "username")
     user = known.users.get(typed)
     try:
-        username = None if user is not None else new_username(session, typed)
+        username = user.username if user else new_username(session, typed, known.username_clash)
         role = _role(source, cells)
         values = {
             "role": ROLE_INPUTS[role].role,
             "name": checked_name(source.get(cells, "name")),
             **_placement(known, source, cells, role),
-            **_certificate(session, source, cells, user),
+            **_certificate(session, known, source, cells, user, username),
             "phone": text_of(source, cells, "phone", "手机", PHONE_MAX) or None,
         }
         if user is not None and values["role"] != user.role:
@@ -93,18 +92,30 @@ def _placement(known: Known, source: RowSource, cells: list[str], role: str) -> 
 
 
 def _certificate(
-    session: Session, source: RowSource, cells: list[str], user: User | None
+    session: Session,
+    known: Known,
+    source: RowSource,
+    cells: list[str],
+    user: User | None,
+    username: str,
 ) -> dict[str, Any]:
-    """The certificate's number and period by the console's rule; a sheet without 证件生效日
-    keeps the start of a certificate the row still names."""
+    """The certificate's number and period by the console's rule, for the account of
+    `username` (`user`, None for a new one); a sheet without 证件生效日 keeps the start of a
+    certificate the row still names."""
     cert_no = source.get(cells, "cert_no")
     until = _day(source, cells, "cert_expires")
     if "cert_from" in source.columns:
         start = _day(source, cells, "cert_from")
     else:
         start = user.cert_valid_from if user is not None and cert_no else None
-    user_id: uuid.UUID | None = user.id if user is not None else None
-    number, start, until = checked_certificate(session, cert_no, start, until, user_id)
+    number, start, until = checked_certificate(
+        session,
+        cert_no,
+        start,
+        until,
+        user.id if user is not None else None,
+        known.cert_holder(username),
+    )
     return {"cert_no": number, "cert_valid_from": start, "cert_valid_until": until}
 
 

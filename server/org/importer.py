@@ -137,10 +137,14 @@ class _OrgImport:
     def officer(self, source: RowSource, cells: list[str], line: int) -> str:
         row = officer_row(self.session, self.known, source, cells, self.actor)
         if row.user is not None:
-            return self._update("user", row.user, row.values, line)
-        assert row.username is not None
+            old_cert = row.user.cert_no
+            outcome = self._update("user", row.user, row.values, line)
+            self.known.keep(row.user, old_cert)
+            if row.user.cert_no != old_cert:
+                self.session.flush()  # a later row may take the number this one gave up
+            return outcome
         user = User(username=row.username, password_hash=NO_PASSWORD, **row.values)
-        self.known.users[row.username] = user
+        self.known.keep(user, None)
         self.session.add(user)
         return "added"
 

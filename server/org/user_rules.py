@@ -20,6 +20,7 @@ refused. Without a team, a department may be named by anyone.
 
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -34,6 +35,7 @@ from server.org.models import Department, Street, Team, User
 
 __all__ = [
     "ROLE_INPUTS",
+    "Holder",
     "Placement",
     "UserRefused",
     "checked_certificate",
@@ -54,6 +56,11 @@ _CERT = re.compile(r"[A-Za-z0-9-]+")
 # Markup has no place in a person's name, which travels to printed papers, exports and other
 # systems that may not escape it.
 _MARKUP = frozenset("<>")
+
+
+# Who holds a username or certificate number already: an import keeps its own view of the
+# accounts as its rows leave them, rather than ask the database row by row.
+Holder = Callable[[str], str | None]
 
 
 class UserRefused(DomainError):
@@ -124,10 +131,12 @@ def username_taken(session: Session, username: str) -> str | None:
     ).first()
 
 
-def new_username(session: Session, typed: str) -> str:
-    """A username for a new account: well formed and nobody's, letter case aside."""
+def new_username(session: Session, typed: str, holder: Holder | None = None) -> str:
+    """A username for a new account: well formed and nobody's, letter case aside (`holder`:
+    the username it clashes with, asked of the database unless given)."""
     username = checked_username(typed)
-    if (taken := username_taken(session, username)) is not None:
+    taken = holder(username) if holder else username_taken(session, username)
+    if taken is not None:
         raise UserRefused(t("users.username.taken", value=username, taken=taken), 409)
     return username
 
@@ -179,10 +188,12 @@ def checked_certificate(
     valid_from: date | None,
     valid_until: date | None,
     user_id: uuid.UUID | None,
+    holder: Holder | None = None,
 ) -> tuple[str | None, date | None, date | None]:
     """A certificate's number and period for the user `user_id` (None: a new one): a number
     nobody else holds, of letters, digits and hyphens, and a period that does not end before it
-    starts; no number, no period."""
+    starts; no number, no period. `holder`: the username of anyone else holding a number, asked
+    of the database unless given."""
     number = cert_no.strip() or None
     if number is None:
         if valid_from or valid_until:
@@ -194,13 +205,17 @@ def checked_certificate(
         raise UserRefused(
             t("users.cert.order", start=valid_from.isoformat(), end=valid_until.isoformat())
         )
+    held_by = holder(number) if holder else _cert_holder(session, number, user_id)
+    if held_by is not None:
+        raise UserRefused(t("users.cert.taken", value=number, username=held_by), 409)
+    return number, valid_from, valid_until
+
+
+def _cert_holder(session: Session, number: str, user_id: uuid.UUID | None) -> str | None:
     same = select(User.username).where(User.cert_no == number)
     if user_id is not None:
         same = same.where(col(User.id) != user_id)
-    holder = session.exec(same).first()
-    if holder is not None:
-        raise UserRefused(t("users.cert.taken", value=number, username=holder), 409)
-    return number, valid_from, valid_until
+    return session.exec(same).first()
 
 
 def keep_an_admin(session: Session, user: User, actor: Actor) -> None:

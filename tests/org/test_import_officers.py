@@ -95,3 +95,20 @@ def test_a_username_or_name_the_console_refuses_is_refused(database_url, sync_en
     assert "人员 第4行 zhang.san：姓名“张\\u202e三”中含有控制字符、不可见字符或尖括号" in out
     assert "人员：共3行，新增0，更新0，未变0，拒绝3" in out
     assert _people(sync_engine) == before and _updates(sync_engine) == []
+
+
+def test_a_certificate_number_given_up_in_a_row_may_be_taken_by_a_later_one(
+    database_url, sync_engine, tmp_path
+):
+    _start(database_url, tmp_path)
+    rows = [
+        HEADER,
+        ["zhang.san", "张三", "执法人员", "hb-zh", "33010100", "2030-06-30", ""],  # renewed
+        ["li.si", "李四", "执法人员", "hb-zh", "33010001", "2029-06-30", ""],  # 张三's old one
+        ["fire.one", "钱七", "执法人员", "xf-zy", "33010100", "", ""],  # 张三's new one
+    ]
+    result = invoke(database_url, "org", str(org_book(tmp_path / "a.xlsx", 人员=rows)))
+    assert "人员 第4行 fire.one：执法证号“33010100”已登记给用户 zhang.san" in result.stdout
+    assert "人员：共3行，新增0，更新2，未变0，拒绝1" in result.stdout, result.output
+    people = _people(sync_engine)
+    assert (people["zhang.san"][5], people["li.si"][5]) == ("33010100", "33010001")
