@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from server.audit.service import Actor
 from server.catalog.exporter import export_catalogue, write_catalogue_template
 from server.catalog.importer import import_catalogue
 from server.core.i18n import t
@@ -22,7 +23,8 @@ from server.org.importer import import_org
 
 __all__ = ["KINDS", "DataKind", "run_import"]
 
-SessionImport = Callable[[Session, Path, Settings, str], ImportReport]
+# An import on the caller's session, for the actor its audit rows name.
+SessionImport = Callable[[Session, Path, Settings, Actor], ImportReport]
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,7 @@ KINDS: dict[str, DataKind] = {
 
 
 def run_import(
-    engine: Engine, kind: str, path: Path, settings: Settings, actor: str
+    engine: Engine, kind: str, path: Path, settings: Settings, actor: Actor
 ) -> ImportReport:
     """One import, committed, with its report (the merchants' in the same shape as the rest)."""
     imports = KINDS[kind].imports
@@ -71,7 +73,7 @@ def run_import(
         return report
 
 
-def _merchants(engine: Engine, path: Path, settings: Settings, actor: str) -> ImportReport:
+def _merchants(engine: Engine, path: Path, settings: Settings, actor: Actor) -> ImportReport:
     merchants = import_merchants(engine, path, settings=settings, actor=actor)
     sheet = t("console.data.kind.merchants")
     report = ImportReport(path.name)

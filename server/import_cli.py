@@ -13,6 +13,7 @@ import click
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
+from server.audit.service import Actor
 from server.core.db import make_sync_engine
 from server.core.import_report import EXIT_UNREADABLE, ImportReport
 from server.core.settings import load_settings
@@ -23,7 +24,7 @@ from server.merchants.cli import merchants
 __all__ = ["export_group", "import_group"]
 
 FILE = click.Path(dir_okay=False, path_type=Path)
-_ACTOR = "import"
+_ACTOR = Actor("import")  # whoever runs the command: the audit rows name the command
 
 
 @click.group("import", help="Import a district's data from spreadsheets.")

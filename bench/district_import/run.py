@@ -117,6 +117,7 @@ def anchor(path: Path) -> float:
 CHILD = """
 import json, sys, time
 from sqlmodel import Session
+from server.audit.service import Actor
 from server.core.db import make_sync_engine
 from server.org.importer import import_org
 from server.catalog.importer import import_catalogue
@@ -125,9 +126,9 @@ engine = make_sync_engine(url)
 start = time.perf_counter()
 with Session(engine) as session:
     if kind == "org":
-        report = import_org(session, path, bbox=(30.0, 120.0, 30.5, 120.5), actor="bench")
+        report = import_org(session, path, bbox=(30.0, 120.0, 30.5, 120.5), actor=Actor("bench"))
     else:
-        report = import_catalogue(session, path, actor="bench")
+        report = import_catalogue(session, path, actor=Actor("bench"))
     session.commit()
 seconds = time.perf_counter() - start
 peak = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM"))

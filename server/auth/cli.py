@@ -97,8 +97,8 @@ def users() -> None:
 @click.option(
     "--role",
     default="",
-    help="admin, district_supervisor, street_supervisor (needs --street), inspector, legal "
-    "or oversight.",
+    help="admin, district_supervisor, street_supervisor (needs --street), inspector (needs "
+    "--team), legal or oversight.",
 )
 @click.option("--name", default="", help="The person's name, as pages show it.")
 @click.option("--street", default="", help="Street code or name.")

@@ -43,11 +43,11 @@ def _listing(role: str | None, street: str | None, active: bool | None) -> Any:
         .order_by(col(User.username))
     )
     if role:
-        stored, needs_street = role_query(role)
-        stmt = stmt.where(User.role == stored)
-        if needs_street is not None:
+        placement = role_query(role)
+        stmt = stmt.where(User.role == placement.role)
+        if placement.street is not None:
             has_street = col(User.street_id).is_not(None)
-            stmt = stmt.where(has_street if needs_street else ~has_street)
+            stmt = stmt.where(has_street if placement.street else ~has_street)
     if street:
         stmt = stmt.where((Street.code == street.strip()) | (Street.name == street.strip()))
     if active is not None:

@@ -3,7 +3,8 @@
 The command line (`onevisit users …`, server/auth/cli.py) and the administrators' console page
 (`/console/users`, server/console/users.py) change users through these functions only (and list
 them through server/auth/user_list.py; reset links: server/auth/resets.py). Each checks what it
-is given (server/auth/user_fields.py), writes its audit row in the caller's transaction and
+is given (server/auth/user_fields.py, by the rules of server/org/user_rules.py, which the
+organisation workbook's import keeps too), writes its audit row in the caller's transaction and
 never commits. Ending a user's sessions deletes their rows, so the cookie is worthless at once
 in every app process (the session cache hears of it through server/core/changefeed.py).
 """
@@ -12,25 +13,18 @@ import uuid
 from dataclasses import dataclass, fields
 from typing import Any
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
 from server.audit.service import Actor, record
 from server.auth.models import PasswordReset, UserSession
 from server.auth.passwords import hash_password, password_problem
-from server.auth.user_fields import (
-    UserFacts,
-    UserForm,
-    UserRefused,
-    checked_username,
-    resolve,
-    role_input,
-    username_taken,
-)
+from server.auth.user_fields import UserFacts, UserForm, UserRefused, resolve, role_input
 from server.core.clock import utcnow
 from server.core.i18n import t
 from server.core.inputs import shown
 from server.org.models import NO_PASSWORD, Department, Street, Team, User
+from server.org.user_rules import keep_an_admin, new_username
 
 __all__ = [
     "NewPassword",
@@ -112,9 +106,7 @@ def create_user(
 ) -> User:
     """A new active user. Refused: a username taken (letter case aside), or any field of
     `form` (see server/auth/user_fields.py)."""
-    username = checked_username(username)
-    if (taken := username_taken(session, username)) is not None:
-        raise UserRefused(t("users.username.taken", value=username, taken=taken), 409)
+    username = new_username(session, username)
     facts = resolve(session, form)
     user = User(username=username, name=facts.name, password_hash=password.hash, role=facts.role)
     _apply(user, facts)
@@ -124,32 +116,13 @@ def create_user(
     return user
 
 
-def _admins_left(session: Session, user: User) -> int:
-    """Active administrators besides `user`."""
-    return session.exec(
-        select(func.count()).where(
-            User.role == "admin", col(User.active).is_(True), User.id != user.id
-        )
-    ).one()
-
-
-def _keep_an_admin(session: Session, user: User, actor: Actor) -> None:
-    """Refuse to take away the last active administrator, or an administrator's own rights."""
-    if user.role != "admin" or not user.active:
-        return
-    if actor.id == user.id:
-        raise UserRefused(t("users.admin.self"))
-    if _admins_left(session, user) == 0:
-        raise UserRefused(t("users.admin.last"))
-
-
 def update_user(session: Session, user: User, form: UserForm, actor: Actor) -> dict[str, list]:
     """Set the user's role, name, placement and certificate to what `form` says (all of it:
     an empty field clears it). Returns what changed, as the audit row records it."""
     facts = resolve(session, form, user_id=user.id)
     before = _described(session, user)
     if facts.role != user.role:
-        _keep_an_admin(session, user, actor)
+        keep_an_admin(session, user, actor)
     _apply(user, facts)
     session.flush()
     after = _described(session, user)
@@ -172,7 +145,7 @@ def deactivate_user(session: Session, user: User, actor: Actor) -> int | None:
     once; None when already stopped, else how many sessions ended."""
     if not user.active:
         return None
-    _keep_an_admin(session, user, actor)
+    keep_an_admin(session, user, actor)
     user.active = False
     ended = end_sessions(session, user.id)
     session.exec(

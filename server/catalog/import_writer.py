@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlmodel import Session
 
-from server.audit.service import record
+from server.audit.service import Actor, record
 from server.core.cells import cell_bool, cell_date
 from server.core.import_report import RowError
 from server.core.workbook import RowSource
@@ -20,7 +20,7 @@ _REQUIRED = ("code", "name", "text", "matter", "department", "domain")
 
 
 class Writer:
-    def __init__(self, session: Session, file: str, actor: str) -> None:
+    def __init__(self, session: Session, file: str, actor: Actor) -> None:
         self.session, self.file, self.actor = session, file, actor
         self.pending: dict[type, list[dict[str, Any]]] = {}
 
@@ -48,7 +48,9 @@ class Writer:
             action="catalogue.import.update",
             entity=entity,
             entity_id=row_id,
-            actor=self.actor,
+            actor=self.actor.name,
+            actor_id=self.actor.id,
+            ip=self.actor.ip,
             detail={
                 "file": self.file,
                 "line": line,
@@ -63,7 +65,9 @@ class Writer:
             action="catalogue.import.update",
             entity=entity,
             entity_id=row_id,
-            actor=self.actor,
+            actor=self.actor.name,
+            actor_id=self.actor.id,
+            ip=self.actor.ip,
             detail={"file": self.file, "line": line, "changes": changes},
         )
 

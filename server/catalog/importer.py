@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlalchemy import Uuid, bindparam, delete, insert, text
 from sqlmodel import Session
 
-from server.audit.service import record
+from server.audit.service import Actor, record
 from server.catalog.import_writer import Writer, day_of, diff, split, text_of, yes_no
 from server.catalog.known import Catalogue, ItemRow, MatterRow, ScenarioRow
 from server.catalog.models import (
@@ -54,7 +54,7 @@ def _domain_code(name: str) -> str:
 
 
 class _CatalogueImport:
-    def __init__(self, session: Session, file: Path, actor: str) -> None:
+    def __init__(self, session: Session, file: Path, actor: Actor) -> None:
         self.session, self.actor = session, actor
         self.known = Catalogue.load(session)
         self.report = ImportReport(file.name)
@@ -247,7 +247,7 @@ def _key_columns(table: Table) -> tuple[str, ...]:
     return ("matter", "street", "effective_from") if table is EMPOWERMENT else ("code",)
 
 
-def import_catalogue(session: Session, path: str | Path, *, actor: str) -> ImportReport:
+def import_catalogue(session: Session, path: str | Path, *, actor: Actor) -> ImportReport:
     """Import the catalogue workbook at `path`; raise WorkbookError if it cannot be read.
     Writes through the session; the caller commits."""
     path = Path(path)
@@ -268,7 +268,9 @@ def import_catalogue(session: Session, path: str | Path, *, actor: str) -> Impor
         session,
         action="catalogue.import",
         entity="catalogue",
-        actor=actor,
+        actor=actor.name,
+        actor_id=actor.id,
+        ip=actor.ip,
         detail=run.report.as_dict(),
     )
     return run.report

@@ -25,6 +25,7 @@ from litestar.response import File, Template
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
+from server.audit.service import Actor, actor_of
 from server.auth.pages import SIGN_IN_FIRST, console_page
 from server.core.db import make_sync_engine
 from server.core.i18n import t
@@ -46,7 +47,7 @@ TEMPLATES = tuple(k.name for k in KINDS.values() if k.template is not None)
 EXPORTS = tuple(k.name for k in KINDS.values() if k.export is not None)
 
 
-def _import(database_url: str, kind: str, path: Path, actor: str, settings: Any) -> ImportReport:
+def _import(database_url: str, kind: str, path: Path, actor: Actor, settings: Any) -> ImportReport:
     """One import on a connection of its own (run in a worker thread)."""
     engine = make_sync_engine(database_url)
     try:
@@ -134,7 +135,7 @@ class DataController(Controller):
             with path.open("wb") as out:
                 while chunk := await upload.read(1 << 20):
                     out.write(chunk)
-            actor = request.user.username
+            actor = actor_of(request)  # the audit rows name the administrator and address
             try:
                 report = await asyncio.to_thread(
                     _import, state.settings.database_url, kind, path, actor, state.settings

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from server.core.i18n import t
+from server.core.inputs import shown
 from server.core.workbook import RowSource, Table, WorkbookError, open_workbook
 
 __all__ = [
@@ -61,8 +62,10 @@ class ImportReport:
         return self.sheets.setdefault(sheet, SheetCounts())
 
     def reject(self, sheet: str, line: int, key: str, reason: str) -> None:
+        """Leave a row out; its key as the reasons quote a value, invisible and
+        direction-changing characters written out, so the line reads as the row is."""
         self.counts(sheet).rejected += 1
-        self.rejected.append(Rejected(sheet, line, key, reason))
+        self.rejected.append(Rejected(sheet, line, shown(key, len(key)), reason))
 
     def read_rows(
         self,

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sqlmodel import Session
 
+from server.audit.service import Actor
 from server.catalog import sheets as catalogue
 from server.catalog.importer import import_catalogue
 from server.core.import_report import ImportReport
@@ -29,7 +30,7 @@ __all__ = [
 
 ORG_FILE = "组织机构.xlsx"
 CATALOGUE_FILE = "执法事项清单.xlsx"
-ACTOR = "demo"
+ACTOR = Actor("demo")
 _KINDS = {"street": "街道", "hub": "派驻"}
 
 Bbox = tuple[float, float, float, float]

@@ -12,6 +12,7 @@ import click
 from rich.console import Console
 from sqlalchemy.exc import SQLAlchemyError
 
+from server.audit.service import Actor
 from server.core.db import make_sync_engine
 from server.core.progress import progress_bar
 from server.core.settings import load_settings
@@ -55,7 +56,9 @@ def merchants(file: Path, report_path: Path | None) -> None:
     db_errors = (SQLAlchemyError, engine.dialect.dbapi.Error)  # the importer works on the driver
     try:
         with progress_bar(err, f"导入 {file.name}") as on_progress:
-            report = import_merchants(engine, file, settings=settings, on_progress=on_progress)
+            report = import_merchants(
+                engine, file, settings=settings, on_progress=on_progress, actor=Actor("import")
+            )
     except (ImportFileError, DatabaseNotReady) as exc:
         click.echo(f"无法导入 {file}：{exc}", err=True)
         sys.exit(EXIT_UNREADABLE)

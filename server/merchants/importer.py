@@ -13,7 +13,7 @@ from typing import NamedTuple
 from sqlalchemy import Engine, inspect
 from sqlmodel import Session
 
-from server.audit.service import record
+from server.audit.service import Actor, record
 from server.core.clock import utcnow
 from server.core.settings import Settings, load_settings
 from server.merchants.import_dedupe import SeenCodes, first_lines
@@ -129,7 +129,7 @@ def import_merchants(
     settings: Settings | None = None,
     on_progress: Progress | None = None,
     batch_size: int = BATCH_SIZE,
-    actor: str = "system",
+    actor: Actor = Actor(),
 ) -> ImportReport:
     """Import the merchant list at `path`; raise ImportFileError if the file cannot be read.
 
@@ -216,13 +216,15 @@ def _import(
             store.close()
 
 
-def _audit(engine: Engine, report: ImportReport, actor: str, error: str | None = None) -> None:
+def _audit(engine: Engine, report: ImportReport, actor: Actor, error: str | None = None) -> None:
     with Session(engine) as session:
         record(
             session,
             action="merchant.import",
             entity="merchant",
-            actor=actor,
+            actor=actor.name,
+            actor_id=actor.id,
+            ip=actor.ip,
             detail={
                 "file": report.file,
                 "total": report.total,

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from server.audit.service import record
+from server.audit.service import Actor, record
 from server.core.clock import utcnow
 from server.core.geo import parse_crs
 from server.core.i18n import t
@@ -49,7 +49,7 @@ def _crs(raw: Any) -> str:
         raise RowError("import.bad_crs", reason=str(exc)) from None
 
 
-def import_boundaries(session: Session, path: str | Path, *, actor: str) -> ImportReport:
+def import_boundaries(session: Session, path: str | Path, *, actor: Actor) -> ImportReport:
     """Replace the territories of the streets the file names; raise WorkbookError if it is not
     a GeoJSON FeatureCollection."""
     path = Path(path)
@@ -86,7 +86,9 @@ def import_boundaries(session: Session, path: str | Path, *, actor: str) -> Impo
         session,
         action="org.boundaries.import",
         entity="street",
-        actor=actor,
+        actor=actor.name,
+        actor_id=actor.id,
+        ip=actor.ip,
         detail=report.as_dict(),
     )
     return report

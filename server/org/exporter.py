@@ -8,23 +8,21 @@ from sqlmodel import Session, col, select
 
 from server.core.workbook_out import write_workbook
 from server.org.models import Department, Street, Team, User
-from server.org.sheets import DEPARTMENTS, EXAMPLES, NOTES, OFFICERS, SHEETS, STREETS, TEAMS
+from server.org.sheets import (
+    DEPARTMENTS,
+    EXAMPLES,
+    NOTES,
+    OFFICERS,
+    ROLE_LABELS,
+    SHEETS,
+    STREETS,
+    TEAMS,
+)
+from server.org.user_rules import role_input
 
 __all__ = ["export_org", "write_org_template"]
 
 _KIND = {"street": "街道", "hub": "派驻"}
-_ROLE = {
-    "inspector": "执法人员",
-    "admin": "系统管理员",
-    "legal": "法制审核",
-    "oversight": "执法监督",
-}
-
-
-def _role_label(user: User) -> str:
-    if user.role == "supervisor":
-        return "街道管理员" if user.street_id else "区级管理员"
-    return _ROLE.get(user.role, user.role)
 
 
 def _streets(session: Session) -> Iterator[tuple[object, ...]]:
@@ -41,16 +39,20 @@ def _teams(session: Session) -> Iterator[tuple[object, ...]]:
 
 
 def _officers(session: Session) -> Iterator[tuple[object, ...]]:
+    streets = {s.id: s.code for s in session.exec(select(Street))}
     teams = {t.id: t.code or t.name for t in session.exec(select(Team))}
     departments = {d.id: d.code for d in session.exec(select(Department))}
     for u in session.exec(select(User).where(col(User.active)).order_by(col(User.username))):
+        # The team gives its members their street and department: only one in no team names
+        # their own, so that moving an officer to another team is one cell to change.
+        alone = u.team_id is None
         yield (
             u.username,
             u.name,
-            _role_label(u),
+            ROLE_LABELS.get(role_input(u.role, u.street_id), u.role),
+            streets.get(u.street_id, "") if u.street_id and alone else "",
             teams.get(u.team_id, "") if u.team_id else "",
-            # The team gives its members their department: only one in no team names its own.
-            departments.get(u.department_id, "") if u.department_id and not u.team_id else "",
+            departments.get(u.department_id, "") if u.department_id and alone else "",
             u.cert_no or "",
             u.cert_valid_from.isoformat() if u.cert_valid_from else "",
             u.cert_valid_until.isoformat() if u.cert_valid_until else "",

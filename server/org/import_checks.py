@@ -1,6 +1,7 @@
 """Checking the organisation workbook's rows against the organisation as it stands."""
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -16,7 +17,6 @@ __all__ = [
     "Known",
     "RowError",
     "apply",
-    "check_validity",
     "code_of",
     "flag",
     "number",
@@ -32,22 +32,45 @@ class Known:
     streets: dict[str, Street]
     departments: dict[str, Department]
     teams: dict[str, Team]
-    users: dict[str, User]
-    certs: dict[str, str]  # certificate number → username
+    users: dict[str, User]  # by username, exactly as stored
     uncoded: dict[str, Team]  # teams made before they had codes, by name
+    folded: dict[str, str]  # username in lower case → username
+    certs: dict[str, str]  # certificate number → username
 
     @classmethod
     def load(cls, session: Session) -> "Known":
-        users = {u.username: u for u in session.exec(select(User))}
         teams = list(session.exec(select(Team)))
         return cls(
             streets={s.code: s for s in session.exec(select(Street))},
             departments={d.code: d for d in session.exec(select(Department))},
             teams={t.code: t for t in teams if t.code},
             uncoded={t.name: t for t in teams if not t.code},
-            users=users,
+            users=(users := {u.username: u for u in session.exec(select(User))}),
+            folded={name.lower(): name for name in users},
             certs={u.cert_no: u.username for u in users.values() if u.cert_no},
         )
+
+    def username_clash(self, username: str) -> str | None:
+        """The username `username` would be confused with (letter case aside)."""
+        return self.folded.get(username.lower())
+
+    def cert_holder(self, username: str) -> Callable[[str], str | None]:
+        """Who other than `username` holds a certificate number."""
+
+        def holder(number: str) -> str | None:
+            held = self.certs.get(number)
+            return held if held != username else None
+
+        return holder
+
+    def keep(self, user: User, old_cert: str | None) -> None:
+        """Take in an account as a row added or changed it."""
+        self.users[user.username] = user
+        self.folded[user.username.lower()] = user.username
+        if old_cert and self.certs.get(old_cert) == user.username:
+            del self.certs[old_cert]
+        if user.cert_no:
+            self.certs[user.cert_no] = user.username
 
     def street(self, raw: str) -> Street:
         found = self.streets.get(raw) or next(
@@ -128,11 +151,6 @@ def _plain(value: Any) -> Any:
     return (
         value.isoformat() if isinstance(value, date) else str(value) if value is not None else None
     )
-
-
-def check_validity(valid_from: date | None, until: date | None) -> None:
-    if valid_from and until and until < valid_from:
-        raise RowError("import.expiry_before_start", until=until, start=valid_from)
 
 
 def unique_name(rows: dict[str, Any], code: str, name: str, what: str) -> None:

@@ -3,21 +3,21 @@
 Sheets are read in that order, each row checked against what the database and the earlier
 sheets hold; a good row is added or updated by its code (a street's, department's or team's
 code, an officer's username), a bad one reported with its sheet, line and reason and left out.
-Importing the same file again changes nothing; a row whose content changed updates its record
-and writes an audit row naming each changed field. Officers imported here have no password
-until an administrator sets one. The caller commits.
+An officer's row is held to the rules the console and `onevisit users` keep and refused with
+their reasons (server/org/import_officers.py). Importing the same file again changes nothing; a
+row whose content changed updates its record and writes an audit row naming each changed
+field. Officers imported here have no password until an administrator sets one. The caller
+commits.
 """
 
 from collections.abc import Callable
-from datetime import date
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session
 
-from server.audit.service import record
-from server.core.cells import cell_date
+from server.audit.service import Actor, record
 from server.core.geo import parse_crs, to_wgs84
 from server.core.import_report import ImportReport, RowError, read_sheets
 from server.core.workbook import (
@@ -28,15 +28,15 @@ from server.core.workbook import (
 from server.org.import_checks import (
     Known,
     apply,
-    check_validity,
     code_of,
     flag,
     number,
     text_of,
     unique_name,
 )
+from server.org.import_officers import officer_row
 from server.org.models import NO_PASSWORD, Department, Street, Team, User
-from server.org.sheets import DEPARTMENTS, KINDS, OFFICERS, ROLE_WORDS, SHEETS, STREETS, TEAMS
+from server.org.sheets import DEPARTMENTS, KINDS, OFFICERS, SHEETS, STREETS, TEAMS
 
 __all__ = ["import_org"]
 
@@ -44,7 +44,7 @@ Bbox = tuple[float, float, float, float]
 
 
 class _OrgImport:
-    def __init__(self, session: Session, file: Path, bbox: Bbox, actor: str) -> None:
+    def __init__(self, session: Session, file: Path, bbox: Bbox, actor: Actor) -> None:
         self.session, self.bbox, self.actor = session, bbox, actor
         self.known = Known.load(session)
         self.report = ImportReport(file.name)
@@ -65,7 +65,9 @@ class _OrgImport:
             action="org.import.update",
             entity=entity,
             entity_id=row.id,
-            actor=self.actor,
+            actor=self.actor.name,
+            actor_id=self.actor.id,
+            ip=self.actor.ip,
             detail={"file": self.report.file, "line": line, "changes": changes},
         )
         return "updated"
@@ -133,77 +135,18 @@ class _OrgImport:
         return "added"
 
     def officer(self, source: RowSource, cells: list[str], line: int) -> str:
-        username = text_of(source, cells, "username", "用户名", 64)
-        if not username:
-            raise RowError("import.empty", field="用户名")
-        if any(c.isspace() for c in username):
-            raise RowError("import.has_space", field="用户名", value=username)
-        name = text_of(source, cells, "name", "姓名", 64)
-        if not name:
-            raise RowError("import.empty", field="姓名")
-        values = {
-            "name": name,
-            **self._placement(source, cells),
-            **self._certificate(source, cells, username),
-        }
-        values["phone"] = text_of(source, cells, "phone", "手机", 32) or None
-        user = self.known.users.get(username)
-        if user is not None:
-            outcome = self._update("user", user, values, line)
-        else:
-            self.known.users[username] = user = User(
-                username=username, password_hash=NO_PASSWORD, **values
-            )
-            outcome = "added"
-        if values["cert_no"]:
-            self.known.certs[values["cert_no"]] = username
+        row = officer_row(self.session, self.known, source, cells, self.actor)
+        if row.user is not None:
+            old_cert = row.user.cert_no
+            outcome = self._update("user", row.user, row.values, line)
+            self.known.keep(row.user, old_cert)
+            if row.user.cert_no != old_cert:
+                self.session.flush()  # a later row may take the number this one gave up
+            return outcome
+        user = User(username=row.username, password_hash=NO_PASSWORD, **row.values)
+        self.known.keep(user, None)
         self.session.add(user)
-        return outcome
-
-    def _placement(self, source: RowSource, cells: list[str]) -> dict[str, Any]:
-        """Role, team, and the street and department the team gives the officer (an officer in
-        no team may name a department)."""
-        role_raw = source.get(cells, "role")
-        word = ROLE_WORDS.get(header_key(role_raw))
-        if word is None:
-            if not role_raw:
-                raise RowError("import.empty", field="角色")
-            raise RowError("import.bad_role", value=role_raw)
-        team_raw = source.get(cells, "team")
-        team = self.known.team(team_raw) if team_raw else None
-        if team is None and word.team:
-            raise RowError("import.role_needs_team", role=word.label)
-        if word.street and (team is None or team.street_id is None):
-            raise RowError("import.role_needs_street_team", role=word.label)
-        if word.street is False and team is not None and team.street_id is not None:
-            raise RowError("import.role_not_street", role=word.label)
-        department_raw = source.get(cells, "department")
-        department = self.known.department(department_raw) if department_raw else None
-        if team is not None and department is not None and department.id != team.department_id:
-            raise RowError(
-                "import.team_other_department", team=team.name, department=department.name
-            )
-        return {
-            "role": word.role,
-            "team_id": team.id if team else None,
-            "street_id": team.street_id if team else None,
-            "department_id": team.department_id if team else department.id if department else None,
-        }
-
-    def _certificate(self, source: RowSource, cells: list[str], username: str) -> dict[str, Any]:
-        """The certificate's number and period; a sheet without 证件生效日 leaves the start."""
-        cert_no = text_of(source, cells, "cert_no", "执法证号", 32) or None
-        if cert_no and self.known.certs.get(cert_no, username) != username:
-            raise RowError("import.cert_taken", cert=cert_no, username=self.known.certs[cert_no])
-        values = {"cert_no": cert_no, "cert_valid_until": _day(source, cells, "cert_expires")}
-        if "cert_from" in source.columns:
-            values["cert_valid_from"] = _day(source, cells, "cert_from")
-        if not cert_no and (values["cert_valid_until"] or values.get("cert_valid_from")):
-            raise RowError("import.expiry_without_cert")
-        user = self.known.users.get(username)
-        start = values.get("cert_valid_from", user.cert_valid_from if user else None)
-        check_validity(start, values["cert_valid_until"])
-        return values
+        return "added"
 
     def _office(self, source: RowSource, cells: list[str]) -> tuple[float, float]:
         lng = number(source.get(cells, "office_lng"), "办公点经度")
@@ -230,17 +173,9 @@ class _OrgImport:
         return round(wlat, 7), round(wlng, 7)
 
 
-def _day(source: RowSource, cells: list[str], column: str) -> date | None:
-    raw = source.get(cells, column)
-    day = cell_date(raw) if raw else None
-    if raw and day is None:
-        raise RowError("import.not_date", field=source.label(column), value=raw)
-    return day
-
-
-def import_org(session: Session, path: str | Path, *, bbox: Bbox, actor: str) -> ImportReport:
-    """Import the organisation workbook at `path`; raise WorkbookError if it cannot be read.
-    Adds to the session; the caller commits."""
+def import_org(session: Session, path: str | Path, *, bbox: Bbox, actor: Actor) -> ImportReport:
+    """Import the organisation workbook at `path` for `actor` (whom its audit rows name); raise
+    WorkbookError if it cannot be read. Adds to the session; the caller commits."""
     path = Path(path)
     run = _OrgImport(session, path, bbox, actor)
     steps = (
@@ -254,5 +189,13 @@ def import_org(session: Session, path: str | Path, *, bbox: Bbox, actor: str) ->
         [(table, partial(run.sheet, store=store)) for table, store in steps],
         SHEETS,
     )
-    record(session, action="org.import", entity="org", actor=actor, detail=run.report.as_dict())
+    record(
+        session,
+        action="org.import",
+        entity="org",
+        actor=actor.name,
+        actor_id=actor.id,
+        ip=actor.ip,
+        detail=run.report.as_dict(),
+    )
     return run.report

@@ -9,11 +9,11 @@ __all__ = [
     "DEPARTMENTS",
     "KINDS",
     "OFFICERS",
+    "ROLE_LABELS",
     "ROLE_WORDS",
     "SHEETS",
     "STREETS",
     "TEAMS",
-    "RoleWord",
 ]
 
 STREETS = Table(
@@ -57,6 +57,7 @@ OFFICERS = Table(
         "username": "用户名 账号 登录名 username",
         "name": "姓名 name",
         "role": "角色 role",
+        "street": "街道 所属街道 street",
         "team": "队伍 所属队伍 team",
         "department": "部门 所属部门 department",
         "cert_no": "执法证号 证件号 certno",
@@ -72,31 +73,29 @@ SHEETS = (STREETS, DEPARTMENTS, TEAMS, OFFICERS)
 KINDS = {"街道": "street", "street": "street", "派驻": "hub", "派驻机构": "hub", "hub": "hub"}
 
 
-class RoleWord:
-    """What a 角色 cell means: the account's role and whether its team's street scopes it."""
-
-    def __init__(self, role: str, label: str, *, street: bool | None, team: bool) -> None:
-        self.role = role
-        self.label = label
-        self.street = street  # True: needs a street team; False: must not have one; None: either
-        self.team = team  # a team is required
-
-
-_ROLES = (
-    (RoleWord("inspector", "执法人员", street=None, team=True), "执法人员 检查人员 inspector"),
-    (
-        RoleWord("supervisor", "街道管理员", street=True, team=True),
-        "街道管理员 街道监管 街道调度 streetsupervisor",
-    ),
-    (
-        RoleWord("supervisor", "区级管理员", street=False, team=False),
-        "区级管理员 区级监管 区级调度 指挥调度 districtsupervisor supervisor",
-    ),
-    (RoleWord("admin", "系统管理员", street=None, team=False), "系统管理员 管理员 admin"),
-    (RoleWord("legal", "法制审核", street=None, team=False), "法制审核 法制审核员 legal"),
-    (RoleWord("oversight", "执法监督", street=None, team=False), "执法监督 监督 oversight"),
-)
-ROLE_WORDS = {word.lower(): role for role, words in _ROLES for word in words.split()}
+# 角色: the word the export writes for each role as the console and `onevisit users` type it
+# (server/org/user_rules.py, ROLE_INPUTS), and the other words a cell may use for it.
+ROLE_LABELS = {
+    "inspector": "执法人员",
+    "street_supervisor": "街道管理员",
+    "district_supervisor": "区级管理员",
+    "admin": "系统管理员",
+    "legal": "法制审核",
+    "oversight": "执法监督",
+}
+_ROLE_WORDS = {
+    "inspector": "检查人员 inspector",
+    "street_supervisor": "街道监管 街道调度 streetsupervisor",
+    "district_supervisor": "区级监管 区级调度 指挥调度 districtsupervisor supervisor",
+    "admin": "管理员 admin",
+    "legal": "法制审核员 legal",
+    "oversight": "监督 oversight",
+}
+ROLE_WORDS = {
+    word.lower(): typed
+    for typed, label in ROLE_LABELS.items()
+    for word in (label, *_ROLE_WORDS[typed].split())
+}
 
 # One example row per sheet for the empty template, and what the notes sheet explains.
 EXAMPLES = {
@@ -107,6 +106,7 @@ EXAMPLES = {
         "zhang.san",
         "张三",
         "执法人员",
+        "",
         "hubin-zh",
         "zhzf",
         "33010012345",
@@ -123,7 +123,9 @@ NOTES = (
     "街道无权办理其事项时，其执法人员随街道执法队联合检查。",
     "队伍：街道留空表示区级队伍；街道、部门填代码或名称。",
     "人员：角色填 执法人员、街道管理员、区级管理员、系统管理员、法制审核 或 执法监督；"
-    "执法人员和街道管理员须填队伍；部门可留空（取队伍所属部门），不在队伍的人员可填所属部门；"
+    "执法人员须填队伍（街道的执法队或部门的区级执法队），街道管理员须填街道或该街道的队伍，"
+    "区级管理员不填街道；街道、部门可留空（取队伍所属街道、部门），不在队伍的人员可填所属街道、部门；"
+    "用户名只能由英文字母、数字和 . _ @ - 组成，不能与已有用户名重复（不区分大小写）；"
     "证件生效日、证件有效期至 填日期，如 2028-06-30。",
     "导入的人员没有密码，由系统管理员设置后方可登录。同一文件重复导入不会改变数据。",
 )

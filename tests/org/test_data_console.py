@@ -7,10 +7,12 @@ import tempfile
 from dataclasses import replace
 
 from openpyxl import load_workbook
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from server.audit.models import AuditEvent
 from server.data_kinds import KINDS
 from server.org.models import User
+from tests.merchants.factories import rows_of, write_csv
 from tests.org.test_import import org_book, workbook
 from tests.support.app import console_login
 from tests.support.factories import make_user
@@ -111,3 +113,69 @@ def test_a_database_failure_is_a_503_that_shows_no_data(client, sync_engine, tmp
     )
     assert answer.status_code == 503
     assert "稍后重试" in answer.text and "13800138000" not in answer.text
+
+
+def test_an_import_from_the_page_names_the_administrator_in_the_audit_trail(
+    client, sync_engine, tmp_path
+):
+    csrf = _admin(client, sync_engine)
+    headers = {"X-CSRF-Token": csrf, "HX-Request": "true"}
+
+    def upload(kind: str, path) -> None:
+        answer = client.post(
+            "/console/data/import",
+            data={"kind": kind},
+            files={"file": (path.name, path.read_bytes())},
+            headers=headers,
+        )
+        assert answer.status_code == 200 and "导入完成" in answer.text, answer.text[:2000]
+
+    # The district (made with the administrator) has its teams: an officer joins one, and is
+    # then renewed, an update audited on its own row.
+    officers = [
+        ["用户名", "姓名", "角色", "队伍", "执法证号", "证件有效期至"],
+        ["zhang.san", "张三", "执法人员", "湖滨综合行政执法队", "33010001", "2028-06-30"],
+    ]
+    upload("org", workbook(tmp_path / "org.xlsx", {"人员": officers}))
+    officers[1][5] = "2029-12-31"
+    upload("org", workbook(tmp_path / "org2.xlsx", {"人员": officers}))
+    upload("merchants", write_csv(tmp_path / "商户.csv", rows_of(2)))
+    with Session(sync_engine) as session:
+        boss = session.exec(select(User).where(User.username == "boss")).one()
+        events = session.exec(
+            select(AuditEvent).where(
+                col(AuditEvent.action).in_(("org.import", "org.import.update", "merchant.import"))
+            )
+        ).all()
+    assert sorted(e.action for e in events) == [
+        "merchant.import",
+        "org.import",
+        "org.import",
+        "org.import.update",
+    ]
+    assert {(e.actor, e.actor_id) for e in events} == {("boss", boss.id)}
+    assert all(e.ip for e in events)
+
+
+def test_an_administrator_cannot_import_away_their_own_rights(client, sync_engine, tmp_path):
+    csrf = _admin(client, sync_engine)
+    make_user(sync_engine, "boss2", role="admin")  # not the last one: it is whose rights they are
+    officers = [
+        ["用户名", "姓名", "角色", "队伍"],
+        ["boss", "管理员", "执法人员", "湖滨综合行政执法队"],
+    ]
+    answer = client.post(
+        "/console/data/import",
+        data={"kind": "org"},
+        files={
+            "file": ("org.xlsx", workbook(tmp_path / "org.xlsx", {"人员": officers}).read_bytes())
+        },
+        headers={"X-CSRF-Token": csrf, "HX-Request": "true"},
+    )
+    assert answer.status_code == 200
+    assert (
+        "<td>人员</td><td>2</td><td>boss</td><td>不能停用自己的账号，也不能更改自己的管理员角色"
+        in (answer.text)
+    )
+    with Session(sync_engine) as session:
+        assert session.exec(select(User.role).where(User.username == "boss")).one() == "admin"

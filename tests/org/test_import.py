@@ -9,7 +9,10 @@ from openpyxl import Workbook, load_workbook
 from sqlmodel import Session, col, select
 
 from server.audit.models import AuditEvent
+from server.audit.service import Actor
 from server.auth.passwords import hash_password, verify_password
+from server.auth.user_fields import UserForm
+from server.auth.users import NewPassword, create_user
 from server.import_cli import export_group, import_group
 from server.org.models import NO_PASSWORD, Department, Street, Team, User
 from tests.support.app import login_as
@@ -147,11 +150,11 @@ def test_every_bad_row_is_named_by_sheet_and_line_and_the_good_rows_are_kept(
     assert "队伍 第6行 bad-dp：未知部门“公安”" in out
     assert "人员 第7行 zhang.san：与第2行重复" in out
     assert "人员 第8行 sun.ba：未知队伍“no-team”" in out
-    assert "人员 第9行 zhou.jiu：执法证号 33010001 已属于用户 zhang.san" in out
+    assert "人员 第9行 zhou.jiu：执法证号“33010001”已登记给用户 zhang.san" in out
     assert "人员 第10行 wu.shi：证件有效期至“明年”不是日期" in out
     assert "人员 第11行 zheng.a：角色“队长”不对" in out
-    assert "人员 第12行 feng.b：街道管理员的队伍须属于某个街道" in out
-    assert "人员 第13行 chen c：用户名“chen c”含空格" in out
+    assert "人员 第12行 feng.b：街道管理员须填写所属街道" in out
+    assert "人员 第13行 chen c：用户名“chen c”不可用：只能由英文字母、数字和 . _ @ - 组成" in out
     assert "人员：共12行，新增5，更新0，未变0，拒绝7" in out
     users = _users(sync_engine)
     assert set(users) == {"zhang.san", "li.si", "wang.wu", "zhao.liu", "fire.one"}
@@ -204,16 +207,49 @@ def test_english_sheets_and_headers_import_the_same(database_url, sync_engine, t
     assert _users(sync_engine)["c.d"].role == "supervisor"
 
 
+# People as the console's users page and `onevisit users add` may place them, beside the
+# imported ones: by street alone, by department alone, in a district team, in nothing.
+CONSOLE_PEOPLE = {
+    "jd.sup": UserForm(role="street_supervisor", name="街道甲", street="qb"),
+    "jd.sup2": UserForm(role="street_supervisor", name="街道乙", team="湖滨综合行政执法队"),
+    "qj.sup": UserForm(role="district_supervisor", name="区级甲", department="scjg"),
+    "xf.two": UserForm(
+        role="inspector",
+        name="消防乙",
+        team="消防专业执法队",
+        cert_no="A-77",
+        cert_from="2026-01-01",
+    ),
+    "fa.zhi": UserForm(role="legal", name="法制甲", street="hb", department="zhzf"),
+    "jian.du": UserForm(role="oversight", name="监督甲"),
+    "boss": UserForm(role="admin", name="管理员"),
+}
+
+
+def _placements(users: dict[str, User]) -> dict[str, tuple]:
+    return {
+        name: (u.role, u.street_id, u.team_id, u.department_id, u.cert_valid_from)
+        for name, u in users.items()
+    }
+
+
 def test_an_export_imports_back_unchanged_and_the_template_imports(
     database_url, sync_engine, tmp_path
 ):
     assert invoke(database_url, "org", str(org_book(tmp_path / "org.xlsx"))).exit_code == 0
+    with Session(sync_engine) as session:
+        for username, form in CONSOLE_PEOPLE.items():
+            create_user(session, username, form, NewPassword.unset(), Actor("cli"))
+        session.commit()
+    before = _users(sync_engine)
     out = tmp_path / "export.xlsx"
     assert invoke(database_url, "org", str(out), group=export_group).exit_code == 0
     assert load_workbook(out).sheetnames == ["街道", "部门", "队伍", "人员"]
     again = invoke(database_url, "org", str(out))
     assert again.exit_code == 0, again.output
+    assert "人员：共12行，新增0，更新0，未变12，拒绝0" in again.stdout
     assert "新增0，更新0" in again.stdout and "更新1" not in again.stdout
+    assert _placements(_users(sync_engine)) == _placements(before)
     with Session(sync_engine) as session:
         updates = session.exec(
             select(AuditEvent).where(col(AuditEvent.action) == "org.import.update")
@@ -288,8 +324,8 @@ def test_a_certificate_runs_from_its_start_and_a_sheet_without_the_start_keeps_i
     ]
     result = invoke(database_url, "org", str(org_book(tmp_path / "a.xlsx", 人员=officers)))
     out = result.stdout
-    assert "人员 第3行 li.si：证件有效期至 2028-12-31 早于证件生效日 2029-01-01" in out
-    assert "人员 第4行 wang.wu：填了证件有效期，却没有执法证号" in out
+    assert "人员 第3行 li.si：执法证截止日期 2028-12-31 早于起始日期 2029-01-01" in out
+    assert "人员 第4行 wang.wu：填写了执法证有效期，却没有填写执法证号" in out
     zhang = _users(sync_engine)["zhang.san"]
     assert (str(zhang.cert_valid_from), str(zhang.cert_valid_until)) == ("2023-07-01", "2028-06-30")
 
@@ -299,7 +335,7 @@ def test_a_certificate_runs_from_its_start_and_a_sheet_without_the_start_keeps_i
     early = [row[:] for row in OFFICERS]
     early[1][5] = "2023-01-01"
     refused = invoke(database_url, "org", str(org_book(tmp_path / "c.xlsx", 人员=early)))
-    assert "zhang.san：证件有效期至 2023-01-01 早于证件生效日 2023-07-01" in refused.stdout
+    assert "zhang.san：执法证截止日期 2023-01-01 早于起始日期 2023-07-01" in refused.stdout
 
     out_file = tmp_path / "export.xlsx"
     assert invoke(database_url, "org", str(out_file), group=export_group).exit_code == 0

@@ -90,7 +90,8 @@ def _written(engine) -> tuple[int, int]:
         )
 
 
-ADD = ("add", "li", "--role", "inspector", "--name", "李四", "--password-stdin")
+TEAM = ("--team", "湖滨综合行政执法队")
+ADD = ("add", "li", "--role", "inspector", "--name", "李四", *TEAM, "--password-stdin")
 
 
 @pytest.mark.parametrize(
@@ -118,12 +119,17 @@ ADD = ("add", "li", "--role", "inspector", "--name", "李四", "--password-stdin
             "未知角色“boss”",
         ),
         (("add", "li", "--role", "inspector", "--password-stdin"), PASSWORD, "姓名不能为空"),
+        (
+            ("add", "li", "--role", "inspector", "--name", "李四", "--password-stdin"),
+            PASSWORD,
+            "执法人员须填写所属队伍",
+        ),
         (ADD, "", "标准输入中没有密码"),
         (ADD, "\n", "密码不能为空"),
         (ADD, "too-short\n", "密码太短：至少 10 个字符（现为 9 个）"),
         (ADD[:-1], None, "请加 --password-stdin"),
         ((*ADD, "--street", "nowhere"), PASSWORD, "未知街道“nowhere”"),
-        ((*ADD, "--team", "nobody"), PASSWORD, "未知班组“nobody”"),
+        ((*ADD, "--team", "nobody"), PASSWORD, "未知队伍“nobody”"),
         ((*ADD, "--department", "nasa"), PASSWORD, "未知部门“nasa”"),
         ((*ADD, "--cert-no", "1", "--cert-from", "2026-02-30"), PASSWORD, "“2026-02-30”不存在"),
         (
@@ -163,10 +169,7 @@ def test_bad_input_exits_1_with_the_reason_and_writes_nothing(
 
 
 def test_password_deactivation_and_the_list_as_the_operator_sees_them(run, sync_engine):
-    assert (
-        run(*ADD, "--team", "湖滨综合行政执法队", "--cert-no", "33010226001", stdin=PASSWORD)[0]
-        == 0
-    )
+    assert run(*ADD, "--cert-no", "33010226001", stdin=PASSWORD)[0] == 0
     code, _, err = run(
         "add",
         "wang",

@@ -113,6 +113,7 @@ BAD_INPUT = [
             "username": "x1",
             "role": "inspector",
             "name": "X",
+            "team": "湖滨综合行政执法队",
             "cert_no": "1",
             "cert_until": "2026-02-30",
         },
@@ -120,6 +121,11 @@ BAD_INPUT = [
         "执法证截止日期“2026-02-30”不存在",
     ),
     ({"username": "x1", "role": "street_supervisor", "name": "X"}, 422, "街道管理员须填写所属街道"),
+    (
+        {"username": "x1", "role": "inspector", "name": "X", "street": "hubin"},
+        422,
+        "执法人员须填写所属队伍",
+    ),
     ({"username": "admin", "role": "inspector", "name": "X"}, 409, "已被占用"),
     ({"username": "x1"}, 422, "请填写角色"),
 ]

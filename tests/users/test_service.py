@@ -40,7 +40,12 @@ def session(sync_engine):
         yield session
 
 
+TEAM = "湖滨综合行政执法队"
+
+
 def add(session, username: str, role: str = "inspector", **fields: str) -> User:
+    if role == "inspector":
+        fields.setdefault("team", TEAM)
     user = create_user(
         session, username, UserForm(role=role, name="张三", **fields), PASSWORD, ADMIN
     )
@@ -49,7 +54,10 @@ def add(session, username: str, role: str = "inspector", **fields: str) -> User:
 
 
 def refused(session, username: str = "li", role: str = "inspector", **fields: str) -> str:
-    """The reason a new user is refused; nothing of it is written."""
+    """The reason a new user is refused (an inspector in the hubin team unless `fields` say
+    otherwise); nothing of it is written."""
+    if role == "inspector":
+        fields.setdefault("team", TEAM)
     before = _counts(session)
     with pytest.raises(UserRefused) as caught:
         create_user(
@@ -106,15 +114,32 @@ def test_a_street_supervisor_needs_a_street_and_a_district_supervisor_has_none(s
     assert "district_supervisor" in refused(session, role="supervisor")
 
 
+def test_an_inspector_belongs_to_a_team_and_takes_its_street_and_department(session):
+    reason = refused(session, team="", street="hubin", department="zhzf")
+    assert reason == (
+        "执法人员须填写所属队伍（街道的执法队，或部门的区级执法队）："
+        "排班按队伍所属的街道和部门安排执法人员"
+    )
+    district = add(session, "shichang", team="市场监管专业执法队")
+    assert district.street_id is None and district.department_id is not None
+    # Taken out of their team, an inspector is refused as a new one would be.
+    with pytest.raises(UserRefused, match="执法人员须填写所属队伍"):
+        update_user(session, district, UserForm(role="inspector", name="张三"), ADMIN)
+
+
 @pytest.mark.parametrize(
     ("fields", "reason"),
     [
         ({"role": "auditor"}, "未知角色“auditor”，可选：admin、district_supervisor"),
         ({"role": ""}, "请填写角色"),
         ({"name": "   "}, "姓名不能为空"),
-        ({"name": "张\u202e三"}, "控制字符或不可见字符"),
+        ({"name": "张\u202e三"}, "姓名“张\\u202e三”中含有控制字符、不可见字符"),
+        (
+            {"name": "<script>x</script>"},
+            "姓名“<script>x</script>”中含有控制字符、不可见字符或尖括号",
+        ),
         ({"street": "atlantis"}, "未知街道“atlantis”。可用的街道代码："),
-        ({"team": "不存在的队"}, "未知班组“不存在的队”"),
+        ({"team": "不存在的队"}, "未知队伍“不存在的队”"),
         ({"department": "nasa"}, "未知部门“nasa”。可用的部门代码："),
         ({"street": "qingbo", "team": "湖滨综合行政执法队"}, "不属于清波街道"),
         ({"street": "hubin", "team": "市场监管专业执法队"}, "不属于街道"),
