@@ -56,6 +56,7 @@ class PlanForm:
     visit: str = ""
     order: str = ""
     locked: str = ""
+    non_working_day: str = ""  # "1": build a weekend or a holiday too
 
     def team_number(self, *, optional: bool = False) -> int | None:
         """The team number the form names (none: out of the routes, where allowed)."""
@@ -192,6 +193,7 @@ class PlanningConsoleController(MerchantPages):
                 base_version=edit.version,
                 settings=state.settings,
                 actor=edit.actor,
+                non_working_day=data.non_working_day == "1",
             )
 
         return await self._act(request, db_session, state, data, act)
