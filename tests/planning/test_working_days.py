@@ -133,3 +133,9 @@ def test_the_plan_command_refuses_a_holiday_and_builds_it_with_the_flag(
     assert beyond.exit_code == 0, beyond.output  # asked explicitly: the calendar is not needed
     unknown = _onevisit(database_url, "plan", "--date", "2027-01-05")
     assert unknown.exit_code == 2 and "2027 年的法定节假日安排尚未载入" in unknown.output
+
+
+@pytest.mark.clock("2026-09-30T17:00:00")
+def test_the_console_opens_on_the_next_working_day(console):
+    page = console.get("/console/plan")
+    assert page.status_code == 200 and "2026-10-08" in page.text  # after National Day
