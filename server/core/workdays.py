@@ -41,6 +41,11 @@ NAMES = {
 # The most working days one count may span (some four years): more is a mistake, not a deadline.
 MAX_WORKING_DAYS = 1000
 LIBRARY = f"chinese-calendar {chinese_calendar.__version__}"
+# The first and the last year the library knows.
+LIBRARY_YEARS = (
+    min(day.year for day in chinese_calendar.holidays),
+    max(day.year for day in chinese_calendar.holidays),
+)
 
 
 def weekday_name(day: date) -> str:
@@ -117,8 +122,7 @@ class WorkCalendar:
 
     @property
     def library_years(self) -> tuple[int, int]:
-        years = [day.year for day in chinese_calendar.holidays]
-        return min(years), max(years)
+        return LIBRARY_YEARS
 
     @property
     def file_years(self) -> list[int]:
