@@ -23,6 +23,7 @@ from server.complaints.routes import ComplaintController
 from server.console.data import DataController
 from server.console.routes import ConsoleController
 from server.console.users import USER_PAGES
+from server.core.calendar_file import load_calendar_file
 from server.core.clock import CLOCK, local_format
 from server.core.db import make_async_engine, provide_db_session, session_factory
 from server.core.errors import exception_handlers
@@ -30,6 +31,7 @@ from server.core.i18n import t
 from server.core.inputs import input_guard
 from server.core.security import csp_nonce, with_nonces
 from server.core.settings import Settings, load_settings
+from server.core.workdays import CALENDAR
 from server.evidence.recorders.console import EvidenceConsoleController
 from server.evidence.routes import EvidenceController
 from server.evidence.tus.routes import UploadController
@@ -63,6 +65,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     # A bad POLICY_FILE stops start-up here, naming the offending key.
     policy = load_policy(settings.policy_file)
     CLOCK.configure(settings.local_timezone, settings.clock_start)
+    # So does a bad CALENDAR_FILE, naming the file and the key.
+    CALENDAR.configure(load_calendar_file(settings.calendar_file))
 
     async def open_resources(app: Litestar) -> None:
         app.state.db_engine = make_async_engine(settings.database_url)

@@ -11,11 +11,14 @@ __all__ = ["main"]
 
 @click.group(help="OneVisit: the field-inspection system of a joint-inspection district.")
 def cli() -> None:
+    from server.core.calendar_file import load_calendar_file
     from server.core.clock import CLOCK
-    from server.core.settings import clock_settings
+    from server.core.settings import calendar_file, clock_settings
+    from server.core.workdays import CALENDAR
 
     try:
         CLOCK.configure(*clock_settings())
+        CALENDAR.configure(load_calendar_file(calendar_file()))
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
 
@@ -64,12 +67,14 @@ def serve(host: str, port: int, workers: int, reload: bool) -> None:
 def _register_domain_commands() -> None:
     """Commands that live with their domain."""
     from server.auth.cli import users
+    from server.calendar_cli import calendar
     from server.colour.cli import codes
     from server.demo.cli import demo
     from server.evidence.cli import evidence
     from server.import_cli import export_group, import_group
     from server.planning.cli import plan
 
+    cli.add_command(calendar)
     cli.add_command(codes)
     cli.add_command(demo)
     cli.add_command(evidence)

@@ -98,8 +98,9 @@ def test_at_half_past_seven_the_district_is_on_its_day_and_utc_on_the_one_before
 def test_results_go_public_after_working_days_counted_past_the_weekend():
     # A Sunday visit: Monday to Friday are the five working days; public Friday 09:00.
     assert publication_moment(date(2026, 11, 29), 5) == at("2026-12-04T09:00:00")
-    # Over the new year: a Thursday 31 December visit, three working days on.
-    assert publication_moment(date(2026, 12, 31), 3) == at("2027-01-05T09:00:00")
+    # Over the new year: a Wednesday 31 December 2025 visit, three working days on the official
+    # calendar: 1 to 3 January off, the make-up Sunday 4 January, Monday 5, Tuesday 6.
+    assert publication_moment(date(2025, 12, 31), 3) == at("2026-01-06T09:00:00")
 
 
 def test_onevisit_clock_sets_a_test_servers_clock_and_is_refused_in_production(tmp_path):

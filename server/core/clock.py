@@ -15,6 +15,8 @@ import time as _time
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from server.core.workdays import CALENDAR
+
 __all__ = [
     "CLOCK",
     "Clock",
@@ -110,14 +112,10 @@ PUBLISH_HOUR = 9  # results go public at the start of the working day
 
 
 def publication_moment(visit_day: date, working_days: int) -> datetime:
-    """When a result of `visit_day` goes public: that many working days (Monday to Friday) later,
-    at the start of the day in the district, as UTC."""
-    day, left = visit_day, working_days
-    while left > 0:
-        day += timedelta(days=1)
-        if day.weekday() < 5:
-            left -= 1
-    return CLOCK.local(day, time(PUBLISH_HOUR))
+    """When a result of `visit_day` goes public: that many working days later on China's official
+    calendar (server.core.workdays: holidays off, make-up days worked), at the start of the day in
+    the district, as UTC. CalendarNotCovered for a year whose calendar is not loaded."""
+    return CLOCK.local(CALENDAR.add(visit_day, working_days), time(PUBLISH_HOUR))
 
 
 def as_utc(moment: datetime) -> datetime:

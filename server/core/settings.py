@@ -10,7 +10,7 @@ from server.core.net import parse_trusted_proxies
 from server.core.plan_settings import PlanningSettings, load_planning_settings
 from server.web import PWA
 
-__all__ = ["Settings", "clock_settings", "load_settings"]
+__all__ = ["Settings", "calendar_file", "clock_settings", "load_settings"]
 
 DEFAULT_DATABASE_URL = "sqlite:///var/onevisit.db"
 DEFAULT_STORAGE_URL = "file://media"
@@ -31,6 +31,8 @@ class Settings:
     secret_key: str = ""
     public_base_url: str = DEFAULT_PUBLIC_BASE_URL
     policy_file: str | None = None
+    # official calendars of years the installed chinese-calendar lacks (core/calendar_file.py)
+    calendar_file: str | None = None
     environment: str = "development"
     session_hours: int = 24
     secure_cookies: bool = False
@@ -147,6 +149,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         secret_key=secret,
         public_base_url=public,
         policy_file=source.get("POLICY_FILE") or None,
+        calendar_file=calendar_file(source),
         environment=environment,
         session_hours=int(source.get("SESSION_HOURS", "24")),
         secure_cookies=public.startswith("https://"),
@@ -203,6 +206,11 @@ def clock_settings(env: dict[str, str] | None = None) -> tuple[str, datetime | N
             f"(got {raw!r})"
         )
     return zone, start
+
+
+def calendar_file(env: dict[str, str] | None = None) -> str | None:
+    """CALENDAR_FILE: the district's file of official calendars beyond the library's years."""
+    return _source(env).get("CALENDAR_FILE", "").strip() or None
 
 
 def _bbox(raw: str) -> tuple[float, float, float, float]:

@@ -6,7 +6,7 @@ Functions take a synchronous Session (async callers use `run_sync`) and never co
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session
@@ -17,7 +17,9 @@ from server.auth.access import may_resend_record
 from server.colour.service import update_colour
 from server.core.clock import publication_moment
 from server.core.codes import action_code
+from server.core.errors import DomainError
 from server.core.i18n import t
+from server.core.workdays import CalendarNotCovered
 from server.inspections.facts import inspection_facts
 from server.inspections.kept import evidence_links, kept_body
 from server.inspections.models import Finding, Inspection, InspectionOfficer
@@ -83,6 +85,15 @@ def _result(record: InspectionIn) -> str:
     return "rectify" if unfixed else "pass"
 
 
+def _published_at(visit_day: date, working_days: int) -> datetime:
+    """When the result goes public (server.core.clock). A year whose official calendar is not
+    loaded is the server's to fix, not the record's: 503, and the phone sends it again later."""
+    try:
+        return publication_moment(visit_day, working_days)
+    except CalendarNotCovered as exc:
+        raise DomainError(t("inspection.calendar_missing", reason=exc.detail), 503) from None
+
+
 def _store(
     session: Session,
     record: InspectionIn,
@@ -108,7 +119,7 @@ def _store(
         summary=record.summary.strip()[:2000],
         action_code=action_code("XZ", ok.plan.day),
         created_by=user_id,
-        published_at=publication_moment(ok.plan.day, public_after),
+        published_at=_published_at(ok.plan.day, public_after),
     )
     session.add(inspection)
     session.flush()

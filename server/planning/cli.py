@@ -56,8 +56,16 @@ def _day(value: str | None, option: str = "--date") -> date:
 @click.option("--date", "day", metavar="YYYY-MM-DD", help="The day to plan.")
 @click.option("--street", help="One street's code or name (default: every street).")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON (docs/http.md).")
+@click.option(
+    "--allow-non-working-day",
+    "any_day",
+    is_flag=True,
+    help="Plan a weekend or a holiday of the district's calendar too (refused otherwise).",
+)
 @click.pass_context
-def plan(ctx: click.Context, day: str | None, street: str | None, as_json: bool) -> None:
+def plan(
+    ctx: click.Context, day: str | None, street: str | None, as_json: bool, any_day: bool
+) -> None:
     if ctx.invoked_subcommand is not None:
         return
     settings = load_settings()
@@ -67,7 +75,7 @@ def plan(ctx: click.Context, day: str | None, street: str | None, as_json: bool)
     try:
         with Session(engine) as session:
             # The seed is published in its own transaction, before anything is drawn with it.
-            check_day(target, local_today())
+            check_day(target, local_today(), working_only=not any_day)
             resolve_streets(session, street)
             publish_seed(session, target)
             session.commit()
@@ -79,6 +87,7 @@ def plan(ctx: click.Context, day: str | None, street: str | None, as_json: bool)
                 street=street,
                 policy=planning_policy(settings.policy_file),
                 actor=Actor("cli"),
+                non_working_day=any_day,
             )
             session.commit()
             document = plan_document(session, target, street_ids=[p.street_id for p in plans])

@@ -28,6 +28,7 @@ from server.core.db import AsyncSession, DbSession
 from server.core.i18n import t
 from server.core.inputs import sane_day, shown
 from server.core.principal import Principal
+from server.core.workdays import CALENDAR, CalendarNotCovered
 from server.packets.warm import warm_day
 from server.planning import edits
 from server.planning.console_pages import MerchantPages
@@ -56,6 +57,7 @@ class PlanForm:
     visit: str = ""
     order: str = ""
     locked: str = ""
+    non_working_day: str = ""  # "1": build a weekend or a holiday too
 
     def team_number(self, *, optional: bool = False) -> int | None:
         """The team number the form names (none: out of the routes, where allowed)."""
@@ -75,8 +77,18 @@ def _uuid(raw: str, field: str) -> uuid.UUID:
         raise PlanRefused("plan.bad_field", field=field, value=shown(raw)) from None
 
 
+def _next_working_day(today: dt.date) -> dt.date:
+    """The day the page opens on: the next working day (after a Friday, the Monday), or the next
+    day where the calendar of its year is not loaded."""
+    try:
+        return CALENDAR.add(today, 1)
+    except CalendarNotCovered:
+        return today + dt.timedelta(days=1)
+
+
 def _next_day_instead(request: Request, exc: ValidationException) -> Redirect:
-    """The page was asked for a day that is no date: it shows the next day, as without one."""
+    """The page was asked for a day that is no date: it shows the next working day, as without
+    one."""
     return Redirect(
         "/console/plan", query_params={"street": request.query_params.get("street", "")}
     )
@@ -130,7 +142,7 @@ class PlanningConsoleController(MerchantPages):
     ) -> Template:
         user: Principal = request.user
         if day is None or not sane_day(day):
-            day = local_today() + dt.timedelta(days=1)
+            day = _next_working_day(local_today())
         context = await _day_context(db_session, state, day, street, user)
         return Template(
             "planning/plan.html", context=context | {"user": user, "csrf_token": user.csrf_token}
@@ -192,6 +204,7 @@ class PlanningConsoleController(MerchantPages):
                 base_version=edit.version,
                 settings=state.settings,
                 actor=edit.actor,
+                non_working_day=data.non_working_day == "1",
             )
 
         return await self._act(request, db_session, state, data, act)

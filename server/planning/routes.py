@@ -79,6 +79,7 @@ class PlanController(Controller):
                 base_version=body.base_version,
                 settings=state.settings,
                 actor=actor_of(request),
+                non_working_day=body.non_working_day,
             )
         except PlanConflict:
             raise await lost_plan(db_session, target, street) from None

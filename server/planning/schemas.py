@@ -43,10 +43,12 @@ __all__ = [
 
 class BuildBody(msgspec.Struct):
     """Build (or re-build) the day: one street by code or name, or every street in reach;
-    `base_version` is the version the caller saw (a newer one makes this build lose)."""
+    `base_version` is the version the caller saw (a newer one makes this build lose). A weekend
+    or a holiday of the district's calendar is refused unless `non_working_day` asks for it."""
 
     street: str | None = None
     base_version: int | None = None
+    non_working_day: bool = False
 
 
 class VersionBody(msgspec.Struct):

@@ -20,6 +20,7 @@ from server.core.errors import DomainError
 from server.core.i18n import t
 from server.core.plan_settings import PlanningSettings
 from server.core.settings import Settings
+from server.core.workdays import CALENDAR, CalendarNotCovered, weekday_name
 from server.org.models import Street
 from server.planning.assemble import assemble
 from server.planning.build import Prepared, prepare, solve
@@ -87,9 +88,19 @@ def resolve_streets(session: Session, street: str | None) -> list[Street]:
     return list(session.exec(stmt))
 
 
-def check_day(day: date, today: date) -> None:
+def check_day(day: date, today: date, *, working_only: bool = False) -> None:
+    """Plans are for today on; a build (`working_only`) is for a working day on the district's
+    calendar (server.core.workdays) unless a non-working day was asked for explicitly."""
     if day < today:
         raise PlanRefused("plan.past_date", day=day.isoformat(), today=today.isoformat())
+    try:
+        why = CALENDAR.why_not_working(day) if working_only else None
+    except CalendarNotCovered as exc:
+        raise PlanRefused(exc.key, **exc.values) from None
+    if why:
+        raise PlanRefused(
+            "plan.non_working_day", day=day.isoformat(), weekday=weekday_name(day), why=why
+        )
 
 
 @dataclass
@@ -124,9 +135,10 @@ def prepare_build(
     settings: PlanningSettings,
     policy: Policy,
     today: date,
+    non_working_day: bool = False,
 ) -> BuildRequest:
     """Check the request and gather the day (draws are recorded in the session)."""
-    check_day(day, today)
+    check_day(day, today, working_only=not non_working_day)
     streets = resolve_streets(session, street)
     latest = latest_plans(session, day, [s.id for s in streets])
     if base_version is not None and street:
@@ -209,8 +221,10 @@ def build_plan(
     actor: Actor = Actor(),
     today: date | None = None,
     solver: Solver = solve,
+    non_working_day: bool = False,
 ) -> list[Plan]:
-    """Plan the day for one street or all of them, in the caller's transaction."""
+    """Plan the day for one street or all of them, in the caller's transaction (a holiday or
+    a weekend only with `non_working_day`)."""
     with lost_race(None, day):
         request = prepare_build(
             session,
@@ -220,6 +234,7 @@ def build_plan(
             settings=settings,
             policy=policy or planning_policy(),
             today=today or local_today(),
+            non_working_day=non_working_day,
         )
         problems = [w.problem for w in request.prepared.streets]
         return store_build(session, request, solver(problems, settings), settings, actor)
@@ -234,6 +249,7 @@ async def build_day(
     base_version: int | None,
     settings: Settings,
     actor: Actor,
+    non_working_day: bool = False,
 ) -> list[uuid.UUID]:
     """Build the day in the request's transaction, as the API and the console ask: the seed is
     published first in a transaction of its own (`sessions`), a big day is solved in a worker
@@ -242,7 +258,7 @@ async def build_day(
     policy = planning_policy(settings.policy_file)
 
     def check(s: Session) -> None:
-        check_day(day, today)
+        check_day(day, today, working_only=not non_working_day)
         resolve_streets(s, street)
 
     await session.run_sync(check)
@@ -262,6 +278,7 @@ async def build_day(
                 settings=settings.planning,
                 policy=policy,
                 today=today,
+                non_working_day=non_working_day,
             )
         )
         problems = [w.problem for w in request.prepared.streets]

@@ -273,7 +273,7 @@ RULES: list[Rule] = [
     Rule("POST", "/api/v1/draws/{day:str}/seed", f"/api/v1/draws/{DAY}/seed", "401 403 403 201 201 201 201"),
     Rule("GET", "/api/v1/leave", f"/api/v1/leave?date={DAY}", "401 403 403 200 200 200 200"),
     Rule("POST", "/api/v1/leave", "/api/v1/leave", "401 403 403 404 201 200 200",
-         json(lambda w: {"user_id": str(w.users["partner"].id), "starts_on": "2030-06-10", "ends_on": "2030-06-10", "reason": "年休假"})),
+         json(lambda w: {"user_id": str(w.users["partner"].id), "starts_on": "2026-12-14", "ends_on": "2026-12-14", "reason": "年休假"})),
     Rule("POST", "/api/v1/recusals", "/api/v1/recusals", "401 403 403 404 201 409 409",
          json(lambda w: {"user_id": str(w.users["partner"].id), "merchant_id": str(w.merchant.id), "reason": "近亲属"})),
     # Audit trail: administrators.

@@ -38,7 +38,7 @@ from tests.support.records import make_catalogue
 
 __all__ = ["DAY", "PERSONAS", "World", "make_world"]
 
-DAY = date(2030, 6, 3)  # a Monday
+DAY = date(2026, 12, 7)  # a Monday, a working day after the suite's today
 SEED = "5eed" * 16
 PASSWORD = "pw-correct-horse"
 NO_ID = uuid.UUID(int=0)  # until the world is made
@@ -199,7 +199,7 @@ def _plan(engine: Engine, users: dict[str, User], merchant: Merchant, items: dic
     with Session(engine) as session:
         street = session.exec(select(Street).where(Street.code == "hubin")).one()
         dept = session.exec(select(Department)).first()
-        published = datetime(2030, 6, 2, 12, tzinfo=UTC)
+        published = datetime(2026, 12, 6, 12, tzinfo=UTC)
         session.add(DrawSeed(day=DAY, seed=SEED, published_at=published - timedelta(hours=4)))
         session.flush()
         for code, members in (
@@ -251,7 +251,7 @@ def _plan(engine: Engine, users: dict[str, User], merchant: Merchant, items: dic
 
 def _record(world_users: dict[str, User], key: uuid.UUID, token: str) -> dict[str, Any]:
     """The team's record of the visit: licence failed with a deadline, hygiene fine."""
-    start = datetime(2030, 6, 3, 9, 30, tzinfo=district_timezone())
+    start = datetime(2026, 12, 7, 9, 30, tzinfo=district_timezone())
     one, two = world_users["inspector_team"], world_users["partner"]
     return {
         "id": str(uuid.uuid4()),
@@ -261,7 +261,7 @@ def _record(world_users: dict[str, User], key: uuid.UUID, token: str) -> dict[st
         "presence": {"method": "qr", "qr_token": token, "lat": 30.25, "lng": 120.17},
         "officers": [str(one.id), str(two.id)],
         "findings": [
-            {"item": "T-licence", "outcome": "fail", "note": "未悬挂", "deadline": "2030-06-10"},
+            {"item": "T-licence", "outcome": "fail", "note": "未悬挂", "deadline": "2026-12-14"},
             {"item": "T-hygiene", "outcome": "pass"},
         ],
         "signatures": {
@@ -362,7 +362,7 @@ def _clip(session: Session, recorder: Recorder, officer: User) -> uuid.UUID:
             evidence_id=evidence.id,
             recorder_id=recorder.id,
             officer_id=officer.id,
-            started_at=datetime(2030, 6, 3, 2, tzinfo=UTC),
+            started_at=datetime(2026, 12, 7, 2, tzinfo=UTC),
             state="unmatched",
             reason="no visit",
         )

@@ -18,7 +18,7 @@ from tests.support.app import login_as
 from tests.support.factories import make_merchants, make_user
 from tests.support.records import add_inspection, make_catalogue
 
-DAY = date(2030, 6, 3)
+DAY = date(2026, 12, 7)  # a Monday, a working day after the suite's today
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
 
 
@@ -42,7 +42,7 @@ def visit(sync_engine: Engine, client: TestClient) -> uuid.UUID:
             secret_key=client.app.state.settings.secret_key,
             days=36500,
             issued_by=officers[0].id,
-            now=datetime(2030, 6, 3, 3, tzinfo=UTC),
+            now=datetime(2026, 12, 7, 3, tzinfo=UTC),
         )
         session.commit()
     return inspection_id
@@ -81,7 +81,7 @@ def test_sending_a_stored_record_again_tells_only_its_officers_what_was_stored(
     with Session(sync_engine) as session:  # certificates valid on the fixed day
         session.exec(update(User).values(cert_valid_from=date(2020, 1, 1), cert_valid_until=None))
         session.commit()
-    start = datetime(2030, 6, 3, 1, 30, tzinfo=UTC)
+    start = datetime(2026, 12, 7, 1, 30, tzinfo=UTC)
     body = record_body(
         day,
         started_at=start.isoformat(),

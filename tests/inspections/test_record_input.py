@@ -16,8 +16,8 @@ from server.org.models import User
 from tests.inspections.conftest import Day, make_day, record_body
 from tests.support.app import login_as
 
-DAY = date(2030, 6, 3)
-START = datetime(2030, 6, 3, 1, 30, tzinfo=UTC)
+DAY = date(2026, 12, 7)  # a Monday, a working day after the suite's today
+START = datetime(2026, 12, 7, 1, 30, tzinfo=UTC)
 
 
 @pytest.fixture

@@ -1,14 +1,19 @@
 """Planning follows the district's calendar at its edges, whatever UTC or the machine says:
 the day turns at the district's midnight, and the year at its new year."""
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
 from litestar.testing import TestClient
 
+from server.app import create_app
+from tests.support.app import login_as
+from tests.support.factories import make_user
 
-def _plan(client: TestClient, day: date):
-    return client.post(f"/api/v1/plans/{day}", json={"street": "hubin"})
+
+def _plan(client: TestClient, day: date, **body):
+    return client.post(f"/api/v1/plans/{day}", json={"street": "hubin", **body})
 
 
 @pytest.mark.clock("2026-11-26T23:58:00", frozen=True)
@@ -31,11 +36,25 @@ def test_at_0730_the_utc_date_is_already_the_past(bare_api):
 
 
 @pytest.mark.clock("2026-12-31T23:59:00", frozen=True)
-def test_new_years_eve_turns_into_the_new_year_at_the_district_midnight(bare_api, clock):
-    assert _plan(bare_api, date(2026, 12, 31)).status_code == 201
-    clock.advance(timedelta(minutes=2))
-    assert _plan(bare_api, date(2026, 12, 31)).status_code == 422
-    assert _plan(bare_api, date(2027, 1, 1)).status_code == 201
+def test_new_years_eve_turns_into_the_new_year_at_the_district_midnight(
+    sync_engine, plan_settings, tmp_path, clock
+):
+    # By then the district has loaded 2027's official calendar (here the test's own file).
+    path = tmp_path / "calendar.yaml"
+    path.write_text("2027:\n  holidays:\n    元旦: 2027-01-01..2027-01-03\n", encoding="utf-8")
+    make_user(sync_engine, "sup", role="supervisor")
+    with TestClient(create_app(replace(plan_settings, calendar_file=str(path)))) as client:
+        client.headers["X-CSRF-Token"] = login_as(client, "sup")
+        assert _plan(client, date(2026, 12, 31)).status_code == 201
+        clock.advance(timedelta(minutes=2))
+        past = _plan(client, date(2026, 12, 31))
+        assert past.status_code == 422 and "过去的日期" in past.json()["detail"]
+        # New Year's Day is today now, not the past: refused as the holiday it is, built when
+        # asked for explicitly; the first working day of the year needs nothing more.
+        holiday = _plan(client, date(2027, 1, 1))
+        assert holiday.status_code == 422 and "元旦假期" in holiday.json()["detail"]
+        assert _plan(client, date(2027, 1, 1), non_working_day=True).status_code == 201
+        assert _plan(client, date(2027, 1, 4)).status_code == 201
 
 
 @pytest.mark.clock("2026-11-29T10:00:00", frozen=True)

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from server.core.clock import CLOCK, Clock
+from server.core.workdays import CALENDAR
 
 __all__ = ["DISTRICT", "NOW", "TODAY", "at", "clock"]
 
@@ -42,3 +43,4 @@ def clock(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> It
     yield CLOCK
     CLOCK.release()
     CLOCK.set_zone(DISTRICT.key)
+    CALENDAR.configure(None)  # an app or command a test started with CALENDAR_FILE loaded it
