@@ -39,6 +39,7 @@ from server.merchants.models import Merchant
 from server.migrate import upgrade
 from server.org.models import Department, Street, Team, User
 from server.planning.build import solve
+from server.planning.models import JointVisit
 from server.planning.routing import solve_street
 from server.planning.service import build_plan
 
@@ -163,6 +164,7 @@ def main() -> None:
                 f"{stats['department_checks']} department checks; "
                 f"end to end {elapsed:.1f} s (goal ≤ 30 s; PLAN_EXPLORATION={settings.exploration})"
             )
+            print(f"why unassigned: {why_unassigned(engine, plans)}")
             if not args.no_anchor:
                 anchor(captured["problems"], captured["solutions"], settings)
             engine.dispose()
@@ -170,6 +172,21 @@ def main() -> None:
             if schema:
                 with make_sync_engine(POSTGRES).begin() as conn:
                     conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+
+
+def why_unassigned(engine, plans: list) -> str:  # type: ignore[no-untyped-def]
+    """The unassigned visits by reason, and the department checks left for later or held."""
+    with Session(engine) as session:
+        codes = session.exec(
+            select(JointVisit.unassigned_code, func.count())
+            .where(col(JointVisit.plan_id).in_([p.id for p in plans]))
+            .where(col(JointVisit.route_id).is_(None))
+            .group_by(JointVisit.unassigned_code)
+        ).all()
+    later = sum(p.stats.get("follow_ups", 0) for p in plans)
+    held = sum(len(p.stats.get("skipped", [])) for p in plans)
+    counts = ", ".join(f"{code} {n}" for code, n in sorted(codes, key=lambda c: -c[1]))
+    return f"{counts}; {later} department checks left as follow-ups, {held} held by the caps"
 
 
 def anchor(problems: list, solutions: list, settings: PlanningSettings) -> None:
