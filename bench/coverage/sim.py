@@ -21,7 +21,7 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
 from bench.coverage.ledger import Ledger
-from bench.coverage.world import DISTRICT, Planned, World, left_failed
+from bench.coverage.world import DISTRICT, Planned, World
 from server.audit.service import Actor
 from server.colour.recompute import recompute_all
 from server.core.clock import CLOCK
@@ -36,6 +36,7 @@ from server.planning.service import build_plan
 from server.planning.versions import latest_plans
 from server.policy.rules import Policy
 from server.rectifications.models import OPEN_STATUSES, RectificationOrder
+from server.rectifications.service import left_failed
 
 __all__ = ["Config", "Result", "simulate"]
 

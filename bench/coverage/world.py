@@ -34,7 +34,7 @@ from server.org.models import User
 from server.planning.models import OfficerLeave
 from server.policy.rules import ItemOutcome, Policy, score_findings
 from server.rectifications.models import OPEN_STATUSES, RectificationOrder
-from server.rectifications.service import FailedItem, issue_order, verify_orders
+from server.rectifications.service import FailedItem, issue_order, left_failed, verify_orders
 
 __all__ = ["DISTRICT", "Made", "Planned", "World"]
 
@@ -351,19 +351,6 @@ class World:
             row.inspection_id, row.handled_by = inspection_id, by
             session.add(row)
         return [row.id for row in rows]
-
-
-def left_failed(session: Session, inspection_id: uuid.UUID) -> set[uuid.UUID]:
-    """The items an inspection found failed and did not see put right on site."""
-    return set(
-        session.exec(
-            select(Finding.check_item_id).where(
-                Finding.inspection_id == inspection_id,
-                Finding.outcome == "fail",
-                ~col(Finding.corrected_on_site),
-            )
-        )
-    )
 
 
 def count_rows(session: Session, model: type) -> int:

@@ -25,6 +25,7 @@ __all__ = [
     "FailedItem",
     "add_photo",
     "issue_order",
+    "left_failed",
     "mark_overdue",
     "order_taking_photos",
     "photo_key",
@@ -74,7 +75,7 @@ def issue_order(
     return order
 
 
-def _left_failed(session: Session, inspection_id: uuid.UUID) -> set[uuid.UUID]:
+def left_failed(session: Session, inspection_id: uuid.UUID) -> set[uuid.UUID]:
     """The items a visit found failed and did not see put right on site."""
     return set(
         session.exec(
@@ -116,7 +117,7 @@ def verify_orders(
         if order.check_item_id is not None:
             done = order.check_item_id in fine
         elif order.inspection_id is not None:
-            failed = _left_failed(session, order.inspection_id)
+            failed = left_failed(session, order.inspection_id)
             done = bool(failed) and failed <= fine
         else:
             done = False
