@@ -117,6 +117,7 @@ def test_hovering_a_shop_on_the_plan_map_shows_its_name_as_text(hostile_plan: Li
 
         labels = set()
         for marker in markers.all():
+            marker.scroll_into_view_if_needed()  # the plan's figures may push the map down
             box = marker.bounding_box()
             # The route's line runs through each stop's centre: try the rim of the circle too.
             for fx, fy in ((0.5, 0.5), (0.5, 0.2), (0.2, 0.5), (0.8, 0.5), (0.5, 0.8)):
