@@ -52,6 +52,8 @@ def publish_today(engine: Engine, settings: Settings) -> list[Crew]:
                 policy=planning_policy(settings.policy_file),
                 actor=DEMO,
                 today=today,
+                # The demo shows a day's work whatever day it is started on.
+                non_working_day=True,
             )
             session.flush()
             for plan in plans:
