@@ -231,6 +231,11 @@ def report(
             "  visits not routed on their day (visit-days; first reason, code): "
             + ", ".join(f"{k} {v}" for k, v in result.unplaced.most_common(10))
         )
+    print(
+        f"  priority kept: {result.inversions} visits were routed of a less pressing class than "
+        f"one their street left out for want of time (in {result.inversion_plans} street-days; "
+        "visits needing no specialist)"
+    )
     if result.unstaffed:
         print(
             f"  visits waiting for a department with no inspector in the district: "

@@ -32,6 +32,7 @@ from server.planning.draws import publish_seed
 from server.planning.edits import Edit, publish
 from server.planning.follow_ups import follow_ups_owed
 from server.planning.models import Draw, JointVisit, Plan, RouteOfficer, VisitItem
+from server.planning.priority import band_of
 from server.planning.service import build_plan
 from server.planning.versions import latest_plans
 from server.policy.rules import Policy
@@ -75,6 +76,10 @@ class Result:
     revisits: Counter[str] = field(default_factory=Counter)
     visits_of: Counter[uuid.UUID] = field(default_factory=Counter)
     last_visit: dict[uuid.UUID, date] = field(default_factory=dict)
+    # placed visits of a less pressing class than one left out for want of time in the same
+    # street's plan, neither needing a specialist: the priority order not kept
+    inversions: int = 0
+    inversion_plans: int = 0
     on_leave: int = 0
     renewed: int = 0
     complaints: int = 0
@@ -215,7 +220,7 @@ def _working_day(
         session.commit()
     lap("plan")
     with Session(engine, expire_on_commit=False) as session:
-        visits = _routed(session, day, result, unstaffed)
+        visits = _routed(session, day, result, unstaffed, policy)
     CLOCK.set(_at(day, 8, 30), frozen=True)
     with Session(engine, expire_on_commit=False) as session:
         for visit in visits:
@@ -244,7 +249,7 @@ def _working_day(
 
 
 def _routed(
-    session: Session, day: date, result: Result, unstaffed: dict[str, str]
+    session: Session, day: date, result: Result, unstaffed: dict[str, str], policy: Policy
 ) -> list[Planned]:
     """The routed visits of the day's newest (published) versions, counting what the plans
     say: their figures, each placed visit's first reason, each unplaced one's reason and code
@@ -272,6 +277,7 @@ def _routed(
         )
     ):
         officers.setdefault(route_id, []).append((role, user_id))
+    _inversions(rows, result, policy)
     planned = []
     for row in sorted(rows, key=lambda r: r.merchant_id):  # ids stable from run to run
         first = row.reasons[0] if row.reasons else "?"
@@ -299,6 +305,26 @@ def _routed(
             )
         )
     return planned
+
+
+def _inversions(rows: list[JointVisit], result: Result, policy: Policy) -> None:
+    """Count the placed visits less pressing than a visit their street left out for want of
+    time, among visits any team may take."""
+    left: dict[uuid.UUID, int] = {}
+    for row in rows:
+        if row.route_id is None and row.unassigned_code == "capacity" and not row.needs:
+            band = band_of(row.priority, policy)
+            left[row.plan_id] = min(band, left.get(row.plan_id, band))
+    plans = set()
+    for row in rows:
+        if (
+            row.route_id
+            and not row.needs
+            and band_of(row.priority, policy) > left.get(row.plan_id, 99)
+        ):
+            result.inversions += 1
+            plans.add(row.plan_id)
+    result.inversion_plans += len(plans)
 
 
 def _closing(engine: Engine, policy: Policy, result: Result, last: date, departments: dict) -> None:
