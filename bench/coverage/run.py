@@ -184,6 +184,11 @@ def report(
             f"    {name:9} {t.due:5} → in time {t.in_time:5}, late {t.late:4}{_days(t.late_days)}, "
             f"owed {t.owed:4}{_days(t.owed_days)}: in time {_share(t.share)}{weekend}"
         )
+    if result.recheck_owed:
+        print(
+            "  re-checks owed at the end: "
+            + ", ".join(f"{k} {v}" for k, v in result.recheck_owed.most_common())
+        )
     inherited = [
         f"{name} {t.inherited} (met {t.inherited_met}{_days(t.inherited_days)} after the start)"
         for name in CLASSES
