@@ -184,6 +184,11 @@ def report(
             f"    {name:9} {t.due:5} → in time {t.in_time:5}, late {t.late:4}{_days(t.late_days)}, "
             f"owed {t.owed:4}{_days(t.owed_days)}: in time {_share(t.share)}{weekend}"
         )
+    if result.recheck_owed:
+        print(
+            "  re-checks owed at the end: "
+            + ", ".join(f"{k} {v}" for k, v in result.recheck_owed.most_common())
+        )
     inherited = [
         f"{name} {t.inherited} (met {t.inherited_met}{_days(t.inherited_days)} after the start)"
         for name in CLASSES
@@ -231,6 +236,11 @@ def report(
             "  visits not routed on their day (visit-days; first reason, code): "
             + ", ".join(f"{k} {v}" for k, v in result.unplaced.most_common(10))
         )
+    print(
+        f"  priority kept: {result.inversions} visits were routed of a less pressing class than "
+        f"one their street left out for want of time (in {result.inversion_plans} street-days; "
+        "visits needing no specialist)"
+    )
     if result.unstaffed:
         print(
             f"  visits waiting for a department with no inspector in the district: "

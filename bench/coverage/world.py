@@ -96,8 +96,15 @@ class _Item:
 
 
 class World:
-    def __init__(self, session: Session, policy: Policy, rng: random.Random) -> None:
-        self.policy, self.rng = policy, rng
+    def __init__(self, session: Session, policy: Policy, seed: int) -> None:
+        """Leave, complaints and each shop's outcomes draw from streams of their own, so that
+        two runs of the same seed (another capacity, say) get the same complaints and each shop
+        the same outcomes at its n-th visit: their figures differ by what the plans did."""
+        self.policy, self.seed = policy, seed
+        rng = random.Random(f"onevisit-coverage:{seed}:conduct")
+        self.leave = random.Random(f"onevisit-coverage:{seed}:leave")
+        self.public = random.Random(f"onevisit-coverage:{seed}:complaints")
+        self.shops: dict[uuid.UUID, random.Random] = {}
         fixable = {
             f"{m.code}-{n:02d}": ref.fixable
             for m in MATTERS
@@ -130,6 +137,12 @@ class World:
         self.complaint_weights = [COMPLAINED[self.conduct[m]] for m in self.merchants]
         self.counts: Counter[str] = Counter()
 
+    def shop(self, merchant_id: uuid.UUID) -> random.Random:
+        """The shop's own stream of outcomes."""
+        if merchant_id not in self.shops:
+            self.shops[merchant_id] = random.Random(f"onevisit-coverage:{self.seed}:{merchant_id}")
+        return self.shops[merchant_id]
+
     # Capacity -----------------------------------------------------------------------------
 
     def send_on_leave(self, session: Session, day: date, capacity: float) -> int:
@@ -141,7 +154,7 @@ class World:
                 select(User.id).where(User.role == "inspector", col(User.active).is_(True))
             )
         )
-        away = self.rng.sample(ids, round((1 - capacity) * len(ids)))
+        away = self.leave.sample(ids, round((1 - capacity) * len(ids)))
         for user_id in away:
             session.add(
                 OfficerLeave(user_id=user_id, starts_on=day, ends_on=day, reason="运力模拟")
@@ -170,17 +183,17 @@ class World:
         """The day's complaints from the public pages (a Poisson trickle, most of them about
         careless shops), received between 08:00 and 22:00."""
         count, threshold, p = 0, pow(2.718281828459045, -per_day), 1.0
-        while (p := p * self.rng.random()) > threshold:
+        while (p := p * self.public.random()) > threshold:
             count += 1
         made = []
-        for merchant_id in self.rng.choices(self.merchants, self.complaint_weights, k=count):
+        for merchant_id in self.public.choices(self.merchants, self.complaint_weights, k=count):
             at = datetime.combine(day, time(8), DISTRICT) + timedelta(
-                minutes=self.rng.randint(0, 14 * 60)
+                minutes=self.public.randint(0, 14 * 60)
             )
             row = Complaint(
                 tracking_no=f"TS{day:%Y%m%d}-{uuid.uuid4().hex[:8].upper()}",
                 merchant_id=merchant_id,
-                text=self.rng.choice(COMPLAINTS),
+                text=self.public.choice(COMPLAINTS),
                 created_at=at.astimezone(UTC),
             )
             session.add(row)
@@ -202,7 +215,7 @@ class World:
             (ItemOutcome(self.items[i].is_key, o, c) for i, o, c in findings), self.policy
         )
         left = [i for i, o, c in findings if o == "fail" and not c]
-        result = self._result(left, assessment.score)
+        result = self._result(m, left, assessment.score)
         inspection_id, by = uuid.uuid4(), visit.officers[0]
         failed = sum(outcome == "fail" for _, outcome, _ in findings)
         session.add(
@@ -250,7 +263,7 @@ class World:
                 inspection_id=inspection_id,
                 item=FailedItem(item_id, "检查项", self.items[item_id].is_key),
                 day=day,
-                deadline=day + timedelta(days=self.rng.choice(ORDER_DAYS)),
+                deadline=day + timedelta(days=self.shop(m).choice(ORDER_DAYS)),
                 issued_by=by,
             )
             for item_id in left
@@ -279,7 +292,7 @@ class World:
         """(item, outcome, put right on site) for each item the visit carries: an item under
         an open order is mostly put right by now; the others fail at the shop's conduct's
         rates, and what can be put right on the spot mostly is (server.demo.history)."""
-        rng = self.rng
+        rng = self.shop(merchant_id)
         key_p, general_p = CONDUCT[self.conduct[merchant_id]][1:]
         findings = []
         for item_id in items:
@@ -300,12 +313,13 @@ class World:
                 findings.append((item_id, "pass", False))
         return findings
 
-    def _result(self, left: list[uuid.UUID], score: int) -> str:
+    def _result(self, merchant_id: uuid.UUID, left: list[uuid.UUID], score: int) -> str:
         """A key item left failing or a very bad score opens a case at the demo's rates; any
         item left failing asks for rectification."""
+        rng = self.shop(merchant_id)
         left_key = any(self.items[i].is_key for i in left)
-        if (left_key and self.rng.random() < CASE_AFTER_OPEN_KEY) or (
-            score >= self.policy.red_min and self.rng.random() < CASE_AFTER_SEVERE
+        if (left_key and rng.random() < CASE_AFTER_OPEN_KEY) or (
+            score >= self.policy.red_min and rng.random() < CASE_AFTER_SEVERE
         ):
             return "case"
         return "rectify" if left else "pass"
@@ -345,7 +359,7 @@ class World:
             .order_by(Complaint.created_at)
         ).all()
         for row in rows:
-            true = self.rng.random() < VERIFIED[self.conduct[merchant_id]]
+            true = self.shop(merchant_id).random() < VERIFIED[self.conduct[merchant_id]]
             row.status = "verified" if true else "unfounded"
             row.verified_on = day if true else None
             row.inspection_id, row.handled_by = inspection_id, by
