@@ -18,6 +18,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from server.core.workdays import CALENDAR
+
 __all__ = ["CLASSES", "Ledger", "Tally"]
 
 CLASSES = ("red", "yellow", "green", "complaint", "recheck")
@@ -222,12 +224,12 @@ def _count(tally: Tally, deadline: date, met_on: date | None, start: date, last:
     else:
         tally.late += 1
         tally.late_days.append((met_on - deadline).days)
-        tally.late_off_day += deadline.weekday() >= 5
+        tally.late_off_day += not CALENDAR.is_working_day(deadline)
         tally.next_working_day += met_on <= _working_from(deadline)
 
 
 def _working_from(day: date) -> date:
-    """The day itself if it is a working day (Monday to Friday), else the Monday after."""
-    while day.weekday() >= 5:
+    """The day itself if it is a working day on the official calendar, else the next one."""
+    while not CALENDAR.is_working_day(day):
         day += timedelta(days=1)
     return day

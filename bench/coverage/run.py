@@ -45,7 +45,8 @@ from server.policy.rules import DEFAULT_POLICY
 
 POSTGRES = "postgresql://root@127.0.0.1:5432/test"
 GOALS = {"red": 0.98, "complaint": 1.0, "recheck": 1.0}
-START = date(2027, 1, 4)  # a Monday, the first working week of a year
+START = date(2025, 12, 22)  # a Monday; a year on, every result still goes public within the
+# years the official calendar (chinese-calendar) covers
 
 
 def main() -> None:
@@ -134,7 +135,7 @@ def _progress(start: date):  # type: ignore[no-untyped-def]
     began = stopwatch.perf_counter()
 
     def on_day(day: date, result: Result) -> None:
-        if day.weekday() != 6 or (day - start).days % 28 != 27:
+        if (day - start).days % 28 != 27:
             return
         assert result.ledger is not None
         overdue = result.ledger.backlog[-1][1] if result.ledger.backlog else Counter()

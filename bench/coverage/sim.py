@@ -24,6 +24,7 @@ from bench.coverage.world import DISTRICT, Planned, World
 from server.audit.service import Actor
 from server.colour.recompute import recompute_all
 from server.core.clock import CLOCK
+from server.core.workdays import CALENDAR
 from server.core.plan_settings import PlanningSettings
 from server.merchants.models import Merchant
 from server.org.models import Department, Street, User
@@ -89,7 +90,7 @@ class Result:
 
 
 def _working_on_or_before(day: date) -> date:
-    while day.weekday() >= 5:
+    while not CALENDAR.is_working_day(day):
         day -= timedelta(days=1)
     return day
 
@@ -129,7 +130,7 @@ def simulate(
     try:
         for n in range(config.days):
             day = config.start + timedelta(days=n)
-            if day.weekday() < 5:
+            if CALENDAR.is_working_day(day):
                 _working_day(engine, config, policy, world, ledger, result, day, unstaffed)
                 result.working_days += 1
             with Session(engine, expire_on_commit=False) as session:
