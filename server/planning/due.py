@@ -7,15 +7,15 @@ Each source returns `DueCheck`s: a merchant, why it is due, and which department
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
 from server.catalog.models import CheckItem, Matter
 from server.colour.models import ReratingRequest
 from server.complaints.models import Complaint
+from server.core.clock import local_today, start_of_day
 from server.inspections.models import Finding
 from server.merchants.models import Merchant
 from server.policy.rules import Policy, add_months
@@ -41,7 +41,6 @@ REASON_ORDER = (
     "due:yellow",
     "due:green",
 )
-DISTRICT_TZ = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass(frozen=True)
@@ -65,18 +64,12 @@ def _in_streets(street_ids: Sequence[uuid.UUID]) -> Any:
 
 def _end_of(day: date) -> datetime:
     """Midnight after `day` in the district, in UTC (how timestamps are stored)."""
-    return datetime.combine(day + timedelta(days=1), time(), DISTRICT_TZ).astimezone(UTC)
+    return start_of_day(day + timedelta(days=1))
 
 
 def _late(day: date, deadline: date) -> int:
     """Days `day` is past `deadline` (0 on or before it)."""
     return max(0, (day - deadline).days)
-
-
-def _local_day(at: datetime) -> date:
-    if at.tzinfo is None:  # SQLite hands back naive UTC
-        at = at.replace(tzinfo=UTC)
-    return at.astimezone(DISTRICT_TZ).date()
 
 
 def colour_due(
@@ -106,7 +99,7 @@ def complaint_visits(
     )
     within = timedelta(days=policy.complaint_visit_days)
     return [
-        DueCheck(merchant_id, "complaint", None, str(cid), _late(day, _local_day(at) + within))
+        DueCheck(merchant_id, "complaint", None, str(cid), _late(day, local_today(at) + within))
         for cid, merchant_id, at in rows
     ]
 

@@ -9,16 +9,17 @@ supervisor threw away promised nothing.
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func
 from sqlmodel import Session, col, select
 
+from server.core.clock import local_today, start_of_day
 from server.core.i18n import t
 from server.inspections.models import Finding, Inspection
 from server.org.models import Department, Street
-from server.planning.due import DISTRICT_TZ, DueCheck
+from server.planning.due import DueCheck
 from server.planning.gather import chunks
 from server.planning.models import FollowUp, Plan
 from server.planning.schemas import PlanFollowUp
@@ -68,10 +69,6 @@ def load_follow_ups(session: Session, plan_id: uuid.UUID) -> list[FollowUpData]:
         )
         for r in sorted(rows, key=lambda r: (str(r.merchant_id), str(r.department_id)))
     ]
-
-
-def _start_of(day: date) -> datetime:
-    return datetime.combine(day, time(), DISTRICT_TZ).astimezone(UTC)
 
 
 def follow_ups_owed(
@@ -127,7 +124,7 @@ def _checked_since(
     asked about on."""
     if not wanted:
         return {}
-    since = _start_of(min(d for _, d in wanted))
+    since = start_of_day(min(d for _, d in wanted))
     found: dict[uuid.UUID, dict[str, date]] = {}
     for part in chunks(sorted({m for m, _ in wanted})):
         for merchant_id, item_id, finished in session.exec(
@@ -136,7 +133,7 @@ def _checked_since(
             .where(col(Inspection.merchant_id).in_(part))
             .where(col(Inspection.finished_at) >= since)
         ):
-            local = finished.astimezone(DISTRICT_TZ).date()
+            local = local_today(finished)
             items = found.setdefault(merchant_id, {})
             key = str(item_id)
             items[key] = max(items.get(key, date.min), local)
