@@ -1,13 +1,15 @@
 """What the supervisor console shows beyond the plan: merchants, their history, complaints."""
 
 import uuid
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, inspect
 from sqlmodel import Session, col, select
 
+from server.complaints.service import awaiting_visit
 from server.core.clock import local_today
+from server.core.db import AsyncSession
 from server.inspections.models import Inspection, InspectionOfficer
 from server.merchants.models import Merchant
 from server.merchants.service import merchant_query
@@ -156,36 +158,26 @@ def planned_visits(
     return found
 
 
-def complaint_inbox(
-    session: Session, policy: Policy, today: date, *, street_id: uuid.UUID | None = None
+async def complaint_inbox(
+    db: AsyncSession, policy: Policy, today: date, *, street_id: uuid.UUID | None = None
 ) -> dict[str, Any]:
     """New complaints (about the one street's merchants, when given), each with its visit
     deadline and where it stands in the plans."""
-    if not _has(session, "complaint"):
+    if not await db.run_sync(lambda s: _has(s, "complaint")):
         return {"ready": False, "rows": []}
-    from server.complaints.models import Complaint
-
-    stmt = (
-        select(Complaint, Merchant, Street)
-        .join(Merchant, col(Merchant.id) == Complaint.merchant_id)
-        .join(Street, col(Street.id) == Merchant.street_id)
-        .where(col(Complaint.status).in_(("received", "planned")))
-    )
-    if street_id is not None:
-        stmt = stmt.where(Merchant.street_id == street_id)
-    rows = session.exec(stmt.order_by(col(Complaint.created_at))).all()
-    planned = planned_visits(session, [m.id for _, m, _ in rows], today)
-    days = policy.complaint_visit_days
+    awaiting = await awaiting_visit(db, policy, street_id=street_id)
+    merchants = [a.merchant.id for a in awaiting]
+    planned = await db.run_sync(lambda s: planned_visits(s, merchants, today))
     return {
         "ready": True,
         "rows": [
             {
-                "complaint": c,
-                "merchant": m,
-                "street": s,
-                "deadline": c.created_at.date() + timedelta(days=days),
-                "visits": planned.get(m.id, []),
+                "complaint": a.complaint,
+                "merchant": a.merchant,
+                "street": a.street,
+                "deadline": a.deadline,
+                "visits": planned.get(a.merchant.id, []),
             }
-            for c, m, s in rows
+            for a in awaiting
         ],
     }

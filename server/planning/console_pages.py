@@ -90,9 +90,7 @@ class MerchantPages(Controller):
         today = local_today()
         policy = planning_policy(state.settings.policy_file)
         own = street_scope(user)
-        inbox = await db_session.run_sync(
-            lambda s: complaint_inbox(s, policy, today, street_id=own)
-        )
+        inbox = await complaint_inbox(db_session, policy, today, street_id=own)
         return Template(
             "planning/complaints.html",
             context=inbox

@@ -15,7 +15,8 @@ from sqlmodel import Session, col, select
 from server.catalog.models import CheckItem, Matter
 from server.colour.models import ReratingRequest
 from server.complaints.models import Complaint
-from server.core.clock import local_today, start_of_day
+from server.complaints.service import AWAITING_VISIT, visit_deadline
+from server.core.clock import start_of_day
 from server.inspections.models import Finding
 from server.merchants.models import Merchant
 from server.policy.rules import Policy, add_months
@@ -94,12 +95,11 @@ def complaint_visits(
     rows = session.exec(
         select(Complaint.id, Complaint.merchant_id, Complaint.created_at)
         .join(Merchant, col(Merchant.id) == Complaint.merchant_id)
-        .where(col(Complaint.status).in_(("received", "planned")), _in_streets(street_ids))
+        .where(col(Complaint.status).in_(AWAITING_VISIT), _in_streets(street_ids))
         .where(col(Complaint.created_at) < _end_of(day))
     )
-    within = timedelta(days=policy.complaint_visit_days)
     return [
-        DueCheck(merchant_id, "complaint", None, str(cid), _late(day, local_today(at) + within))
+        DueCheck(merchant_id, "complaint", None, str(cid), _late(day, visit_deadline(at, policy)))
         for cid, merchant_id, at in rows
     ]
 
