@@ -14,6 +14,7 @@ from server.inspections.models import Inspection, InspectionOfficer
 from server.merchants.models import Merchant
 from server.merchants.service import merchant_query
 from server.org.models import Street, User
+from server.packets.newest import is_newest, newest_versions
 from server.planning.models import JointVisit, Plan, Route
 from server.policy.rules import COLOURS, Policy
 
@@ -125,21 +126,11 @@ def planned_visits(
     session: Session, merchant_ids: list[uuid.UUID], since: date
 ) -> dict[uuid.UUID, list[dict[str, Any]]]:
     """Visits in the newest plan version of each street-day from `since` on."""
-    newest = (
-        select(Plan.street_id, Plan.day, func.max(Plan.version).label("version"))
-        .where(Plan.day >= since)
-        .group_by(Plan.street_id, Plan.day)
-        .subquery()
-    )
+    newest = newest_versions(published=False, since=since)
     rows = session.exec(
         select(JointVisit, Plan, Route)
         .join(Plan, col(Plan.id) == JointVisit.plan_id)
-        .join(
-            newest,
-            (newest.c.street_id == Plan.street_id)
-            & (newest.c.day == Plan.day)
-            & (newest.c.version == Plan.version),
-        )
+        .join(newest, is_newest(newest))
         .join(Route, col(Route.id) == JointVisit.route_id, isouter=True)
         .where(col(JointVisit.merchant_id).in_(merchant_ids or [uuid.uuid4()]))
         .order_by(Plan.day)

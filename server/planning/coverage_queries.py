@@ -7,11 +7,12 @@ import uuid
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Text, and_, cast, func, or_
+from sqlalchemy import Text, cast, func, or_
 from sqlalchemy.sql import Subquery
 from sqlmodel import Session, col, select
 
 from server.merchants.models import Merchant
+from server.packets.newest import is_newest, newest_versions
 from server.planning.models import JointVisit, Plan
 from server.rectifications.models import OPEN_STATUSES, RectificationOrder
 
@@ -22,20 +23,7 @@ Rows = list[tuple[Any, ...]]
 
 def _newest(start: date, end: date, street_ids: list[uuid.UUID] | None) -> Subquery:
     """Each street-day's newest version number in the span."""
-    stmt = select(Plan.street_id, Plan.day, func.max(Plan.version).label("version")).where(
-        Plan.day >= start, Plan.day <= end
-    )
-    if street_ids is not None:
-        stmt = stmt.where(col(Plan.street_id).in_(street_ids))
-    return stmt.group_by(Plan.street_id, Plan.day).subquery()
-
-
-def _is_newest(newest: Subquery) -> Any:
-    return and_(
-        newest.c.street_id == Plan.street_id,
-        newest.c.day == Plan.day,
-        newest.c.version == Plan.version,
-    )
+    return newest_versions(published=False, since=start, until=end, street_ids=street_ids)
 
 
 def plan_rows(session: Session, start: date, end: date, street_ids: list[uuid.UUID] | None) -> Rows:
@@ -43,7 +31,7 @@ def plan_rows(session: Session, start: date, end: date, street_ids: list[uuid.UU
     newest = _newest(start, end, street_ids)
     stmt = (
         select(Plan.day, Plan.status, func.count())
-        .join(newest, _is_newest(newest))
+        .join(newest, is_newest(newest))
         .group_by(Plan.day, Plan.status)
     )
     return [tuple(row) for row in session.exec(stmt)]
@@ -62,7 +50,7 @@ def visit_rows(
     stmt = (
         select(Plan.day, reasons, routed, JointVisit.unassigned_code, func.count())
         .join(Plan, col(Plan.id) == JointVisit.plan_id)
-        .join(newest, _is_newest(newest))
+        .join(newest, is_newest(newest))
         .group_by(Plan.day, reasons, routed, JointVisit.unassigned_code)
     )
     return [

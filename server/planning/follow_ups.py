@@ -2,8 +2,9 @@
 
 A published version's follow-ups (server.planning.models.FollowUp) are due from the next day
 on, with their original reasons and their age, until an inspection of the merchant checks one
-of their items. Only each day's newest version counts, and only once published: a draft the
-supervisor threw away promised nothing.
+of their items. Each day's newest published version counts: a draft promises nothing, neither
+one the supervisor threw away nor one made after the day was published (until it is published
+in turn).
 """
 
 import uuid
@@ -12,13 +13,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func
 from sqlmodel import Session, col, select
 
 from server.core.clock import local_today, start_of_day
 from server.core.i18n import t
 from server.inspections.models import Finding, Inspection
 from server.org.models import Department, Street
+from server.packets.newest import is_newest, newest_versions
 from server.planning.due import DueCheck
 from server.planning.gather import chunks
 from server.planning.models import FollowUp, Plan
@@ -76,25 +77,16 @@ def follow_ups_owed(
 ) -> list[DueCheck]:
     """The follow-ups of earlier days' published plans that no inspection has done yet: each a
     department check with its most pressing original reason, overdue since the plan's day."""
-    newest = (
-        select(Plan.street_id, Plan.day, func.max(Plan.version).label("version"))
-        .where(col(Plan.street_id).in_(list(street_ids)))
-        .where(Plan.day < day, Plan.day >= day - timedelta(days=LOOKBACK_DAYS))
-        .group_by(col(Plan.street_id), col(Plan.day))
-        .subquery()
+    newest = newest_versions(
+        published=True,
+        since=day - timedelta(days=LOOKBACK_DAYS),
+        until=day - timedelta(days=1),
+        street_ids=list(street_ids),
     )
     rows = session.exec(
         select(FollowUp, Plan.day)
         .join(Plan, col(Plan.id) == FollowUp.plan_id)
-        .join(
-            newest,
-            and_(
-                col(Plan.street_id) == newest.c.street_id,
-                col(Plan.day) == newest.c.day,
-                col(Plan.version) == newest.c.version,
-            ),
-        )
-        .where(Plan.status == "published")
+        .join(newest, is_newest(newest))
     ).all()
     done = _checked_since(session, [(f.merchant_id, since) for f, since in rows])
     owed = []
