@@ -19,7 +19,7 @@ from server.complaints.service import AWAITING_VISIT, visit_deadline
 from server.core.clock import start_of_day
 from server.inspections.models import Finding
 from server.merchants.models import Merchant
-from server.policy.rules import Policy, add_months
+from server.policy.rules import Policy, add_months, recheck_window
 from server.rectifications.models import RectificationOrder
 
 __all__ = [
@@ -107,8 +107,9 @@ def complaint_visits(
 def reinspections_owed(
     session: Session, day: date, street_ids: Sequence[uuid.UUID], policy: Policy
 ) -> list[DueCheck]:
-    """Re-checks (复查) of open orders from `recheck_min_days` after the deadline, for the
-    departments whose items failed (every department when the order names no inspection)."""
+    """Re-checks (复查) of open orders once their window has opened (server.policy.rules
+    `recheck_window`), for the departments whose items failed (every department when the order
+    names no inspection); late once the window has closed."""
     orders = session.exec(
         select(
             RectificationOrder.id,
@@ -118,8 +119,9 @@ def reinspections_owed(
         )
         .join(Merchant, col(Merchant.id) == RectificationOrder.merchant_id)
         .where(col(RectificationOrder.status).in_(("open", "overdue")), _in_streets(street_ids))
-        .where(RectificationOrder.deadline <= day - timedelta(days=policy.recheck_min_days))
+        .where(RectificationOrder.deadline <= day)  # a window opens on the deadline at the soonest
     ).all()
+    orders = [o for o in orders if recheck_window(o.deadline, policy)[0] <= day]
     failed: dict[uuid.UUID, set[uuid.UUID]] = {}
     inspections = [i for _, _, i, _ in orders if i is not None]
     for inspection_id, department_id in session.exec(
@@ -131,10 +133,9 @@ def reinspections_owed(
     ):
         failed.setdefault(inspection_id, set()).add(department_id)
     checks = []
-    window = timedelta(days=policy.recheck_max_days)
     for order_id, merchant_id, inspection_id, deadline in orders:
         departments = sorted(failed.get(inspection_id, set())) if inspection_id else []
-        late = _late(day, deadline + window)  # past the re-check's window
+        late = _late(day, recheck_window(deadline, policy)[1])  # past the re-check's window
         for department_id in departments or [None]:
             checks.append(DueCheck(merchant_id, "reinspection", department_id, str(order_id), late))
     return checks
