@@ -19,7 +19,6 @@ from server.planning.models import JointVisit, Plan, Route
 from server.policy.rules import COLOURS, Policy
 
 __all__ = [
-    "colour_chart",
     "complaint_inbox",
     "merchant_detail",
     "merchant_page",
@@ -32,27 +31,6 @@ PAGE = 50
 def _has(session: Session, table: str) -> bool:
     """Whether a table another domain owns has landed in this database yet."""
     return inspect(session.connection()).has_table(table)
-
-
-def colour_chart(session: Session, *, street_id: uuid.UUID | None = None) -> list[dict[str, Any]]:
-    """Per street (or for the one street): merchants of each colour, and their shares for a
-    stacked bar."""
-    stmt = (
-        select(Street.code, Street.name, Merchant.colour, func.count())
-        .join(Merchant, col(Merchant.street_id) == Street.id)
-        .where(col(Merchant.active).is_(True))
-    )
-    if street_id is not None:
-        stmt = stmt.where(Street.id == street_id)
-    rows = session.exec(stmt.group_by(Street.code, Street.name, Merchant.colour))
-    table: dict[str, dict[str, Any]] = {}
-    for code, name, colour, count in rows:
-        table.setdefault(code, {"code": code, "name": name, **dict.fromkeys(COLOURS, 0)})
-        table[code][colour] = count
-    for row in table.values():
-        row["total"] = sum(row[c] for c in COLOURS)
-        row["share"] = {c: 100 * row[c] / max(row["total"], 1) for c in COLOURS}
-    return sorted(table.values(), key=lambda r: r["code"])
 
 
 def merchant_page(
