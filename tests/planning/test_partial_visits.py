@@ -18,12 +18,13 @@ from server.catalog.models import CheckItem, Matter, MatterEmpowerment
 from server.inspections.models import Finding, Inspection
 from server.merchants.models import Merchant
 from server.org.models import Department, User
-from server.packets.newest import newest_plans
+from server.packets.newest import newest_plans, newest_routes_in
 from server.planning.draws import publish_seed
 from server.planning.edits import Edit, publish
 from server.planning.follow_ups import follow_ups_owed
 from server.planning.gather import Catalogue, DepartmentInfo, ItemInfo, MerchantInfo
 from server.planning.merge import VisitDraft
+from server.planning.models import Route
 from server.planning.partial import carried_random
 from server.planning.read import plan_document
 from server.planning.service import build_plan
@@ -195,6 +196,10 @@ def test_a_draft_made_after_publishing_leaves_the_published_follow_ups_owed(dist
         assert {
             p.status for p in newest_plans(session, district.day, published=False).values()
         } == {"draft"}
+        # The phones' routes (the driver's SQL) come from the same published versions.
+        published = {p.id for p in newest_plans(session, district.day, published=True).values()}
+        routes = [r.route_id for r in newest_routes_in(session, district.day)]
+        assert {session.get(Route, r).plan_id for r in routes} == published
     assert owed_on(district, district.day + NEXT_DAY) == listed, "the published day still owes"
 
 
