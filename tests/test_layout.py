@@ -196,6 +196,36 @@ def test_modules_and_functions_stay_small():
     assert long_functions >= LONG_FUNCTIONS, f"now short, strike: {LONG_FUNCTIONS - long_functions}"
 
 
+# What builds a query: no module that serves routes uses it (docs/architecture.md, "How a
+# request flows"): a route calls its domain's service or queries module.
+SQL_NAMES = {"select", "func", "update", "insert", "delete", "text", "and_", "or_"}
+# The health probes ask the database itself whether it answers and how far it is migrated.
+SQL_IN_ROUTES = {"health.py"}
+
+
+def _serves_routes(tree: ast.Module) -> bool:
+    return any(
+        isinstance(node, ast.ImportFrom)
+        and node.module == "litestar"
+        and any(alias.name in {"Controller", "get", "post"} for alias in node.names)
+        for node in tree.body
+    )
+
+
+def test_no_sql_in_route_modules():
+    wrong = sorted(
+        f"{name}: {alias.name}"
+        for name, tree in _sources().items()
+        if _serves_routes(tree) and name not in SQL_IN_ROUTES
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom)
+        and (node.module or "").split(".")[0] in {"sqlmodel", "sqlalchemy"}
+        for alias in node.names
+        if alias.name in SQL_NAMES
+    )
+    assert not wrong, "route modules building queries:\n" + "\n".join(wrong)
+
+
 def test_the_checks_see_what_they_are_meant_to():
     """The graph finds an import deferred into a function and tells a domain's tables from its
     logic; the cycle finder finds a cycle."""

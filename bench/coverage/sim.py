@@ -28,13 +28,13 @@ from server.core.workdays import CALENDAR
 from server.core.plan_settings import PlanningSettings
 from server.merchants.models import Merchant
 from server.org.models import Department, Street, User
+from server.packets.newest import newest_plans
 from server.planning.draws import publish_seed
 from server.planning.edits import Edit, publish
 from server.planning.follow_ups import follow_ups_owed
 from server.planning.models import Draw, JointVisit, Plan, RouteOfficer, VisitItem
 from server.planning.priority import band_of
 from server.planning.service import build_plan
-from server.planning.versions import latest_plans
 from server.policy.rules import Policy
 from server.rectifications.models import OPEN_STATUSES, RectificationOrder
 from server.rectifications.service import left_failed
@@ -256,7 +256,7 @@ def _routed(
     """The routed visits of the day's newest (published) versions, counting what the plans
     say: their figures, each placed visit's first reason, each unplaced one's reason and code
     (apart: those waiting for a department that has no inspector in the district)."""
-    plans = list(latest_plans(session, day).values())
+    plans = list(newest_plans(session, day, published=False).values())
     ids = [p.id for p in plans]
     for plan in plans:
         for key in ("department_checks", "joint_visits", "door_entries_saved", "follow_ups"):

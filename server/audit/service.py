@@ -2,17 +2,27 @@
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from litestar import Request
-from sqlmodel import Session
+from sqlalchemy import func
+from sqlmodel import Session, col, select
 
 from server.audit.models import AuditEvent
 from server.core.db import AsyncSession
 from server.core.net import client_ip
 from server.core.principal import Principal
 
-__all__ = ["SYSTEM_ACTOR", "Actor", "actor_of", "record"]
+__all__ = [
+    "SYSTEM_ACTOR",
+    "Actor",
+    "AuditEventRead",
+    "AuditPage",
+    "actor_of",
+    "audit_page",
+    "record",
+]
 
 SYSTEM_ACTOR = "system"
 
@@ -56,3 +66,53 @@ def record(
     )
     session.add(event)
     return event
+
+
+@dataclass
+class AuditEventRead:
+    id: uuid.UUID
+    at: datetime
+    actor: str
+    action: str
+    entity: str
+    entity_id: str | None
+    ip: str | None
+    detail: dict[str, Any]
+
+
+@dataclass
+class AuditPage:
+    items: list[AuditEventRead]
+    total: int
+    page: int
+    page_size: int
+
+
+async def audit_page(
+    session: AsyncSession,
+    *,
+    action: str | None,
+    entity: str | None,
+    entity_id: str | None,
+    page: int,
+    page_size: int,
+) -> AuditPage:
+    """A page of the trail, newest first, filtered by action, entity and entity id."""
+    stmt = select(AuditEvent)
+    if action:
+        stmt = stmt.where(AuditEvent.action == action)
+    if entity:
+        stmt = stmt.where(AuditEvent.entity == entity)
+    if entity_id:
+        stmt = stmt.where(AuditEvent.entity_id == entity_id)
+    total = (await session.exec(select(func.count()).select_from(stmt.subquery()))).one()
+    rows = await session.exec(
+        stmt.order_by(col(AuditEvent.at).desc(), col(AuditEvent.id))
+        .offset((page - 1) * page_size)
+        .limit(page_size)
+    )
+    items = [
+        AuditEventRead(e.id, e.at, e.actor, e.action, e.entity, e.entity_id, e.ip, e.detail)
+        for e in rows
+    ]
+    return AuditPage(items=items, total=total, page=page, page_size=page_size)

@@ -7,12 +7,12 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from server.auth.user_fields import UserRefused, role_input, role_query
+from server.auth.user_fields import ROLE_INPUTS, UserRefused, role_input, role_query
 from server.core.i18n import t
 from server.core.inputs import shown
 from server.org.models import Department, Street, Team, User
 
-__all__ = ["UserRow", "list_users"]
+__all__ = ["UserRow", "form_choices", "list_users"]
 
 
 @dataclass(frozen=True)
@@ -94,3 +94,13 @@ def _row(
         cert_until=user.cert_valid_until,
         active=user.active,
     )
+
+
+def form_choices(session: Session) -> dict[str, Any]:
+    """What a user form's lists offer: roles, streets, teams, departments."""
+    return {
+        "roles": list(ROLE_INPUTS),
+        "streets": list(session.exec(select(Street).order_by(col(Street.code)))),
+        "teams": list(session.exec(select(Team).order_by(col(Team.name)))),
+        "departments": list(session.exec(select(Department).order_by(col(Department.code)))),
+    }

@@ -10,7 +10,7 @@ plain values (server.colour.values).
 """
 
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date
 
 from server.colour.texts import guidance_text
 from server.colour.values import (
@@ -22,7 +22,7 @@ from server.colour.values import (
     Transition,
     Visit,
 )
-from server.policy.rules import COLOURS, RANK, Policy, add_months
+from server.policy.rules import COLOURS, RANK, Policy, add_months, recheck_window
 
 __all__ = ["assess", "visit_verdict"]
 
@@ -168,7 +168,7 @@ def assess(records: Records, today: date, policy: Policy) -> Outcome:
     if last_visit is None:
         due = records.current_due
     if open_now:
-        recheck = min(o.deadline for o in open_now) + timedelta(days=policy.recheck_min_days)
+        recheck, _ = recheck_window(min(o.deadline for o in open_now), policy)
         due = _least(due, recheck)
     pending = [
         r.requested_on

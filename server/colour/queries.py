@@ -3,6 +3,7 @@ street lists, and street lists for printing."""
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, or_, select
@@ -17,17 +18,39 @@ from server.core.inputs import like_contains
 from server.merchants.models import Merchant
 from server.merchants.qrcode import merchant_url
 from server.org.models import Street
-from server.policy.rules import Policy
+from server.policy.rules import COLOURS, Policy
 
 __all__ = [
     "PosterRow",
     "code_url",
+    "colour_chart",
     "colour_read",
     "find_merchants",
     "poster_for_merchant",
     "posters_for_street",
     "street_counts",
 ]
+
+
+def colour_chart(session: Session, *, street_id: uuid.UUID | None = None) -> list[dict[str, Any]]:
+    """Per street (or for the one street): merchants of each colour, and their shares for a
+    stacked bar."""
+    stmt = (
+        select(Street.code, Street.name, Merchant.colour, func.count())
+        .join(Merchant, col(Merchant.street_id) == Street.id)
+        .where(col(Merchant.active).is_(True))
+    )
+    if street_id is not None:
+        stmt = stmt.where(Street.id == street_id)
+    rows = session.exec(stmt.group_by(Street.code, Street.name, Merchant.colour))
+    table: dict[str, dict[str, Any]] = {}
+    for code, name, colour, count in rows:
+        table.setdefault(code, {"code": code, "name": name, **dict.fromkeys(COLOURS, 0)})
+        table[code][colour] = count
+    for row in table.values():
+        row["total"] = sum(row[c] for c in COLOURS)
+        row["share"] = {c: 100 * row[c] / max(row["total"], 1) for c in COLOURS}
+    return sorted(table.values(), key=lambda r: r["code"])
 
 
 def colour_read(

@@ -4,7 +4,7 @@ import re
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlmodel import col, select
 
@@ -19,21 +19,26 @@ from server.core.settings import Settings
 from server.evidence.public_photos import CheckedPhoto, check_photo, store_photo
 from server.inspections.models import Inspection
 from server.merchants.models import Merchant
+from server.org.models import Street
 from server.policy.rules import Policy
 from server.ratelimit.service import Limit, hit, keyed_hash
 from server.storage import Storage
 
 __all__ = [
+    "AWAITING_VISIT",
+    "AwaitingVisit",
     "ComplaintInvalid",
     "ComplaintRead",
     "Outcome",
     "OutcomeUnlinkable",
+    "awaiting_visit",
     "check_complaint_rate",
     "decoy_tracking_no",
     "find_by_tracking_no",
     "list_complaints",
     "record_outcome",
     "submit_complaint",
+    "visit_deadline",
 ]
 
 TEXT_MAX = 2000
@@ -42,6 +47,7 @@ CONTACT_MAX = 64
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 OUTCOMES = ("planned", "verified", "unfounded", "closed")
 SETTLED = ("verified", "unfounded", "closed")
+AWAITING_VISIT = ("received", "planned")  # a complaint not settled yet is owed a visit
 
 
 class ComplaintInvalid(ValueError):
@@ -196,6 +202,39 @@ async def list_complaints(
     if merchant_id:
         stmt = stmt.where(Complaint.merchant_id == merchant_id)
     return [_read(c) for c in await session.exec(stmt)]
+
+
+def visit_deadline(received_at: datetime, policy: Policy) -> date:
+    """The day by which a complaint is visited: `complaint_visit_days` after the district's day
+    it was received on (not the UTC date: one sent at 07:30 in the district is that day's)."""
+    return local_today(received_at) + timedelta(days=policy.complaint_visit_days)
+
+
+@dataclass(frozen=True)
+class AwaitingVisit:
+    """A complaint owed a visit, with its merchant, the merchant's street and its deadline."""
+
+    complaint: Complaint
+    merchant: Merchant
+    street: Street
+    deadline: date
+
+
+async def awaiting_visit(
+    session: AsyncSession, policy: Policy, *, street_id: uuid.UUID | None = None
+) -> list[AwaitingVisit]:
+    """Complaints not settled yet, oldest first; with `street_id`, only those about that
+    street's merchants."""
+    stmt = (
+        select(Complaint, Merchant, Street)
+        .join(Merchant, col(Merchant.id) == Complaint.merchant_id)
+        .join(Street, col(Street.id) == Merchant.street_id)
+        .where(col(Complaint.status).in_(AWAITING_VISIT))
+    )
+    if street_id is not None:
+        stmt = stmt.where(Merchant.street_id == street_id)
+    rows = await session.exec(stmt.order_by(col(Complaint.created_at)))
+    return [AwaitingVisit(c, m, s, visit_deadline(c.created_at, policy)) for c, m, s in rows]
 
 
 @dataclass(frozen=True)

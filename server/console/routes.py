@@ -10,19 +10,17 @@ from litestar.datastructures import Cookie, State
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
-from sqlalchemy import func
-from sqlmodel import col, select
 
 from server.auth.access import CONSOLE_ROLES, CONSOLE_SIGN_IN_ROLES, street_scope
 from server.auth.middleware import session_cookies
 from server.auth.pages import LOGIN_PATH, SIGN_IN_FIRST, console_page
 from server.auth.service import LoginThrottled, login
-from server.core.db import AsyncSession, DbSession
+from server.colour.queries import colour_chart
+from server.core.db import DbSession
 from server.core.i18n import t
 from server.core.net import client_ip
 from server.core.principal import Principal
-from server.merchants.models import COLOURS, Merchant
-from server.org.models import Street
+from server.merchants.models import COLOURS
 
 __all__ = ["ConsoleController"]
 
@@ -73,26 +71,6 @@ def _from_our_form(request: Request, sent: str) -> bool:
         return False
     kept = request.cookies.get(LOGIN_COOKIE, "")
     return bool(kept) and hmac.compare_digest(kept.encode(), sent.encode())
-
-
-async def _colour_table(session: AsyncSession, principal: Principal) -> list[dict[str, Any]]:
-    """Merchants by street and colour: a street's supervisor sees their street's row."""
-    stmt = (
-        select(Street.name, Merchant.colour, func.count())
-        .join(Merchant, col(Merchant.street_id) == Street.id)
-        .where(col(Merchant.active).is_(True))
-        .group_by(Street.name, Merchant.colour)
-    )
-    if (street := street_scope(principal)) is not None:
-        stmt = stmt.where(Street.id == street)
-    table: dict[str, dict[str, Any]] = {}
-    for name, colour, count in await session.exec(stmt):
-        row = table.setdefault(name, {"street": name, **dict.fromkeys(COLOURS, 0)})
-        row[colour] = count
-    rows = sorted(table.values(), key=lambda r: r["street"])
-    for row in rows:
-        row["total"] = sum(row[c] for c in COLOURS)
-    return rows
 
 
 class ConsoleController(Controller):
@@ -155,7 +133,11 @@ class ConsoleController(Controller):
         principal: Principal = request.user
         # Legal reviewers and oversight officers see the home page alone until a page is theirs.
         granted = principal.role in CONSOLE_ROLES
-        rows = await _colour_table(db_session, principal) if granted else []
+        rows: list[dict[str, Any]] = []
+        if granted:
+            own = street_scope(principal)
+            chart = await db_session.run_sync(lambda s: colour_chart(s, street_id=own))
+            rows = sorted(chart, key=lambda r: r["name"])
         totals = {c: sum(r[c] for r in rows) for c in (*COLOURS, "total")}
         return Template(
             "console/home.html",

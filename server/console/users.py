@@ -17,14 +17,14 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Template
 from markupsafe import escape
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from server.audit.service import Actor, actor_of
 from server.auth.access import USER_ADMIN_ROLES, console_principal
 from server.auth.pages import SIGN_IN_FIRST, console_page
 from server.auth.resets import RESET_HOURS, IssuedReset, issue_reset_link, reset_url
-from server.auth.user_fields import ROLE_INPUTS, UserForm, UserRefused
-from server.auth.user_list import list_users
+from server.auth.user_fields import UserForm, UserRefused
+from server.auth.user_list import form_choices, list_users
 from server.auth.users import (
     NewPassword,
     activate_user,
@@ -39,7 +39,7 @@ from server.core.clock import utcnow
 from server.core.db import AsyncSession, DbSession
 from server.core.i18n import t
 from server.core.principal import Principal
-from server.org.models import Department, Street, Team, User
+from server.org.models import User
 
 __all__ = ["USER_PAGES", "UsersConsoleController"]
 
@@ -71,16 +71,6 @@ def _forbidden() -> Response[str]:
 
 def _form(data: dict[str, str]) -> UserForm:
     return UserForm(**{name: data.get(name, "") for name in FORM_FIELDS})
-
-
-def _choices(session: Session) -> dict[str, Any]:
-    """What the form's lists offer: roles, streets, teams, departments."""
-    return {
-        "roles": list(ROLE_INPUTS),
-        "streets": list(session.exec(select(Street).order_by(col(Street.code)))),
-        "teams": list(session.exec(select(Team).order_by(col(Team.name)))),
-        "departments": list(session.exec(select(Department).order_by(col(Department.code)))),
-    }
 
 
 def _reload(user_id: uuid.UUID, done: str) -> Response[str]:
@@ -141,7 +131,7 @@ class UsersConsoleController(Controller):
             )
         except UserRefused as exc:
             error = exc.detail
-        choices = await db_session.run_sync(_choices)
+        choices = await db_session.run_sync(form_choices)
         return self._page(
             "users/index.html",
             request.user,
@@ -180,7 +170,7 @@ class UsersConsoleController(Controller):
             person = s.get(User, user_id)
             if person is None:
                 return None
-            return {"person": person, "form": user_form(s, person), **_choices(s)}
+            return {"person": person, "form": user_form(s, person), **form_choices(s)}
 
         context = await db_session.run_sync(read)
         if context is None:

@@ -25,6 +25,7 @@ __all__ = [
     "local_format",
     "local_today",
     "publication_moment",
+    "start_of_day",
     "utcnow",
 ]
 
@@ -106,6 +107,11 @@ def local_today(now: datetime | None = None) -> date:
 
 def district_timezone() -> ZoneInfo:
     return CLOCK.zone
+
+
+def start_of_day(day: date) -> datetime:
+    """The district's midnight that begins `day`, as UTC (how moments are stored)."""
+    return CLOCK.local(day, time())
 
 
 PUBLISH_HOUR = 9  # results go public at the start of the working day

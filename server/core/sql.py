@@ -24,9 +24,10 @@ from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import Connection
 from sqlalchemy.engine import make_url
 
+from server.core.clock import as_utc
 from server.core.db import pg_connect_args
 
-__all__ = ["RawReader", "as_date", "as_uuid", "driver_rows", "sqlite_instant"]
+__all__ = ["RawReader", "as_date", "as_instant", "as_uuid", "driver_rows", "sqlite_instant"]
 
 
 class RawReader:
@@ -170,6 +171,11 @@ def as_uuid(value: uuid.UUID | str | None) -> uuid.UUID | None:
     if value is None or isinstance(value, uuid.UUID):
         return value
     return uuid.UUID(value)
+
+
+def as_instant(value: datetime | str) -> datetime:
+    """A moment as read, aware in UTC: aware on PostgreSQL, naive UTC text on SQLite."""
+    return as_utc(datetime.fromisoformat(value) if isinstance(value, str) else value)
 
 
 def as_date(value: date | str | None) -> date | None:

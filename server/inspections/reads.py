@@ -8,10 +8,9 @@ from sqlmodel import Session
 from server.inspections.models import Inspection
 from server.inspections.record_models import InspectionRecord
 from server.merchants.models import Merchant
-from server.policy.rules import Policy
+from server.policy.rules import Policy, recheck_window
 from server.rectifications.models import RectificationOrder
 from server.rectifications.queries import orders_of_inspection
-from server.rectifications.service import recheck_window
 
 __all__ = ["inspection_read"]
 

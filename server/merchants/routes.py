@@ -7,7 +7,6 @@ from typing import Annotated
 from litestar import Controller, Request, get
 from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import FromPath, FromQuery, QueryParameter
-from sqlmodel import select
 
 from server.auth.access import MERCHANT_ROLES, merchant_in_scope, merchant_reach
 from server.core.db import DbSession
@@ -15,8 +14,12 @@ from server.core.i18n import t
 from server.core.inputs import Page
 from server.core.principal import Principal, requires_role
 from server.merchants.schemas import MerchantPage, MerchantRead
-from server.merchants.service import UnknownFilter, get_merchant, list_merchants
-from server.org.models import Street
+from server.merchants.service import (
+    UnknownFilter,
+    get_merchant,
+    list_merchants,
+    own_street_code,
+)
 
 __all__ = ["MerchantController"]
 
@@ -46,7 +49,9 @@ class MerchantController(Controller):
         reach = merchant_reach(request.user)
         try:
             if reach.street is not None:
-                street = await self._own_street(db_session, reach.street, street)
+                street = await own_street_code(db_session, reach.street, street)
+                if street is None:
+                    raise NotFoundException(detail=t("error.not_found"))
             found = await list_merchants(
                 db_session, q=q, street=street, colour=colour, page=page, page_size=page_size
             )
@@ -55,16 +60,6 @@ class MerchantController(Controller):
         if not reach.contacts:
             found.items = [_without_contacts(m) for m in found.items]
         return found
-
-    async def _own_street(self, db_session: DbSession, own: uuid.UUID, named: str | None) -> str:
-        """The user's street code; naming another street is refused as an unknown one,
-        so the filter cannot be used to look past the street."""
-        found = (await db_session.exec(select(Street).where(Street.id == own))).first()
-        if found is None or (named and named not in (found.code, found.name)):
-            if named:
-                raise UnknownFilter("error.unknown_street", named)
-            raise NotFoundException(detail=t("error.not_found"))
-        return found.code
 
     @get("/{merchant_id:uuid}", summary="One merchant")
     async def detail(

@@ -19,6 +19,7 @@ __all__ = [
     "get_merchant",
     "list_merchants",
     "merchant_query",
+    "own_street_code",
     "record_merchant",
 ]
 
@@ -106,6 +107,17 @@ async def list_merchants(
     return MerchantPage(
         items=[_read(m, s) for m, s in rows], total=total, page=page, page_size=page_size
     )
+
+
+async def own_street_code(session: AsyncSession, own: uuid.UUID, named: str | None) -> str | None:
+    """The code of the user's own street to filter by (None: it is gone); naming another street
+    is refused as an unknown one, so the filter cannot be used to look past the street."""
+    found = (await session.exec(select(Street).where(Street.id == own))).first()
+    if found is None or (named and named not in (found.code, found.name)):
+        if named:
+            raise UnknownFilter("error.unknown_street", named)
+        return None
+    return found.code
 
 
 async def get_merchant(session: AsyncSession, merchant_id: uuid.UUID) -> MerchantRead | None:

@@ -1,17 +1,24 @@
-"""Which routes a day has: those of the newest published version of each street's plan that day.
+"""Which version of a street-day's plan counts, and so which routes a day has.
 
-One definition, in SQL, for everyone who asks: the phone's download on the raw reader
+Two meanings, each defined once: a street-day's newest version, whatever its status (what the
+planner edits and the console shows), and its newest published version (what the officers go
+out with and what a day promised). For the ORM: `newest_versions` (a subquery, over any span of
+days, joined with `is_newest`) and `newest_plans` (one day's plans by street). For the hot reads
+on the driver, the same published meaning in SQL: the phone's download on the raw reader
 (`officer_route`), the day cache loading a whole day (`day_routes`), an ORM session building a
 packet (`officer_route_in`), and the packets built ahead (`newest_routes_in`).
 """
 
 import uuid
 from datetime import date
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlmodel import Session
+from sqlalchemy import and_, func
+from sqlalchemy.sql import Subquery
+from sqlmodel import Session, col, select
 
 from server.core.sql import RawReader, as_uuid, driver_rows
+from server.planning.models import Plan
 
 __all__ = [
     "NEWEST_ROUTES",
@@ -19,10 +26,54 @@ __all__ = [
     "OfficerRoute",
     "PlannedRoute",
     "day_routes",
+    "is_newest",
+    "newest_plans",
     "newest_routes_in",
+    "newest_versions",
     "officer_route",
     "officer_route_in",
 ]
+
+
+def newest_versions(
+    *,
+    published: bool,
+    since: date | None = None,
+    until: date | None = None,
+    street_ids: list[uuid.UUID] | None = None,
+) -> Subquery:
+    """(street_id, day, version) of each street-day from `since` to `until` (both included):
+    its newest version, or with `published` its newest published one."""
+    stmt = select(Plan.street_id, Plan.day, func.max(Plan.version).label("version"))
+    if published:
+        stmt = stmt.where(Plan.status == "published")
+    if since is not None:
+        stmt = stmt.where(Plan.day >= since)
+    if until is not None:
+        stmt = stmt.where(Plan.day <= until)
+    if street_ids is not None:
+        stmt = stmt.where(col(Plan.street_id).in_(street_ids))
+    return stmt.group_by(col(Plan.street_id), col(Plan.day)).subquery()
+
+
+def is_newest(newest: Subquery) -> Any:
+    """The join of `Plan` with `newest_versions`: the plan is the one that counts."""
+    return and_(
+        col(Plan.street_id) == newest.c.street_id,
+        col(Plan.day) == newest.c.day,
+        col(Plan.version) == newest.c.version,
+    )
+
+
+def newest_plans(
+    session: Session, day: date, street_ids: list[uuid.UUID] | None = None, *, published: bool
+) -> dict[uuid.UUID, Plan]:
+    """Each street's newest version of the day (its newest published one with `published`)."""
+    newest = newest_versions(published=published, since=day, until=day, street_ids=street_ids)
+    return {
+        plan.street_id: plan for plan in session.exec(select(Plan).join(newest, is_newest(newest)))
+    }
+
 
 # The routes of the newest published version of each street's plan of a day.
 NEWEST_ROUTES = """

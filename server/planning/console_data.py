@@ -1,22 +1,24 @@
 """What the supervisor console shows beyond the plan: merchants, their history, complaints."""
 
 import uuid
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, inspect
 from sqlmodel import Session, col, select
 
+from server.complaints.service import awaiting_visit
 from server.core.clock import local_today
+from server.core.db import AsyncSession
 from server.inspections.models import Inspection, InspectionOfficer
 from server.merchants.models import Merchant
 from server.merchants.service import merchant_query
 from server.org.models import Street, User
+from server.packets.newest import is_newest, newest_versions
 from server.planning.models import JointVisit, Plan, Route
 from server.policy.rules import COLOURS, Policy
 
 __all__ = [
-    "colour_chart",
     "complaint_inbox",
     "merchant_detail",
     "merchant_page",
@@ -29,27 +31,6 @@ PAGE = 50
 def _has(session: Session, table: str) -> bool:
     """Whether a table another domain owns has landed in this database yet."""
     return inspect(session.connection()).has_table(table)
-
-
-def colour_chart(session: Session, *, street_id: uuid.UUID | None = None) -> list[dict[str, Any]]:
-    """Per street (or for the one street): merchants of each colour, and their shares for a
-    stacked bar."""
-    stmt = (
-        select(Street.code, Street.name, Merchant.colour, func.count())
-        .join(Merchant, col(Merchant.street_id) == Street.id)
-        .where(col(Merchant.active).is_(True))
-    )
-    if street_id is not None:
-        stmt = stmt.where(Street.id == street_id)
-    rows = session.exec(stmt.group_by(Street.code, Street.name, Merchant.colour))
-    table: dict[str, dict[str, Any]] = {}
-    for code, name, colour, count in rows:
-        table.setdefault(code, {"code": code, "name": name, **dict.fromkeys(COLOURS, 0)})
-        table[code][colour] = count
-    for row in table.values():
-        row["total"] = sum(row[c] for c in COLOURS)
-        row["share"] = {c: 100 * row[c] / max(row["total"], 1) for c in COLOURS}
-    return sorted(table.values(), key=lambda r: r["code"])
 
 
 def merchant_page(
@@ -123,21 +104,11 @@ def planned_visits(
     session: Session, merchant_ids: list[uuid.UUID], since: date
 ) -> dict[uuid.UUID, list[dict[str, Any]]]:
     """Visits in the newest plan version of each street-day from `since` on."""
-    newest = (
-        select(Plan.street_id, Plan.day, func.max(Plan.version).label("version"))
-        .where(Plan.day >= since)
-        .group_by(Plan.street_id, Plan.day)
-        .subquery()
-    )
+    newest = newest_versions(published=False, since=since)
     rows = session.exec(
         select(JointVisit, Plan, Route)
         .join(Plan, col(Plan.id) == JointVisit.plan_id)
-        .join(
-            newest,
-            (newest.c.street_id == Plan.street_id)
-            & (newest.c.day == Plan.day)
-            & (newest.c.version == Plan.version),
-        )
+        .join(newest, is_newest(newest))
         .join(Route, col(Route.id) == JointVisit.route_id, isouter=True)
         .where(col(JointVisit.merchant_id).in_(merchant_ids or [uuid.uuid4()]))
         .order_by(Plan.day)
@@ -156,36 +127,26 @@ def planned_visits(
     return found
 
 
-def complaint_inbox(
-    session: Session, policy: Policy, today: date, *, street_id: uuid.UUID | None = None
+async def complaint_inbox(
+    db: AsyncSession, policy: Policy, today: date, *, street_id: uuid.UUID | None = None
 ) -> dict[str, Any]:
     """New complaints (about the one street's merchants, when given), each with its visit
     deadline and where it stands in the plans."""
-    if not _has(session, "complaint"):
+    if not await db.run_sync(lambda s: _has(s, "complaint")):
         return {"ready": False, "rows": []}
-    from server.complaints.models import Complaint
-
-    stmt = (
-        select(Complaint, Merchant, Street)
-        .join(Merchant, col(Merchant.id) == Complaint.merchant_id)
-        .join(Street, col(Street.id) == Merchant.street_id)
-        .where(col(Complaint.status).in_(("received", "planned")))
-    )
-    if street_id is not None:
-        stmt = stmt.where(Merchant.street_id == street_id)
-    rows = session.exec(stmt.order_by(col(Complaint.created_at))).all()
-    planned = planned_visits(session, [m.id for _, m, _ in rows], today)
-    days = policy.complaint_visit_days
+    awaiting = await awaiting_visit(db, policy, street_id=street_id)
+    merchants = [a.merchant.id for a in awaiting]
+    planned = await db.run_sync(lambda s: planned_visits(s, merchants, today))
     return {
         "ready": True,
         "rows": [
             {
-                "complaint": c,
-                "merchant": m,
-                "street": s,
-                "deadline": c.created_at.date() + timedelta(days=days),
-                "visits": planned.get(m.id, []),
+                "complaint": a.complaint,
+                "merchant": a.merchant,
+                "street": a.street,
+                "deadline": a.deadline,
+                "visits": planned.get(a.merchant.id, []),
             }
-            for c, m, s in rows
+            for a in awaiting
         ],
     }

@@ -11,13 +11,13 @@ from litestar.response import Template
 
 from server.auth.access import street_scope
 from server.auth.pages import console_page
+from server.colour.queries import colour_chart
 from server.core.clock import local_today
 from server.core.db import DbSession
 from server.core.inputs import MAX_PAGE
 from server.core.plan_settings import hhmm
 from server.core.principal import Principal
 from server.planning.console_data import (
-    colour_chart,
     complaint_inbox,
     merchant_detail,
     merchant_page,
@@ -90,9 +90,7 @@ class MerchantPages(Controller):
         today = local_today()
         policy = planning_policy(state.settings.policy_file)
         own = street_scope(user)
-        inbox = await db_session.run_sync(
-            lambda s: complaint_inbox(s, policy, today, street_id=own)
-        )
+        inbox = await complaint_inbox(db_session, policy, today, street_id=own)
         return Template(
             "planning/complaints.html",
             context=inbox

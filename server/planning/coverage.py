@@ -21,7 +21,10 @@ from itertools import accumulate
 from sqlmodel import Session
 
 from server.planning.coverage_queries import (
-    Rows,
+    MerchantRow,
+    OrderRow,
+    PlanRow,
+    VisitRow,
     merchant_rows,
     order_rows,
     plan_rows,
@@ -162,25 +165,23 @@ def day_coverage(
     return coverage(session, day, day, street_ids).days[0]
 
 
-def _count_plans(days: dict[date, DayCoverage], rows: Rows) -> None:
-    """(day, status, plans)."""
-    for day, status, count in rows:
-        days[day].visits.plans += count
-        if status == "published":
-            days[day].visits.published += count
+def _count_plans(days: dict[date, DayCoverage], rows: list[PlanRow]) -> None:
+    for row in rows:
+        days[row.day].visits.plans += row.plans
+        if row.status == "published":
+            days[row.day].visits.published += row.plans
 
 
-def _count_visits(days: dict[date, DayCoverage], rows: Rows) -> None:
-    """(day, reasons, routed, unassigned code, visits)."""
-    for day, reasons, routed, code, count in rows:
-        visits = days[day].visits
-        tally = Tally(count, count if routed else 0)
+def _count_visits(days: dict[date, DayCoverage], rows: list[VisitRow]) -> None:
+    for row in rows:
+        visits = days[row.day].visits
+        tally = Tally(row.visits, row.visits if row.routed else 0)
         visits.total.add(tally)
-        for reason in set(reasons) & set(CLASSES):
+        for reason in set(row.reasons) & set(CLASSES):
             visits.classes[reason].add(tally)
-        if not routed:
-            key = code or "unknown"
-            visits.unassigned[key] = visits.unassigned.get(key, 0) + count
+        if not row.routed:
+            key = row.unassigned_code or "unknown"
+            visits.unassigned[key] = visits.unassigned.get(key, 0) + row.visits
 
 
 class _DueDates:
@@ -197,11 +198,11 @@ class _DueDates:
         return max(0, self.before[bisect_right(self.dates, last)] - self.before[low])
 
 
-def _count_overdue(days: dict[date, DayCoverage], rows: Rows) -> None:
-    """(colour, next due date, merchants): on each day, those due before it, banded by age."""
+def _count_overdue(days: dict[date, DayCoverage], rows: list[MerchantRow]) -> None:
+    """On each day, the merchants due before it, banded by age."""
     counted: dict[str, list[tuple[date, int]]] = {c: [] for c in COLOURS}
-    for colour, due, count in rows:
-        counted.setdefault(colour, []).append((due, count))
+    for row in rows:
+        counted.setdefault(row.colour, []).append((row.next_due, row.merchants))
     dates = {colour: _DueDates(found) for colour, found in counted.items()}
     for day, figures in days.items():
         for colour, found in dates.items():
@@ -211,17 +212,17 @@ def _count_overdue(days: dict[date, DayCoverage], rows: Rows) -> None:
                 bands[band.name] = found.between(first, day - timedelta(days=band.first))
 
 
-def _count_orders(days: dict[date, DayCoverage], rows: Rows) -> None:
-    """(deadline, verified on, orders): an order is open past its deadline on each day after
-    the deadline until the day it was verified (still open: to the end of the span)."""
+def _count_orders(days: dict[date, DayCoverage], rows: list[OrderRow]) -> None:
+    """An order is open past its deadline on each day after the deadline until the day it was
+    verified (still open: to the end of the span)."""
     ordered = sorted(days)
     start, end = ordered[0], ordered[-1]
     change = [0] * (len(ordered) + 1)
-    for deadline, verified_on, count in rows:
-        first = max(deadline + timedelta(days=1), start)
-        last = end if verified_on is None else min(verified_on - timedelta(days=1), end)
+    for row in rows:
+        first = max(row.deadline + timedelta(days=1), start)
+        last = end if row.verified_on is None else min(row.verified_on - timedelta(days=1), end)
         if first <= last:
-            change[(first - start).days] += count
-            change[(last - start).days + 1] -= count
+            change[(first - start).days] += row.orders
+            change[(last - start).days + 1] -= row.orders
     for day, running in zip(ordered, accumulate(change), strict=False):
         days[day].orders_past_deadline = running

@@ -7,18 +7,19 @@ Each source returns `DueCheck`s: a merchant, why it is due, and which department
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
 from server.catalog.models import CheckItem, Matter
 from server.colour.models import ReratingRequest
 from server.complaints.models import Complaint
+from server.complaints.service import AWAITING_VISIT, visit_deadline
+from server.core.clock import start_of_day
 from server.inspections.models import Finding
 from server.merchants.models import Merchant
-from server.policy.rules import Policy, add_months
+from server.policy.rules import Policy, add_months, recheck_window
 from server.rectifications.models import RectificationOrder
 
 __all__ = [
@@ -41,7 +42,6 @@ REASON_ORDER = (
     "due:yellow",
     "due:green",
 )
-DISTRICT_TZ = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass(frozen=True)
@@ -65,18 +65,12 @@ def _in_streets(street_ids: Sequence[uuid.UUID]) -> Any:
 
 def _end_of(day: date) -> datetime:
     """Midnight after `day` in the district, in UTC (how timestamps are stored)."""
-    return datetime.combine(day + timedelta(days=1), time(), DISTRICT_TZ).astimezone(UTC)
+    return start_of_day(day + timedelta(days=1))
 
 
 def _late(day: date, deadline: date) -> int:
     """Days `day` is past `deadline` (0 on or before it)."""
     return max(0, (day - deadline).days)
-
-
-def _local_day(at: datetime) -> date:
-    if at.tzinfo is None:  # SQLite hands back naive UTC
-        at = at.replace(tzinfo=UTC)
-    return at.astimezone(DISTRICT_TZ).date()
 
 
 def colour_due(
@@ -101,12 +95,11 @@ def complaint_visits(
     rows = session.exec(
         select(Complaint.id, Complaint.merchant_id, Complaint.created_at)
         .join(Merchant, col(Merchant.id) == Complaint.merchant_id)
-        .where(col(Complaint.status).in_(("received", "planned")), _in_streets(street_ids))
+        .where(col(Complaint.status).in_(AWAITING_VISIT), _in_streets(street_ids))
         .where(col(Complaint.created_at) < _end_of(day))
     )
-    within = timedelta(days=policy.complaint_visit_days)
     return [
-        DueCheck(merchant_id, "complaint", None, str(cid), _late(day, _local_day(at) + within))
+        DueCheck(merchant_id, "complaint", None, str(cid), _late(day, visit_deadline(at, policy)))
         for cid, merchant_id, at in rows
     ]
 
@@ -114,8 +107,9 @@ def complaint_visits(
 def reinspections_owed(
     session: Session, day: date, street_ids: Sequence[uuid.UUID], policy: Policy
 ) -> list[DueCheck]:
-    """Re-checks (复查) of open orders from `recheck_min_days` after the deadline, for the
-    departments whose items failed (every department when the order names no inspection)."""
+    """Re-checks (复查) of open orders once their window has opened (server.policy.rules
+    `recheck_window`), for the departments whose items failed (every department when the order
+    names no inspection); late once the window has closed."""
     orders = session.exec(
         select(
             RectificationOrder.id,
@@ -125,8 +119,9 @@ def reinspections_owed(
         )
         .join(Merchant, col(Merchant.id) == RectificationOrder.merchant_id)
         .where(col(RectificationOrder.status).in_(("open", "overdue")), _in_streets(street_ids))
-        .where(RectificationOrder.deadline <= day - timedelta(days=policy.recheck_min_days))
+        .where(RectificationOrder.deadline <= day)  # a window opens on the deadline at the soonest
     ).all()
+    orders = [o for o in orders if recheck_window(o.deadline, policy)[0] <= day]
     failed: dict[uuid.UUID, set[uuid.UUID]] = {}
     inspections = [i for _, _, i, _ in orders if i is not None]
     for inspection_id, department_id in session.exec(
@@ -138,10 +133,9 @@ def reinspections_owed(
     ):
         failed.setdefault(inspection_id, set()).add(department_id)
     checks = []
-    window = timedelta(days=policy.recheck_max_days)
     for order_id, merchant_id, inspection_id, deadline in orders:
         departments = sorted(failed.get(inspection_id, set())) if inspection_id else []
-        late = _late(day, deadline + window)  # past the re-check's window
+        late = _late(day, recheck_window(deadline, policy)[1])  # past the re-check's window
         for department_id in departments or [None]:
             checks.append(DueCheck(merchant_id, "reinspection", department_id, str(order_id), late))
     return checks

@@ -15,6 +15,7 @@ from server.core.i18n import t
 from server.core.plan_settings import PlanningSettings
 from server.merchants.models import Merchant
 from server.org.models import Department, Street, User
+from server.packets.newest import newest_plans
 from server.planning.gather import opening_windows, recusals
 from server.planning.models import Plan
 from server.planning.routing import StraightLineTravel
@@ -24,7 +25,6 @@ from server.planning.versions import (
     RouteData,
     VersionData,
     VisitData,
-    latest_plans,
     load_version,
     write_version,
 )
@@ -46,7 +46,7 @@ class Edit:
 def _base(session: Session, edit: Edit) -> tuple[Street, Plan, VersionData]:
     check_day(edit.day, edit.today)
     street = resolve_streets(session, edit.street)[0]
-    plan = latest_plans(session, edit.day, [street.id]).get(street.id)
+    plan = newest_plans(session, edit.day, [street.id], published=False).get(street.id)
     if plan is None:
         raise PlanRefused("plan.not_found")
     if plan.version != edit.version:

@@ -2,23 +2,25 @@
 
 A published version's follow-ups (server.planning.models.FollowUp) are due from the next day
 on, with their original reasons and their age, until an inspection of the merchant checks one
-of their items. Only each day's newest version counts, and only once published: a draft the
-supervisor threw away promised nothing.
+of their items. Each day's newest published version counts: a draft promises nothing, neither
+one the supervisor threw away nor one made after the day was published (until it is published
+in turn).
 """
 
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func
 from sqlmodel import Session, col, select
 
+from server.core.clock import local_today, start_of_day
 from server.core.i18n import t
 from server.inspections.models import Finding, Inspection
 from server.org.models import Department, Street
-from server.planning.due import DISTRICT_TZ, DueCheck
+from server.packets.newest import is_newest, newest_versions
+from server.planning.due import DueCheck
 from server.planning.gather import chunks
 from server.planning.models import FollowUp, Plan
 from server.planning.schemas import PlanFollowUp
@@ -70,34 +72,21 @@ def load_follow_ups(session: Session, plan_id: uuid.UUID) -> list[FollowUpData]:
     ]
 
 
-def _start_of(day: date) -> datetime:
-    return datetime.combine(day, time(), DISTRICT_TZ).astimezone(UTC)
-
-
 def follow_ups_owed(
     session: Session, day: date, street_ids: Sequence[uuid.UUID], policy: Policy
 ) -> list[DueCheck]:
     """The follow-ups of earlier days' published plans that no inspection has done yet: each a
     department check with its most pressing original reason, overdue since the plan's day."""
-    newest = (
-        select(Plan.street_id, Plan.day, func.max(Plan.version).label("version"))
-        .where(col(Plan.street_id).in_(list(street_ids)))
-        .where(Plan.day < day, Plan.day >= day - timedelta(days=LOOKBACK_DAYS))
-        .group_by(col(Plan.street_id), col(Plan.day))
-        .subquery()
+    newest = newest_versions(
+        published=True,
+        since=day - timedelta(days=LOOKBACK_DAYS),
+        until=day - timedelta(days=1),
+        street_ids=list(street_ids),
     )
     rows = session.exec(
         select(FollowUp, Plan.day)
         .join(Plan, col(Plan.id) == FollowUp.plan_id)
-        .join(
-            newest,
-            and_(
-                col(Plan.street_id) == newest.c.street_id,
-                col(Plan.day) == newest.c.day,
-                col(Plan.version) == newest.c.version,
-            ),
-        )
-        .where(Plan.status == "published")
+        .join(newest, is_newest(newest))
     ).all()
     done = _checked_since(session, [(f.merchant_id, since) for f, since in rows])
     owed = []
@@ -127,7 +116,7 @@ def _checked_since(
     asked about on."""
     if not wanted:
         return {}
-    since = _start_of(min(d for _, d in wanted))
+    since = start_of_day(min(d for _, d in wanted))
     found: dict[uuid.UUID, dict[str, date]] = {}
     for part in chunks(sorted({m for m, _ in wanted})):
         for merchant_id, item_id, finished in session.exec(
@@ -136,7 +125,7 @@ def _checked_since(
             .where(col(Inspection.merchant_id).in_(part))
             .where(col(Inspection.finished_at) >= since)
         ):
-            local = finished.astimezone(DISTRICT_TZ).date()
+            local = local_today(finished)
             items = found.setdefault(merchant_id, {})
             key = str(item_id)
             items[key] = max(items.get(key, date.min), local)

@@ -13,6 +13,7 @@ from server.core.i18n import t
 from server.core.plan_settings import hhmm
 from server.merchants.models import Merchant
 from server.org.models import Department, Street, User
+from server.packets.newest import newest_plans
 from server.planning.follow_ups import plan_follow_ups
 from server.planning.gather import chunks
 from server.planning.models import JointVisit, Plan, Route, RouteOfficer, VisitItem
@@ -28,7 +29,7 @@ from server.planning.schemas import (
     PlanVisit,
 )
 
-__all__ = ["STAT_KEYS", "map_data", "plan_document", "published_plans", "tasks_for"]
+__all__ = ["STAT_KEYS", "map_data", "plan_document", "tasks_for"]
 
 STAT_KEYS = (
     "department_checks",
@@ -39,21 +40,6 @@ STAT_KEYS = (
     "service_minutes",
     "follow_ups",
 )
-
-
-def published_plans(
-    session: Session, day: date, street_ids: list[uuid.UUID] | None = None, *, published: bool
-) -> dict[uuid.UUID, Plan]:
-    """Each street's newest version of the day (only published ones when `published`)."""
-    stmt = select(Plan).where(Plan.day == day).order_by(col(Plan.version).desc())
-    if published:
-        stmt = stmt.where(Plan.status == "published")
-    if street_ids is not None:
-        stmt = stmt.where(col(Plan.street_id).in_(street_ids))
-    found: dict[uuid.UUID, Plan] = {}
-    for plan in session.exec(stmt):
-        found.setdefault(plan.street_id, plan)
-    return found
 
 
 def _in(column: Any, ids: list[uuid.UUID]) -> Any:
@@ -71,7 +57,7 @@ def plan_document(
     """The day's plan across streets: routes with officers and ordered visits, unassigned
     visits with their reasons, and the figures."""
     if plans is None:
-        plans = published_plans(session, day, street_ids, published=published)
+        plans = newest_plans(session, day, street_ids, published=published)
     streets = {s.id: s for s in session.exec(select(Street))}
     street_of_plan = {p.id: streets[p.street_id] for p in plans.values()}
     routed, unassigned = _visits(session, street_of_plan)
@@ -263,7 +249,7 @@ def _street(plan: Plan, street: Street) -> PlanStreet:
 
 def tasks_for(session: Session, day: date, user_id: uuid.UUID) -> PlanTasks:
     """The signed-in inspector's route in the newest published version (nulls when none)."""
-    plans = published_plans(session, day, published=True)
+    plans = newest_plans(session, day, published=True)
     route = session.exec(
         select(Route)
         .join(RouteOfficer, col(RouteOfficer.route_id) == Route.id)

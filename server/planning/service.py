@@ -22,6 +22,7 @@ from server.core.plan_settings import PlanningSettings
 from server.core.settings import Settings
 from server.core.workdays import CALENDAR, CalendarNotCovered, weekday_name
 from server.org.models import Street
+from server.packets.newest import newest_plans
 from server.planning.assemble import assemble
 from server.planning.build import Prepared, prepare, solve
 from server.planning.draws import publish_seed, published_seed
@@ -30,7 +31,6 @@ from server.planning.routing import StreetProblem, StreetSolution
 from server.planning.versions import (
     PlanConflict,
     RouteData,
-    latest_plans,
     load_version,
     write_version,
 )
@@ -114,7 +114,9 @@ class BuildRequest:
 
 def _busy_elsewhere(session: Session, day: date, street_ids: set[uuid.UUID]) -> set[uuid.UUID]:
     """Officers already on routes of the other streets' plans that day (specialists travel)."""
-    others = [p.id for s, p in latest_plans(session, day).items() if s not in street_ids]
+    others = [
+        p.id for s, p in newest_plans(session, day, published=False).items() if s not in street_ids
+    ]
     if not others:
         return set()
     return set(
@@ -140,7 +142,7 @@ def prepare_build(
     """Check the request and gather the day (draws are recorded in the session)."""
     check_day(day, today, working_only=not non_working_day)
     streets = resolve_streets(session, street)
-    latest = latest_plans(session, day, [s.id for s in streets])
+    latest = newest_plans(session, day, [s.id for s in streets], published=False)
     if base_version is not None and street:
         current = latest.get(streets[0].id)
         if (current.version if current else 0) != base_version:

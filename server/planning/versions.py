@@ -24,7 +24,6 @@ __all__ = [
     "RouteData",
     "VersionData",
     "VisitData",
-    "latest_plans",
     "load_version",
     "write_version",
 ]
@@ -75,19 +74,6 @@ class VersionData:
     stats: dict[str, Any]
     status: str = "draft"
     follow_ups: list[FollowUpData] = field(default_factory=list)
-
-
-def latest_plans(
-    session: Session, day: date, street_ids: list[uuid.UUID] | None = None
-) -> dict[uuid.UUID, Plan]:
-    """Each street's newest version of the day."""
-    stmt = select(Plan).where(Plan.day == day).order_by(col(Plan.version).desc())
-    if street_ids is not None:
-        stmt = stmt.where(col(Plan.street_id).in_(street_ids))
-    found: dict[uuid.UUID, Plan] = {}
-    for plan in session.exec(stmt):
-        found.setdefault(plan.street_id, plan)
-    return found
 
 
 def write_version(

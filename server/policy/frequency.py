@@ -1,5 +1,6 @@
 """How often the planner may and must visit: which visits the frequency caps restrict, and the
-order in which due visits are served when the teams cannot do them all (docs/planning.md).
+order in which due visits are served when the teams cannot do them all (docs/domain.md, "The
+core loop" and "Frequency and sampling").
 
 The caps (an agency's visits a year, no repeat soon after a higher level) restrict random
 checks (双随机); a colour's own interval is the promise the colour code makes, so by default it

@@ -7,7 +7,7 @@ and a `POLICY_FILE` (server.policy.file) may change any of them.
 import calendar
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
-from datetime import date
+from datetime import date, timedelta
 from types import MappingProxyType
 from typing import Literal, NamedTuple
 
@@ -31,6 +31,7 @@ __all__ = [
     "PolicyError",
     "add_months",
     "next_due",
+    "recheck_window",
     "score_findings",
 ]
 
@@ -277,3 +278,12 @@ def add_months(day: date, months: int) -> date:
 def next_due(last_visit: date, colour: str, policy: Policy = DEFAULT_POLICY) -> date:
     """When a merchant of `colour` last visited on `last_visit` is due again (routine interval)."""
     return add_months(last_visit, policy.interval(colour))
+
+
+def recheck_window(deadline: date, policy: Policy = DEFAULT_POLICY) -> tuple[date, date]:
+    """When the re-check (复查) of an order with `deadline` is due: from `recheck_days.min` after
+    the deadline, and by `recheck_days.max` after it."""
+    return (
+        deadline + timedelta(days=policy.recheck_min_days),
+        deadline + timedelta(days=policy.recheck_max_days),
+    )

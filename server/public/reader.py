@@ -6,10 +6,10 @@ through the app's RawReader.
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from server.core.sql import RawReader, as_date, as_uuid
+from server.core.sql import RawReader, as_date, as_instant, as_uuid
 from server.rectifications.queries import PUBLICLY_OPEN, OpenOrder, public_open_orders
 
 __all__ = [
@@ -195,13 +195,7 @@ class PublicReader(RawReader):
         for before, after, code, reason, guidance, gated, published, until in await self.rows(
             _EVENTS_SQL, merchant_id
         ):
-            if not gated or (published is not None and _instant(published) <= now):
+            if not gated or (published is not None and as_instant(published) <= now):
                 return PublicColour(after, code, reason, guidance, as_date(until))
             hidden_from = before
         return PublicColour(hidden_from)
-
-
-def _instant(value: datetime | str) -> datetime:
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)

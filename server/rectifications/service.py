@@ -9,7 +9,7 @@ Functions take the caller's session (or connection) and never commit.
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import Connection, update
 from sqlmodel import Session, col, select
@@ -17,7 +17,6 @@ from sqlmodel import Session, col, select
 from server.core.codes import action_code
 from server.core.db import AsyncSession
 from server.inspections.models import Finding
-from server.policy.rules import Policy
 from server.rectifications.models import OPEN_STATUSES, RectificationOrder, RectificationPhoto
 
 __all__ = [
@@ -29,7 +28,6 @@ __all__ = [
     "mark_overdue",
     "order_taking_photos",
     "photo_key",
-    "recheck_window",
     "verify_orders",
 ]
 
@@ -138,15 +136,6 @@ def mark_overdue(conn: Connection, today: date) -> int:
         .values(status="overdue")
     )
     return result.rowcount or 0
-
-
-def recheck_window(deadline: date, policy: Policy) -> tuple[date, date]:
-    """When the re-check (复查) of an order with `deadline` is due: from `recheck_days.min` after
-    the deadline, and by `recheck_days.max` after it."""
-    return (
-        deadline + timedelta(days=policy.recheck_min_days),
-        deadline + timedelta(days=policy.recheck_max_days),
-    )
 
 
 async def order_taking_photos(

@@ -6,10 +6,15 @@ from datetime import date, timedelta
 
 import pytest
 from litestar.testing import TestClient
+from sqlmodel import Session
 
 from server.app import create_app
-from tests.support.app import login_as
-from tests.support.factories import make_user
+from server.complaints.models import Complaint
+from server.core.clock import utcnow
+from server.planning.due import complaint_visits
+from server.policy.rules import DEFAULT_POLICY
+from tests.support.app import console_login, login_as
+from tests.support.factories import make_merchants, make_user
 
 
 def _plan(client: TestClient, day: date, **body):
@@ -61,3 +66,33 @@ def test_new_years_eve_turns_into_the_new_year_at_the_district_midnight(
 def test_on_a_sunday_the_coming_monday_can_be_planned_and_sunday_is_today(bare_api):
     assert _plan(bare_api, date(2026, 11, 30)).status_code == 201
     assert _plan(bare_api, date(2026, 11, 28)).status_code == 422  # Saturday is the past
+
+
+@pytest.mark.clock("2026-11-27T07:30:00", frozen=True)
+def test_a_complaint_at_0730_has_the_same_deadline_in_the_console_as_in_the_planner(
+    sync_engine, plan_settings
+):
+    # At 07:30 in the district UTC still says 26 November: the complaint is the 27th's, and is
+    # visited by the 30th (three days), in the console's inbox as in the plan's due list.
+    make_user(sync_engine, "sup", role="supervisor")
+    (merchant,) = make_merchants(sync_engine, 1)
+    with Session(sync_engine) as session:
+        session.add(
+            Complaint(
+                tracking_no="TS20261127-TEST0001",
+                merchant_id=merchant.id,
+                text="油烟扰民",
+                created_at=utcnow(),
+            )
+        )
+        session.commit()
+        later = date(2026, 12, 10)
+        (due,) = complaint_visits(session, later, [merchant.street_id], DEFAULT_POLICY)
+    planner = later - timedelta(days=due.overdue_days)
+    assert planner == date(2026, 11, 30)
+    with TestClient(create_app(plan_settings)) as client:
+        assert console_login(client, "sup").status_code in (302, 303)
+        inbox = client.get("/console/complaints")
+    assert inbox.status_code == 200, inbox.text
+    row = inbox.text.split("TS20261127-TEST0001")[1]
+    assert f">{planner.isoformat()}</td>" in row.split("</tr>")[0]

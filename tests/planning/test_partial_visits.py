@@ -18,14 +18,17 @@ from server.catalog.models import CheckItem, Matter, MatterEmpowerment
 from server.inspections.models import Finding, Inspection
 from server.merchants.models import Merchant
 from server.org.models import Department, User
+from server.packets.newest import newest_plans, newest_routes_in
 from server.planning.draws import publish_seed
 from server.planning.edits import Edit, publish
 from server.planning.follow_ups import follow_ups_owed
 from server.planning.gather import Catalogue, DepartmentInfo, ItemInfo, MerchantInfo
 from server.planning.merge import VisitDraft
+from server.planning.models import Route
 from server.planning.partial import carried_random
 from server.planning.read import plan_document
 from server.planning.service import build_plan
+from server.planning.versions import load_version, write_version
 from server.policy.rules import DEFAULT_POLICY
 from tests.planning.conftest import FAST, TODAY, District
 
@@ -173,6 +176,31 @@ def test_what_a_published_plan_left_is_owed_the_next_day_until_it_is_checked(dis
     after = build(district, district.day + 2 * NEXT_DAY)
     again = [*(v for r in after["routes"] for v in r["visits"]), *after["unassigned"]]
     assert not [v for v in again if v["merchant_id"] == first and "scjg" in v["departments"]]
+
+
+def test_a_draft_made_after_publishing_leaves_the_published_follow_ups_owed(district):
+    set_department_officers(district, "scjg", active=False)
+    doc = build(district)
+    publish_all(district, doc, district.day)
+    listed = {(f["merchant_id"], f["department"]) for f in doc["follow_ups"]}
+    assert listed
+    # A newer version of each published street-day, still a draft.
+    with Session(district.engine) as session:
+        for plan in newest_plans(session, district.day, published=True).values():
+            data = load_version(session, plan)
+            data.status = "draft"
+            write_version(
+                session, data, version=plan.version + 1, change="lock", actor="调度", actor_id=None
+            )
+        session.commit()
+        assert {
+            p.status for p in newest_plans(session, district.day, published=False).values()
+        } == {"draft"}
+        # The phones' routes (the driver's SQL) come from the same published versions.
+        published = {p.id for p in newest_plans(session, district.day, published=True).values()}
+        routes = [r.route_id for r in newest_routes_in(session, district.day)]
+        assert {session.get(Route, r).plan_id for r in routes} == published
+    assert owed_on(district, district.day + NEXT_DAY) == listed, "the published day still owes"
 
 
 def test_a_random_check_no_team_fitted_in_is_carried_but_a_due_colour_is_not():

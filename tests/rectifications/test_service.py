@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from server.core.clock import utcnow
 from server.core.db import make_async_engine, session_factory
 from server.core.sql import RawReader
-from server.policy.rules import DEFAULT_POLICY
+from server.policy.rules import DEFAULT_POLICY, recheck_window
 from server.rectifications.models import RectificationOrder, RectificationPhoto
 from server.rectifications.queries import merchant_orders, public_open_orders
 from server.rectifications.service import (
@@ -23,7 +23,6 @@ from server.rectifications.service import (
     issue_order,
     mark_overdue,
     order_taking_photos,
-    recheck_window,
     verify_orders,
 )
 from tests.support.factories import make_merchants, make_user

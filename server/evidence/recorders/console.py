@@ -11,7 +11,6 @@ from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import Body, FromPath
 from litestar.response import Template
-from sqlmodel import col, select
 
 from server.audit.service import Actor
 from server.auth.access import CONSOLE_ROLES, DOCK_ROLES, console_principal
@@ -21,7 +20,7 @@ from server.core.i18n import t
 from server.core.net import client_ip
 from server.core.principal import Principal
 from server.evidence.recorders.dock import BadForm, dock_clips
-from server.evidence.recorders.models import Recorder
+from server.evidence.recorders.registry import active_recorders
 from server.evidence.recorders.review import assign_clip, dismiss_clip, review_queue
 
 __all__ = ["EvidenceConsoleController"]
@@ -87,14 +86,9 @@ class EvidenceConsoleController(Controller):
     @get("/dock", guards=[console_page(DOCK_ROLES)])
     async def dock_page(self, request: Request, db_session: DbSession) -> Template:
         principal: Principal = request.user
-        devices = await db_session.exec(
-            select(Recorder.device_id)
-            .where(col(Recorder.active).is_(True))
-            .order_by(Recorder.device_id)
-        )
         context = {
             "user": principal,
-            "recorders": list(devices),
+            "recorders": await active_recorders(db_session),
             "csrf_token": principal.csrf_token,
         }
         return Template("evidence/dock.html", context=context)

@@ -3,13 +3,13 @@
 
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
-from datetime import UTC
 from zoneinfo import ZoneInfo
 
 import anyio
 from multipart import MultipartError, MultipartSegment, PushMultipartParser, parse_options_header
 
 from server.audit.service import Actor
+from server.core.clock import as_utc
 from server.core.db import AsyncSession
 from server.core.i18n import t
 from server.core.inputs import shown
@@ -104,8 +104,7 @@ def _in_local_time(result: ClipResult, zone: ZoneInfo) -> ClipResult:
     started = result.started_at
     if started is None:
         return result
-    started = started if started.tzinfo else started.replace(tzinfo=UTC)
-    return replace(result, started_at=started.astimezone(zone))
+    return replace(result, started_at=as_utc(started).astimezone(zone))
 
 
 async def dock_clips(

@@ -5,11 +5,12 @@ visit; the reason is said, and the clip waits for review."""
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 
+from server.core.clock import as_utc
 from server.core.db import AsyncSession
 from server.core.i18n import t
 from server.evidence.recorders.models import Recorder
@@ -78,4 +79,4 @@ async def _match(
 
 def _utc(moment: datetime | None) -> datetime:
     assert moment is not None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return as_utc(moment)

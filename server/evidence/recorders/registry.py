@@ -3,14 +3,21 @@
 import uuid
 from datetime import date
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from server.audit.service import Actor, record
 from server.core.db import AsyncSession
 from server.evidence.recorders.models import Recorder, RecorderAssignment
 from server.org.models import User
 
-__all__ = ["AssignmentConflict", "assign_recorder", "carrier", "find_recorder", "register_recorder"]
+__all__ = [
+    "AssignmentConflict",
+    "active_recorders",
+    "assign_recorder",
+    "carrier",
+    "find_recorder",
+    "register_recorder",
+]
 
 
 class AssignmentConflict(Exception):
@@ -23,6 +30,16 @@ class AssignmentConflict(Exception):
 
 async def find_recorder(session: AsyncSession, device_id: str) -> Recorder | None:
     return (await session.exec(select(Recorder).where(Recorder.device_id == device_id))).first()
+
+
+async def active_recorders(session: AsyncSession) -> list[str]:
+    """The device ids of the recorders in service, in order."""
+    found = await session.exec(
+        select(Recorder.device_id)
+        .where(col(Recorder.active).is_(True))
+        .order_by(Recorder.device_id)
+    )
+    return list(found)
 
 
 async def register_recorder(

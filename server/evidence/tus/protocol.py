@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
 
+from server.core.clock import as_utc
+
 __all__ = [
     "CHECKSUM_ALGORITHMS",
     "EXTENSIONS",
@@ -89,5 +91,4 @@ def parse_checksum(header: str | None) -> Checksum | None:
 
 def http_date(moment: datetime) -> str:
     """An RFC 9110 date, as Upload-Expires wants it."""
-    utc = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)  # SQLite: naive
-    return format_datetime(utc, usegmt=True)
+    return format_datetime(as_utc(moment).astimezone(UTC), usegmt=True)
