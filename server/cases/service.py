@@ -134,7 +134,7 @@ def out_of_order(case: EnforcementCase, step: str) -> CaseRefused:
             next="、".join(nexts) or t("case.next.none"),
         ),
         409,
-        status=case.status,
+        stage=case.status,
     )
 
 

@@ -20,13 +20,7 @@ from sqlmodel import Session
 from server.audit.service import Actor, record
 from server.catalog.import_writer import Writer, day_of, diff, split, text_of, yes_no
 from server.catalog.known import Catalogue, ItemRow, MatterRow, ScenarioRow
-from server.catalog.measures import (
-    MAJOR_MEASURES,
-    MEASURES,
-    NONE_WORDS,
-    measure_name,
-    parse_measures,
-)
+from server.catalog.measures import reserved_cell
 from server.catalog.models import (
     CheckItem,
     EnforcementDomain,
@@ -86,7 +80,7 @@ class _CatalogueImport:
         domain = self._domain(text_of(source, cells, "domain", 64))
         legal_basis = source.get(cells, "legal_basis")
         old = self.known.matters.get(code)
-        reserved = self._reserved(source, cells, old)
+        reserved = reserved_cell(source, cells, old.reserved_measures if old else None)
         row_id = old.id if old else uuid.uuid4()
         new = MatterRow(row_id, name, department, level, domain, legal_basis, reserved)
         self.known.matters[code] = new
@@ -95,29 +89,6 @@ class _CatalogueImport:
             return "added"
         changes = diff(old, new)
         return self.out.update(Matter, "matter", old.id, changes, line) if changes else "unchanged"
-
-    def _reserved(
-        self, source: RowSource, cells: list[str], old: MatterRow | None
-    ) -> tuple[str, ...]:
-        """The measures the row reserves to the district: blank is the major measures (a sheet
-        without the column keeps what a known matter had), 无 is none."""
-        raw = source.get(cells, "reserved") if "reserved" in source.columns else ""
-        if not raw:
-            if old is not None and "reserved" not in source.columns:
-                return old.reserved_measures
-            return tuple(MAJOR_MEASURES)
-        words = split(raw)
-        if len(words) == 1 and words[0].lower() in NONE_WORDS:
-            return ()
-        codes, unknown = parse_measures(words)
-        if unknown:
-            raise RowError(
-                "import.bad_measure",
-                field=source.label("reserved"),
-                value="、".join(unknown),
-                known="、".join(measure_name(m) for m in MEASURES),
-            )
-        return tuple(codes)
 
     def _domain(self, raw: str) -> uuid.UUID:
         found = self.known.domains.get(raw)

@@ -5,8 +5,11 @@ The words are fixed here; each matter of the catalogue names the ones reserved f
 (`Matter.reserved_measures`), and a catalogue workbook sets them in its 区级保留措施 column.
 """
 
+from server.catalog.import_writer import split
 from server.catalog.models import RESERVED_BY_DEFAULT
 from server.core.i18n import t
+from server.core.import_report import RowError
+from server.core.workbook import RowSource
 
 __all__ = [
     "MAJOR_MEASURES",
@@ -14,6 +17,7 @@ __all__ = [
     "NONE_WORDS",
     "measure_name",
     "parse_measures",
+    "reserved_cell",
 ]
 
 # Every measure, in the order the papers list them.
@@ -53,3 +57,27 @@ def parse_measures(words: list[str]) -> tuple[list[str], list[str]]:
     found = {known[w] for w in words if w in known}
     unknown = [w for w in words if w not in known]
     return [code for code in MEASURES if code in found], unknown
+
+
+def reserved_cell(
+    source: RowSource, cells: list[str], kept: tuple[str, ...] | None
+) -> tuple[str, ...]:
+    """A matters row's 区级保留措施: blank is the major measures (a sheet without the column
+    keeps what a known matter had, `kept`), 无 is none; an unknown word refuses the row."""
+    raw = source.get(cells, "reserved") if "reserved" in source.columns else ""
+    if not raw:
+        if kept is not None and "reserved" not in source.columns:
+            return kept
+        return tuple(MAJOR_MEASURES)
+    words = split(raw)
+    if len(words) == 1 and words[0].lower() in NONE_WORDS:
+        return ()
+    codes, unknown = parse_measures(words)
+    if unknown:
+        raise RowError(
+            "import.bad_measure",
+            field=source.label("reserved"),
+            value="、".join(unknown),
+            known="、".join(measure_name(m) for m in MEASURES),
+        )
+    return tuple(codes)

@@ -8,13 +8,12 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from server.core.clock import local_today
 from server.inspections.models import Inspection, InspectionOfficer
 from server.org.models import Team, User
 from tests.support.app import login_as
-from server.core.clock import local_today
 from tests.support.factories import make_merchants, make_user
 from tests.support.records import add_inspection, make_catalogue
-
 
 # Cases run in June 2026: every deadline they count falls in a year the calendar holds.
 JUNE = "2026-06-02T10:00+08:00"  # a Tuesday
