@@ -35,8 +35,7 @@ street.
 | enforcement certificate number | in full on the papers of a visit and to planners; masked |
 |  | (masked_cert) wherever else it is shown |
 | console | supervisors and administrators (the dock page: inspectors too); legal reviewers |
-|  | and oversight officers sign in and see its home page, nothing more until a rule here |
-|  | grants it |
+|  | the case pages too; oversight officers sign in and see its home page only |
 | case (案件) | read: staff of the streets of the units that held, sent or received it, |
 |  | such a department's district officers, legal reviewers, district supervisors, admins; |
 |  | act: the holding (or receiving) unit's staff; review: legal reviewers, admins |

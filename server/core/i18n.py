@@ -232,6 +232,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "users.reset.cross_site": "该请求来自其他网站，已拒绝：请直接打开管理员交给你的链接设置密码",
         "console.nav.users": "用户管理",
         "console.nav.cases": "案件",
+        "console.legal_inbox": "待法制审核的案件",
         "cases.title": "案件",
         "cases.view.mine": "本单位承办",
         "cases.view.inbox": "待办（移送待接收、待法制审核）",
