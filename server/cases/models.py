@@ -186,7 +186,7 @@ class CaseTransfer(SQLModel, table=True):
     status_before: str = Field(max_length=13, description="the case's status when it was sent")
     sent_on: date
     sent_by: uuid.UUID | None = Field(default=None, foreign_key="app_user.id")
-    due_on: date
+    due_on: date | None = None
     answered_on: date | None = None
     answered_by: uuid.UUID | None = Field(default=None, foreign_key="app_user.id")
     answer_note: str = Field(default="", sa_type=Text)

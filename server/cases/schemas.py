@@ -132,7 +132,7 @@ class CaseTransferRead(msgspec.Struct):
     documents: list[str]
     status: str
     sent_on: date
-    due_on: date
+    due_on: date | None
     answered_on: date | None
     answer: str
 

@@ -25,7 +25,7 @@ from server.core.codes import action_code
 from server.core.errors import DomainError
 from server.core.i18n import t
 from server.core.principal import Principal
-from server.core.workdays import CALENDAR
+from server.core.workdays import CALENDAR, CalendarNotCovered
 from server.inspections.models import Finding, Inspection, InspectionOfficer
 from server.merchants.models import Merchant
 from server.org.models import User
@@ -34,6 +34,7 @@ __all__ = [
     "CaseRefused",
     "add_step",
     "case_to_act_on",
+    "deadline",
     "enter",
     "file_case",
     "holder",
@@ -51,12 +52,22 @@ def stage_name(status: str) -> str:
     return t(f"case.status.{status}")
 
 
+def deadline(day: date, working_days: int) -> date | None:
+    """`working_days` working days after `day`; none while the district's calendar does not hold
+    the year it falls in (a deadline is never guessed, and the act is not held up for it: the
+    case shows no deadline until the year's calendar is loaded and the next step counts one)."""
+    try:
+        return CALENDAR.add(day, working_days)
+    except CalendarNotCovered:
+        return None
+
+
 def enter(case: EnforcementCase, status: str, day: date) -> None:
     """The case enters a stage today: its deadline is the stage's working days on (none for a
     stage without one)."""
     case.status, case.stage_since = status, day
     days = STAGE_DAYS.get(status)
-    case.due_on = CALENDAR.add(day, days) if days is not None else None
+    case.due_on = deadline(day, days) if days is not None else None
 
 
 def add_step(

@@ -19,6 +19,7 @@ from server.cases.service import (
     CaseRefused,
     add_step,
     case_to_act_on,
+    deadline,
     enter,
     holder,
     stage_name,
@@ -28,7 +29,6 @@ from server.core.clock import local_today
 from server.core.codes import action_code
 from server.core.i18n import t
 from server.core.principal import Principal
-from server.core.workdays import CALENDAR
 
 __all__ = ["accept_transfer", "pending_transfer", "return_transfer", "transfer_case"]
 
@@ -73,7 +73,7 @@ def transfer_case(
         status_before=case.status,
         sent_on=today,
         sent_by=principal.id,
-        due_on=CALENDAR.add(today, TRANSFER_ANSWER_DAYS),
+        due_on=deadline(today, TRANSFER_ANSWER_DAYS),
     )
     session.add(row)
     case.status, case.stage_since, case.due_on = "transferred", today, row.due_on

@@ -103,7 +103,7 @@ def _of_transfer(session: Session, row: CaseTransfer) -> dict[str, Any]:
         "state": t(f"case.transfer.{row.status}"),
         "unit": _unit(session, row.from_team_id, row.from_department_id),
         "to_unit": _unit(session, row.to_team_id, row.to_department_id),
-        "answer_by": row.due_on.isoformat() if row.status == "pending" else None,
+        "answer_by": row.due_on.isoformat() if row.due_on and row.status == "pending" else None,
         "officers": [],
         "links": [_link("case", case.case_no)] if case else [],
     }

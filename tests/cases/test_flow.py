@@ -1,5 +1,6 @@
 """A case from filing to closing, each step recorded with who, when and a deadline."""
 
+import pytest
 from sqlmodel import Session, select
 
 from server.audit.models import AuditEvent
@@ -73,3 +74,12 @@ def test_every_step_in_order_to_closing(user, world):
     ]
     assert body["steps"][2]["documents"] == ["询问笔录 2026-001"]
     assert body["reviews"][0]["reviewer"] and body["reviews"][0]["verdict"] == "approve"
+
+
+@pytest.mark.clock("2026-11-26T10:00+08:00")
+def test_a_deadline_in_a_year_the_calendar_lacks_is_left_open_not_guessed(user, world):
+    created = file_case(user, world)
+    assert created["due_on"] == "2026-12-03"
+    step = user("insp-a").post(f"/api/v1/cases/{created['id']}/steps", json={"step": "investigate"})
+    assert step.status_code == 200, step.text
+    assert step.json()["status"] == "investigating" and step.json()["due_on"] is None

@@ -176,7 +176,7 @@ def _acts_up() -> None:
         sa.Column("status_before", _STR(length=13), nullable=False),
         sa.Column("sent_on", sa.Date(), nullable=False),
         sa.Column("sent_by", sa.Uuid(), nullable=True),
-        sa.Column("due_on", sa.Date(), nullable=False),
+        sa.Column("due_on", sa.Date(), nullable=True),
         sa.Column("answered_on", sa.Date(), nullable=True),
         sa.Column("answered_by", sa.Uuid(), nullable=True),
         sa.Column("answer_note", sa.Text(), nullable=False),
