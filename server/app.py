@@ -17,6 +17,8 @@ from server import __version__
 from server.audit.routes import AuditController
 from server.auth.middleware import SessionAuthMiddleware
 from server.auth.routes import AuthController
+from server.cases.api import CaseController
+from server.cases.console import CasesConsoleController
 from server.colour.console import CodesConsoleController
 from server.colour.routes import CodeController
 from server.complaints.routes import ComplaintController
@@ -108,6 +110,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CodeController,
             CodesConsoleController,
             ComplaintController,
+            CaseController,
+            CasesConsoleController,
             PublicController,
             OwnerController,
             PlanController,

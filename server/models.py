@@ -4,7 +4,15 @@ from sqlmodel import SQLModel
 
 from server.audit.models import AuditEvent
 from server.auth.models import LoginAttempt, PasswordReset, UserSession
-from server.cases.models import EnforcementCase
+from server.cases.models import (
+    CaseDecision,
+    CaseItem,
+    CaseOfficer,
+    CaseReview,
+    CaseStep,
+    CaseTransfer,
+    EnforcementCase,
+)
 from server.catalog.models import (
     CheckItem,
     EnforcementDomain,
@@ -46,6 +54,12 @@ from server.rectifications.models import RectificationOrder, RectificationPhoto
 
 __all__ = [
     "AuditEvent",
+    "CaseDecision",
+    "CaseItem",
+    "CaseOfficer",
+    "CaseReview",
+    "CaseStep",
+    "CaseTransfer",
     "CheckItem",
     "ColourEvent",
     "ColourOverride",

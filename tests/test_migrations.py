@@ -204,3 +204,51 @@ def test_the_writers_own_notes_go_down_and_come_back_up(empty_database_url):
     upgrade(url)
     assert _announcing_with_live_note(engine) == with_notes
     engine.dispose()
+
+
+CASES_BEFORE = "4e1b7a9c2d63"  # the revision before cases went through their stages
+
+
+def test_the_cases_revision_keeps_cases_and_matters(empty_database_url):
+    """Matters reserve the major measures; a case keeps its row and takes the new stages;
+    and it goes down only while no case is part-way through the new stages."""
+    url = empty_database_url
+    config = alembic_config(url)
+    command.upgrade(config, CASES_BEFORE)
+    engine = make_sync_engine(url)
+    sqlite = engine.dialect.name == "sqlite"
+    ids = {name: uuid.uuid4() for name in ("dept", "domain", "street", "shop", "case", "matter")}
+    bound = {k: v.hex if sqlite else str(v) for k, v in ids.items()}
+    with engine.begin() as conn:
+        for sql in [
+            "INSERT INTO department (id, code, name, specialised) VALUES (:dept, 'd', 'D', false)",
+            "INSERT INTO enforcement_domain (id, code, name) VALUES (:domain, 'x', 'X')",
+            "INSERT INTO matter (id, code, name, domain_id, department_id, legal_basis, level) "
+            "VALUES (:matter, 'm1', 'M', :domain, :dept, '', 'street')",
+            "INSERT INTO street (id, code, name, kind, office_lat, office_lng) "
+            "VALUES (:street, 's', 'S', 'street', 30.2, 120.2)",
+            "INSERT INTO merchant (id, uscc, name, address, lat, lng, street_id, business_type, "
+            "contact, phone, colour, qr_token, active, created_at, updated_at) VALUES (:shop, "
+            "'91330100MA2XXXXX1X', 'S', 'A', 30.2, 120.2, :street, 'x', '', '', 'red', 'tok', "
+            "true, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+            "INSERT INTO enforcement_case (id, merchant_id, case_no, opened_on, status, summary, "
+            "created_at) VALUES (:case, :shop, 'AJ1', '2026-11-01', 'open', '', CURRENT_TIMESTAMP)",
+        ]:
+            conn.execute(text(sql), {k: v for k, v in bound.items() if f":{k}" in sql})
+    upgrade(url)
+    with engine.begin() as conn:
+        reserved = conn.execute(text("SELECT reserved_measures FROM matter")).scalar_one()
+        conn.execute(text("UPDATE enforcement_case SET status = 'investigating'"))
+    assert "revoke_licence" in str(reserved) and "warning" not in str(reserved)
+    with pytest.raises(IntegrityError), engine.begin() as conn:
+        conn.execute(text("UPDATE enforcement_case SET status = 'guilty'"))
+    with pytest.raises(RuntimeError, match="part-way"):
+        command.downgrade(config, CASES_BEFORE)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE enforcement_case SET status = 'open'"))
+    command.downgrade(config, CASES_BEFORE)
+    with engine.connect() as conn:
+        kept = conn.execute(text("SELECT case_no, status FROM enforcement_case")).one()
+    assert tuple(kept) == ("AJ1", "open")
+    upgrade(url)
+    engine.dispose()

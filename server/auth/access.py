@@ -35,8 +35,10 @@ street.
 | enforcement certificate number | in full on the papers of a visit and to planners; masked |
 |  | (masked_cert) wherever else it is shown |
 | console | supervisors and administrators (the dock page: inspectors too); legal reviewers |
-|  | and oversight officers sign in and see its home page, nothing more until a rule here |
-|  | grants it |
+|  | the case pages too; oversight officers sign in and see its home page only |
+| case (案件) | read: staff of the streets of the units that held, sent or received it, |
+|  | such a department's district officers, legal reviewers, district supervisors, admins; |
+|  | act: the holding (or receiving) unit's staff; review: legal reviewers, admins |
 | users, their roles, passwords and reset links | administrators |
 | audit trail | administrators |
 """
@@ -52,11 +54,13 @@ from server.core.sql import as_uuid
 from server.org.models import User
 
 __all__ = [
+    "CASE_CONSOLE_ROLES",
     "CONSOLE_ROLES",
     "CONSOLE_SIGN_IN_ROLES",
     "DOCK_ROLES",
     "MERCHANT_ROLES",
     "USER_ADMIN_ROLES",
+    "CaseFacts",
     "EvidenceFacts",
     "InspectionFacts",
     "MerchantReach",
@@ -64,10 +68,14 @@ __all__ = [
     "console_principal",
     "in_street",
     "masked_cert",
+    "may_file_case",
+    "may_handle_case",
     "may_manage_officer",
+    "may_read_case",
     "may_read_inspection",
     "may_record_recusal",
     "may_resend_record",
+    "may_review_case",
     "may_see_draw",
     "may_view_evidence",
     "merchant_in_scope",
@@ -81,6 +89,8 @@ DOCK_ROLES = ("admin", "supervisor", "inspector")
 # Who signs in to the console: legal reviewers (法制审核) and oversight officers (执法监督) too,
 # who see its home page and whatever a rule of this module grants their role, nothing else.
 CONSOLE_SIGN_IN_ROLES = (*CONSOLE_ROLES, "legal", "oversight")
+# The cases pages: legal reviewers review there.
+CASE_CONSOLE_ROLES = ("admin", "supervisor", "legal")
 # Who looks merchants up through the API (administrators pass every role guard).
 MERCHANT_ROLES = ("supervisor", "inspector")
 # The users page (/console/users): administrators alone.
@@ -228,3 +238,60 @@ def clip_street(principal: Principal) -> uuid.UUID | None:
     officers or recorders (the street returned); district supervisors and administrators all
     (None)."""
     return street_scope(principal)
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """The units that held, sent or received a case: teams, departments, the teams' streets."""
+
+    teams: frozenset[uuid.UUID]
+    departments: frozenset[uuid.UUID]
+    streets: frozenset[uuid.UUID]
+
+
+def may_read_case(principal: Principal, facts: CaseFacts | None) -> bool:
+    """Legal reviewers, district supervisors, admins: all; street staff: their street's units';
+    a district officer: their team's or department's. Anyone else: 404."""
+    if facts is None or principal.role in ("admin", "legal"):
+        return facts is not None
+    if principal.role == "supervisor":
+        return not principal.street_id or principal.street_id in facts.streets
+    if principal.role != "inspector":
+        return False
+    return (
+        principal.street_id in facts.streets
+        or principal.team_id in facts.teams
+        or (not principal.street_id and principal.department_id in facts.departments)
+    )
+
+
+def may_handle_case(
+    principal: Principal,
+    team: uuid.UUID | None,
+    department: uuid.UUID | None,
+    street: uuid.UUID | None,
+) -> bool:
+    """Acting for a unit (a case's holder, a transfer's receiver): a team's officers and its
+    street's supervisors; a department's district officers; district supervisors; admins."""
+    if principal.role == "admin" or (principal.role == "supervisor" and not principal.street_id):
+        return True
+    if principal.role == "supervisor":
+        return street is not None and principal.street_id == street
+    if principal.role != "inspector":
+        return False
+    if team is not None:
+        return principal.team_id == team
+    return principal.street_id is None and principal.department_id == department
+
+
+def may_file_case(principal: Principal, facts: InspectionFacts | None) -> bool:
+    """Filing from an inspection: its officers, or supervisors who may read it."""
+    return may_read_inspection(principal, facts) and principal.role in (
+        "admin",
+        "supervisor",
+        "inspector",
+    )
+
+
+def may_review_case(principal: Principal) -> bool:
+    return principal.role in ("admin", "legal")

@@ -5,7 +5,8 @@ from pathlib import Path
 
 from sqlmodel import Session, col, select
 
-from server.catalog.known import Catalogue
+from server.catalog.known import Catalogue, MatterRow
+from server.catalog.measures import NONE_WORDS, measure_name
 from server.catalog.models import EnforcementDomain, MatterEmpowerment, Scenario
 from server.catalog.sheets import (
     EMPOWERMENT,
@@ -26,6 +27,12 @@ _LEVEL = {"district": "区级", "street": "街道"}
 _SOURCE = {"provincial": "省级认领", "local": "特色"}
 
 
+def _reserved(matter: MatterRow) -> str:
+    """A matter's reserved measures as the workbook writes them (无: none)."""
+    names = [measure_name(code) for code in matter.reserved_measures]
+    return "；".join(names) if names else NONE_WORDS[0]
+
+
 def export_catalogue(session: Session, path: str | Path) -> None:
     """Write matters, items, empowerment and scenarios to `path` (XLSX)."""
     known = Catalogue.load(session)
@@ -40,7 +47,7 @@ def export_catalogue(session: Session, path: str | Path) -> None:
     def matters() -> Iterator[tuple[object, ...]]:
         for code, m in sorted(known.matters.items()):
             dept, domain = departments[m.department_id], domains[m.domain_id]
-            yield code, m.name, dept, _LEVEL[m.level], domain, m.legal_basis
+            yield code, m.name, dept, _LEVEL[m.level], domain, m.legal_basis, _reserved(m)
 
     def items() -> Iterator[tuple[object, ...]]:
         for code, i in sorted(known.items.items()):

@@ -20,6 +20,7 @@ from sqlmodel import Session
 from server.audit.service import Actor, record
 from server.catalog.import_writer import Writer, day_of, diff, split, text_of, yes_no
 from server.catalog.known import Catalogue, ItemRow, MatterRow, ScenarioRow
+from server.catalog.measures import reserved_cell
 from server.catalog.models import (
     CheckItem,
     EnforcementDomain,
@@ -79,8 +80,9 @@ class _CatalogueImport:
         domain = self._domain(text_of(source, cells, "domain", 64))
         legal_basis = source.get(cells, "legal_basis")
         old = self.known.matters.get(code)
+        reserved = reserved_cell(source, cells, old.reserved_measures if old else None)
         row_id = old.id if old else uuid.uuid4()
-        new = MatterRow(row_id, name, department, level, domain, legal_basis)
+        new = MatterRow(row_id, name, department, level, domain, legal_basis, reserved)
         self.known.matters[code] = new
         if old is None:
             self.out.insert(Matter, {"code": code, **new._asdict()})

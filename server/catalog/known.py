@@ -31,6 +31,7 @@ class MatterRow(NamedTuple):
     level: str
     domain_id: uuid.UUID
     legal_basis: str
+    reserved_measures: tuple[str, ...]
 
 
 class ItemRow(NamedTuple):
@@ -77,7 +78,15 @@ class Catalogue:
         for d in session.exec(select(EnforcementDomain)):
             domains[d.name] = domains[d.code] = d.id
         matters = {
-            m.code: MatterRow(m.id, m.name, m.department_id, m.level, m.domain_id, m.legal_basis)
+            m.code: MatterRow(
+                m.id,
+                m.name,
+                m.department_id,
+                m.level,
+                m.domain_id,
+                m.legal_basis,
+                tuple(m.reserved_measures or ()),
+            )
             for m in session.exec(select(Matter))
         }
         items = {

@@ -1,12 +1,25 @@
 """The matter catalogue (一张清单): domains, matters, check items and scenarios (监管一件事)."""
 
+import json
 import uuid
 from datetime import date
 
-from sqlalchemy import CheckConstraint, Text
+from sqlalchemy import JSON, CheckConstraint, Text, text
 from sqlmodel import Field, SQLModel
 
 from server.core.models import new_id
+
+# A new matter reserves the major measures to the district (server/catalog/measures.py); the
+# column's default says the same for rows written without it.
+RESERVED_BY_DEFAULT = (
+    "large_fine",
+    "demote_qualification",
+    "revoke_licence",
+    "suspend",
+    "close",
+    "restrict_practice",
+)
+RESERVED_DEFAULT_JSON = json.dumps(list(RESERVED_BY_DEFAULT))
 
 __all__ = [
     "CheckItem",
@@ -42,6 +55,13 @@ class Matter(SQLModel, table=True):
     department_id: uuid.UUID = Field(foreign_key="department.id", index=True)
     legal_basis: str = Field(sa_type=Text)
     level: str = Field(default="district", max_length=8, description="district or street")
+    # The decision measures reserved to the district for this matter (级别管辖), as codes of
+    # server/catalog/measures.py; a street's team deciding one of them is refused.
+    reserved_measures: list[str] = Field(
+        default_factory=lambda: list(RESERVED_BY_DEFAULT),
+        sa_type=JSON,
+        sa_column_kwargs={"server_default": text(f"'{RESERVED_DEFAULT_JSON}'")},
+    )
 
 
 class MatterEmpowerment(SQLModel, table=True):

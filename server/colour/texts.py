@@ -15,6 +15,7 @@ __all__ = [
     "GUIDANCE_CODES",
     "REASON_CODES",
     "LegendRow",
+    "current_reason",
     "fill",
     "guidance_template",
     "guidance_text",
@@ -97,6 +98,23 @@ def reason_text(reason: _ReasonLike, policy: Policy) -> str:
         until=reason.until,
         **policy_values(policy),
     )
+
+
+# Reasons kept with colour events (append-only) before a case stopped being worded as a finding
+# (立案查处) ahead of its decision; what is shown of them today says what the new texts say.
+_REWORDED = {
+    "visit_case": (
+        ("检查发现违法行为，已立案查处", "检查发现严重问题，正依法调查处理，尚未作出处理决定"),
+    ),
+    "case_opened": ((" 立案查处", " 检查发现的问题正依法调查处理，尚未作出处理决定"),),
+}
+
+
+def current_reason(code: str | None, text: str | None) -> str | None:
+    """A stored reason as shown today: an old case wording replaced by the current one."""
+    for old, new in _REWORDED.get(code or "", ()):
+        text = text.replace(old, new) if text else text
+    return text
 
 
 def guidance_text(

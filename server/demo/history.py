@@ -31,7 +31,7 @@ FIXED_ON_SITE = 0.85  # share of fixable failures put right while the officers a
 # per visit still to come, up to three times).
 IMPROVEMENT = 0.8
 LOCAL = timezone(timedelta(hours=8))
-_RESULT_WORDS = {"pass": "未发现问题", "rectify": "责令限期整改", "case": "立案查处"}
+_RESULT_WORDS = {"pass": "未发现问题", "rectify": "责令限期整改", "case": "需进一步调查处理"}
 _NAMESPACE = uuid.UUID("0c2b9a57-4d8e-4f0e-9a53-3f5b2c7d1e64")
 
 

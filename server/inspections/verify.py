@@ -6,6 +6,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from server.auth.access import masked_cert
+from server.cases.verify import CASE_CODE_PREFIXES, codes_of_inspection, verify_case_code
 from server.catalog.models import CheckItem
 from server.core.i18n import t
 from server.inspections.models import Finding, Inspection, InspectionOfficer
@@ -13,7 +14,7 @@ from server.inspections.record_models import InspectionRecord
 from server.merchants.models import Merchant
 from server.org.models import User
 from server.rectifications.models import RectificationOrder
-from server.rectifications.queries import order_by_code
+from server.rectifications.queries import order_by_code, orders_of_inspection
 
 __all__ = ["printable_record", "verify_code"]
 
@@ -29,12 +30,26 @@ def _officers(session: Session, inspection_id: uuid.UUID) -> list[User]:
     )
 
 
+def _inspection_links(session: Session, inspection: Inspection) -> list[dict[str, str]]:
+    """一码关联: the codes of an inspection's orders, and of its cases and their decisions."""
+    orders = [
+        {"kind": t("verify.kind.order"), "code": o.action_code}
+        for o in orders_of_inspection(session, inspection.id)
+        if o.action_code
+    ]
+    return orders + codes_of_inspection(session, inspection.id)
+
+
 def verify_code(session: Session, code: str) -> dict[str, Any] | None:
-    """The record behind an action code: an inspection or a rectification order."""
+    """The act behind an action code: an inspection or a rectification order here; a case,
+    a decision or a transfer answered by the cases domain for its own prefixes."""
+    if code.startswith(CASE_CODE_PREFIXES):
+        return verify_case_code(session, code)
     inspection = session.exec(select(Inspection).where(Inspection.action_code == code)).first()
     if inspection is not None:
         merchant = session.get(Merchant, inspection.merchant_id)
         return {
+            "links": _inspection_links(session, inspection),
             "code": code,
             "kind": t("verify.kind.inspection"),
             "merchant": merchant.name if merchant else "",
@@ -49,7 +64,11 @@ def verify_code(session: Session, code: str) -> dict[str, Any] | None:
     if order is None:
         return None
     merchant = session.get(Merchant, order.merchant_id)
+    source = session.get(Inspection, order.inspection_id) if order.inspection_id else None
     return {
+        "links": [{"kind": t("verify.kind.inspection"), "code": source.action_code}]
+        if source
+        else [],
         "code": code,
         "kind": t("verify.kind.order"),
         "merchant": merchant.name if merchant else "",

@@ -6,7 +6,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from server.colour.texts import guidance_text, state_guidance_text, state_reason_text
+from server.colour.texts import (
+    current_reason,
+    guidance_text,
+    state_guidance_text,
+    state_reason_text,
+)
 from server.core.i18n import t
 from server.policy.rules import Policy
 from server.public.reader import (
@@ -98,7 +103,7 @@ def _page(
     if public is not None:
         # The newest change rests on a result not yet published: show the last public state.
         colour = public.colour or colour
-        reason, guidance = public.reason, public.guidance
+        reason, guidance = current_reason(public.reason_code, public.reason), public.guidance
         if public.reason_code == "override":
             reason = _override_reason(public.until)
         reason = reason or t("colour.reason.unpublished")

@@ -27,6 +27,7 @@ from sqlmodel import Session, select
 from server.app import create_app
 from server.audit.service import Actor
 from server.auth.resets import issue_reset_link
+from server.cases.models import EnforcementCase
 from server.core.clock import utcnow
 from server.core.settings import Settings
 from server.org.models import Street, User
@@ -120,6 +121,21 @@ def user_target(world: World) -> uuid.UUID:
             session.commit()
             world.user_target = user.id  # type: ignore[attr-defined]
     return world.user_target  # type: ignore[attr-defined]
+
+
+def case(tail: str = "", prefix: str = "/api/v1/cases") -> Url:
+    """The case the team filed from its visit (by the first rule of the cases' rows)."""
+
+    def url(world: World) -> str:
+        with Session(world.engine) as session:
+            found = session.exec(
+                select(EnforcementCase.id).where(
+                    EnforcementCase.inspection_id == world.inspection_id
+                )
+            ).one()
+        return f"{prefix}/{found}{tail}"
+
+    return url
 
 
 def cu(tail: str = "") -> Url:
@@ -219,6 +235,23 @@ RULES: list[Rule] = [
     Rule("GET", "/api/v1/complaints/{complaint_id:uuid}/photo", lambda w: f"/api/v1/complaints/{w.complaint_id}/photo", "401 403 403 404 200 200 200"),
     Rule("POST", "/api/v1/complaints/{complaint_id:uuid}/outcome", lambda w: f"/api/v1/complaints/{w.complaint_id}/outcome", "401 403 403 404 200 200 200",
          json(lambda w: {"status": "planned", "note": "已安排检查", "inspection_id": str(w.inspection_id)})),
+    # Cases: filed by the inspection's officers or the street's supervisors; read by the
+    # streets of the units that held or received it; worked by the holding unit; the district
+    # accepts a transfer to a department; review by legal reviewers (here the administrator).
+    Rule("POST", "/api/v1/cases", "/api/v1/cases", "401 404 201 404 409 409 409",
+         json(lambda w: {"inspection_id": str(w.inspection_id), "items": ["T-licence"], "summary": "未悬挂许可证"})),
+    Rule("GET", "/api/v1/cases", "/api/v1/cases", "401 200 200 200 200 200 200"),
+    Rule("GET", "/api/v1/cases/{case_id:uuid}", case(), "401 404 200 404 200 200 200"),
+    Rule("GET", "/console/cases", "/console/cases", "login login login 200 200 200 200"),
+    Rule("GET", "/console/cases/{case_id:uuid}", case(prefix="/console/cases"), "login login login 404 200 200 200"),
+    Rule("POST", "/api/v1/cases/{case_id:uuid}/steps", case("/steps"), "401 404 200 404 409 409 409", json({"step": "investigate"})),
+    Rule("POST", "/api/v1/cases/{case_id:uuid}/transfer", case("/transfer"), "401 404 200 404 409 409 409", json({"to_unit": "scjg", "reason": "区级管辖"})),
+    Rule("POST", "/api/v1/cases/{case_id:uuid}/accept", case("/accept"), "401 404 403 404 403 200 409"),
+    Rule("POST", "/api/v1/cases/{case_id:uuid}/return", case("/return"), "401 404 409 404 409 409 409", json({"reason": "不属于本部门"})),
+    Rule("POST", "/api/v1/cases/{case_id:uuid}/submit", case("/submit"), "401 404 403 404 403 200 409", json({"kind": "no_penalty"})),
+    Rule("POST", "/api/v1/cases/{case_id:uuid}/reviews", case("/reviews"), "401 404 403 404 403 403 200", json({"verdict": "approve"})),
+    Rule("POST", "/api/v1/cases/{case_id:uuid}/decision", case("/decision"), "401 404 403 404 403 200 409", json({"kind": "no_penalty"})),
+    Rule("POST", "/console/cases/{case_id:uuid}/{action:str}", case("/step", prefix="/console/cases"), "403 403 403 200 200 200 200", form({"step": "serve"})),
     # Inspections: their officers and the supervisors of the merchant's street.
     Rule("GET", "/api/v1/inspections/{inspection_id:uuid}", lambda w: f"/api/v1/inspections/{w.inspection_id}", "401 404 200 404 200 200 200"),
     Rule("GET", "/api/v1/inspections/{inspection_id:uuid}/record", lambda w: f"/api/v1/inspections/{w.inspection_id}/record", "401 404 200 404 200 200 200"),

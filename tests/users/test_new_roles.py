@@ -1,6 +1,7 @@
-"""Legal reviewers (法制审核) and oversight officers (执法监督) sign in to the console and, until a
-rule grants them something, see its home page and nothing else: no colours, no merchants, no
-plans, no complaints, no evidence, no audit trail, no users."""
+"""Legal reviewers (法制审核) and oversight officers (执法监督) sign in to the console and see its
+home page (legal reviewers: with the cases awaiting their review, tests/cases) and nothing
+else: no colours, no merchants, no plans, no complaints, no evidence, no audit trail, no
+users."""
 
 import pytest
 
@@ -33,7 +34,8 @@ def test_the_new_roles_sign_in_and_see_nothing_yet(client, sync_engine, role):
     assert signed_in.status_code in (302, 303) and signed_in.headers["location"] == "/console/"
     home = client.get("/console/")
     assert home.status_code == 200
-    assert "目前还没有向该角色开放的页面" in home.text
+    opened = "待法制审核的案件" if role == "legal" else "目前还没有向该角色开放的页面"
+    assert opened in home.text
     assert "各街道三色码分布" not in home.text and 'href="/console/plan"' not in home.text
     for page in CONSOLE_PAGES:
         answer = client.get(page, follow_redirects=False)
