@@ -762,6 +762,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "case.error.item_not_failed": "检查项“{code} {title}”在检查 {inspection} 中没有被判定为不符合，不能据此立案（items）",
         "case.error.no_unit": "无法确定承办单位：立案人及该次检查的执法人员都不属于任何执法队或部门，请先在用户管理中设置其队伍或部门",
         "case.error.already_filed": "该次检查的这些检查项已在案件 {code} 中办理，不能重复立案",
+        "case.error.id_taken": "立案编号（id）{id} 已用于另一次检查的案件；重新提交同一立案请使用原来的编号，新的立案请使用新的编号",
         "case.error.amount_cents": "金额 {amount} 元最多保留两位小数（amount）",
         "case.error.unknown_measure": "处罚措施“{value}”不存在（measures），可用：{known}",
         "case.error.no_penalty_measures": "不予处罚决定不能带处罚措施或金额（measures、amount 须为空）",
