@@ -47,7 +47,10 @@ export async function afterVisit(ctx, rerender) {
     const filed = draft.caseId ? entries.find((e) => e.id === draft.caseId) : null;
     html += `<section class="card" data-testid="case"><h2>${t("case.title")}</h2>${filed ? caseState(filed) : caseForm(packet, failed, draft)}</section>`;
   }
-  view().insertAdjacentHTML("beforeend", html);
+  // Screens drawn one over another (a tap, then the outbox reporting) share this one place.
+  const box = document.getElementById("after-visit");
+  if (!box) return;
+  box.innerHTML = html;
   const button = view().querySelector("[data-act=file-case]");
   if (!button) return;
   const form = () => ({

@@ -342,7 +342,7 @@ function renderFinish(ctx, rerender) {
 async function renderDone(ctx, rerender) {
   const { packet, visit, draft } = ctx;
   view().innerHTML = `${header(visit)}<p class="state-saved" data-testid="saved">${t("finish.saved")}</p>
-    ${UNCHECKED.includes(draft.presence.method) ? "" : recordHtml(packet, visit, draft)}<a class="btn" href="#/outbox">${t("sync.view")}</a>`;
+    ${UNCHECKED.includes(draft.presence.method) ? "" : recordHtml(packet, visit, draft)}<a class="btn" href="#/outbox">${t("sync.view")}</a><div id="after-visit"></div>`;
   await afterVisit(ctx, rerender);
 }
 
