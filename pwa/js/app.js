@@ -4,7 +4,7 @@ import { t } from "./i18n.js";
 import { onChange, recoverInterrupted, startSync } from "./outbox.js";
 import { renderDay, renderLogin, renderOutbox, renderSyncBar, unfinishedCount, unsyncedCount } from "./screens.js";
 import { askPersistence, kv, outboxAll, wipe } from "./store.js";
-import { renderVisit } from "./visit.js";
+import { refreshDone, renderVisit } from "./visit.js";
 
 function go(hash) {
   if (location.hash === hash) route();
@@ -52,6 +52,7 @@ async function boot() {
   onChange((entries) => {
     renderSyncBar(entries);
     if (location.hash === "#/outbox") renderOutbox(go);
+    if (location.hash.startsWith("#/visit/")) refreshDone(location.hash.slice(8));
   });
   await recoverInterrupted();
   renderSyncBar(await outboxAll());

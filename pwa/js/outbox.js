@@ -1,5 +1,6 @@
 // The outbox: every record is saved on the phone first, then sent with capped back-off.
-// Photos go through tus (resumable across restarts); the record POST is idempotent by its id.
+// Photos go through tus (resumable across restarts); the record POST is idempotent by its id, and
+// so is a case filed from a record (kind "case"), which goes once its record is on the server.
 import { ApiError, call } from "./api.js";
 import { t } from "./i18n.js";
 import { deletePhoto, deleteVisit, getPhoto, kv, outboxAll, outboxDelete, outboxPut, putPhoto } from "./store.js";
@@ -88,6 +89,12 @@ async function uploadPhotos(entry, csrf) {
   return ids;
 }
 
+// What an entry sends once its photos are up: a visit's record, or a case filed from one.
+function send(entry) {
+  if (entry.kind === "case") return call("POST", "/api/v1/cases", entry.body);
+  return call("POST", "/api/v1/inspections", entry.body, { "X-Device-Time": new Date().toISOString() });
+}
+
 async function attempt(entry) {
   const session = await kv.get("session");
   entry.state = "uploading";
@@ -99,9 +106,7 @@ async function attempt(entry) {
       entry.body = composeBody(entry.draftBody, ids);
       await outboxPut(entry);
     }
-    const { data } = await call("POST", "/api/v1/inspections", entry.body, {
-      "X-Device-Time": new Date().toISOString(),
-    });
+    const { data } = await send(entry);
     Object.assign(entry, { state: "synced", response: data, error: null, syncedAt: Date.now() });
   } catch (error) {
     const status = error instanceof ApiError ? error.status : 0;
@@ -135,10 +140,15 @@ export function drain({ force = false } = {}) {
   draining = (async () => {
     try {
       const entries = (await outboxAll()).sort((a, b) => (a.createdAt || 0) - (b.createdAt || 0));
+      const synced = new Set(entries.filter((e) => e.state === "synced").map((e) => e.id));
       for (const entry of entries) {
         if (!navigator.onLine) break;
+        // A case waits for the record it is filed from (the record's id is the inspection's).
+        const record = entry.kind === "case" ? entries.find((e) => e.id === entry.body.inspection_id) : null;
+        if (record && !synced.has(record.id)) continue;
         const due = entry.state === "saved" || (entry.state === "waiting" && (force || entry.nextAt <= Date.now()));
         if (due || entry.state === "uploading") await attempt(entry);
+        if (entry.state === "synced") synced.add(entry.id);
       }
     } finally {
       draining = null;

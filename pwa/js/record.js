@@ -9,7 +9,9 @@ const time = (iso) => (iso ? new Date(iso).toLocaleString("zh-CN", { hour12: fal
 
 export function recordHtml(packet, visit, draft) {
   const m = visit.merchant;
-  const officers = packet.route.officers.map((o) => `${o.name}（${o.cert_no}）`).join("、");
+  const came = (o) => !draft.attended || draft.attended.includes(o.id);
+  const officers = packet.route.officers.filter(came).map((o) => `${o.name}（${o.cert_no}）`).join("、");
+  const absent = packet.route.officers.filter((o) => !came(o)).map((o) => o.name).join("、");
   const lines = Object.entries(draft.findings)
     .map(([code, f]) => {
       const item = packet.items[code] || { title: code };
@@ -23,6 +25,6 @@ export function recordHtml(packet, visit, draft) {
     <h2 style="text-align:center">${t("finish.title")}</h2>
     <p>${esc(t("record.merchant", { name: m.name, uscc: m.uscc }))}<br>${esc(t("record.address", { address: m.address }))}<br>
     ${esc(t("record.time", { start: time(draft.startedAt), end: time(draft.finishedAt || new Date().toISOString()) }))}<br>
-    ${esc(t("record.officers", { names: officers }))}</p>
+    ${esc(t("record.officers", { names: officers }))}${absent ? `<br>${esc(t("record.absent", { names: absent }))}` : ""}</p>
     <p><strong>${t("record.result")}</strong></p><ol>${lines}</ol></div>`;
 }

@@ -118,7 +118,7 @@ export async function renderOutbox(go) {
     if (e.state === "waiting") html += `<p class="muted">${t("outbox.next_try", { seconds: Math.max(0, Math.round((e.nextAt - Date.now()) / 1000)) })}</p>`;
     if (e.error === "signin") html += `<a class="btn primary" href="#/login" data-testid="relogin">${t("login.relogin")}</a>`;
     if (e.state === "attention") {
-      if (e.status === 409 && !e.recorded) html += `<button data-act="resend" data-id="${esc(e.id)}">${t("outbox.resend")}</button>`;
+      if (e.status === 409 && !e.recorded && e.kind !== "case") html += `<button data-act="resend" data-id="${esc(e.id)}">${t("outbox.resend")}</button>`;
       else if (e.visitId) html += `<button data-act="edit" data-id="${esc(e.id)}">${t("outbox.edit")}</button>`;
       html += `<button class="danger" data-act="discard" data-id="${esc(e.id)}">${t("outbox.discard")}</button>`;
     }
@@ -133,6 +133,9 @@ export async function renderOutbox(go) {
       // The visit goes back to its start: nothing of the abandoned record stays on the phone.
       for (const photoId of entry.photos || []) await deletePhoto(photoId);
       if (entry.visitId) await deleteVisit(entry.visitId);
+      // A case given up can be filed again from its visit.
+      const draft = entry.caseOf ? await getVisit(entry.caseOf) : null;
+      if (draft?.caseId === entry.id) await putVisit({ ...draft, caseId: undefined });
       await outboxDelete(entry.id);
     }
     if (act === "edit") {

@@ -1,4 +1,5 @@
 // One visit: arrive (QR or by hand, GPS), check each item, read the record, sign, save.
+import { afterVisit } from "./aftervisit.js";
 import { t } from "./i18n.js";
 import { loadScript } from "./load.js";
 import { enqueue } from "./outbox.js";
@@ -243,6 +244,15 @@ function pad(canvas, value, onDone) {
   return signature;
 }
 
+// The route's officers who came to this visit (all of them until someone is marked absent).
+function attending(packet, draft) {
+  const all = packet.route.officers.map((o) => o.id);
+  return draft.attended ? all.filter((id) => draft.attended.includes(id)) : all;
+}
+
+// The law asks at least two certified officers at a visit (the district may ask more).
+const LEAST_OFFICERS = 2;
+
 function draftBody(packet, visit, draft) {
   const closed = UNCHECKED.includes(draft.presence.method);
   return {
@@ -252,6 +262,7 @@ function draftBody(packet, visit, draft) {
     finished_at: draft.finishedAt,
     presence: draft.presence,
     officers: packet.route.officers.map((o) => o.id),
+    attended: attending(packet, draft),
     findings: closed ? [] : Object.entries(draft.findings).map(([item, f]) => ({
       item, outcome: f.outcome, note: f.note || "", corrected_on_site: !!f.corrected_on_site,
       deadline: f.outcome === "fail" && !f.corrected_on_site ? f.deadline : null, evidence: [...(f.photos || []), ...(f.videos || [])],
@@ -269,7 +280,12 @@ function renderFinish(ctx, rerender) {
   const without = `<p>${t("visit.present", { method: t(`visit.method.${draft.presence.method}`) })}</p>${draft.presence.reason ? `<p>${esc(draft.presence.reason)}</p>` : ""}`;
   let html = `${header(visit)}${returned(draft)}${closed ? without : `<p>${t("finish.read")}</p>${recordHtml(packet, visit, draft)}`}`;
   const clear = `<button type="button" class="small" data-act="clear">${t("finish.clear")}</button>`;
-  for (const o of packet.route.officers) html += `<label>${esc(t("finish.officer_sign", { name: o.name }))}</label><canvas class="sign" data-officer="${esc(o.id)}" data-testid="sign-officer"></canvas>${clear}`;
+  const present = attending(packet, draft);
+  html += `<fieldset class="card" data-testid="attended"><legend>${t("finish.attended_title")}</legend>${packet.route.officers
+    .map((o) => `<label><input type="checkbox" data-attend="${esc(o.id)}" ${present.includes(o.id) ? "checked" : ""}> ${esc(t("finish.attended", { name: o.name, cert: o.cert_no }))}</label>`)
+    .join("")}</fieldset>`;
+  for (const o of packet.route.officers.filter((o) => present.includes(o.id)))
+    html += `<label>${esc(t("finish.officer_sign", { name: o.name }))}</label><canvas class="sign" data-officer="${esc(o.id)}" data-testid="sign-officer"></canvas>${clear}`;
   if (!closed)
     html += `<label>${t("finish.merchant_sign")}</label><canvas class="sign" data-merchant data-testid="sign-merchant"></canvas>${clear}
       <details ${sig.refusal ? "open" : ""}><summary>${t("finish.refuse")}</summary><label>${t("finish.witness")}<input data-ref="witness" value="${esc(sig.refusal?.witness || "")}"></label>
@@ -289,6 +305,16 @@ function renderFinish(ctx, rerender) {
       store(canvas, null);
     };
   }
+  view().onchange = async (event) => {
+    const id = event.target.dataset.attend;
+    if (!id) return;
+    // Who did not come does not sign: their signature, if any, leaves the record.
+    const others = attending(packet, draft).filter((o) => o !== id);
+    draft.attended = event.target.checked ? [...others, id] : others;
+    if (!event.target.checked) delete sig.officers[id];
+    await putVisit(draft);
+    rerender();
+  };
   view().oninput = (event) => {
     if (!event.target.dataset.ref) return;
     sig.refusal = { ...(sig.refusal || { witness: "", note: "" }), [event.target.dataset.ref]: event.target.value };
@@ -296,7 +322,10 @@ function renderFinish(ctx, rerender) {
   };
   view().querySelector("[data-act=save]").onclick = async () => {
     const refused = sig.refusal?.witness?.trim() && sig.refusal?.note?.trim();
-    const officersSigned = packet.route.officers.every((o) => sig.officers[o.id]);
+    const present = attending(packet, draft);
+    if (present.length < LEAST_OFFICERS) return (document.getElementById("err").textContent = t("finish.too_few", { count: LEAST_OFFICERS }));
+    for (const id of Object.keys(sig.officers)) if (!present.includes(id)) delete sig.officers[id];
+    const officersSigned = present.every((id) => sig.officers[id]);
     if (!officersSigned || (!closed && !sig.merchant && !refused)) return (document.getElementById("err").textContent = t("finish.need_signs"));
     if (!refused) delete sig.refusal;
     delete draft.returned;
@@ -310,10 +339,11 @@ function renderFinish(ctx, rerender) {
   };
 }
 
-function renderDone(ctx) {
+async function renderDone(ctx, rerender) {
   const { packet, visit, draft } = ctx;
   view().innerHTML = `${header(visit)}<p class="state-saved" data-testid="saved">${t("finish.saved")}</p>
-    ${UNCHECKED.includes(draft.presence.method) ? "" : recordHtml(packet, visit, draft)}<a class="btn" href="#/outbox">${t("sync.view")}</a>`;
+    ${UNCHECKED.includes(draft.presence.method) ? "" : recordHtml(packet, visit, draft)}<a class="btn" href="#/outbox">${t("sync.view")}</a><div id="after-visit"></div>`;
+  await afterVisit(ctx, rerender);
 }
 
 export async function renderVisit(visitId) {
@@ -322,4 +352,12 @@ export async function renderVisit(visitId) {
   const rerender = () => renderVisit(visitId);
   view().onclick = view().onchange = view().oninput = null;
   ({ arrive: renderArrive, check: renderCheck, finish: renderFinish, done: renderDone })[ctx.draft.step](ctx, rerender);
+}
+
+// The outbox changed while a saved visit is on screen: show what the server now holds (the
+// record's code and papers, the case's code), unless the officer is typing the case's summary.
+export async function refreshDone(visitId) {
+  const draft = await getVisit(visitId);
+  if (draft?.step !== "done" || document.activeElement?.id === "case-summary") return;
+  await renderVisit(visitId);
 }

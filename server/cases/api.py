@@ -7,13 +7,15 @@ import uuid
 from collections.abc import Callable
 from typing import Annotated
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from server.audit.service import Actor, actor_of
+from server.cases.filing import file_case
 from server.cases.models import CASE_STATUSES
 from server.cases.queries import CaseFilter, list_cases, read_case
 from server.cases.review import decide, review, submit
@@ -29,7 +31,7 @@ from server.cases.schemas import (
     SubmitBody,
     TransferBody,
 )
-from server.cases.service import CaseRefused, file_case, holder, take_step
+from server.cases.service import CaseRefused, holder, take_step
 from server.cases.transfer import accept_transfer, return_transfer, transfer_case
 from server.core.db import DbSession
 from server.core.i18n import t
@@ -71,20 +73,30 @@ class CaseController(Controller):
     tags = ["cases"]
     guards = [requires_role(*CASE_ROLES)]
 
-    @post("/", status_code=HTTP_201_CREATED, summary="File a case (立案) from an inspection")
+    @post(
+        "/",
+        status_code=HTTP_201_CREATED,
+        summary="File a case (立案) from an inspection (idempotent by a client-made id)",
+    )
     async def create(
         self, request: Request, db_session: DbSession, data: JSONBody[FileCaseBody]
-    ) -> CaseCreated:
+    ) -> Response[CaseCreated]:
         principal: Principal = request.user
         actor = actor_of(request)
 
-        def run(session: Session) -> CaseCreated:
-            case = file_case(session, principal, actor, data)
-            unit = holder(session, case)
+        def run(session: Session) -> Response[CaseCreated]:
+            filed = file_case(session, principal, actor, data)
+            case, unit = filed.case, holder(session, filed.case)
             name = unit.name if unit else ""
-            return CaseCreated(case.id, case.case_no, case.status, case.due_on, name)
+            created = CaseCreated(case.id, case.case_no, case.status, case.due_on, name)
+            return Response(created, status_code=HTTP_201_CREATED if filed.created else HTTP_200_OK)
 
-        return await db_session.run_sync(run)
+        try:
+            return await db_session.run_sync(run)
+        except IntegrityError:
+            # The same filing arrived twice at once: the loser answers what the winner filed.
+            await db_session.rollback()
+            return await db_session.run_sync(run)
 
     @get("/", summary="Cases the user may read: inbox, their unit's, by status, overdue")
     async def index(

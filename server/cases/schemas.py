@@ -35,10 +35,14 @@ Amount = Annotated[float, Meta(ge=0, le=1_000_000_000)]
 
 
 class FileCaseBody(msgspec.Struct, forbid_unknown_fields=True):
+    """`id`: the case's id, made by the client so that sending the same filing again (a phone's
+    outbox retrying) answers the case it filed instead of filing a second one."""
+
     inspection_id: uuid.UUID
     items: Annotated[list[Annotated[str, Meta(min_length=1, max_length=32)]], Meta(min_length=1)]
     summary: Annotated[str, Meta(min_length=1, max_length=4000)]
     documents: Documents = []
+    id: uuid.UUID | None = None
 
 
 class StepBody(msgspec.Struct, forbid_unknown_fields=True):

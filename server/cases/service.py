@@ -1,5 +1,6 @@
-"""Filing a case (立案) from an inspection's findings, and the steps that carry only a note and
-papers: investigate (调查), serve (送达), close (结案). Legal review and the decision are in
+"""What every act on a case shares (its holder, its stages and deadlines, one step of its
+history), and the steps that carry only a note and papers: investigate (调查), serve (送达),
+close (结案). Filing (立案) is in server/cases/filing.py, legal review and the decision in
 server/cases/review.py, transfers in server/cases/transfer.py; what a case looks like to its
 readers in server/cases/queries.py.
 
@@ -10,25 +11,20 @@ case's history and one row of the audit trail, with the actor.
 import uuid
 from datetime import date
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from server.audit.service import Actor, record
-from server.auth.access import InspectionFacts, may_file_case, may_handle_case, may_read_case
+from server.auth.access import may_handle_case, may_read_case
 from server.cases.facts import case_facts
-from server.cases.models import CaseItem, CaseOfficer, CaseStep, EnforcementCase
-from server.cases.rules import ACTIVE_STATUSES, CASE_PREFIX, STAGE_DAYS, STEPS
-from server.cases.schemas import FileCaseBody, StepBody
-from server.cases.units import Unit, unit_of, unit_of_user
-from server.catalog.models import CheckItem
+from server.cases.models import CaseStep, EnforcementCase
+from server.cases.rules import STAGE_DAYS, STEPS
+from server.cases.schemas import StepBody
+from server.cases.units import Unit, unit_of
 from server.core.clock import local_today, utcnow
-from server.core.codes import action_code
 from server.core.errors import DomainError
 from server.core.i18n import t
 from server.core.principal import Principal
 from server.core.workdays import CALENDAR, CalendarNotCovered
-from server.inspections.models import Finding, Inspection, InspectionOfficer
-from server.merchants.models import Merchant
-from server.org.models import User
 
 __all__ = [
     "CaseRefused",
@@ -36,7 +32,6 @@ __all__ = [
     "case_to_act_on",
     "deadline",
     "enter",
-    "file_case",
     "holder",
     "out_of_order",
     "stage_name",
@@ -164,107 +159,4 @@ def take_step(
         case.closed_on = today
     session.add(case)
     add_step(session, case, body.step, actor, note=body.note, documents=body.documents)
-    return case
-
-
-def _inspection_facts(session: Session, inspection: Inspection) -> InspectionFacts:
-    merchant = session.get(Merchant, inspection.merchant_id)
-    officers = session.exec(
-        select(InspectionOfficer.user_id).where(InspectionOfficer.inspection_id == inspection.id)
-    )
-    return InspectionFacts(merchant.street_id if merchant else None, frozenset(officers))
-
-
-def _failed_items(session: Session, inspection: Inspection, codes: list[str]) -> list[CheckItem]:
-    """The items named, each found failed by the inspection (else 422 naming it)."""
-    failed = set(
-        session.exec(
-            select(Finding.check_item_id).where(
-                Finding.inspection_id == inspection.id, Finding.outcome == "fail"
-            )
-        )
-    )
-    items = []
-    for code in dict.fromkeys(c.strip() for c in codes):
-        item = session.exec(select(CheckItem).where(CheckItem.code == code)).first()
-        if item is None:
-            raise CaseRefused(t("case.error.unknown_item", code=code), field="items")
-        if item.id not in failed:
-            raise CaseRefused(
-                t(
-                    "case.error.item_not_failed",
-                    code=code,
-                    title=item.title,
-                    inspection=inspection.action_code,
-                ),
-                field="items",
-            )
-        items.append(item)
-    return items
-
-
-def _filing_unit(session: Session, principal: Principal, officers: list[uuid.UUID]) -> Unit:
-    """The filer's unit; a filer of no unit (a district supervisor) files for the unit of the
-    inspection's first officer who has one."""
-    for user_id in [principal.id, *officers]:
-        user = session.get(User, user_id)
-        unit = unit_of_user(session, user) if user else None
-        if unit is not None:
-            return unit
-    raise CaseRefused(t("case.error.no_unit"))
-
-
-def _already_filed(session: Session, inspection: Inspection, items: list[CheckItem]) -> None:
-    """An item of the inspection is in one active case at most (409 naming the case)."""
-    found = session.exec(
-        select(EnforcementCase.case_no)
-        .join(CaseItem, col(CaseItem.case_id) == EnforcementCase.id)
-        .where(
-            EnforcementCase.inspection_id == inspection.id,
-            col(EnforcementCase.status).in_(ACTIVE_STATUSES),
-            col(CaseItem.check_item_id).in_([i.id for i in items]),
-        )
-    ).first()
-    if found is not None:
-        raise CaseRefused(t("case.error.already_filed", code=found), 409, action_code=found)
-
-
-def file_case(
-    session: Session, principal: Principal, actor: Actor, body: FileCaseBody
-) -> EnforcementCase:
-    """立案: a case against the inspection's merchant for items it found failed, held by the
-    filer's unit, with the inspection's officers, and its action code (AJ…)."""
-    inspection = session.get(Inspection, body.inspection_id)
-    facts = _inspection_facts(session, inspection) if inspection else None
-    if inspection is None or facts is None or not may_file_case(principal, facts):
-        raise CaseRefused(t("case.error.inspection_not_found"), 404, field="inspection_id")
-    items = _failed_items(session, inspection, body.items)
-    _already_filed(session, inspection, items)
-    officers = sorted(facts.officers)
-    unit = _filing_unit(session, principal, officers)
-    today = local_today()
-    case = EnforcementCase(
-        merchant_id=inspection.merchant_id,
-        inspection_id=inspection.id,
-        case_no=action_code(CASE_PREFIX, today),
-        opened_on=today,
-        summary=body.summary.strip(),
-        opened_by=principal.id,
-        holding_team_id=unit.team_id,
-        holding_department_id=unit.department_id,
-    )
-    enter(case, "open", today)
-    session.add(case)
-    session.flush()
-    session.add_all(CaseItem(case_id=case.id, check_item_id=i.id) for i in items)
-    session.add_all(CaseOfficer(case_id=case.id, user_id=u) for u in officers)
-    add_step(
-        session,
-        case,
-        "file",
-        actor,
-        note=case.summary,
-        documents=body.documents,
-        detail={"unit": unit.code, "items": [i.code for i in items]},
-    )
     return case

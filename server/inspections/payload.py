@@ -20,6 +20,7 @@ __all__ = [
     "RecordError",
     "Refusal",
     "Signatures",
+    "attending",
     "body_hash",
     "parse_record",
 ]
@@ -90,10 +91,18 @@ class InspectionIn(msgspec.Struct, forbid_unknown_fields=True):
     finished_at: datetime
     presence: PresenceIn
     officers: Annotated[list[uuid.UUID], Meta(max_length=50)]
+    # Those of `officers` who actually came (none sent: every one of them); they alone sign.
+    attended: Annotated[list[uuid.UUID], Meta(max_length=50)] | None = None
     findings: Annotated[list[FindingIn], Meta(max_length=1000)] = []
     signatures: Signatures = msgspec.field(default_factory=Signatures)
     evidence: IDS = []
     summary: TEXT = ""
+
+
+def attending(record: InspectionIn) -> list[uuid.UUID]:
+    """The officers who were at the visit, once each: `attended`, or, from a phone that does
+    not tell them apart, every officer it names."""
+    return list(dict.fromkeys(record.officers if record.attended is None else record.attended))
 
 
 def parse_record(raw: Any) -> InspectionIn:

@@ -23,10 +23,11 @@ from server.core.inputs import sane_moment
 from server.core.principal import signed_in
 from server.evidence.service import link_evidence
 from server.inspections.facts import inspection_facts
+from server.inspections.papers import printable_notice, printable_record
 from server.inspections.payload import RecordError
 from server.inspections.reads import inspection_read
 from server.inspections.service import Stored, prepare_record, submit_record
-from server.inspections.verify import printable_record, verify_code
+from server.inspections.verify import verify_code
 from server.merchants.owner_links import live_visit_link
 from server.merchants.qrcode import qr_svg, qr_svgs
 from server.packets.cache import DayCache
@@ -179,22 +180,46 @@ class InspectionController(Controller):
     async def record(
         self, request: Request, db_session: DbSession, inspection_id: FromPath[uuid.UUID]
     ) -> Template:
-        settings = request.app.state.settings
-        base = settings.public_base_url.rstrip("/")
-
-        def read(s: Any) -> dict[str, Any] | None:
-            page = printable_record(s, inspection_id, base)
-            if page is not None:
-                secret = live_visit_link(s, inspection_id, settings.secret_key, utcnow())
-                page["owner_url"] = f"{base}/m/o/{secret}" if secret else None
-            return page
-
-        page = await _readable(request, db_session, inspection_id, read)
-        await db_session.commit()  # nothing is held while the codes are drawn
-        urls = [page["verify_url"], *([page["owner_url"]] if page["owner_url"] else [])]
-        codes = await run_cpu(qr_svgs, urls)
-        page["qr"], page["owner_qr"] = codes[0], (codes[1] if page["owner_url"] else None)
+        page = await _paper(request, db_session, inspection_id, printable_record)
         return Template("inspections/record.html", context=page)
+
+    @get(
+        "/{inspection_id:uuid}/notice",
+        summary="The printable rectification notice (责令整改通知书) of a visit's orders",
+    )
+    async def notice(
+        self, request: Request, db_session: DbSession, inspection_id: FromPath[uuid.UUID]
+    ) -> Template:
+        page = await _paper(request, db_session, inspection_id, printable_notice)
+        return Template("inspections/notice.html", context=page)
+
+
+async def _paper(
+    request: Request, db_session: DbSession, inspection_id: uuid.UUID, read: Any
+) -> dict[str, Any]:
+    """A printed paper of the visit (`read(session, id, base)`), with the merchant's owner link
+    while it lives and the QR codes of each action code and of the link; 404 if the user may
+    not read the visit or the visit has no such paper."""
+    settings = request.app.state.settings
+    base = settings.public_base_url.rstrip("/")
+
+    def build(s: Any) -> dict[str, Any] | None:
+        page = read(s, inspection_id, base)
+        if page is not None:
+            secret = live_visit_link(s, inspection_id, settings.secret_key, utcnow())
+            page["owner_url"] = f"{base}/m/o/{secret}" if secret else None
+        return page
+
+    page = await _readable(request, db_session, inspection_id, build)
+    await db_session.commit()  # nothing is held while the codes are drawn
+    coded = [n for n in page.get("notices", []) if n["verify_url"]]  # each order's own code
+    owner = [page["owner_url"]] if page["owner_url"] else []
+    urls = [page["verify_url"], *(n["verify_url"] for n in coded), *owner]
+    codes = await run_cpu(qr_svgs, urls)
+    page["qr"], page["owner_qr"] = codes[0], (codes[-1] if owner else None)
+    for notice, code in zip(coded, codes[1:], strict=False):
+        notice["qr"] = code
+    return page
 
 
 async def _readable(

@@ -12,7 +12,7 @@ from server.core.clock import as_utc, district_timezone
 from server.core.i18n import t
 from server.evidence.models import Evidence
 from server.inspections.models import Inspection
-from server.inspections.payload import InspectionIn, RecordError
+from server.inspections.payload import InspectionIn, RecordError, attending
 from server.inspections.record_models import InspectionRecord
 from server.inspections.signature import Verdicts, is_signed, signature_problem
 from server.merchants.models import Merchant
@@ -111,17 +111,26 @@ def _findings(
 def _officers(
     record: InspectionIn, crew: dict[uuid.UUID, User], me: uuid.UUID, day: date, minimum: int
 ) -> list[str]:
+    """The officers named (the route's, as planned) are of the route; those who attended are
+    among them, enough and each certified on the day, the sender one of them. Each problem
+    names the field it is in."""
     problems: list[str] = []
     named = list(dict.fromkeys(record.officers))
-    if len(named) < minimum:
-        problems.append(t("inspection.error.too_few_officers", count=minimum))
-    if me not in named:
-        problems.append(t("inspection.error.sender_not_officer"))
+    present = attending(record)
+    field = "officers" if record.attended is None else "attended"
     for officer_id in named:
-        user = crew.get(officer_id)
-        if user is None:
+        if officer_id not in crew:
             problems.append(t("inspection.error.officer_not_on_route", id=officer_id))
-        elif not user.certified_on(day):
+    if len(present) < minimum:
+        problems.append(t("inspection.error.too_few_officers", count=minimum, field=field))
+    if me not in present:
+        problems.append(t("inspection.error.sender_not_officer", field=field))
+    for officer_id in present:
+        user = crew.get(officer_id)
+        if officer_id not in named:
+            who = user.name if user else str(officer_id)
+            problems.append(t("inspection.error.attended_not_named", name=who))
+        elif user is not None and not user.certified_on(day):
             problems.append(t("inspection.error.officer_uncertified", name=user.name))
     return problems
 
@@ -130,7 +139,7 @@ def signatures_to_check(record: InspectionIn) -> list[str]:
     """The signatures `check_record` judges: each named officer's that was sent, and the
     merchant's unless nothing was checked (judge them ahead with `judge_signatures`)."""
     signed = record.signatures
-    values = [signed.officers.get(str(officer_id)) for officer_id in dict.fromkeys(record.officers)]
+    values = [signed.officers.get(str(officer_id)) for officer_id in attending(record)]
     if record.presence.method not in UNCHECKED:
         values.append(signed.merchant)
     return [value for value in values if value is not None and is_signed(value)]
@@ -141,7 +150,12 @@ def _signatures(
 ) -> list[str]:
     problems: list[str] = []
     signed = record.signatures
-    for officer_id in dict.fromkeys(record.officers):
+    present = attending(record)
+    for key in signed.officers:
+        if key not in {str(officer_id) for officer_id in present}:
+            who = next((u.name for u in crew.values() if str(u.id) == key), key)
+            problems.append(t("inspection.error.absent_signature", name=who))
+    for officer_id in present:
         who = crew[officer_id].name if officer_id in crew else str(officer_id)
         value = signed.officers.get(str(officer_id))
         if not is_signed(value):
@@ -197,7 +211,7 @@ def check_record(
     if not closed and (code := recorded_code(session, record.visit_id)) is not None:
         raise RecordError(409, t("inspection.error.visit_recorded", code=code), action_code=code)
     flags = _flags(record, merchant, plan.day, device_offset, unchecked)
-    officers = [crew[i] for i in dict.fromkeys(record.officers)]
+    officers = [crew[i] for i in attending(record)]
     return Checked(visit, plan, merchant, items, officers, flags)
 
 

@@ -1,4 +1,4 @@
-"""What the public action-code page and the printable on-site record show."""
+"""What the public action-code page shows of an act (the printed papers: papers.py)."""
 
 import uuid
 from typing import Any
@@ -7,16 +7,13 @@ from sqlmodel import Session, col, select
 
 from server.auth.access import masked_cert
 from server.cases.verify import CASE_CODE_PREFIXES, codes_of_inspection, verify_case_code
-from server.catalog.models import CheckItem
 from server.core.i18n import t
-from server.inspections.models import Finding, Inspection, InspectionOfficer
-from server.inspections.record_models import InspectionRecord
+from server.inspections.models import Inspection, InspectionOfficer
 from server.merchants.models import Merchant
 from server.org.models import User
-from server.rectifications.models import RectificationOrder
 from server.rectifications.queries import order_by_code, orders_of_inspection
 
-__all__ = ["printable_record", "verify_code"]
+__all__ = ["verify_code"]
 
 
 def _officers(session: Session, inspection_id: uuid.UUID) -> list[User]:
@@ -76,48 +73,4 @@ def verify_code(session: Session, code: str) -> dict[str, Any] | None:
         "state": t(f"verify.order.{order.status}"),
         "deadline": order.deadline.isoformat(),
         "officers": [],
-    }
-
-
-def printable_record(
-    session: Session, inspection_id: uuid.UUID, base_url: str
-) -> dict[str, Any] | None:
-    """The 现场检查笔录 as printed: merchant, officers, findings, signatures, the code."""
-    inspection = session.get(Inspection, inspection_id)
-    if inspection is None:
-        return None
-    merchant = session.get(Merchant, inspection.merchant_id)
-    stored = session.get(InspectionRecord, inspection_id)
-    body = stored.body if stored else {}
-    findings = session.exec(
-        select(CheckItem, Finding)
-        .join(Finding, col(Finding.check_item_id) == CheckItem.id)
-        .where(Finding.inspection_id == inspection_id)
-        .order_by(CheckItem.code)
-    )
-    orders = {
-        o.requirement: o
-        for o in session.exec(
-            select(RectificationOrder).where(RectificationOrder.inspection_id == inspection_id)
-        )
-    }
-    signatures = body.get("signatures") or {}
-    officers = _officers(session, inspection_id)
-    return {
-        "inspection": inspection,
-        "merchant": merchant,
-        "officers": [
-            {
-                "name": u.name,
-                "cert": u.cert_no or "",
-                "sign": signatures.get("officers", {}).get(str(u.id)),
-            }
-            for u in officers
-        ],
-        "findings": [{"item": item, "finding": f} for item, f in findings],
-        "orders": list(orders.values()),
-        "merchant_sign": signatures.get("merchant"),
-        "refusal": signatures.get("refusal"),
-        "record": stored,
-        "verify_url": f"{base_url.rstrip('/')}/v/{inspection.action_code}",
     }

@@ -255,6 +255,7 @@ RULES: list[Rule] = [
     # Inspections: their officers and the supervisors of the merchant's street.
     Rule("GET", "/api/v1/inspections/{inspection_id:uuid}", lambda w: f"/api/v1/inspections/{w.inspection_id}", "401 404 200 404 200 200 200"),
     Rule("GET", "/api/v1/inspections/{inspection_id:uuid}/record", lambda w: f"/api/v1/inspections/{w.inspection_id}/record", "401 404 200 404 200 200 200"),
+    Rule("GET", "/api/v1/inspections/{inspection_id:uuid}/notice", lambda w: f"/api/v1/inspections/{w.inspection_id}/notice", "401 404 200 404 200 200 200"),
     Rule("POST", "/api/v1/inspections", "/api/v1/inspections", "401 403 200 403 403 403 403",
          json(lambda w: {**_record(w), "id": str(w.inspection_id)})),
     Rule("GET", "/api/v1/me/day", f"/api/v1/me/day?date={DAY}", "401 200 200 200 200 200 200"),

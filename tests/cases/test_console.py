@@ -83,3 +83,27 @@ def test_people_the_pages_are_not_for_are_sent_away(user, world, client):
     client.cookies.clear()
     console_login(client, "watch")
     assert client.get("/console/cases", follow_redirects=False).status_code in (302, 303)
+
+
+def test_the_inbox_accepts_a_transfer_and_the_case_page_prints_the_visits_papers(
+    user, world, client
+):
+    created = file_case(user, world)
+    sent = user("sup-hb").post(
+        f"/api/v1/cases/{created['id']}/transfer",
+        json={"to_unit": "scjg", "reason": "涉及吊销许可证件，属区级管辖"},
+    )
+    assert sent.status_code == 200, sent.text
+    token = _console(client, "dist-sup")
+    inbox = client.get("/console/cases?view=inbox").text
+    assert created["action_code"] in inbox and 'data-testid="accept"' in inbox
+    assert 'data-testid="accept"' not in client.get("/console/cases?view=all").text
+    accepted = client.post(
+        f"/console/cases/{created['id']}/accept", headers={"X-CSRF-Token": token}
+    )
+    assert accepted.headers["HX-Redirect"] == f"/console/cases/{created['id']}"
+    page = client.get(f"/console/cases/{created['id']}").text
+    assert "市场监管" in page and "调查" in page
+    assert f'/api/v1/inspections/{world.inspection_id}/record"' in page
+    assert f'/api/v1/inspections/{world.inspection_id}/notice"' in page
+    assert client.get("/console/cases?view=inbox").text.count('data-testid="case-row"') == 0
