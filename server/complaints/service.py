@@ -4,7 +4,7 @@ import re
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlmodel import col, select
 
@@ -16,6 +16,7 @@ from server.core.cpu import run_cpu
 from server.core.db import AsyncSession
 from server.core.i18n import t
 from server.core.settings import Settings
+from server.core.workdays import CALENDAR
 from server.evidence.public_photos import CheckedPhoto, check_photo, store_photo
 from server.inspections.models import Inspection
 from server.merchants.models import Merchant
@@ -205,9 +206,10 @@ async def list_complaints(
 
 
 def visit_deadline(received_at: datetime, policy: Policy) -> date:
-    """The day by which a complaint is visited: `complaint_visit_days` after the district's day
-    it was received on (not the UTC date: one sent at 07:30 in the district is that day's)."""
-    return local_today(received_at) + timedelta(days=policy.complaint_visit_days)
+    """The day by which a complaint is visited: `complaint_visit_days` working days after the
+    district's day it was received on (not the UTC date: one sent at 07:30 in the district is
+    that day's), on the official calendar; calendar days where it does not reach yet."""
+    return CALENDAR.deadline(local_today(received_at), policy.complaint_visit_days)
 
 
 @dataclass(frozen=True)

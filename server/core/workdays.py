@@ -182,5 +182,25 @@ class WorkCalendar:
                 left -= 1
         return day
 
+    def deadline(self, day: date, working_days: int) -> date:
+        """`working_days` working days after `day`, for a deadline: where the calendar does not
+        reach yet (a year not loaded), the same number of calendar days, which is never later,
+        so a deadline is kept rather than guessed."""
+        try:
+            return self.add(day, working_days)
+        except CalendarNotCovered:
+            return day + timedelta(days=working_days)
+
+    def days_off_after(self, day: date) -> date:
+        """The last of the days off that follow `day` (`day` itself when the next day is worked,
+        or when the calendar does not reach it): a working day's plan answers for them too."""
+        last = day
+        try:
+            while not self.is_working_day(last + timedelta(days=1)):
+                last += timedelta(days=1)
+        except CalendarNotCovered:
+            return day
+        return last
+
 
 CALENDAR = WorkCalendar()

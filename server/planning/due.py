@@ -17,10 +17,11 @@ from server.colour.models import ReratingRequest
 from server.complaints.models import Complaint
 from server.complaints.service import AWAITING_VISIT, visit_deadline
 from server.core.clock import start_of_day
-from server.inspections.models import Finding
+from server.core.workdays import CALENDAR
 from server.merchants.models import Merchant
 from server.policy.rules import Policy, add_months, recheck_window
 from server.rectifications.models import RectificationOrder
+from server.rectifications.service import items_owed
 
 __all__ = [
     "REASON_ORDER",
@@ -76,11 +77,14 @@ def _late(day: date, deadline: date) -> int:
 def colour_due(
     session: Session, day: date, street_ids: Sequence[uuid.UUID], policy: Policy
 ) -> list[DueCheck]:
-    """Merchants whose colour's interval has run out: a full check of every department."""
+    """Merchants whose colour's interval has run out: a full check of every department. A due
+    date on the days off that follow `day` (a weekend, a holiday) is met on `day`, the last
+    working day before it, not late on the first one after."""
     rows = session.exec(
         select(Merchant.id, Merchant.colour, Merchant.next_due)
         .where(col(Merchant.active).is_(True), _in_streets(street_ids))
-        .where(col(Merchant.next_due).is_not(None), col(Merchant.next_due) <= day)
+        .where(col(Merchant.next_due).is_not(None))
+        .where(col(Merchant.next_due) <= CALENDAR.days_off_after(day))
     )
     return [
         DueCheck(merchant_id, f"due:{colour}", overdue_days=_late(day, due))
@@ -108,36 +112,38 @@ def reinspections_owed(
     session: Session, day: date, street_ids: Sequence[uuid.UUID], policy: Policy
 ) -> list[DueCheck]:
     """Re-checks (复查) of open orders once their window has opened (server.policy.rules
-    `recheck_window`), for the departments whose items failed (every department when the order
-    names no inspection); late once the window has closed."""
+    `recheck_window`), for the departments of the items each order still waits to see put
+    right (`items_owed`: every department when the order names neither item nor visit); late
+    once the window has closed. An item seen fine since is not brought back, so a re-check that
+    one department cannot make does not send the others back every day."""
     orders = session.exec(
-        select(
-            RectificationOrder.id,
-            RectificationOrder.merchant_id,
-            RectificationOrder.inspection_id,
-            RectificationOrder.deadline,
-        )
+        select(RectificationOrder)
         .join(Merchant, col(Merchant.id) == RectificationOrder.merchant_id)
         .where(col(RectificationOrder.status).in_(("open", "overdue")), _in_streets(street_ids))
         .where(RectificationOrder.deadline <= day)  # a window opens on the deadline at the soonest
     ).all()
-    orders = [o for o in orders if recheck_window(o.deadline, policy)[0] <= day]
-    failed: dict[uuid.UUID, set[uuid.UUID]] = {}
-    inspections = [i for _, _, i, _ in orders if i is not None]
-    for inspection_id, department_id in session.exec(
-        select(Finding.inspection_id, Matter.department_id)
-        .join(CheckItem, col(CheckItem.id) == Finding.check_item_id)
-        .join(Matter, col(Matter.id) == CheckItem.matter_id)
-        .where(col(Finding.inspection_id).in_(inspections or [uuid.uuid4()]))
-        .where(Finding.outcome == "fail")
-    ):
-        failed.setdefault(inspection_id, set()).add(department_id)
+    owed = {
+        o.id: items_owed(session, o) for o in orders if recheck_window(o.deadline, policy)[0] <= day
+    }
+    items = {i for v in owed.values() if v for i in v}
+    department_of = dict(
+        session.exec(
+            select(CheckItem.id, Matter.department_id)
+            .join(Matter, col(Matter.id) == CheckItem.matter_id)
+            .where(col(CheckItem.id).in_(items or [uuid.uuid4()]))
+        ).all()
+    )
     checks = []
-    for order_id, merchant_id, inspection_id, deadline in orders:
-        departments = sorted(failed.get(inspection_id, set())) if inspection_id else []
-        late = _late(day, recheck_window(deadline, policy)[1])  # past the re-check's window
-        for department_id in departments or [None]:
-            checks.append(DueCheck(merchant_id, "reinspection", department_id, str(order_id), late))
+    for order in orders:
+        if order.id not in owed or owed[order.id] == set():
+            continue
+        late = _late(day, recheck_window(order.deadline, policy)[1])  # past the window
+        its = owed[order.id]
+        departments = sorted({department_of[i] for i in its}) if its is not None else [None]
+        for department_id in departments:
+            checks.append(
+                DueCheck(order.merchant_id, "reinspection", department_id, str(order.id), late)
+            )
     return checks
 
 

@@ -16,14 +16,16 @@ from sqlmodel import Session, col, select
 
 from server.core.codes import action_code
 from server.core.db import AsyncSession
-from server.inspections.models import Finding
+from server.inspections.models import Finding, Inspection
 from server.rectifications.models import OPEN_STATUSES, RectificationOrder, RectificationPhoto
 
 __all__ = [
     "ORDER_CODE_PREFIX",
     "FailedItem",
     "add_photo",
+    "fine_since",
     "issue_order",
+    "items_owed",
     "left_failed",
     "mark_overdue",
     "order_taking_photos",
@@ -86,6 +88,31 @@ def left_failed(session: Session, inspection_id: uuid.UUID) -> set[uuid.UUID]:
     )
 
 
+def fine_since(session: Session, merchant_id: uuid.UUID, day: date) -> set[uuid.UUID]:
+    """The items of the merchant a visit after `day` found fine (passed or not applying)."""
+    return set(
+        session.exec(
+            select(Finding.check_item_id)
+            .join(Inspection, col(Inspection.id) == Finding.inspection_id)
+            .where(Inspection.merchant_id == merchant_id, Inspection.visit_date > day)
+            .where(Finding.outcome != "fail")
+        )
+    )
+
+
+def items_owed(session: Session, order: RectificationOrder) -> set[uuid.UUID] | None:
+    """What an open order still waits to see put right: its own item; for an order covering a
+    whole visit, the items that visit left failed and no visit since its issue found fine (re-
+    checks may see them on different days, as departments come); None when it names neither
+    an item nor a visit that left one failed (the whole merchant is checked again)."""
+    if order.check_item_id is not None:
+        return {order.check_item_id}
+    failed = left_failed(session, order.inspection_id) if order.inspection_id else set()
+    if not failed:
+        return None
+    return failed - fine_since(session, order.merchant_id, order.issued_on)
+
+
 def verify_orders(
     session: Session,
     *,
@@ -100,7 +127,8 @@ def verify_orders(
     apply); returns the orders verified.
 
     An order names its item; one without (it covers a whole earlier visit) is verified once
-    every item that visit left failed is fine now."""
+    every item that visit left failed has been found fine since the order was issued, by this
+    visit or earlier ones (`items_owed`)."""
     if not fine:
         return []
     pending = session.exec(
@@ -116,7 +144,8 @@ def verify_orders(
             done = order.check_item_id in fine
         elif order.inspection_id is not None:
             failed = left_failed(session, order.inspection_id)
-            done = bool(failed) and failed <= fine
+            seen = fine | fine_since(session, merchant_id, order.issued_on)
+            done = bool(failed) and failed <= seen
         else:
             done = False
         if done:

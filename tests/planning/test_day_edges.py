@@ -72,8 +72,9 @@ def test_on_a_sunday_the_coming_monday_can_be_planned_and_sunday_is_today(bare_a
 def test_a_complaint_at_0730_has_the_same_deadline_in_the_console_as_in_the_planner(
     sync_engine, plan_settings
 ):
-    # At 07:30 in the district UTC still says 26 November: the complaint is the 27th's, and is
-    # visited by the 30th (three days), in the console's inbox as in the plan's due list.
+    # At 07:30 in the district UTC still says 26 November: the complaint is Friday the 27th's,
+    # and is visited by Wednesday 2 December (three working days; from the 26th it would be
+    # Tuesday the 1st), in the console's inbox as in the plan's due list.
     make_user(sync_engine, "sup", role="supervisor")
     (merchant,) = make_merchants(sync_engine, 1)
     with Session(sync_engine) as session:
@@ -89,7 +90,7 @@ def test_a_complaint_at_0730_has_the_same_deadline_in_the_console_as_in_the_plan
         later = date(2026, 12, 10)
         (due,) = complaint_visits(session, later, [merchant.street_id], DEFAULT_POLICY)
     planner = later - timedelta(days=due.overdue_days)
-    assert planner == date(2026, 11, 30)
+    assert planner == date(2026, 12, 2)
     with TestClient(create_app(plan_settings)) as client:
         assert console_login(client, "sup").status_code in (302, 303)
         inbox = client.get("/console/complaints")
