@@ -24,8 +24,8 @@ from bench.coverage.world import DISTRICT, Planned, World
 from server.audit.service import Actor
 from server.colour.recompute import recompute_all
 from server.core.clock import CLOCK
-from server.core.workdays import CALENDAR
 from server.core.plan_settings import PlanningSettings
+from server.core.workdays import CALENDAR
 from server.merchants.models import Merchant
 from server.org.models import Department, Street, User
 from server.packets.newest import newest_plans
