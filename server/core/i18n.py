@@ -547,6 +547,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "plan.conflict": (
             "该街道当日计划已被他人更新为第 {version} 版；已返回最新计划，请在其基础上操作"
         ),
+        "plan.conflict_unread": "该街道当日计划已被他人更新，请刷新后在最新计划基础上操作",
         "plan.not_found": "该街道当日还没有计划",
         "plan.visit_not_found": "当前计划中找不到该检查",
         "plan.route_not_found": "当前计划中没有第 {number} 组",

@@ -16,15 +16,16 @@ from litestar import Request, get, post
 from litestar.background_tasks import BackgroundTask
 from litestar.datastructures import State
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import NotFoundException, ValidationException
+from litestar.exceptions import NotFoundException
 from litestar.params import Body, FromQuery, QueryParameter
-from litestar.response import Redirect, Template
+from litestar.response import Template
 
 from server.audit.service import actor_of
 from server.auth.access import console_principal
 from server.auth.pages import SIGN_IN_FIRST, console_page
 from server.core.clock import local_today
 from server.core.db import AsyncSession, DbSession
+from server.core.errors import BAD_DAY, BadDay
 from server.core.i18n import t
 from server.core.inputs import sane_day, shown
 from server.core.principal import Principal
@@ -37,12 +38,13 @@ from server.planning.coverage_text import share_text, unassigned_label
 from server.planning.queries import console_day, scoped_street
 from server.planning.read import map_data
 from server.planning.service import PlanConflict, PlanRefused, build_day
-from server.planning.web import DAY_ERRORS, SUPERVISORS, QueryDay, in_calendar
+from server.planning.web import DAY_OPT, SUPERVISORS, QueryDay, in_calendar
 
 __all__ = ["PlanningConsoleController"]
 
 Form = Annotated["PlanForm", Body(media_type=RequestEncodingType.URL_ENCODED)]
 Act = Callable[[edits.Edit], Awaitable[Any]]
+PAGE_DAY = {("query", "day"): "date"}
 
 
 @dataclass
@@ -86,14 +88,6 @@ def _next_working_day(today: dt.date) -> dt.date:
         return today + dt.timedelta(days=1)
 
 
-def _next_day_instead(request: Request, exc: ValidationException) -> Redirect:
-    """The page was asked for a day that is no date: it shows the next working day, as without
-    one."""
-    return Redirect(
-        "/console/plan", query_params={"street": request.query_params.get("street", "")}
-    )
-
-
 async def _day_context(
     session: AsyncSession, state: State, day: dt.date, street_code: str, user: Principal
 ) -> dict[str, Any]:
@@ -124,14 +118,12 @@ async def _day_context(
 class PlanningConsoleController(MerchantPages):
     path = "/console"
     include_in_schema = False
+    exception_handlers = SIGN_IN_FIRST  # type: ignore[assignment]
     # A refusal no page shows (a day that is no day) is answered as the API does: 422, why.
-    exception_handlers = {**SIGN_IN_FIRST, **DAY_ERRORS}  # type: ignore[assignment]
+    opt = DAY_OPT
 
-    @get(
-        "/plan",
-        guards=[console_page()],
-        exception_handlers={ValidationException: _next_day_instead},
-    )
+    # Asked for a day that is no date, the page shows the next working day, as without one.
+    @get("/plan", guards=[console_page()], opt={BAD_DAY: BadDay(PAGE_DAY, "", reopen=True)})
     async def plan_page(
         self,
         request: Request,
