@@ -6,7 +6,7 @@ from typing import Annotated
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
-from litestar.exceptions import HTTPException, NotAuthorizedException, TooManyRequestsException
+from litestar.exceptions import HTTPException, NotAuthorizedException
 from litestar.params import JSONBody
 from litestar.status_codes import (
     HTTP_200_OK,
@@ -17,7 +17,7 @@ from litestar.status_codes import (
 from msgspec import Meta
 
 from server.auth.middleware import CSRF_COOKIE, SESSION_COOKIE, session_cookies
-from server.auth.service import LoginThrottled, end_session, login
+from server.auth.service import end_session, login
 from server.core.db import DbSession
 from server.core.i18n import t
 from server.core.net import client_ip
@@ -82,20 +82,14 @@ class AuthController(Controller):
         if request.headers.get("sec-fetch-site", "") in ("cross-site", "same-site"):
             raise HTTPException(status_code=HTTP_403_FORBIDDEN, detail=t("auth.login_cross_site"))
         settings = state.settings
-        try:
-            result = await login(
-                db_session,
-                settings,
-                username=data.username,
-                password=data.password,
-                ip=client_ip(request),
-                user_agent=request.headers.get("user-agent"),
-            )
-        except LoginThrottled as exc:
-            raise TooManyRequestsException(
-                detail=exc.message,
-                headers={"Retry-After": str(exc.retry_after)},
-            ) from None
+        result = await login(
+            db_session,
+            settings,
+            username=data.username,
+            password=data.password,
+            ip=client_ip(request),
+            user_agent=request.headers.get("user-agent"),
+        )
         if result is None:
             # The failed attempt must be kept even though the request fails.
             await db_session.commit()

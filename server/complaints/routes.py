@@ -8,19 +8,17 @@ from typing import Annotated
 import anyio
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
-from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
-from litestar.status_codes import HTTP_200_OK, HTTP_422_UNPROCESSABLE_ENTITY
+from litestar.status_codes import HTTP_200_OK
 from msgspec import Meta
 
 from server.audit.service import actor_of, record
 from server.auth.access import merchant_in_scope, street_scope
 from server.complaints.models import Complaint
 from server.complaints.service import (
-    ComplaintInvalid,
     ComplaintRead,
     Outcome,
-    OutcomeUnlinkable,
     list_complaints,
     record_outcome,
 )
@@ -93,21 +91,14 @@ class ComplaintController(Controller):
         data: JSONBody[OutcomeRequest],
     ) -> ComplaintRead:
         await _complaint(request, db_session, complaint_id)
-        try:
-            found = await record_outcome(
-                db_session,
-                complaint_id,
-                Outcome(data.status, data.note, data.verified_on, data.inspection_id),
-                policy=state.policy,
-                actor=actor_of(request),
-                now=utcnow(),
-            )
-        except OutcomeUnlinkable as exc:
-            raise HTTPException(
-                status_code=HTTP_422_UNPROCESSABLE_ENTITY, detail=str(exc)
-            ) from None
-        except ComplaintInvalid as exc:
-            raise ValidationException(detail=str(exc)) from None
+        found = await record_outcome(
+            db_session,
+            complaint_id,
+            Outcome(data.status, data.note, data.verified_on, data.inspection_id),
+            policy=state.policy,
+            actor=actor_of(request),
+            now=utcnow(),
+        )
         if found is None:
             raise _missing()
         return found

@@ -14,6 +14,7 @@ from server.complaints.models import Complaint
 from server.core.clock import local_today
 from server.core.cpu import run_cpu
 from server.core.db import AsyncSession
+from server.core.errors import BadInput
 from server.core.i18n import t
 from server.core.settings import Settings
 from server.evidence.public_photos import CheckedPhoto, check_photo, store_photo
@@ -50,12 +51,19 @@ SETTLED = ("verified", "unfounded", "closed")
 AWAITING_VISIT = ("received", "planned")  # a complaint not settled yet is owed a visit
 
 
-class ComplaintInvalid(ValueError):
-    """Bad input from the form; the message is for the sender."""
+class ComplaintInvalid(BadInput):
+    """Bad input from the form or the outcome (400); `reason` is what the sender is shown."""
 
 
 class OutcomeUnlinkable(ComplaintInvalid):
-    """An outcome naming an inspection that is not one of the complaint's merchant (422)."""
+    """An outcome naming an inspection that is not one of the complaint's merchant (422, the
+    reason alone)."""
+
+    status = 422
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.detail, self.body = reason, {}
 
 
 @dataclass(frozen=True)

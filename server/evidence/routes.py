@@ -57,7 +57,7 @@ async def _open(
         )
     except NotVisible:
         await db_session.commit()  # the refused look stays on the record
-        raise NotFoundException(detail=t("error.not_found")) from None
+        raise
     if evidence.deleted_at is not None and action != "evidence.read":
         raise HTTPException(status_code=410, detail=t("evidence.deleted"))
     return evidence
