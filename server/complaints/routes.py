@@ -1,8 +1,6 @@
 """Staff endpoints for complaints: the queue, a complaint's photo, and what came of it."""
 
 import uuid
-from dataclasses import dataclass
-from datetime import date
 from typing import Annotated
 
 import anyio
@@ -11,17 +9,12 @@ from litestar.datastructures import State
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
-from msgspec import Meta
 
 from server.audit.service import actor_of, record
 from server.auth.access import merchant_in_scope, street_scope
 from server.complaints.models import Complaint
-from server.complaints.service import (
-    ComplaintRead,
-    Outcome,
-    list_complaints,
-    record_outcome,
-)
+from server.complaints.schemas import ComplaintRead, OutcomeRequest
+from server.complaints.service import Outcome, list_complaints, record_outcome
 from server.core.clock import utcnow
 from server.core.db import AsyncSession, DbSession
 from server.core.i18n import t
@@ -30,14 +23,6 @@ from server.core.security import served_file_headers
 from server.evidence.links import disposition
 
 __all__ = ["ComplaintController"]
-
-
-@dataclass
-class OutcomeRequest:
-    status: Annotated[str, Meta(pattern="^(planned|verified|unfounded|closed)$")]
-    note: Annotated[str, Meta(max_length=2000)] = ""
-    verified_on: date | None = None
-    inspection_id: uuid.UUID | None = None
 
 
 def _missing() -> NotFoundException:

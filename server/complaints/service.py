@@ -11,6 +11,7 @@ from sqlmodel import col, select
 from server.audit.service import Actor, record
 from server.colour.service import update_colour
 from server.complaints.models import Complaint
+from server.complaints.schemas import ComplaintRead
 from server.core.clock import local_today
 from server.core.cpu import run_cpu
 from server.core.db import AsyncSession
@@ -29,7 +30,6 @@ __all__ = [
     "AWAITING_VISIT",
     "AwaitingVisit",
     "ComplaintInvalid",
-    "ComplaintRead",
     "Outcome",
     "OutcomeUnlinkable",
     "awaiting_visit",
@@ -64,20 +64,6 @@ class OutcomeUnlinkable(ComplaintInvalid):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.detail, self.body = reason, {}
-
-
-@dataclass(frozen=True)
-class ComplaintRead:
-    id: uuid.UUID
-    tracking_no: str
-    merchant_id: uuid.UUID
-    text: str
-    contact: str
-    has_photo: bool
-    status: str
-    created_at: datetime
-    verified_on: date | None
-    outcome_note: str
 
 
 def _read(c: Complaint) -> ComplaintRead:
