@@ -1,9 +1,5 @@
 """Sign-in endpoints: login, logout, who am I."""
 
-import uuid
-from dataclasses import dataclass
-from typing import Annotated
-
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException, NotAuthorizedException
@@ -14,9 +10,9 @@ from litestar.status_codes import (
     HTTP_403_FORBIDDEN,
     HTTP_415_UNSUPPORTED_MEDIA_TYPE,
 )
-from msgspec import Meta
 
 from server.auth.middleware import CSRF_COOKIE, SESSION_COOKIE, session_cookies
+from server.auth.schemas import LoginRequest, LoginResponse, MapTiles, UserRead
 from server.auth.service import end_session, login
 from server.core.db import DbSession
 from server.core.i18n import t
@@ -25,38 +21,6 @@ from server.core.principal import Principal, signed_in
 from server.org.models import User
 
 __all__ = ["AuthController"]
-
-
-@dataclass
-class LoginRequest:
-    username: Annotated[str, Meta(min_length=1, max_length=64)]
-    password: Annotated[str, Meta(min_length=1, max_length=256)]
-
-
-@dataclass
-class UserRead:
-    id: uuid.UUID
-    username: str
-    name: str
-    role: str
-    department_id: uuid.UUID | None
-    street_id: uuid.UUID | None
-    team_id: uuid.UUID | None
-
-
-@dataclass
-class MapTiles:
-    """The tile server the district licenses (empty: the apps draw their maps without tiles)."""
-
-    tile_url: str
-    attribution: str
-
-
-@dataclass
-class LoginResponse:
-    user: UserRead
-    csrf_token: str
-    map: MapTiles
 
 
 def _user_read(p: Principal | User) -> UserRead:

@@ -10,11 +10,10 @@ from msgspec import Meta
 __all__ = ["ComplaintRead", "OutcomeRequest"]
 
 
+# What came of a complaint: its new status, a note, the day it was verified on, and the
+# inspection that settled it.
 @dataclass
 class OutcomeRequest:
-    """What came of a complaint: its new status, a note, the day it was verified on, and the
-    inspection that settled it."""
-
     status: Annotated[str, Meta(pattern="^(planned|verified|unfounded|closed)$")]
     note: Annotated[str, Meta(max_length=2000)] = ""
     verified_on: date | None = None
