@@ -25,7 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from server.audit.service import Actor, actor_of
-from server.auth.pages import SIGN_IN_FIRST, console_page
+from server.auth.pages import console_page
 from server.console.schemas import ImportBody
 from server.core.db import make_sync_engine
 from server.core.i18n import t
@@ -71,7 +71,6 @@ class DataController(Controller):
     path = "/console/data"
     include_in_schema = False
     guards = [console_page(("admin",))]
-    exception_handlers = SIGN_IN_FIRST  # type: ignore[assignment]
 
     @get("/")
     async def page(self, request: Request) -> Template:

@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from server.audit.service import Actor, actor_of
 from server.auth.access import USER_ADMIN_ROLES, console_principal
-from server.auth.pages import SIGN_IN_FIRST, console_page
+from server.auth.pages import console_page
 from server.auth.resets import RESET_HOURS, IssuedReset, issue_reset_link, reset_url
 from server.auth.user_fields import UserForm, UserRefused
 from server.auth.user_list import form_choices, list_users
@@ -95,7 +95,6 @@ def _create(
 
 class UsersConsoleController(Controller):
     path = "/console/users"
-    exception_handlers = SIGN_IN_FIRST  # type: ignore[assignment]
     include_in_schema = False
 
     def _page(self, name: str, user: Principal, status: int = 200, **context: Any) -> Template:

@@ -21,7 +21,7 @@ from litestar.response import Template
 
 from server.audit.service import actor_of
 from server.auth.access import console_principal
-from server.auth.pages import SIGN_IN_FIRST, console_page
+from server.auth.pages import console_page
 from server.core.clock import local_today
 from server.core.db import AsyncSession, DbSession
 from server.core.errors import BAD_DAY, BadDay
@@ -104,7 +104,6 @@ async def _day_context(
 class PlanningConsoleController(MerchantPages):
     path = "/console"
     include_in_schema = False
-    exception_handlers = SIGN_IN_FIRST  # type: ignore[assignment]
     # A refusal no page shows (a day that is no day) is answered as the API does: 422, why.
     opt = DAY_OPT
 
