@@ -16,6 +16,7 @@ from litestar.template import TemplateConfig
 from server import __version__
 from server.audit.routes import AuditController
 from server.auth.middleware import SessionAuthMiddleware
+from server.auth.pages import SIGN_IN_FIRST
 from server.auth.routes import AuthController
 from server.cases.api import CaseController
 from server.cases.console import CasesConsoleController
@@ -142,7 +143,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         dependencies={"db_session": Provide(provide_db_session)},
         guards=[input_guard],
         middleware=[SessionAuthMiddleware()],
-        exception_handlers=exception_handlers,
+        # One map: the kernel's answers, and the console's "sign in first" for its pages.
+        exception_handlers={**exception_handlers, **SIGN_IN_FIRST},
         on_startup=[open_resources],
         on_shutdown=[close_resources],
         state=State({"settings": settings, "policy": policy}),

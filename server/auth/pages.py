@@ -1,8 +1,9 @@
 """The console's pages: staff whose role may use a page see it; anyone else is sent to sign in.
 
-A page handler takes `guards=[console_page()]` (or `console_page(DOCK_ROLES)`) and its controller
-`exception_handlers=SIGN_IN_FIRST`; the handler then finds the signed-in `Principal` in
-`request.user`. Partials and actions answer as their own rules say (server/auth/access.py).
+A page handler takes `guards=[console_page()]` (or `console_page(DOCK_ROLES)`); the app answers
+its refusal with the way to sign in (SIGN_IN_FIRST, in the app's one map of exception handlers),
+and the handler finds the signed-in `Principal` in `request.user`. Partials and actions answer as
+their own rules say (server/auth/access.py).
 """
 
 from litestar import Request, Response

@@ -18,7 +18,7 @@ __all__ = [
 ]
 
 MIN_PASSWORD_LENGTH = 10
-MAX_PASSWORD_LENGTH = 256  # what sign-in accepts (server/auth/routes.py, LoginRequest)
+MAX_PASSWORD_LENGTH = 256  # what sign-in accepts (server/auth/schemas.py, LoginRequest)
 
 _hasher = PasswordHasher()
 

@@ -1,12 +1,8 @@
 """Sign-in endpoints: login, logout, who am I."""
 
-import uuid
-from dataclasses import dataclass
-from typing import Annotated
-
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
-from litestar.exceptions import HTTPException, NotAuthorizedException, TooManyRequestsException
+from litestar.exceptions import HTTPException, NotAuthorizedException
 from litestar.params import JSONBody
 from litestar.status_codes import (
     HTTP_200_OK,
@@ -14,10 +10,10 @@ from litestar.status_codes import (
     HTTP_403_FORBIDDEN,
     HTTP_415_UNSUPPORTED_MEDIA_TYPE,
 )
-from msgspec import Meta
 
 from server.auth.middleware import CSRF_COOKIE, SESSION_COOKIE, session_cookies
-from server.auth.service import LoginThrottled, end_session, login
+from server.auth.schemas import LoginRequest, LoginResponse, MapTiles, UserRead
+from server.auth.service import end_session, login
 from server.core.db import DbSession
 from server.core.i18n import t
 from server.core.net import client_ip
@@ -25,38 +21,6 @@ from server.core.principal import Principal, signed_in
 from server.org.models import User
 
 __all__ = ["AuthController"]
-
-
-@dataclass
-class LoginRequest:
-    username: Annotated[str, Meta(min_length=1, max_length=64)]
-    password: Annotated[str, Meta(min_length=1, max_length=256)]
-
-
-@dataclass
-class UserRead:
-    id: uuid.UUID
-    username: str
-    name: str
-    role: str
-    department_id: uuid.UUID | None
-    street_id: uuid.UUID | None
-    team_id: uuid.UUID | None
-
-
-@dataclass
-class MapTiles:
-    """The tile server the district licenses (empty: the apps draw their maps without tiles)."""
-
-    tile_url: str
-    attribution: str
-
-
-@dataclass
-class LoginResponse:
-    user: UserRead
-    csrf_token: str
-    map: MapTiles
 
 
 def _user_read(p: Principal | User) -> UserRead:
@@ -82,20 +46,14 @@ class AuthController(Controller):
         if request.headers.get("sec-fetch-site", "") in ("cross-site", "same-site"):
             raise HTTPException(status_code=HTTP_403_FORBIDDEN, detail=t("auth.login_cross_site"))
         settings = state.settings
-        try:
-            result = await login(
-                db_session,
-                settings,
-                username=data.username,
-                password=data.password,
-                ip=client_ip(request),
-                user_agent=request.headers.get("user-agent"),
-            )
-        except LoginThrottled as exc:
-            raise TooManyRequestsException(
-                detail=exc.message,
-                headers={"Retry-After": str(exc.retry_after)},
-            ) from None
+        result = await login(
+            db_session,
+            settings,
+            username=data.username,
+            password=data.password,
+            ip=client_ip(request),
+            user_agent=request.headers.get("user-agent"),
+        )
         if result is None:
             # The failed attempt must be kept even though the request fails.
             await db_session.commit()

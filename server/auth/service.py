@@ -18,6 +18,7 @@ from server.auth.passwords import DUMMY_HASH, hash_password, needs_rehash, verif
 from server.core.clock import utcnow
 from server.core.cpu import cpu_queue, run_cpu
 from server.core.db import AsyncSession
+from server.core.errors import DomainError
 from server.core.i18n import t
 from server.core.net import throttle_key
 from server.core.principal import Principal
@@ -36,16 +37,19 @@ __all__ = [
 IP_FAILURE_FACTOR = 4  # an address may fail for a few users before it is slowed down
 
 
-class LoginThrottled(Exception):
-    """Too many recent failures; `retry_after` seconds until the next attempt is heard.
+class LoginThrottled(DomainError):
+    """Too many recent failures (429); `retry_after` seconds until the next attempt is heard,
+    in the answer's Retry-After. The console's sign-in page shows it on the form.
 
     `scope` says whose failures: "account" (this username's, from this address) or "address"
     (this address's, for any username)."""
 
+    status = 429
+
     def __init__(self, retry_after: int, scope: str = "account") -> None:
-        super().__init__(retry_after)
         self.retry_after = retry_after
         self.scope = scope
+        super().__init__(self.message, headers={"Retry-After": str(retry_after)})
 
     @property
     def minutes(self) -> int:

@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from server.audit.service import Actor, actor_of
 from server.auth.access import console_principal, street_scope
-from server.auth.pages import SIGN_IN_FIRST, console_page
+from server.auth.pages import console_page
 from server.colour.actions import new_owner_link, reissue_code, revoke_override, set_override
 from server.colour.console_answers import form_refused, in_scope, message, not_found_page
 from server.colour.queries import (
@@ -91,7 +91,6 @@ async def _change(
 
 class CodesConsoleController(Controller):
     path = "/console/codes"
-    exception_handlers = SIGN_IN_FIRST  # type: ignore[assignment]
     include_in_schema = False
     before_request = in_scope
 

@@ -1,29 +1,20 @@
 """Staff endpoints for complaints: the queue, a complaint's photo, and what came of it."""
 
 import uuid
-from dataclasses import dataclass
-from datetime import date
 from typing import Annotated
 
 import anyio
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
-from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
-from litestar.status_codes import HTTP_200_OK, HTTP_422_UNPROCESSABLE_ENTITY
-from msgspec import Meta
+from litestar.status_codes import HTTP_200_OK
 
 from server.audit.service import actor_of, record
 from server.auth.access import merchant_in_scope, street_scope
 from server.complaints.models import Complaint
-from server.complaints.service import (
-    ComplaintInvalid,
-    ComplaintRead,
-    Outcome,
-    OutcomeUnlinkable,
-    list_complaints,
-    record_outcome,
-)
+from server.complaints.schemas import ComplaintRead, OutcomeRequest
+from server.complaints.service import Outcome, list_complaints, record_outcome
 from server.core.clock import utcnow
 from server.core.db import AsyncSession, DbSession
 from server.core.i18n import t
@@ -32,14 +23,6 @@ from server.core.security import served_file_headers
 from server.evidence.links import disposition
 
 __all__ = ["ComplaintController"]
-
-
-@dataclass
-class OutcomeRequest:
-    status: Annotated[str, Meta(pattern="^(planned|verified|unfounded|closed)$")]
-    note: Annotated[str, Meta(max_length=2000)] = ""
-    verified_on: date | None = None
-    inspection_id: uuid.UUID | None = None
 
 
 def _missing() -> NotFoundException:
@@ -93,21 +76,14 @@ class ComplaintController(Controller):
         data: JSONBody[OutcomeRequest],
     ) -> ComplaintRead:
         await _complaint(request, db_session, complaint_id)
-        try:
-            found = await record_outcome(
-                db_session,
-                complaint_id,
-                Outcome(data.status, data.note, data.verified_on, data.inspection_id),
-                policy=state.policy,
-                actor=actor_of(request),
-                now=utcnow(),
-            )
-        except OutcomeUnlinkable as exc:
-            raise HTTPException(
-                status_code=HTTP_422_UNPROCESSABLE_ENTITY, detail=str(exc)
-            ) from None
-        except ComplaintInvalid as exc:
-            raise ValidationException(detail=str(exc)) from None
+        found = await record_outcome(
+            db_session,
+            complaint_id,
+            Outcome(data.status, data.note, data.verified_on, data.inspection_id),
+            policy=state.policy,
+            actor=actor_of(request),
+            now=utcnow(),
+        )
         if found is None:
             raise _missing()
         return found

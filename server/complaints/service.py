@@ -11,9 +11,11 @@ from sqlmodel import col, select
 from server.audit.service import Actor, record
 from server.colour.service import update_colour
 from server.complaints.models import Complaint
+from server.complaints.schemas import ComplaintRead
 from server.core.clock import local_today
 from server.core.cpu import run_cpu
 from server.core.db import AsyncSession
+from server.core.errors import BadInput
 from server.core.i18n import t
 from server.core.settings import Settings
 from server.core.workdays import CALENDAR
@@ -29,7 +31,6 @@ __all__ = [
     "AWAITING_VISIT",
     "AwaitingVisit",
     "ComplaintInvalid",
-    "ComplaintRead",
     "Outcome",
     "OutcomeUnlinkable",
     "awaiting_visit",
@@ -51,26 +52,19 @@ SETTLED = ("verified", "unfounded", "closed")
 AWAITING_VISIT = ("received", "planned")  # a complaint not settled yet is owed a visit
 
 
-class ComplaintInvalid(ValueError):
-    """Bad input from the form; the message is for the sender."""
+class ComplaintInvalid(BadInput):
+    """Bad input from the form or the outcome (400); `reason` is what the sender is shown."""
 
 
 class OutcomeUnlinkable(ComplaintInvalid):
-    """An outcome naming an inspection that is not one of the complaint's merchant (422)."""
+    """An outcome naming an inspection that is not one of the complaint's merchant (422, the
+    reason alone)."""
 
+    status = 422
 
-@dataclass(frozen=True)
-class ComplaintRead:
-    id: uuid.UUID
-    tracking_no: str
-    merchant_id: uuid.UUID
-    text: str
-    contact: str
-    has_photo: bool
-    status: str
-    created_at: datetime
-    verified_on: date | None
-    outcome_note: str
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.detail, self.body = reason, {}
 
 
 def _read(c: Complaint) -> ComplaintRead:

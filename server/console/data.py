@@ -12,21 +12,21 @@ import shutil
 import sqlite3
 import tempfile
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import psycopg
 from litestar import Controller, Request, get, post
 from litestar.background_tasks import BackgroundTask
 from litestar.datastructures import State, UploadFile
-from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
-from litestar.params import Body, FromPath
+from litestar.params import FromPath
 from litestar.response import File, Template
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from server.audit.service import Actor, actor_of
-from server.auth.pages import SIGN_IN_FIRST, console_page
+from server.auth.pages import console_page
+from server.console.schemas import ImportBody
 from server.core.db import make_sync_engine
 from server.core.i18n import t
 from server.core.import_report import ImportReport
@@ -71,7 +71,6 @@ class DataController(Controller):
     path = "/console/data"
     include_in_schema = False
     guards = [console_page(("admin",))]
-    exception_handlers = SIGN_IN_FIRST  # type: ignore[assignment]
 
     @get("/")
     async def page(self, request: Request) -> Template:
@@ -122,9 +121,9 @@ class DataController(Controller):
         self,
         request: Request,
         state: State,
-        data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
+        data: ImportBody,
     ) -> Template:
-        kind, upload = str(data.get("kind") or ""), data.get("file")
+        kind, upload = data.kind, data.file
         if kind not in KINDS:
             return self._result(t("console.data.error.kind"), status=400)
         if not isinstance(upload, UploadFile) or not upload.filename:

@@ -7,17 +7,17 @@ sends is refused. The link is checked before the password is, and a password is 
 a link that works.
 """
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath
+from litestar.params import FromPath
 from litestar.response import Template
 
 from server.auth.passwords import MIN_PASSWORD_LENGTH
 from server.auth.resets import ResetRefused, open_reset, use_reset
 from server.auth.user_fields import UserRefused
 from server.auth.users import NewPassword
+from server.console.schemas import PasswordBody
 from server.core.clock import utcnow
 from server.core.cpu import run_cpu
 from server.core.db import AsyncSession, DbSession
@@ -27,7 +27,6 @@ from server.core.net import client_ip
 
 __all__ = ["PasswordResetController"]
 
-Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 CROSS_SITE = ("cross-site", "same-site")
 
 
@@ -60,15 +59,15 @@ class PasswordResetController(Controller):
 
     @post("/{secret:str}", opt={TOKEN_PATH: True}, status_code=200)
     async def submit(
-        self, request: Request, db_session: DbSession, secret: FromPath[str], data: Form
+        self, request: Request, db_session: DbSession, secret: FromPath[str], data: PasswordBody
     ) -> Template:
         if request.headers.get("sec-fetch-site", "") in CROSS_SITE:
             return _page(403, refused=t("users.reset.cross_site"))
         opened = await _opened(db_session, secret)
         if isinstance(opened, Template):
             return opened
-        password = data.get("password", "")
-        if password != data.get("password_again", ""):
+        password = data.password
+        if password != data.password_again:
             return _page(422, error=t("users.password.mismatch"), **opened)
         try:
             new = await run_cpu(NewPassword.from_plain, password)

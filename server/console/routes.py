@@ -13,7 +13,7 @@ from litestar.response import Redirect, Template
 
 from server.auth.access import CONSOLE_ROLES, CONSOLE_SIGN_IN_ROLES, street_scope
 from server.auth.middleware import session_cookies
-from server.auth.pages import LOGIN_PATH, SIGN_IN_FIRST, console_page
+from server.auth.pages import LOGIN_PATH, console_page
 from server.auth.service import LoginThrottled, login
 from server.colour.queries import colour_chart
 from server.core.db import DbSession
@@ -75,7 +75,6 @@ def _from_our_form(request: Request, sent: str) -> bool:
 
 class ConsoleController(Controller):
     path = "/console"
-    exception_handlers = SIGN_IN_FIRST  # type: ignore[assignment]
     include_in_schema = False
 
     @get("/login")

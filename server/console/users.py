@@ -9,19 +9,18 @@ change goes through server/auth/users.py and server/auth/resets.py, as `onevisit
 """
 
 import uuid
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, FromQuery
+from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 from markupsafe import escape
 from sqlmodel import Session
 
 from server.audit.service import Actor, actor_of
 from server.auth.access import USER_ADMIN_ROLES, console_principal
-from server.auth.pages import SIGN_IN_FIRST, console_page
+from server.auth.pages import console_page
 from server.auth.resets import RESET_HOURS, IssuedReset, issue_reset_link, reset_url
 from server.auth.user_fields import UserForm, UserRefused
 from server.auth.user_list import form_choices, list_users
@@ -35,6 +34,7 @@ from server.auth.users import (
     user_form,
 )
 from server.console.password_reset import PasswordResetController
+from server.console.schemas import UserBody
 from server.core.clock import utcnow
 from server.core.db import AsyncSession, DbSession
 from server.core.i18n import t
@@ -43,9 +43,7 @@ from server.org.models import User
 
 __all__ = ["USER_PAGES", "UsersConsoleController"]
 
-Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 STATUSES = {"active": True, "inactive": False, "all": None}
-FORM_FIELDS = ("role", "name", "street", "team", "department", "cert_no", "cert_from", "cert_until")
 
 
 def _admin(request: Request) -> Principal | None:
@@ -67,10 +65,6 @@ async def _refused(db_session: AsyncSession, exc: UserRefused) -> Response[str]:
 
 def _forbidden() -> Response[str]:
     return _message(t("auth.forbidden"), 403)
-
-
-def _form(data: dict[str, str]) -> UserForm:
-    return UserForm(**{name: data.get(name, "") for name in FORM_FIELDS})
 
 
 def _reload(user_id: uuid.UUID, done: str) -> Response[str]:
@@ -101,7 +95,6 @@ def _create(
 
 class UsersConsoleController(Controller):
     path = "/console/users"
-    exception_handlers = SIGN_IN_FIRST  # type: ignore[assignment]
     include_in_schema = False
 
     def _page(self, name: str, user: Principal, status: int = 200, **context: Any) -> Template:
@@ -144,12 +137,12 @@ class UsersConsoleController(Controller):
 
     @post("/", status_code=201)
     async def create(
-        self, request: Request, db_session: DbSession, state: State, data: Form
+        self, request: Request, db_session: DbSession, state: State, data: UserBody
     ) -> Response[str] | Template:
         if _admin(request) is None:
             return _forbidden()
         password = NewPassword.unset()
-        form, username, actor = _form(data), data.get("username", ""), actor_of(request)
+        form, username, actor = data.user_form(), data.username, actor_of(request)
         try:
             user, issued = await db_session.run_sync(
                 lambda s: _create(s, username, form, password, actor)
@@ -180,11 +173,11 @@ class UsersConsoleController(Controller):
 
     @post("/{user_id:uuid}", status_code=200)
     async def update(
-        self, request: Request, db_session: DbSession, user_id: FromPath[uuid.UUID], data: Form
+        self, request: Request, db_session: DbSession, user_id: FromPath[uuid.UUID], data: UserBody
     ) -> Response[str]:
         if _admin(request) is None:
             return _forbidden()
-        form, actor = _form(data), actor_of(request)
+        form, actor = data.user_form(), actor_of(request)
         try:
             await db_session.run_sync(lambda s: update_user(s, get_user(s, user_id), form, actor))
         except UserRefused as exc:

@@ -29,6 +29,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "error.body_stalled": "请求内容中断或过慢：{seconds} 秒内没有收到新数据，或平均每秒不足 {rate} 字节；本次请求已结束，请在网络通畅时重新提交",
         "error.conflict": "与已有记录冲突：{detail}",
         "error.not_found": "找不到该记录",
+        "error.throttled": "请求过于频繁，请 {minutes} 分钟后再试",
         "error.internal": "服务器内部错误，请稍后重试；问题已记录",
         "error.unknown_colour": "未知颜色“{value}”，可选 red、yellow、green",
         "error.unknown_street": "未知街道“{value}”",
@@ -483,6 +484,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "upload.state.terminated": "已取消",
         "upload.state.expired": "已过期",
         "recorder.unknown": "未登记的执法记录仪，请先登记设备编号",
+        "recorder.taken": "该执法记录仪当日已登记由 {officer} 携带",
         "recorder.unknown_named": "未登记的执法记录仪“{device}”，请先用 onevisit evidence recorder add 登记",
         "recorder.assigned_other": "记录仪 {device} 在 {day} 已登记由 {officer} 佩戴",
         "clip.duplicate": "该视频已导入过，未重复保存",
@@ -588,7 +590,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "plan.conflict": (
             "该街道当日计划已被他人更新为第 {version} 版；已返回最新计划，请在其基础上操作"
         ),
+        "plan.conflict_unread": "该街道当日计划已被他人更新，请刷新后在最新计划基础上操作",
         "plan.not_found": "该街道当日还没有计划",
+        "plan.seed_published": "{day} 的随机种子已公布，不能更改",
         "plan.visit_not_found": "当前计划中找不到该检查",
         "plan.route_not_found": "当前计划中没有第 {number} 组",
         "plan.route_locked": "第 {number} 组已锁定，请先解锁再调整",

@@ -2,9 +2,6 @@
 legal holds. Every view and download is written to the audit trail."""
 
 import uuid
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Annotated
 
 import anyio
 from litestar import Controller, Request, Response, delete, get, post
@@ -12,7 +9,6 @@ from litestar.datastructures import State
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Redirect, Stream
-from msgspec import Meta
 
 from server.core.db import DbSession
 from server.core.i18n import t
@@ -24,23 +20,12 @@ from server.evidence.images import TooManyPixels, mpx
 from server.evidence.links import ContentLink, content_link, verify_blob_token
 from server.evidence.models import Evidence
 from server.evidence.retention import place_hold, release_hold
-from server.evidence.schemas import EvidenceRead, HoldRead
+from server.evidence.schemas import EvidenceRead, HoldRead, HoldRequest, LinkRead
 from server.evidence.service import evidence_read
 from server.evidence.viewing import NotVisible, open_evidence, stream_object
 from server.storage import ObjectNotFound
 
 __all__ = ["EvidenceController"]
-
-
-@dataclass
-class LinkRead:
-    url: str
-    expires_at: datetime
-
-
-@dataclass
-class HoldRequest:
-    reason: Annotated[str, Meta(min_length=1, max_length=2000)]
 
 
 async def _open(
@@ -57,7 +42,7 @@ async def _open(
         )
     except NotVisible:
         await db_session.commit()  # the refused look stays on the record
-        raise NotFoundException(detail=t("error.not_found")) from None
+        raise
     if evidence.deleted_at is not None and action != "evidence.read":
         raise HTTPException(status_code=410, detail=t("evidence.deleted"))
     return evidence

@@ -1,14 +1,20 @@
-"""What the evidence API sends: Read shapes, never table models."""
+"""What the evidence API takes and sends: a hold's reason in, Read shapes out, never table
+models."""
 
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Annotated
+
+from msgspec import Meta
 
 __all__ = [
     "AssignmentRead",
     "EvidenceLinkRead",
     "EvidenceRead",
     "HoldRead",
+    "HoldRequest",
+    "LinkRead",
     "UploadRead",
 ]
 
@@ -77,3 +83,14 @@ class AssignmentRead:
     device_id: str
     officer_id: uuid.UUID
     day: date
+
+
+@dataclass
+class LinkRead:
+    url: str
+    expires_at: datetime
+
+
+@dataclass
+class HoldRequest:
+    reason: Annotated[str, Meta(min_length=1, max_length=2000)]

@@ -9,6 +9,8 @@ import anyio
 from server.audit.service import record
 from server.auth.access import may_view_evidence
 from server.core.db import AsyncSession
+from server.core.errors import DomainError
+from server.core.i18n import t
 from server.core.principal import Principal
 from server.evidence.facts import evidence_facts
 from server.evidence.models import Evidence
@@ -17,8 +19,14 @@ from server.storage import Storage
 __all__ = ["NotVisible", "open_evidence", "stream_object"]
 
 
-class NotVisible(Exception):
-    """Not there, or not for this user: the caller answers 404 either way."""
+class NotVisible(DomainError):
+    """Not there, or not for this user: 404 either way."""
+
+    status = 404
+
+    def __init__(self, evidence_id: uuid.UUID) -> None:
+        super().__init__(t("error.not_found"))
+        self.evidence_id = evidence_id
 
 
 async def open_evidence(

@@ -3,12 +3,12 @@
 import asyncio
 import uuid
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.exceptions import NotAuthorizedException, NotFoundException
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import Template
 from sqlalchemy.exc import IntegrityError
 
@@ -18,13 +18,13 @@ from server.auth.middleware import DAY_PATH, SESSION_COOKIE
 from server.core.clock import utcnow
 from server.core.cpu import run_cpu
 from server.core.db import DbSession
+from server.core.errors import BAD_DAY, BadDay
 from server.core.i18n import t
 from server.core.inputs import sane_moment
 from server.core.principal import signed_in
 from server.evidence.service import link_evidence
 from server.inspections.facts import inspection_facts
 from server.inspections.papers import printable_notice, printable_record
-from server.inspections.payload import RecordError
 from server.inspections.reads import inspection_read
 from server.inspections.service import Stored, prepare_record, submit_record
 from server.inspections.verify import verify_code
@@ -37,13 +37,8 @@ from server.packets.store import PRECOMPRESSED, Packet, PacketResponse, build_pa
 __all__ = ["ActionCodeController", "DayController", "InspectionController"]
 
 DEVICE_TIME = "x-device-time"
-
-
-def _day(raw: str) -> date:
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise RecordError(422, t("inspection.error.bad_date", value=raw)) from None
+DAY_NOT_DATE = "inspection.error.bad_date"
+QueryDate = Annotated[date, QueryParameter(name="date", description="The day, YYYY-MM-DD")]
 
 
 def _device_time(request: Request) -> datetime | None:
@@ -67,25 +62,25 @@ class DayController(Controller):
     @get(
         summary="The day packet: route, merchants, checklists and history, for offline",
         description="Gzipped JSON with an ETag; `If-None-Match` with the current one gets 304.",
-        opt={PRECOMPRESSED: True},
+        # A day that is no date: 422, naming it (server.core.errors).
+        opt={PRECOMPRESSED: True, BAD_DAY: BadDay({("query", "day"): "date"}, DAY_NOT_DATE)},
     )
-    async def day(self, request: Request, state: State, date: FromQuery[str]) -> PacketResponse:
+    async def day(self, request: Request, state: State, day: QueryDate) -> PacketResponse:
         """The session, the route and its kept packet; a missing or stale packet is built (and
         kept) on the way. (On PostgreSQL server.fastlane answers most downloads from the same
         caches before they reach this.)"""
         token = request.cookies.get(SESSION_COOKIE)
         if not token:
             raise NotAuthorizedException(detail=t("auth.required"))
-        target = _day(date)
         principal = await state.session_cache.principal(token)
         if principal is None:
             raise NotAuthorizedException(detail=t("auth.required"))
         days: DayCache = state.day_cache
-        route_id = await days.route(principal.id, target)
+        route_id = await days.route(principal.id, day)
         if route_id is None:
-            return PacketResponse(encode(empty_packet(target)))
-        kept = await days.packet(route_id, target)
-        return PacketResponse(kept or await _built(state, route_id, target))
+            return PacketResponse(encode(empty_packet(day)))
+        kept = await days.packet(route_id, day)
+        return PacketResponse(kept or await _built(state, route_id, day))
 
 
 # Builds under way in this process: both officers of a route (and a phone retrying) download at

@@ -5,7 +5,7 @@ from dataclasses import replace
 from typing import Annotated
 
 from litestar import Controller, Request, get
-from litestar.exceptions import NotFoundException, ValidationException
+from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, QueryParameter
 
 from server.auth.access import MERCHANT_ROLES, merchant_in_scope, merchant_reach
@@ -15,7 +15,6 @@ from server.core.inputs import Page
 from server.core.principal import Principal, requires_role
 from server.merchants.schemas import MerchantPage, MerchantRead
 from server.merchants.service import (
-    UnknownFilter,
     get_merchant,
     list_merchants,
     own_street_code,
@@ -47,16 +46,13 @@ class MerchantController(Controller):
         page_size: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_SIZE)] = 50,
     ) -> MerchantPage:
         reach = merchant_reach(request.user)
-        try:
-            if reach.street is not None:
-                street = await own_street_code(db_session, reach.street, street)
-                if street is None:
-                    raise NotFoundException(detail=t("error.not_found"))
-            found = await list_merchants(
-                db_session, q=q, street=street, colour=colour, page=page, page_size=page_size
-            )
-        except UnknownFilter as exc:
-            raise ValidationException(detail=t(exc.key, value=exc.value)) from None
+        if reach.street is not None:
+            street = await own_street_code(db_session, reach.street, street)
+            if street is None:
+                raise NotFoundException(detail=t("error.not_found"))
+        found = await list_merchants(
+            db_session, q=q, street=street, colour=colour, page=page, page_size=page_size
+        )
         if not reach.contacts:
             found.items = [_without_contacts(m) for m in found.items]
         return found

@@ -9,6 +9,8 @@ from sqlmodel.sql.expression import Select
 
 from server.audit.service import Actor, record
 from server.core.db import AsyncSession
+from server.core.errors import BadInput
+from server.core.i18n import t
 from server.core.inputs import like_contains
 from server.merchants.models import COLOURS, Merchant
 from server.merchants.schemas import MerchantPage, MerchantRead
@@ -24,11 +26,11 @@ __all__ = [
 ]
 
 
-class UnknownFilter(ValueError):
-    """A filter value that names nothing, with the i18n key and the value."""
+class UnknownFilter(BadInput):
+    """A filter value that names nothing (400), with the i18n key and the value."""
 
     def __init__(self, key: str, value: str) -> None:
-        super().__init__(key, value)
+        super().__init__(t(key, value=value))
         self.key, self.value = key, value
 
 

@@ -10,7 +10,7 @@ from server.core.db import DbSession
 from server.planning import queries
 from server.planning.absences import record_leave, record_recusal
 from server.planning.schemas import LeaveBody, LeaveRead, RecusalBody, RecusalRead
-from server.planning.web import DAY_ERRORS, SUPERVISORS, QueryDay, in_calendar
+from server.planning.web import DAY_OPT, SUPERVISORS, QueryDay, in_calendar
 
 __all__ = ["AvailabilityController"]
 
@@ -19,7 +19,7 @@ class AvailabilityController(Controller):
     path = "/api/v1"
     tags = ["planning"]
     guards = [SUPERVISORS]
-    exception_handlers = DAY_ERRORS
+    opt = DAY_OPT
 
     @post(
         "/leave",

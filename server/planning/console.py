@@ -9,22 +9,22 @@ change got there first (409)."""
 import datetime as dt
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 from litestar import Request, get, post
 from litestar.background_tasks import BackgroundTask
 from litestar.datastructures import State
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import NotFoundException, ValidationException
+from litestar.exceptions import NotFoundException
 from litestar.params import Body, FromQuery, QueryParameter
-from litestar.response import Redirect, Template
+from litestar.response import Template
 
 from server.audit.service import actor_of
 from server.auth.access import console_principal
-from server.auth.pages import SIGN_IN_FIRST, console_page
+from server.auth.pages import console_page
 from server.core.clock import local_today
 from server.core.db import AsyncSession, DbSession
+from server.core.errors import BAD_DAY, BadDay
 from server.core.i18n import t
 from server.core.inputs import sane_day, shown
 from server.core.principal import Principal
@@ -36,37 +36,25 @@ from server.planning.coverage import BANDS, CLASSES, COLOURS, day_coverage
 from server.planning.coverage_text import share_text, unassigned_label
 from server.planning.queries import console_day, scoped_street
 from server.planning.read import map_data
+from server.planning.schemas import PlanForm
 from server.planning.service import PlanConflict, PlanRefused, build_day
-from server.planning.web import DAY_ERRORS, SUPERVISORS, QueryDay, in_calendar
+from server.planning.web import DAY_OPT, SUPERVISORS, QueryDay, in_calendar
 
 __all__ = ["PlanningConsoleController"]
 
-Form = Annotated["PlanForm", Body(media_type=RequestEncodingType.URL_ENCODED)]
+Form = Annotated[PlanForm, Body(media_type=RequestEncodingType.URL_ENCODED)]
 Act = Callable[[edits.Edit], Awaitable[Any]]
+PAGE_DAY = {("query", "day"): "date"}
 
 
-@dataclass
-class PlanForm:
-    """What the plan's buttons post: the street's day and the version on screen, and what the
-    change names (a team by number, a visit by id, an order of visit ids, comma-separated)."""
-
-    date: dt.date | None = None
-    street: str = ""
-    version: int = 0
-    team: str = ""
-    visit: str = ""
-    order: str = ""
-    locked: str = ""
-    non_working_day: str = ""  # "1": build a weekend or a holiday too
-
-    def team_number(self, *, optional: bool = False) -> int | None:
-        """The team number the form names (none: out of the routes, where allowed)."""
-        if optional and not self.team:
-            return None
-        try:
-            return int(self.team)
-        except ValueError:
-            raise PlanRefused("plan.bad_field", field="team", value=shown(self.team)) from None
+def _team(form: PlanForm, *, optional: bool = False) -> int | None:
+    """The team number the form names (none: out of the routes, where allowed)."""
+    if optional and not form.team:
+        return None
+    try:
+        return int(form.team)
+    except ValueError:
+        raise PlanRefused("plan.bad_field", field="team", value=shown(form.team)) from None
 
 
 def _uuid(raw: str, field: str) -> uuid.UUID:
@@ -84,14 +72,6 @@ def _next_working_day(today: dt.date) -> dt.date:
         return CALENDAR.add(today, 1)
     except CalendarNotCovered:
         return today + dt.timedelta(days=1)
-
-
-def _next_day_instead(request: Request, exc: ValidationException) -> Redirect:
-    """The page was asked for a day that is no date: it shows the next working day, as without
-    one."""
-    return Redirect(
-        "/console/plan", query_params={"street": request.query_params.get("street", "")}
-    )
 
 
 async def _day_context(
@@ -125,13 +105,10 @@ class PlanningConsoleController(MerchantPages):
     path = "/console"
     include_in_schema = False
     # A refusal no page shows (a day that is no day) is answered as the API does: 422, why.
-    exception_handlers = {**SIGN_IN_FIRST, **DAY_ERRORS}  # type: ignore[assignment]
+    opt = DAY_OPT
 
-    @get(
-        "/plan",
-        guards=[console_page()],
-        exception_handlers={ValidationException: _next_day_instead},
-    )
+    # Asked for a day that is no date, the page shows the next working day, as without one.
+    @get("/plan", guards=[console_page()], opt={BAD_DAY: BadDay(PAGE_DAY, "", reopen=True)})
     async def plan_page(
         self,
         request: Request,
@@ -225,7 +202,7 @@ class PlanningConsoleController(MerchantPages):
         settings = state.settings.planning
 
         async def act(edit: edits.Edit) -> None:
-            team = data.team_number()
+            team = _team(data)
             order = [_uuid(key, "order") for key in data.order.split(",") if key]
             await db_session.run_sync(edits.reorder, edit, team, order, settings)
 
@@ -238,7 +215,7 @@ class PlanningConsoleController(MerchantPages):
         settings = state.settings.planning
 
         async def act(edit: edits.Edit) -> None:
-            team, visit = data.team_number(optional=True), _uuid(data.visit, "visit")
+            team, visit = _team(data, optional=True), _uuid(data.visit, "visit")
             await db_session.run_sync(edits.move_visit, edit, visit, team, settings)
 
         return await self._act(request, db_session, state, data, act)
@@ -248,7 +225,7 @@ class PlanningConsoleController(MerchantPages):
         self, request: Request, db_session: DbSession, state: State, data: Form
     ) -> Template:
         async def act(edit: edits.Edit) -> None:
-            team, locked = data.team_number(), data.locked == "1"
+            team, locked = _team(data), data.locked == "1"
             await db_session.run_sync(edits.set_lock, edit, team, locked)
 
         return await self._act(request, db_session, state, data, act)

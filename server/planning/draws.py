@@ -12,6 +12,8 @@ from sqlmodel import Session, col, select
 
 from server.audit.service import record
 from server.catalog.models import CheckItem, Matter, ScenarioItem
+from server.core.errors import DomainError
+from server.core.i18n import t
 from server.merchants.models import Merchant, MerchantScenario
 from server.org.models import Department, Street
 from server.planning.draw import as_rows, draw_merchants, pool_hash, replay
@@ -31,8 +33,14 @@ __all__ = [
 ]
 
 
-class SeedAlreadyPublished(Exception):
-    """A day's seed is published once and never changed."""
+class SeedAlreadyPublished(DomainError):
+    """A day's seed is published once and never changed (409)."""
+
+    status = 409
+
+    def __init__(self, day: date) -> None:
+        super().__init__(t("plan.seed_published", day=day.isoformat()))
+        self.day = day
 
 
 def published_seed(session: Session, day: date) -> DrawSeed | None:

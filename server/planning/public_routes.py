@@ -12,7 +12,7 @@ from server.planning.draws import publish_seed
 from server.planning.queries import draw_record, seed_read
 from server.planning.read import tasks_for
 from server.planning.schemas import DrawRecord, PlanTasks, SeedRead
-from server.planning.web import DAY_ERRORS, SUPERVISORS, QueryDay, in_calendar
+from server.planning.web import DAY_OPT, SUPERVISORS, QueryDay, in_calendar
 
 __all__ = ["DrawController", "TaskController"]
 
@@ -20,7 +20,7 @@ __all__ = ["DrawController", "TaskController"]
 class DrawController(Controller):
     path = "/api/v1/draws"
     tags = ["planning"]
-    exception_handlers = DAY_ERRORS
+    opt = DAY_OPT
 
     @get(
         "/{day:str}",
@@ -48,7 +48,7 @@ class TaskController(Controller):
     path = "/api/v1/me"
     tags = ["planning"]
     guards = [signed_in]
-    exception_handlers = DAY_ERRORS
+    opt = DAY_OPT
 
     @get("/tasks", summary="The signed-in inspector's published route for the day")
     async def tasks(self, request: Request, db_session: DbSession, day: QueryDay) -> PlanTasks:

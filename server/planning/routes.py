@@ -28,7 +28,7 @@ from server.planning.schemas import (
     VersionBody,
 )
 from server.planning.service import PlanConflict, build_day
-from server.planning.web import DAY_ERRORS, SUPERVISORS, in_calendar, lost_plan
+from server.planning.web import DAY_OPT, SUPERVISORS, in_calendar, lost_plan
 
 __all__ = ["PlanController"]
 
@@ -39,7 +39,7 @@ class PlanController(Controller):
     path = "/api/v1/plans"
     tags = ["planning"]
     guards = [SUPERVISORS]
-    exception_handlers = DAY_ERRORS
+    opt = DAY_OPT
 
     @get("/{day:str}", summary="The day's plan: routes, officers, ordered visits, unassigned")
     async def read(

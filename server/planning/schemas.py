@@ -1,11 +1,14 @@
-"""What the planning API takes and gives, as types: the bodies of its requests, the plan
-(docs/http.md, "The plan"), an inspector's tasks, the 双随机 record, leave and recusals.
+"""What planning takes and gives, as types: the bodies of the API's requests and the form the
+console's plan posts, the plan (docs/http.md, "The plan"), an inspector's tasks, the 双随机
+record, leave and recusals.
 
 Ids are UUIDs and days are dates on the wire as in the code (msgspec writes them as their
 canonical strings); a moment is written with its UTC offset (RFC 3339).
 """
 
+import datetime as dt
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -22,6 +25,7 @@ __all__ = [
     "MoveBody",
     "PlanDocument",
     "PlanFollowUp",
+    "PlanForm",
     "PlanOfficer",
     "PlanRoute",
     "PlanSkippedCheck",
@@ -39,6 +43,23 @@ __all__ = [
 
 
 # Requests.
+
+
+@dataclass
+class PlanForm:
+    """What the console plan's buttons post: the street's day and the version on screen, and
+    what the change names (a team by number, a visit by id, an order of visit ids,
+    comma-separated), as typed: server/planning/console.py reads them and refuses what they
+    do not name."""
+
+    date: dt.date | None = None
+    street: str = ""
+    version: int = 0
+    team: str = ""
+    visit: str = ""
+    order: str = ""
+    locked: str = ""
+    non_working_day: str = ""  # "1": build a weekend or a holiday too
 
 
 class BuildBody(msgspec.Struct):

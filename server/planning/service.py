@@ -39,7 +39,6 @@ from server.policy.rules import DEFAULT_POLICY, Policy
 __all__ = [
     "BuildRequest",
     "PlanConflict",
-    "PlanLost",
     "PlanRefused",
     "build_day",
     "build_plan",
@@ -61,13 +60,6 @@ class PlanRefused(DomainError):
     def __init__(self, key: str, **values: object) -> None:
         super().__init__(t(key, **values))
         self.key, self.values = key, values
-
-
-class PlanLost(DomainError):
-    """A lost race answered (409): the reason, and in `plan` the winner's plan."""
-
-    def __init__(self, detail: str, **body: object) -> None:
-        super().__init__(detail, 409, **body)
 
 
 def planning_policy(policy_file: str | None = None) -> Policy:

@@ -16,6 +16,8 @@ from sqlmodel import Session, col, select
 
 from server.audit.service import record
 from server.core.clock import utcnow
+from server.core.errors import DomainError
+from server.core.i18n import t
 from server.planning.follow_ups import FollowUpData, follow_up_rows, load_follow_ups
 from server.planning.models import FollowUp, JointVisit, Plan, Route, RouteOfficer, VisitItem
 
@@ -29,11 +31,23 @@ __all__ = [
 ]
 
 
-class PlanConflict(Exception):
-    """Someone else wrote the next version of this street's day first."""
+class PlanConflict(DomainError):
+    """Someone else wrote the next version of this street's day first (409). Answered with the
+    winner's version and plan (`plan`) once they are read (server.planning.web.lost_plan)."""
 
-    def __init__(self, street_id: uuid.UUID | None, day: date) -> None:
-        super().__init__(street_id, day)
+    status = 409
+
+    def __init__(
+        self,
+        street_id: uuid.UUID | None,
+        day: date,
+        *,
+        version: int | None = None,
+        plan: object = None,
+    ) -> None:
+        known = version is not None
+        detail = t("plan.conflict", version=version) if known else t("plan.conflict_unread")
+        super().__init__(detail, plan=plan)
         self.street_id, self.day = street_id, day
 
 

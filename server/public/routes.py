@@ -200,7 +200,8 @@ class PublicController(Controller):
             )
         except (ComplaintInvalid, PhotoRejected) as exc:
             status = 413 if isinstance(exc, PhotoTooLarge) else 400
-            return self._page(page, state, status=status, error=str(exc), form=values)
+            reason = exc.reason if isinstance(exc, ComplaintInvalid) else str(exc)
+            return self._page(page, state, status=status, error=reason, form=values)
         # Redirected, so a refresh on a weak network shows the tracking page instead of sending
         # the complaint again.
         return Redirect(

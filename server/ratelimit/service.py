@@ -12,6 +12,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from server.core.db import AsyncSession
+from server.core.errors import DomainError
+from server.core.i18n import t
 from server.ratelimit.models import RateCounter
 
 __all__ = ["Limit", "RateLimited", "hit", "keyed_hash"]
@@ -27,11 +29,16 @@ class Limit:
     seconds: int
 
 
-class RateLimited(Exception):
-    """Over the limit of `scope`; `retry_after` seconds until the window ends."""
+class RateLimited(DomainError):
+    """Over the limit of `scope` (429); `retry_after` seconds until the window ends, in the
+    answer's Retry-After. A page that says which limit stopped the sender catches it."""
+
+    status = 429
 
     def __init__(self, retry_after: int, scope: str = "") -> None:
-        super().__init__(retry_after)
+        minutes = max(1, (retry_after + 59) // 60)
+        headers = {"Retry-After": str(retry_after)}
+        super().__init__(t("error.throttled", minutes=minutes), headers=headers)
         self.retry_after = retry_after
         self.scope = scope
 

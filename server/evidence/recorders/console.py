@@ -14,7 +14,7 @@ from litestar.response import Template
 
 from server.audit.service import Actor
 from server.auth.access import CONSOLE_ROLES, DOCK_ROLES, console_principal
-from server.auth.pages import SIGN_IN_FIRST, console_page
+from server.auth.pages import console_page
 from server.core.db import DbSession
 from server.core.i18n import t
 from server.core.net import client_ip
@@ -43,7 +43,6 @@ def _done(evidence_id: uuid.UUID, message: str) -> Template:
 
 class EvidenceConsoleController(Controller):
     path = "/console/evidence"
-    exception_handlers = SIGN_IN_FIRST  # type: ignore[assignment]
     include_in_schema = False
 
     @get("/", guards=[console_page()])

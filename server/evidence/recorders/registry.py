@@ -7,6 +7,8 @@ from sqlmodel import col, select
 
 from server.audit.service import Actor, record
 from server.core.db import AsyncSession
+from server.core.errors import DomainError
+from server.core.i18n import t
 from server.evidence.recorders.models import Recorder, RecorderAssignment
 from server.org.models import User
 
@@ -20,11 +22,13 @@ __all__ = [
 ]
 
 
-class AssignmentConflict(Exception):
-    """That recorder is already recorded as carried by someone else that day."""
+class AssignmentConflict(DomainError):
+    """That recorder is already recorded as carried by someone else that day (409)."""
+
+    status = 409
 
     def __init__(self, officer: str) -> None:
-        super().__init__(officer)
+        super().__init__(t("recorder.taken", officer=officer))
         self.officer = officer
 
 
