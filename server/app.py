@@ -40,6 +40,7 @@ from server.evidence.tus.routes import UploadController
 from server.fastlane import FastLane, HotCaches
 from server.health import healthz, readyz
 from server.inspections.routes import ActionCodeController, DayController, InspectionController
+from server.leniency.routes import LeniencyController
 from server.merchants.routes import MerchantController
 from server.openapi import describe_errors
 from server.packets.store import PRECOMPRESSED
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             readyz,
             AuthController,
             MerchantController,
+            LeniencyController,
             AuditController,
             ConsoleController,
             *USER_PAGES,
