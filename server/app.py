@@ -19,6 +19,8 @@ from server.auth.middleware import SessionAuthMiddleware
 from server.auth.routes import AuthController
 from server.cases.api import CaseController
 from server.cases.console import CasesConsoleController
+from server.cases.lead_api import LeadController
+from server.cases.lead_console import LeadsConsoleController
 from server.colour.console import CodesConsoleController
 from server.colour.routes import CodeController
 from server.complaints.routes import ComplaintController
@@ -114,6 +116,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ComplaintController,
             CaseController,
             CasesConsoleController,
+            LeadController,
+            LeadsConsoleController,
             PublicController,
             OwnerController,
             PlanController,

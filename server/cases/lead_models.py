@@ -37,6 +37,7 @@ class Lead(SQLModel, table=True):
     sent_by: uuid.UUID | None = Field(default=None, foreign_key="app_user.id")
     due_on: date | None = Field(default=None, description="answer by")
     answered_on: date | None = None
+    answered_at: datetime | None = timestamp_field(nullable=True)
     answered_by: uuid.UUID | None = Field(default=None, foreign_key="app_user.id")
     answer_note: str = Field(default="", sa_type=Text)
     visit_by: date | None = Field(default=None, description="visit by, once accepted")

@@ -763,6 +763,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "lead.error.merchant": "商户不存在",
         "lead.error.unknown_item": "检查项编码“{code}”不存在",
         "lead.error.item_not_applicable": "检查项 {code}（{title}）不适用于商户“{merchant}”（不在其行业的检查场景内）",
+        "lead.error.other_street": "商户“{merchant}”位于{street}，线索应移交该街道（而非{to}）",
         "lead.error.not_sender": "当前账号不属于任何执法单位，不能移交线索",
         "lead.error.answered": "线索 {code} 已于 {day} {answer}，不能再次处理",
         "lead.error.not_receiver": "线索由{street}接收，当前账号不能处理",

@@ -114,6 +114,7 @@ def _leads_up() -> None:
         sa.Column("sent_by", sa.Uuid(), nullable=True),
         sa.Column("due_on", sa.Date(), nullable=True),
         sa.Column("answered_on", sa.Date(), nullable=True),
+        sa.Column("answered_at", AwareDateTime(timezone=True), nullable=True),
         sa.Column("answered_by", sa.Uuid(), nullable=True),
         sa.Column("answer_note", sa.Text(), nullable=False),
         sa.Column("visit_by", sa.Date(), nullable=True),
