@@ -20,6 +20,8 @@ from server.auth.pages import SIGN_IN_FIRST
 from server.auth.routes import AuthController
 from server.cases.api import CaseController
 from server.cases.console import CasesConsoleController
+from server.cases.lead_api import LeadController
+from server.cases.lead_console import LeadsConsoleController
 from server.colour.console import CodesConsoleController
 from server.colour.routes import CodeController
 from server.complaints.routes import ComplaintController
@@ -41,6 +43,7 @@ from server.evidence.tus.routes import UploadController
 from server.fastlane import FastLane, HotCaches
 from server.health import healthz, readyz
 from server.inspections.routes import ActionCodeController, DayController, InspectionController
+from server.leniency.routes import LeniencyController
 from server.merchants.routes import MerchantController
 from server.openapi import describe_errors
 from server.packets.store import PRECOMPRESSED
@@ -104,6 +107,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             readyz,
             AuthController,
             MerchantController,
+            LeniencyController,
             AuditController,
             ConsoleController,
             *USER_PAGES,
@@ -113,6 +117,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ComplaintController,
             CaseController,
             CasesConsoleController,
+            LeadController,
+            LeadsConsoleController,
             PublicController,
             OwnerController,
             PlanController,

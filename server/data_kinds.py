@@ -15,6 +15,8 @@ from server.catalog.importer import import_catalogue
 from server.core.i18n import t
 from server.core.import_report import ImportReport
 from server.core.settings import Settings
+from server.leniency.exporter import export_leniency, write_leniency_template
+from server.leniency.importer import import_leniency
 from server.merchants.import_file import write_merchant_template
 from server.merchants.importer import import_merchants
 from server.org.boundaries import import_boundaries
@@ -56,6 +58,12 @@ KINDS: dict[str, DataKind] = {
             "boundaries", lambda s, path, _settings, actor: import_boundaries(s, path, actor=actor)
         ),
         DataKind("merchants", None, write_merchant_template),
+        DataKind(
+            "leniency",
+            lambda s, path, _settings, actor: import_leniency(s, path, actor=actor),
+            write_leniency_template,
+            export_leniency,
+        ),
     )
 }
 

@@ -106,6 +106,14 @@ _import_command(
     each with a `code` property naming its street (WGS-84, or GCJ-02/BD-09 declared by a
     `crs` property). From then on a merchant outside every street is refused at import.""",
 )
+_import_command(
+    "leniency",
+    """Import the flexible-enforcement lists (不予处罚, 减轻处罚) from an XLSX workbook: list
+    versions with their source documents and periods, and their entries tied to check items.
+
+    Rows are matched by code (entries by list and number); each change is audited.
+    """,
+)
 
 
 @import_group.command("template")
@@ -138,3 +146,6 @@ _export_command(
     "org", "Write the organisation (active officers only) as the workbook `import org` reads."
 )
 _export_command("catalogue", "Write the catalogue as the workbook `import catalogue` reads.")
+_export_command(
+    "leniency", "Write the flexible-enforcement lists as the workbook `import leniency` reads."
+)

@@ -4,6 +4,7 @@ from sqlmodel import SQLModel
 
 from server.audit.models import AuditEvent
 from server.auth.models import LoginAttempt, PasswordReset, UserSession
+from server.cases.lead_models import Lead, LeadItem
 from server.cases.models import (
     CaseDecision,
     CaseItem,
@@ -34,6 +35,12 @@ from server.evidence.recorders.models import Recorder, RecorderAssignment, Recor
 from server.evidence.tus.models import Upload, UploadFragment, UploadPart
 from server.inspections.models import Finding, Inspection, InspectionOfficer
 from server.inspections.record_models import InspectionRecord
+from server.leniency.models import (
+    DecisionLeniency,
+    LeniencyEntry,
+    LeniencyEntryItem,
+    LeniencyList,
+)
 from server.merchants.models import Merchant, MerchantScenario, MerchantToken, OwnerLink
 from server.org.models import Department, Street, Team, User
 from server.packets.store import DayPacket, PacketWindow
@@ -66,6 +73,7 @@ __all__ = [
     "ColourState",
     "Complaint",
     "DayPacket",
+    "DecisionLeniency",
     "Department",
     "Draw",
     "DrawSeed",
@@ -78,7 +86,12 @@ __all__ = [
     "InspectionOfficer",
     "InspectionRecord",
     "JointVisit",
+    "Lead",
+    "LeadItem",
     "LegalHold",
+    "LeniencyEntry",
+    "LeniencyEntryItem",
+    "LeniencyList",
     "LoginAttempt",
     "Matter",
     "MatterEmpowerment",

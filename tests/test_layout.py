@@ -16,7 +16,7 @@ SERVER = Path(__file__).resolve().parents[1] / "server"
 # The kernel: what every domain builds on. It imports nothing of the product but itself.
 KERNEL = {"core", "web", "vendor"}
 # The domains from the bottom up. Each imports only the kernel, the domains listed before it,
-# its own tables and, from `packets` on, any domain's tables: the tables of the core loop
+# its own tables and, from `leniency` on, any domain's tables: the tables of the core loop
 # (plans, inspections, orders, evidence, complaints, colour events) are the words its parts
 # share; what a domain does with them stays in the domain.
 LAYERS = [
@@ -28,6 +28,7 @@ LAYERS = [
     "policy",
     "auth",
     "merchants",
+    "leniency",
     "packets",
     "rectifications",
     "cases",
@@ -38,7 +39,7 @@ LAYERS = [
     "planning",
     "public",
 ]
-LOOP = LAYERS.index("packets")
+LOOP = LAYERS.index("leniency")
 # Lower-layer tables a lower domain may read besides its own.
 LOWER_TABLES = {"auth": {"org"}, "merchants": {"org"}}
 # Import edges between packages that still close a cycle; each one is to be undone.

@@ -49,6 +49,12 @@ def _packet_triggers(engine) -> set[str]:
         return {name for (name,) in conn.exec_driver_sql(sql) if name.startswith("day_packet_")}
 
 
+def _record_triggers(engine) -> set[str]:
+    """The packet triggers but those of the flexible-enforcement lists, which a later revision
+    adds."""
+    return {n for n in _packet_triggers(engine) if not n.startswith("day_packet_leniency_")}
+
+
 def test_the_removal_triggers_go_down_and_come_back_up(empty_database_url):
     """The revision that has removed records mark kept packets stale undoes itself cleanly."""
     url = empty_database_url
@@ -110,7 +116,7 @@ def test_the_roles_revision_takes_legal_and_oversight_and_still_refuses_others(
     with Session(engine) as session:
         assert session.exec(select(func.count()).select_from(UserSession)).one() == 1
         assert session.exec(select(func.count()).select_from(AuditEvent)).one() == 1
-    assert _packet_triggers(engine) == triggers
+    assert _record_triggers(engine) == triggers
 
     with pytest.raises(RuntimeError, match="fazhi, jiandu"):
         command.downgrade(alembic_config(url), ROLES_BEFORE)
@@ -119,7 +125,7 @@ def test_the_roles_revision_takes_legal_and_oversight_and_still_refuses_others(
     command.downgrade(alembic_config(url), ROLES_BEFORE)
     with pytest.raises(IntegrityError):
         _add_user(engine, "jiandu", "oversight")
-    assert _packet_triggers(engine) == triggers
+    assert _record_triggers(engine) == triggers
     upgrade(url)
     _add_user(engine, "jiandu", "oversight")
     assert _roles(engine) == ["admin", "oversight"]
@@ -251,4 +257,26 @@ def test_the_cases_revision_keeps_cases_and_matters(empty_database_url):
         kept = conn.execute(text("SELECT case_no, status FROM enforcement_case")).one()
     assert tuple(kept) == ("AJ1", "open")
     upgrade(url)
+    engine.dispose()
+
+
+LENIENCY_BEFORE = "6a2f8c1d9e47"  # the revision before the flexible-enforcement lists and leads
+
+
+def test_the_lists_and_leads_revision_goes_down_and_comes_back_up(empty_database_url):
+    """The lists, the entries decisions applied and the leads come and go with their revision,
+    and with them the triggers that mark kept packets stale when a list changes."""
+    url = empty_database_url
+    upgrade(url)
+    engine = make_sync_engine(url)
+    new = {"leniency_list", "leniency_entry", "leniency_entry_item", "decision_leniency", "lead"}
+    assert new | {"lead_item"} <= set(inspect(engine).get_table_names())
+    listed = {n for n in _packet_triggers(engine) if n.startswith("day_packet_leniency_")}
+    assert len(listed) == 9
+    command.downgrade(alembic_config(url), LENIENCY_BEFORE)
+    inspector = inspect(engine)
+    assert not (new & set(inspector.get_table_names()))
+    assert not {n for n in _packet_triggers(engine) if n.startswith("day_packet_leniency_")}
+    upgrade(url)
+    assert {n for n in _packet_triggers(engine) if n.startswith("day_packet_leniency_")} == listed
     engine.dispose()

@@ -138,15 +138,28 @@ function renderArrive(ctx, rerender) {
   };
 }
 
-function itemCard(packet, code, f) {
+// The server's word on the flexible-enforcement lists for this merchant and item, before the
+// officer decides: which list entry covers it and whether this would be a first violation.
+function leniencyNote(lenient) {
+  if (!lenient) return { tag: "", note: "" };
+  const label = lenient.eligible
+    ? t(lenient.kind === "no_penalty" && lenient.requires_first_violation ? "check.first_violation" : `check.leniency.${lenient.kind}`)
+    : t("check.not_first_violation");
+  return {
+    tag: `<span class="tag" data-testid="leniency-tag">${esc(label)}</span>`,
+    note: `<p class="muted" data-testid="leniency-hint">${esc(lenient.hint)}</p>`,
+  };
+}
+
+function itemCard(packet, code, f, lenient) {
   const item = packet.items[code];
-  const tags = `${item.key ? `<span class="tag">${t("check.key")}</span>` : ""}${item.no_penalty ? `<span class="tag">${t("check.no_penalty")}</span>` : ""}`;
+  const flexible = leniencyNote(lenient);
+  const tags = `${item.key ? `<span class="tag">${t("check.key")}</span>` : ""}${flexible.tag}`;
   const pressed = (o) => `aria-pressed="${f.outcome === o}"`;
   let html = `<div class="card" data-item="${esc(code)}" data-testid="item"><strong>${esc(item.title)}</strong>${tags}
-    <details><summary>${t("check.basis")}</summary><p class="muted">${esc(item.basis)}</p>${item.guidance ? `<p>${esc(item.guidance)}</p>` : ""}</details>
+    ${flexible.note}<details><summary>${t("check.basis")}</summary><p class="muted">${esc(item.basis)}</p>${item.guidance ? `<p>${esc(item.guidance)}</p>` : ""}</details>
     <div class="row"><button data-set="pass" ${pressed("pass")}>${t("check.pass")}</button><button data-set="fail" ${pressed("fail")}>${t("check.fail")}</button><button data-set="na" ${pressed("na")}>${t("check.na")}</button></div>`;
   if (f.outcome === "fail") {
-    if (item.no_penalty) html += `<p class="muted">${t("check.no_penalty_hint")}</p>`;
     html += `<label><input type="checkbox" data-field="corrected_on_site" ${f.corrected_on_site ? "checked" : ""}> ${t("check.corrected")}</label>`;
     if (!f.corrected_on_site) html += `<label>${t("check.deadline")}<input type="date" data-field="deadline" min="${esc(packet.date)}" value="${esc(f.deadline || "")}"></label>`;
   }
@@ -179,7 +192,7 @@ function renderCheck(ctx, rerender) {
   let html = `${header(visit)}${returned(draft)}<p class="muted" data-testid="presence">${presenceLine(draft.presence)}</p><h2>${t("check.title")}</h2>`;
   for (const group of visit.checklist) {
     html += `<h2>${esc(group.name)}</h2>`;
-    for (const code of group.items) html += itemCard(packet, code, (draft.findings[code] ||= { photos: [] }));
+    for (const code of group.items) html += itemCard(packet, code, (draft.findings[code] ||= { photos: [] }), (visit.leniency || {})[code]);
   }
   view().innerHTML = `${html}<p class="error" id="err" role="alert"></p><button class="primary" data-act="next">${t("check.next")}</button>`;
   showThumbs(draft);

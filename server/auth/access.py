@@ -36,7 +36,7 @@ street.
 |  | (masked_cert) wherever else it is shown |
 | console | supervisors and administrators (the dock page: inspectors too); legal reviewers |
 |  | the case pages too; oversight officers sign in and see its home page only |
-| case (案件) | read: staff of the streets of the units that held, sent or received it, |
+| case, lead (线索) | read: staff of the streets of the units that held, sent or received it, |
 |  | such a department's district officers, legal reviewers, district supervisors, admins; |
 |  | act: the holding (or receiving) unit's staff; review: legal reviewers, admins |
 | users, their roles, passwords and reset links | administrators |
@@ -281,6 +281,8 @@ def may_handle_case(
         return False
     if team is not None:
         return principal.team_id == team
+    if department is None:  # a street as a whole (a lead's receiver): its officers
+        return street is not None and principal.street_id == street
     return principal.street_id is None and principal.department_id == department
 
 

@@ -5,6 +5,7 @@ reason)."""
 
 import uuid
 from collections.abc import Callable
+from datetime import date
 from typing import Annotated
 
 from litestar import Controller, Request, Response, get, post
@@ -16,6 +17,7 @@ from sqlmodel import Session
 
 from server.audit.service import Actor, actor_of
 from server.cases.filing import file_case
+from server.cases.leniency_stats import leniency_counts
 from server.cases.models import CASE_STATUSES
 from server.cases.queries import CaseFilter, list_cases, read_case
 from server.cases.review import decide, review, submit
@@ -28,6 +30,7 @@ from server.cases.schemas import (
     FileCaseBody,
     ReviewBody,
     StepBody,
+    StreetCountRead,
     SubmitBody,
     TransferBody,
 )
@@ -113,6 +116,16 @@ class CaseController(Controller):
         principal: Principal = request.user
         return await db_session.run_sync(lambda s: list_cases(s, principal, wanted))
 
+    @get("/leniency", summary="No-penalty and mitigated decisions per street over a span")
+    async def leniency(
+        self,
+        db_session: DbSession,
+        start: Annotated[date, QueryParameter(name="from")],
+        end: Annotated[date, QueryParameter(name="to")],
+    ) -> list[StreetCountRead]:
+        rows = await db_session.run_sync(lambda s: leniency_counts(s, start, end))
+        return [StreetCountRead(r.street, r.name, r.no_penalty, r.mitigated, r.total) for r in rows]
+
     @get("/{case_id:uuid}", summary="A case: items, history, reviews, decision, transfers")
     async def show(
         self, request: Request, db_session: DbSession, case_id: FromPath[uuid.UUID]
@@ -148,7 +161,10 @@ class CaseController(Controller):
         data: JSONBody[SubmitBody],
     ) -> CaseRead:
         return await _act(
-            request, db_session, case_id, lambda s, p, a: submit(s, p, a, case_id, data)
+            request,
+            db_session,
+            case_id,
+            lambda s, p, a: submit(s, p, a, case_id, data, request.app.state.policy),
         )
 
     @post(
@@ -178,7 +194,10 @@ class CaseController(Controller):
         data: JSONBody[DecideBody],
     ) -> CaseRead:
         return await _act(
-            request, db_session, case_id, lambda s, p, a: decide(s, p, a, case_id, data)
+            request,
+            db_session,
+            case_id,
+            lambda s, p, a: decide(s, p, a, case_id, data, request.app.state.policy),
         )
 
     @post("/{case_id:uuid}/transfer", status_code=HTTP_200_OK, summary="Transfer (移送) to a unit")

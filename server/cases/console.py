@@ -10,11 +10,12 @@ reloads.
 
 import uuid
 from collections.abc import Callable
-from typing import Any
+from datetime import date
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Template
 from litestar.status_codes import HTTP_200_OK
 from markupsafe import escape
@@ -23,6 +24,7 @@ from sqlmodel import Session
 from server.audit.service import Actor, actor_of
 from server.auth.access import CASE_CONSOLE_ROLES, console_principal
 from server.auth.pages import SIGN_IN_FIRST, console_page
+from server.cases.leniency_stats import leniency_counts
 from server.cases.models import CASE_STATUSES
 from server.cases.queries import CaseFilter, list_cases, read_case
 from server.cases.review import decide, review, submit
@@ -56,6 +58,13 @@ _ACTIONS: dict[str, tuple[type, Callable[..., object]]] = {
     "accept": (Answer, accept_transfer),
     "return": (Answer, return_transfer),
 }
+
+
+def _day(raw: str, default: date) -> date:
+    try:
+        return date.fromisoformat(raw.strip()) if raw.strip() else default
+    except ValueError:
+        return default
 
 
 def message(text: str, status: int = 200) -> Response[str]:
@@ -120,6 +129,28 @@ class CasesConsoleController(Controller):
             statuses=CASE_STATUSES,
         )
 
+    @get("/leniency", guards=[console_page(CASE_CONSOLE_ROLES)])
+    async def leniency(
+        self,
+        request: Request,
+        db_session: DbSession,
+        start: Annotated[str, QueryParameter(name="from")] = "",
+        end: Annotated[str, QueryParameter(name="to")] = "",
+    ) -> Template:
+        """柔性执法统计: the no-penalty and mitigated decisions per street over a span (this
+        year so far unless asked)."""
+        user: Principal = request.user
+        today = local_today()
+        span = (_day(start, today.replace(month=1, day=1)), _day(end, today))
+        try:
+            rows = await db_session.run_sync(lambda s: leniency_counts(s, *span))
+            error = ""
+        except DomainError as exc:
+            rows, error = [], exc.detail
+        return self._page(
+            "cases/leniency.html", user, rows=rows, start=span[0], end=span[1], error=error
+        )
+
     @get("/{case_id:uuid}", guards=[console_page(CASE_CONSOLE_ROLES)])
     async def show(
         self, request: Request, db_session: DbSession, case_id: FromPath[uuid.UUID]
@@ -159,8 +190,10 @@ class CasesConsoleController(Controller):
         form = await request.form()
         actor: Actor = actor_of(request)
 
+        extra = (request.app.state.policy,) if action in ("submit", "decide") else ()
+
         def run(session: Session) -> None:
-            function(session, user, actor, case_id, _parse(form, kind))
+            function(session, user, actor, case_id, _parse(form, kind), *extra)
 
         try:
             await db_session.run_sync(run)

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from server.audit.service import Actor
 from server.auth.access import may_review_case
+from server.cases.leniency import applied_entries, describe
 from server.cases.models import CaseDecision, CaseItem, CaseReview, EnforcementCase
 from server.cases.rules import (
     DECISION_PREFIXES,
@@ -38,6 +39,8 @@ from server.core.clock import local_today, utcnow
 from server.core.codes import action_code
 from server.core.i18n import t
 from server.core.principal import Principal
+from server.leniency.models import DecisionLeniency
+from server.policy.rules import DEFAULT_POLICY, Policy
 
 __all__ = ["approvals", "decide", "levels_needed", "review", "submit"]
 
@@ -114,15 +117,27 @@ def _jurisdiction(session: Session, case: EnforcementCase, proposal: dict) -> No
 
 
 def submit(
-    session: Session, principal: Principal, actor: Actor, case_id: uuid.UUID, body: SubmitBody
+    session: Session,
+    principal: Principal,
+    actor: Actor,
+    case_id: uuid.UUID,
+    body: SubmitBody,
+    policy: Policy = DEFAULT_POLICY,
 ) -> EnforcementCase:
-    """提交法制审核: the proposed decision goes to legal review, a new round of it."""
+    """提交法制审核: the proposed decision goes to legal review, a new round of it; a 不予处罚
+    or 减轻处罚 proposal names the list entry each item stands on."""
     case = case_to_act_on(session, principal, case_id)
     if case.status not in STEPS["submit"][0]:
         raise out_of_order(case, "submit")
     proposal = _proposal(body)
     _jurisdiction(session, case, proposal)
-    case.proposal = {**proposal, "levels": levels_needed(proposal)}
+    entries = applied_entries(session, case, proposal["kind"], local_today(), policy)
+    codes = {
+        i.code: i.id
+        for i in session.exec(select(CheckItem).where(col(CheckItem.id).in_(list(entries))))
+    }
+    leniency = {code: describe(entries[item_id]) for code, item_id in sorted(codes.items())}
+    case.proposal = {**proposal, "levels": levels_needed(proposal), "leniency": leniency}
     case.review_round += 1
     enter(case, "review", local_today())
     session.add(case)
@@ -187,9 +202,15 @@ def review(
 
 
 def decide(
-    session: Session, principal: Principal, actor: Actor, case_id: uuid.UUID, body: DecideBody
+    session: Session,
+    principal: Principal,
+    actor: Actor,
+    case_id: uuid.UUID,
+    body: DecideBody,
+    policy: Policy = DEFAULT_POLICY,
 ) -> CaseDecision:
-    """决定: the decision legal review approved, with its own action code (CF, JQ, BY)."""
+    """决定: the decision legal review approved, with its own action code (CF, JQ, BY); a
+    不予处罚 or 减轻处罚 decision stands on the list in force today and records its entries."""
     case = case_to_act_on(session, principal, case_id)
     if case.status in ("open", "investigating"):
         raise CaseRefused(t("case.error.no_review", stage=stage_name(case.status)), 422)
@@ -204,6 +225,7 @@ def decide(
     if proposal != stated:
         raise CaseRefused(t("case.error.differs_from_review"), 422)
     today = local_today()
+    entries = applied_entries(session, case, body.kind, today, policy)
     decision = CaseDecision(
         case_id=case.id,
         kind=body.kind,
@@ -217,6 +239,11 @@ def decide(
         note=body.note,
     )
     session.add(decision)
+    session.flush()
+    session.add_all(
+        DecisionLeniency(decision_id=decision.id, check_item_id=item, entry_id=e.entry.entry_id)
+        for item, e in entries.items()
+    )
     enter(case, "decided", today)
     session.add(case)
     add_step(
@@ -226,6 +253,10 @@ def decide(
         actor,
         note=body.note,
         documents=body.documents,
-        detail={"decision": decision.action_code, **proposal},
+        detail={
+            "decision": decision.action_code,
+            **proposal,
+            "leniency": [describe(e) for e in entries.values()],
+        },
     )
     return decision

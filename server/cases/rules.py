@@ -12,6 +12,9 @@ __all__ = [
     "CASE_PREFIX",
     "DECISION_KINDS",
     "DECISION_PREFIXES",
+    "LEAD_ANSWER_DAYS",
+    "LEAD_PREFIX",
+    "LEAD_VISIT_DAYS",
     "MAJOR_FINE_YUAN",
     "REVIEW_LEVELS",
     "STAGE_DAYS",
@@ -26,6 +29,7 @@ __all__ = [
 
 CASE_PREFIX = "AJ"  # 案件: the code printed on the filing papers
 TRANSFER_PREFIX = "YS"  # 移送
+LEAD_PREFIX = "XS"  # 线索
 # A decision's code says its kind: 处罚, 减轻处罚, 不予处罚.
 DECISION_PREFIXES = {"penalty": "CF", "mitigated": "JQ", "no_penalty": "BY"}
 DECISION_KINDS = ("penalty", "mitigated", "no_penalty")
@@ -56,6 +60,10 @@ STAGE_DAYS = {
 }
 # A receiving unit accepts or returns a transfer within this many working days.
 TRANSFER_ANSWER_DAYS = 5
+# A street accepts or returns a lead within this many working days, and visits an accepted one
+# within this many more (the planner serves it as a complaint, later ones first).
+LEAD_ANSWER_DAYS = 5
+LEAD_VISIT_DAYS = 10
 
 # A fine or confiscation of more than this many yuan is a large one (较大数额罚没): it counts
 # as the measure `large_fine`, reserved to the district by default, and makes the case major.

@@ -23,6 +23,7 @@ __all__ = [
     "ReviewBody",
     "ReviewRead",
     "StepBody",
+    "StreetCountRead",
     "SubmitBody",
     "TransferBody",
 ]
@@ -177,3 +178,13 @@ class CaseListRow(msgspec.Struct):
     due_on: date | None
     overdue: bool
     awaiting: str | None = None  # the transfer awaiting the user's unit: its code
+
+
+class StreetCountRead(msgspec.Struct):
+    """A street's 不予处罚 and 减轻处罚 decisions over the span asked."""
+
+    street: str
+    name: str
+    no_penalty: int
+    mitigated: int
+    total: int

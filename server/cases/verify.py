@@ -11,17 +11,19 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from server.cases.lead_models import Lead
 from server.cases.models import CaseDecision, CaseTransfer, EnforcementCase
-from server.cases.rules import CASE_PREFIX, DECISION_PREFIXES, TRANSFER_PREFIX
+from server.cases.rules import CASE_PREFIX, DECISION_PREFIXES, LEAD_PREFIX, TRANSFER_PREFIX
 from server.cases.units import unit_of
 from server.catalog.measures import measure_name
 from server.core.i18n import t
 from server.inspections.models import Inspection
 from server.merchants.models import Merchant
+from server.org.models import Street
 
 __all__ = ["CASE_CODE_PREFIXES", "codes_of_inspection", "verify_case_code"]
 
-CASE_CODE_PREFIXES = (CASE_PREFIX, TRANSFER_PREFIX, *DECISION_PREFIXES.values())
+CASE_CODE_PREFIXES = (CASE_PREFIX, TRANSFER_PREFIX, LEAD_PREFIX, *DECISION_PREFIXES.values())
 _DECIDED = ("decided", "served", "closed")
 
 
@@ -109,6 +111,24 @@ def _of_transfer(session: Session, row: CaseTransfer) -> dict[str, Any]:
     }
 
 
+def _of_lead(session: Session, row: Lead) -> dict[str, Any]:
+    """A lead's public fields: who passed it to which street, when, and where it stands; never
+    its reasons or evidence."""
+    street = session.exec(select(Street.name).where(Street.id == row.to_street_id)).first()
+    return {
+        "code": row.action_code,
+        "kind": t("verify.kind.lead"),
+        "merchant": _merchant(session, row.merchant_id),
+        "day": row.sent_on.isoformat(),
+        "state": t(f"lead.status.{row.status}"),
+        "unit": _unit(session, row.from_team_id, row.from_department_id) or t("lead.district"),
+        "to_unit": street or "",
+        "answer_by": row.due_on.isoformat() if row.due_on and row.status == "pending" else None,
+        "officers": [],
+        "links": [],
+    }
+
+
 def verify_case_code(session: Session, code: str) -> dict[str, Any] | None:
     """The public view of a case's act by its code, or None for a code no act has."""
     case = session.exec(select(EnforcementCase).where(EnforcementCase.case_no == code)).first()
@@ -118,7 +138,10 @@ def verify_case_code(session: Session, code: str) -> dict[str, Any] | None:
     if decision is not None:
         return _of_decision(session, decision)
     transfer = session.exec(select(CaseTransfer).where(CaseTransfer.action_code == code)).first()
-    return _of_transfer(session, transfer) if transfer is not None else None
+    if transfer is not None:
+        return _of_transfer(session, transfer)
+    lead = session.exec(select(Lead).where(Lead.action_code == code)).first()
+    return _of_lead(session, lead) if lead is not None else None
 
 
 def codes_of_inspection(session: Session, inspection_id: uuid.UUID) -> list[dict[str, str]]:

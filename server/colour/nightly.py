@@ -58,7 +58,7 @@ def recompute_and_warm(
     with Session(engine) as session:
         today = local_today(now)
         for day in (today, today + timedelta(days=1)):
-            warm_packets(session, day)
+            warm_packets(session, day, policy=policy)
     return report
 
 

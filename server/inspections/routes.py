@@ -102,7 +102,7 @@ async def _built(state: State, route: uuid.UUID, target: date) -> Packet:
     _BUILDING[key] = building
     try:
         async with state.db_sessionmaker() as session:
-            packet = await session.run_sync(lambda s: build_packet(s, route, target))
+            packet = await session.run_sync(lambda s: build_packet(s, route, target, state.policy))
     except asyncio.CancelledError:
         building.cancel()
         raise

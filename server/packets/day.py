@@ -11,10 +11,13 @@ from sqlmodel import Session, col, select
 from server.catalog.models import CheckItem, Matter
 from server.inspections.models import Finding, Inspection
 from server.inspections.record_models import InspectionRecord
+from server.leniency.eligibility import assess
+from server.leniency.views import standing_view
 from server.org.models import Department
 from server.packets.newest import officer_route_in
 from server.packets.route_read import route_document
 from server.planning.models import JointVisit, VisitItem
+from server.policy.rules import DEFAULT_POLICY, Policy
 from server.rectifications.models import OPEN_STATUSES, RectificationOrder
 
 __all__ = ["HISTORY", "day_packet", "empty_packet", "route_packet"]
@@ -126,13 +129,33 @@ def empty_packet(day: date) -> dict[str, Any]:
     return {"date": day.isoformat(), "version": None, "route": None, "items": {}}
 
 
-def day_packet(session: Session, day: date, user_id: uuid.UUID) -> dict[str, Any]:
+def day_packet(
+    session: Session, day: date, user_id: uuid.UUID, policy: Policy = DEFAULT_POLICY
+) -> dict[str, Any]:
     """The signed-in inspector's day: route, merchants, checklists, history and what is open."""
     route_id = officer_route_in(session, day, user_id)
-    return empty_packet(day) if route_id is None else route_packet(session, route_id)
+    return empty_packet(day) if route_id is None else route_packet(session, route_id, policy)
 
 
-def route_packet(session: Session, route_id: uuid.UUID) -> dict[str, Any]:
+def _leniency(
+    session: Session, merchant_ids: list[uuid.UUID], codes: list[str], day: date, policy: Policy
+) -> dict[uuid.UUID, dict[str, Any]]:
+    """Per merchant, each item of the route some flexible-enforcement entry covers that day:
+    whether the merchant may be let off it, for the phone to show before the officer decides."""
+    if not codes or not merchant_ids:
+        return {}
+    ids = dict(
+        session.exec(select(CheckItem.id, CheckItem.code).where(_in(CheckItem.code, codes))).all()
+    )
+    found: dict[uuid.UUID, dict[str, Any]] = defaultdict(dict)
+    for (merchant_id, item_id), standing in assess(session, merchant_ids, ids, day, policy).items():
+        found[merchant_id][ids[item_id]] = standing_view(standing, policy)
+    return found
+
+
+def route_packet(
+    session: Session, route_id: uuid.UUID, policy: Policy = DEFAULT_POLICY
+) -> dict[str, Any]:
     """A published route's packet, the same for each of its officers."""
     found = route_document(session, route_id)
     day = date.fromisoformat(found["date"])
@@ -144,6 +167,7 @@ def route_packet(session: Session, route_id: uuid.UUID) -> dict[str, Any]:
     last_ids = [rows[0].id for rows in history.values() if rows]
     failed = _failed(session, last_ids)
     orders = _orders(session, merchant_ids)
+    leniency = _leniency(session, merchant_ids, list(items), day, policy)
     done = set(
         session.exec(
             select(InspectionRecord.visit_key).where(
@@ -166,5 +190,9 @@ def route_packet(session: Session, route_id: uuid.UUID) -> dict[str, Any]:
         visit["previous_findings"] = failed.get(past[0].id, []) if past else []
         visit["open_orders"] = orders.get(mid, [])
         visit["checklist"] = checklists.get(visit["id"], [])
+        codes = {code for group in visit["checklist"] for code in group["items"]}
+        visit["leniency"] = {
+            code: view for code, view in leniency.get(mid, {}).items() if code in codes
+        }
         visit["submitted"] = uuid.UUID(visit["id"]) in done
     return {**found, "items": items}

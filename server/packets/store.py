@@ -29,6 +29,7 @@ from server.core.clock import local_today, utcnow
 from server.core.models import timestamp_field
 from server.packets.day import route_packet
 from server.packets.newest import newest_routes_in
+from server.policy.rules import DEFAULT_POLICY, Policy
 
 __all__ = [
     "PRECOMPRESSED",
@@ -133,7 +134,9 @@ def keeps(day: date, today: date | None = None) -> bool:
     return day >= (today or local_today()) - timedelta(days=1)
 
 
-def build_packet(session: Session, route_id: uuid.UUID, day: date) -> Packet:
+def build_packet(
+    session: Session, route_id: uuid.UUID, day: date, policy: Policy = DEFAULT_POLICY
+) -> Packet:
     """Build the route's packet and keep it if nothing it shows changed while it was drawn.
 
     Runs in a session of its own: it commits (or, when a writer got in between, rolls back)."""
@@ -141,7 +144,7 @@ def build_packet(session: Session, route_id: uuid.UUID, day: date) -> Packet:
     if keeps(day):
         found = session.exec(select(DayPacket.gen).where(DayPacket.route_id == route_id)).first()
         gen = found if found is not None else 0
-    packet = encode(route_packet(session, route_id))
+    packet = encode(route_packet(session, route_id, policy))
     if keeps(day):
         _store(session, route_id, day, gen, packet)
     return packet
@@ -215,7 +218,12 @@ def mark_all_stale(conn: Connection, today: date | None = None) -> None:
         conn.execute(text("SELECT live_note('merchant:*')"))
 
 
-def warm_packets(session: Session, day: date, street_ids: list[uuid.UUID] | None = None) -> int:
+def warm_packets(
+    session: Session,
+    day: date,
+    street_ids: list[uuid.UUID] | None = None,
+    policy: Policy = DEFAULT_POLICY,
+) -> int:
     """Build the packets of the day's newest published routes that are missing or stale (after a
     plan is published, and after a bulk recompute). Returns how many were built."""
     routes = [
@@ -239,6 +247,6 @@ def warm_packets(session: Session, day: date, street_ids: list[uuid.UUID] | None
         gen, built_gen = kept.get(route_id, (None, None))
         if gen is not None and gen == built_gen:
             continue
-        build_packet(session, route_id, day)
+        build_packet(session, route_id, day, policy)
         built += 1
     return built

@@ -17,7 +17,7 @@ async def warm_day(state: State, day: date) -> None:
     A failure only costs that download the build."""
     try:
         async with state.db_sessionmaker() as session:
-            built = await session.run_sync(lambda s: warm_packets(s, day))
+            built = await session.run_sync(lambda s: warm_packets(s, day, policy=state.policy))
         log.info("day packets of %s built: %d", day.isoformat(), built)
     except Exception:
         log.exception("day packets of %s not built ahead", day.isoformat())

@@ -175,10 +175,11 @@ def seed(day: str, value: str | None) -> None:
 @click.option("--date", "day", required=True, metavar="YYYY-MM-DD")
 def warm(day: str) -> None:
     target = _day(day)
-    engine = make_sync_engine(load_settings().database_url)
+    settings = load_settings()
+    engine = make_sync_engine(settings.database_url)
     try:
         with Session(engine) as session:
-            built = warm_packets(session, target)
+            built = warm_packets(session, target, policy=planning_policy(settings.policy_file))
     finally:
         engine.dispose()
     click.echo(t("plan.warmed", day=target.isoformat(), count=built))

@@ -12,6 +12,8 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from server.cases.lead_models import Lead
+from server.cases.leads import outstanding
 from server.catalog.models import CheckItem, Matter
 from server.colour.models import ReratingRequest
 from server.complaints.models import Complaint
@@ -29,6 +31,7 @@ __all__ = [
     "DueCheck",
     "colour_due",
     "complaint_visits",
+    "referral_visits",
     "reinspections_owed",
     "rerating_requests",
 ]
@@ -36,6 +39,7 @@ __all__ = [
 # The order a visit's reasons are listed in (how visits are ranked is server.planning.priority).
 REASON_ORDER = (
     "complaint",
+    "referral",
     "reinspection",
     "rerating",
     "due:red",
@@ -164,10 +168,49 @@ def rerating_requests(
     ]
 
 
+def referral_visits(
+    session: Session, day: date, street_ids: Sequence[uuid.UUID], policy: Policy
+) -> list[DueCheck]:
+    """Leads (线索) accepted by the day: a check of only their items no inspection has checked
+    since, per department of those items, exempt from caps; late after the lead's visit
+    deadline."""
+    leads = list(
+        session.exec(
+            select(Lead)
+            .join(Merchant, col(Merchant.id) == Lead.merchant_id)
+            .where(Lead.status == "accepted", col(Lead.answered_on) <= day)
+            .where(col(Merchant.active).is_(True), _in_streets(street_ids))
+        )
+    )
+    left = outstanding(session, leads, until=day - timedelta(days=1))
+    wanted = {i for items, _ in left.values() for i in items}
+    department = dict(
+        session.exec(
+            select(CheckItem.id, Matter.department_id)
+            .join(Matter, col(Matter.id) == CheckItem.matter_id)
+            .where(col(CheckItem.id).in_(wanted or {uuid.uuid4()}))
+        ).all()
+    )
+    checks = []
+    for lead in leads:
+        by_department: dict[uuid.UUID, list[uuid.UUID]] = {}
+        for item in left.get(lead.id, ([], []))[0]:
+            by_department.setdefault(department[item], []).append(item)
+        late = _late(day, lead.visit_by) if lead.visit_by else 0
+        for department_id, items in sorted(by_department.items()):
+            checks.append(
+                DueCheck(
+                    lead.merchant_id, "referral", department_id, str(lead.id), late, tuple(items)
+                )
+            )
+    return checks
+
+
 # The 双随机 draw is the fifth source; it lives in planning.draws because it records itself.
 SOURCES: tuple[Source, ...] = (
     colour_due,
     complaint_visits,
     reinspections_owed,
     rerating_requests,
+    referral_visits,
 )

@@ -35,6 +35,8 @@ __all__ = [
     "score_findings",
 ]
 
+# The longest look-back for a first violation (首违) a district may set.
+MAX_LOOKBACK_YEARS = 10
 # 行政处罚法 第42条: an inspection is made by no fewer than two enforcement officers.
 LEGAL_MIN_OFFICERS = 2
 
@@ -223,6 +225,12 @@ class Policy:
             self._fail("red_to_yellow_max_score", f"must be below red_min ({self.red_min})")
         if self.officers_per_visit < LEGAL_MIN_OFFICERS:
             self._fail("officers_per_visit", f"the law asks at least {LEGAL_MIN_OFFICERS}")
+        if not 1 <= self.no_penalty_lookback_years <= MAX_LOOKBACK_YEARS:
+            self._fail(
+                "no_penalty_lookback_years",
+                f"must be between 1 and {MAX_LOOKBACK_YEARS} years "
+                f"(got {self.no_penalty_lookback_years})",
+            )
         if self.verified_complaint_colour not in ("yellow", "red"):
             self._fail("verified_complaint_colour", "must be yellow or red")
 

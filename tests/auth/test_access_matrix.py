@@ -27,9 +27,11 @@ from sqlmodel import Session, select
 from server.app import create_app
 from server.audit.service import Actor
 from server.auth.resets import issue_reset_link
+from server.cases.lead_models import Lead
 from server.cases.models import EnforcementCase
 from server.core.clock import utcnow
 from server.core.settings import Settings
+from server.merchants.models import Merchant
 from server.org.models import Street, User
 from tests.auth.world import DAY, PERSONAS, World, make_world
 from tests.evidence import tus
@@ -121,6 +123,32 @@ def user_target(world: World) -> uuid.UUID:
             session.commit()
             world.user_target = user.id  # type: ignore[attr-defined]
     return world.user_target  # type: ignore[attr-defined]
+
+
+def lead(key: str, tail: str = "", prefix: str = "/api/v1/leads") -> Url:
+    """A lead passed to the merchant's street, one per `key`, made on first use."""
+
+    def url(world: World) -> str:
+        leads = world.__dict__.setdefault("leads", {})
+        if key not in leads:
+            with Session(world.engine) as session:
+                street = session.exec(select(Street).where(Street.code == "hubin")).one()
+                merchant = session.exec(
+                    select(Merchant).where(Merchant.street_id == street.id)
+                ).first()
+                row = Lead(
+                    action_code=f"XS20261207{key.upper():0>10}",
+                    merchant_id=merchant.id,
+                    to_street_id=street.id,
+                    reason="区市场监管局移交线索",
+                    sent_on=DAY,
+                )
+                session.add(row)
+                session.commit()
+                leads[key] = row.id
+        return f"{prefix}/{leads[key]}{tail}"
+
+    return url
 
 
 def case(tail: str = "", prefix: str = "/api/v1/cases") -> Url:
@@ -219,6 +247,7 @@ RULES: list[Rule] = [
     # Merchants, their codes and colours.
     Rule("GET", "/api/v1/merchants", "/api/v1/merchants", "401 200 200 200 200 200 200"),
     Rule("GET", M, m(), "401 404 200 404 200 200 200"),
+    Rule("GET", M + "/leniency", m("/leniency?items=T-licence"), "401 404 200 404 200 200 200"),
     Rule("GET", M + "/code.png", m("/code.png"), "401 403 403 404 200 200 200"),
     Rule("GET", M + "/code.svg", m("/code.svg"), "401 403 403 404 200 200 200"),
     Rule("GET", M + "/colour", m("/colour"), "401 403 403 404 200 200 200"),
@@ -243,15 +272,29 @@ RULES: list[Rule] = [
     Rule("GET", "/api/v1/cases", "/api/v1/cases", "401 200 200 200 200 200 200"),
     Rule("GET", "/api/v1/cases/{case_id:uuid}", case(), "401 404 200 404 200 200 200"),
     Rule("GET", "/console/cases", "/console/cases", "login login login 200 200 200 200"),
+    Rule("GET", "/api/v1/cases/leniency", "/api/v1/cases/leniency?from=2026-01-01&to=2026-12-31", "401 200 200 200 200 200 200"),
+    Rule("GET", "/console/cases/leniency", "/console/cases/leniency", "login login login 200 200 200 200"),
     Rule("GET", "/console/cases/{case_id:uuid}", case(prefix="/console/cases"), "login login login 404 200 200 200"),
     Rule("POST", "/api/v1/cases/{case_id:uuid}/steps", case("/steps"), "401 404 200 404 409 409 409", json({"step": "investigate"})),
     Rule("POST", "/api/v1/cases/{case_id:uuid}/transfer", case("/transfer"), "401 404 200 404 409 409 409", json({"to_unit": "scjg", "reason": "区级管辖"})),
     Rule("POST", "/api/v1/cases/{case_id:uuid}/accept", case("/accept"), "401 404 403 404 403 200 409"),
     Rule("POST", "/api/v1/cases/{case_id:uuid}/return", case("/return"), "401 404 409 404 409 409 409", json({"reason": "不属于本部门"})),
-    Rule("POST", "/api/v1/cases/{case_id:uuid}/submit", case("/submit"), "401 404 403 404 403 200 409", json({"kind": "no_penalty"})),
+    Rule("POST", "/api/v1/cases/{case_id:uuid}/submit", case("/submit"), "401 404 403 404 403 200 409", json({"kind": "penalty", "measures": ["warning"]})),
     Rule("POST", "/api/v1/cases/{case_id:uuid}/reviews", case("/reviews"), "401 404 403 404 403 403 200", json({"verdict": "approve"})),
-    Rule("POST", "/api/v1/cases/{case_id:uuid}/decision", case("/decision"), "401 404 403 404 403 200 409", json({"kind": "no_penalty"})),
+    Rule("POST", "/api/v1/cases/{case_id:uuid}/decision", case("/decision"), "401 404 403 404 403 200 409", json({"kind": "penalty", "measures": ["warning"]})),
     Rule("POST", "/console/cases/{case_id:uuid}/{action:str}", case("/step", prefix="/console/cases"), "403 403 403 200 200 200 200", form({"step": "serve"})),
+    # Leads: sent by anyone of a unit (here refused for an item the merchant's scenarios lack);
+    # read by the sending unit and the receiving street; answered by the street's staff.
+    Rule("POST", "/api/v1/leads", "/api/v1/leads", "401 422 422 422 422 422 422",
+         json(lambda w: {"merchant_id": str(w.merchant.id), "to_street": "hubin", "items": ["T-licence"], "reason": "举报"})),
+    Rule("GET", "/api/v1/leads", "/api/v1/leads?inbox=1", "401 200 200 200 200 200 200"),
+    Rule("GET", "/api/v1/leads/{lead_id:uuid}", lead("read"), "401 404 200 404 200 200 200"),
+    Rule("POST", "/api/v1/leads/{lead_id:uuid}/accept", lead("accept", "/accept"), "401 404 200 404 409 409 409"),
+    Rule("POST", "/api/v1/leads/{lead_id:uuid}/return", lead("return", "/return"), "401 404 200 404 409 409 409", json({"reason": "不属本街道"})),
+    Rule("GET", "/console/leads", "/console/leads", "login login login 200 200 200 200"),
+    Rule("GET", "/console/leads/{lead_id:uuid}", lead("read", prefix="/console/leads"), "login login login 404 200 200 200"),
+    Rule("POST", "/console/leads", "/console/leads", "403 403 403 200 200 200 200", form({"merchant_id": "x", "to_street": "hubin", "items": "T-licence", "reason": "r"})),
+    Rule("POST", "/console/leads/{lead_id:uuid}/{action:str}", lead("console", "/return", prefix="/console/leads"), "403 403 403 200 200 200 200", form({"reason": ""})),
     # Inspections: their officers and the supervisors of the merchant's street.
     Rule("GET", "/api/v1/inspections/{inspection_id:uuid}", lambda w: f"/api/v1/inspections/{w.inspection_id}", "401 404 200 404 200 200 200"),
     Rule("GET", "/api/v1/inspections/{inspection_id:uuid}/record", lambda w: f"/api/v1/inspections/{w.inspection_id}/record", "401 404 200 404 200 200 200"),

@@ -117,3 +117,49 @@ def file_case(user: As, world: World, items=("T-licence",), who: str = "insp-a")
     )
     assert response.status_code == 201, response.text
     return response.json()
+
+
+def adopt_lists(
+    engine: Engine,
+    items: tuple[str, ...] = ("T-licence",),
+    *,
+    first_violation: bool = True,
+    correction: str = "none",
+    start: str = "2026-01-01",
+    end: str | None = None,
+    kinds: tuple[str, ...] = ("no_penalty", "mitigated"),
+) -> dict[str, uuid.UUID]:
+    """A version of each list kind with one entry covering `items`: kind → the entry's id."""
+    from datetime import date
+
+    from server.catalog.models import CheckItem
+    from server.leniency.models import LeniencyEntry, LeniencyEntryItem, LeniencyList
+
+    entries = {}
+    with Session(engine) as session:
+        ids = [session.exec(select(CheckItem.id).where(CheckItem.code == c)).one() for c in items]
+        for kind in kinds:
+            listed = LeniencyList(
+                code=f"{kind[:2].upper()}-{start[:4]}-{len(items)}",
+                kind=kind,
+                name=f"{'不予处罚' if kind == 'no_penalty' else '减轻处罚'}清单",
+                document="关于印发轻微违法行为清单的通知",
+                document_no="湖综执〔2026〕3号",
+                effective_from=date.fromisoformat(start),
+                effective_to=date.fromisoformat(end) if end else None,
+            )
+            session.add(listed)
+            session.flush()
+            entry = LeniencyEntry(
+                list_id=listed.id,
+                no="1",
+                conduct="未公示许可证",
+                first_violation=first_violation,
+                correction=correction,
+            )
+            session.add(entry)
+            session.flush()
+            session.add_all(LeniencyEntryItem(entry_id=entry.id, check_item_id=i) for i in ids)
+            entries[kind] = entry.id
+        session.commit()
+    return entries

@@ -10,7 +10,7 @@ from server.colour.recompute import recompute_all
 from server.colour.texts import current_reason
 from server.core.clock import local_today
 from server.policy.rules import DEFAULT_POLICY
-from tests.cases.conftest import file_case
+from tests.cases.conftest import adopt_lists, file_case
 from tests.support.factories import make_merchants
 from tests.support.records import add_case, add_inspection, make_catalogue
 
@@ -53,7 +53,10 @@ def test_a_case_before_its_decision_reads_as_pending_and_links_its_inspection(us
         ({"kind": "no_penalty"}, "BY", "不予行政处罚决定"),
     ],
 )
-def test_each_kind_of_decision_verifies_and_is_linked_both_ways(user, world, body, prefix, kind):
+def test_each_kind_of_decision_verifies_and_is_linked_both_ways(
+    user, world, body, prefix, kind, sync_engine
+):
+    adopt_lists(sync_engine)  # a first violation on both lists: no penalty or a mitigated one
     created = file_case(user, world)
     decision = _decide(user, created["id"], body)
     assert decision["action_code"].startswith(prefix)

@@ -150,8 +150,8 @@ def test_a_packet_drawn_while_its_data_changed_is_served_but_not_kept(
     route_id = _route_id(sync_engine)
     real = packets.route_packet
 
-    def drawn_while_a_supervisor_writes(session, rid):
-        document = real(session, rid)
+    def drawn_while_a_supervisor_writes(session, rid, policy):
+        document = real(session, rid, policy)
         with Session(sync_engine) as other:  # another request commits meanwhile
             other.exec(
                 update(Merchant).where(Merchant.id == today_route.merchant_id).values(colour="red")
@@ -228,12 +228,12 @@ async def test_both_officers_downloading_at_once_build_the_packet_once(
     built: list[uuid.UUID] = []
     real = routes.build_packet
 
-    def slow_build(session, route, day):
+    def slow_build(session, route, day, policy):
         built.append(route)
         # The build yields to the event loop (as its queries do) long enough for the second
         # officer's download to arrive meanwhile.
         await_only(asyncio.sleep(0.3))
-        return real(session, route, day)
+        return real(session, route, day, policy)
 
     monkeypatch.setattr(routes, "build_packet", slow_build)
     app = create_app(settings)
