@@ -46,7 +46,7 @@ from server.core.errors import DomainError
 from server.core.i18n import t
 from server.core.principal import Principal
 
-__all__ = ["CasesConsoleController"]
+__all__ = ["CasesConsoleController", "message", "page", "parse"]
 
 # Form field → the request type it fills, with the lists a form sends as lines or repeats.
 _ACTIONS: dict[str, tuple[type, Callable[..., object]]] = {
@@ -89,21 +89,28 @@ def _fields(form: Any, kind: type) -> dict[str, Any]:
     return data
 
 
-def _parse(form: Any, kind: type) -> Any:
+def parse(data: dict[str, Any], kind: type) -> Any:
+    """A console form's fields as `kind`, or the refusal naming what is wrong."""
     try:
-        return msgspec.convert(_fields(form, kind), kind, strict=False)
+        return msgspec.convert(data, kind, strict=False)
     except msgspec.ValidationError as exc:
         raise DomainError(t("error.validation", fields=str(exc))) from None
+
+
+def _parse(form: Any, kind: type) -> Any:
+    return parse(_fields(form, kind), kind)
+
+
+def page(name: str, user: Principal, status: int = 200, **context: Any) -> Template:
+    """A console page of the cases' consoles, with what every such page shows."""
+    context = {"user": user, "csrf_token": user.csrf_token, "today": local_today(), **context}
+    return Template(name, context=context, status_code=status)
 
 
 class CasesConsoleController(Controller):
     path = "/console/cases"
     exception_handlers = SIGN_IN_FIRST  # type: ignore[assignment]
     include_in_schema = False
-
-    def _page(self, name: str, user: Principal, status: int = 200, **context: Any) -> Template:
-        context = {"user": user, "csrf_token": user.csrf_token, "today": local_today(), **context}
-        return Template(name, context=context, status_code=status)
 
     @get("/", guards=[console_page(CASE_CONSOLE_ROLES)])
     async def index(
@@ -119,7 +126,7 @@ class CasesConsoleController(Controller):
         status = status if status in CASE_STATUSES else ""
         wanted = CaseFilter(view == "inbox", view == "mine", status or None, overdue)
         rows = await db_session.run_sync(lambda s: list_cases(s, user, wanted))
-        return self._page(
+        return page(
             "cases/index.html",
             user,
             rows=rows,
@@ -147,9 +154,7 @@ class CasesConsoleController(Controller):
             error = ""
         except DomainError as exc:
             rows, error = [], exc.detail
-        return self._page(
-            "cases/leniency.html", user, rows=rows, start=span[0], end=span[1], error=error
-        )
+        return page("cases/leniency.html", user, rows=rows, start=span[0], end=span[1], error=error)
 
     @get("/{case_id:uuid}", guards=[console_page(CASE_CONSOLE_ROLES)])
     async def show(
@@ -158,8 +163,8 @@ class CasesConsoleController(Controller):
         user: Principal = request.user
         case = await db_session.run_sync(lambda s: read_case(s, user, case_id))
         if case is None:
-            return self._page("cases/missing.html", user, status=404)
-        return self._page(
+            return page("cases/missing.html", user, status=404)
+        return page(
             "cases/case.html",
             user,
             case=case,

@@ -5,9 +5,7 @@ or return it). Forms call the same functions as the JSON API; a refusal's reason
 beside the form."""
 
 import uuid
-from typing import Any
 
-import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
@@ -17,12 +15,11 @@ from sqlmodel import Session
 from server.audit.service import actor_of
 from server.auth.access import CASE_CONSOLE_ROLES, console_principal
 from server.auth.pages import SIGN_IN_FIRST, console_page
-from server.cases.console import message
+from server.cases.console import message, page, parse
 from server.cases.lead_queries import list_leads, read_lead
 from server.cases.lead_schemas import LeadBody
 from server.cases.leads import accept_lead, return_lead, send_lead
 from server.cases.schemas import Answer
-from server.core.clock import local_today
 from server.core.db import DbSession
 from server.core.errors import DomainError
 from server.core.i18n import t
@@ -33,21 +30,10 @@ __all__ = ["LeadsConsoleController"]
 _ANSWERS = {"accept": accept_lead, "return": return_lead}
 
 
-def _parse(data: dict[str, Any], kind: type) -> Any:
-    try:
-        return msgspec.convert(data, kind, strict=False)
-    except msgspec.ValidationError as exc:
-        raise DomainError(t("error.validation", fields=str(exc))) from None
-
-
 class LeadsConsoleController(Controller):
     path = "/console/leads"
     exception_handlers = SIGN_IN_FIRST  # type: ignore[assignment]
     include_in_schema = False
-
-    def _page(self, name: str, user: Principal, status: int = 200, **context: Any) -> Template:
-        context = {"user": user, "csrf_token": user.csrf_token, "today": local_today(), **context}
-        return Template(name, context=context, status_code=status)
 
     @get("/", guards=[console_page(CASE_CONSOLE_ROLES)])
     async def index(
@@ -56,7 +42,7 @@ class LeadsConsoleController(Controller):
         user: Principal = request.user
         view = view if view in ("inbox", "all") else "inbox"
         rows = await db_session.run_sync(lambda s: list_leads(s, user, view == "inbox"))
-        return self._page("cases/leads.html", user, rows=rows, view=view)
+        return page("cases/leads.html", user, rows=rows, view=view)
 
     @get("/{lead_id:uuid}", guards=[console_page(CASE_CONSOLE_ROLES)])
     async def show(
@@ -66,8 +52,8 @@ class LeadsConsoleController(Controller):
         try:
             lead = await db_session.run_sync(lambda s: read_lead(s, user, lead_id))
         except DomainError:
-            return self._page("cases/missing.html", user, status=404)
-        return self._page("cases/lead.html", user, lead=lead)
+            return page("cases/missing.html", user, status=404)
+        return page("cases/lead.html", user, lead=lead)
 
     @post("/", status_code=HTTP_200_OK)
     async def send(self, request: Request, db_session: DbSession) -> Response[str]:
@@ -84,7 +70,7 @@ class LeadsConsoleController(Controller):
         actor = actor_of(request)
         try:
             lead = await db_session.run_sync(
-                lambda s: send_lead(s, user, actor, _parse(data, LeadBody))
+                lambda s: send_lead(s, user, actor, parse(data, LeadBody))
             )
         except DomainError as exc:
             return message(exc.detail)
@@ -104,7 +90,7 @@ class LeadsConsoleController(Controller):
         if action not in _ANSWERS:
             return message(t("error.not_found"), 404)
         form = await request.form()
-        body = _parse({"reason": str(form.get("reason") or "").strip()}, Answer)
+        body = parse({"reason": str(form.get("reason") or "").strip()}, Answer)
         actor = actor_of(request)
 
         def run(session: Session) -> None:
