@@ -130,7 +130,8 @@ class Ledger:
         self.open_orders[merchant_id].add(order_id)
 
     def complaint(self, complaint_id: uuid.UUID, merchant_id: uuid.UUID, received: date) -> None:
-        deadline = received + timedelta(days=self.complaint_days)
+        # Counted as the product counts it (server/complaints/service.py `visit_deadline`).
+        deadline = CALENDAR.deadline(received, self.complaint_days)
         self.complaints[complaint_id] = _Complaint(merchant_id, deadline)
 
     # What a visit pays --------------------------------------------------------------------
