@@ -5,6 +5,7 @@ from collections.abc import Iterator
 
 from sqlmodel import Session, select
 
+from server.catalog.measures import MAJOR_MEASURES, measure_name
 from server.catalog.models import CheckItem, Scenario
 from server.demo.catalog_data import DOMAINS, MATTERS, PILOT_STREETS, ItemRef, MatterRef
 from server.demo.history import DemoItem, DemoScenario
@@ -37,6 +38,9 @@ def _matters() -> Iterator[Cells]:
             "level": _LEVELS[ref.level],
             "domain": _DOMAIN_NAMES[ref.domain],  # a field is created by its name
             "legal_basis": ref.legal_basis,
+            # The major measures stay with the district (级别管辖), written out as a district
+            # would, so the workbook shows what the column is for.
+            "reserved": "；".join(measure_name(code) for code in MAJOR_MEASURES),
         }
 
 
