@@ -96,6 +96,20 @@ EXTRA: dict[tuple[str, str], tuple[int, ...]] = {
     ("POST", "/api/v1/evidence/{evidence_id}/holds/{hold_id}/release"): (409, 422),
     # 503: the official calendar of the year the result goes public in is not loaded
     ("POST", "/api/v1/inspections"): (404, 409, 422, 503),
+    # Cases and leads: a filter or span that names nothing known, a step the case's stage or
+    # the unit's powers do not allow, an answer given twice.
+    ("GET", "/api/v1/cases"): (422,),
+    ("POST", "/api/v1/cases"): (404, 409, 422),
+    ("GET", "/api/v1/cases/leniency"): (422,),
+    **{
+        ("POST", f"/api/v1/cases/{{case_id}}/{action}"): (409, 422)
+        for action in ("steps", "submit", "reviews", "decision", "transfer", "accept", "return")
+    },
+    ("GET", "/api/v1/leads"): (422,),
+    ("POST", "/api/v1/leads"): (404, 409, 422),
+    ("POST", "/api/v1/leads/{lead_id}/accept"): (409, 422),
+    ("POST", "/api/v1/leads/{lead_id}/return"): (409, 422),
+    ("GET", "/api/v1/merchants/{merchant_id}/leniency"): (422,),
 }
 # Operations whose success status differs from Litestar's default for their method.
 SUCCESS = {("OPTIONS", "/api/v1/uploads"): (201, 204)}
