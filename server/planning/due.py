@@ -126,9 +126,7 @@ def reinspections_owed(
         .where(col(RectificationOrder.status).in_(("open", "overdue")), _in_streets(street_ids))
         .where(RectificationOrder.deadline <= day)  # a window opens on the deadline at the soonest
     ).all()
-    owed = {
-        o.id: items_owed(session, o) for o in orders if recheck_window(o.deadline, policy)[0] <= day
-    }
+    owed = items_owed(session, [o for o in orders if recheck_window(o.deadline, policy)[0] <= day])
     items = {i for v in owed.values() if v for i in v}
     department_of = dict(
         session.exec(

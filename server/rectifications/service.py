@@ -8,6 +8,8 @@ Functions take the caller's session (or connection) and never commit.
 """
 
 import uuid
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -23,7 +25,6 @@ __all__ = [
     "ORDER_CODE_PREFIX",
     "FailedItem",
     "add_photo",
-    "fine_since",
     "issue_order",
     "items_owed",
     "left_failed",
@@ -88,29 +89,45 @@ def left_failed(session: Session, inspection_id: uuid.UUID) -> set[uuid.UUID]:
     )
 
 
-def fine_since(session: Session, merchant_id: uuid.UUID, day: date) -> set[uuid.UUID]:
-    """The items of the merchant a visit after `day` found fine (passed or not applying)."""
-    return set(
-        session.exec(
-            select(Finding.check_item_id)
-            .join(Inspection, col(Inspection.id) == Finding.inspection_id)
-            .where(Inspection.merchant_id == merchant_id, Inspection.visit_date > day)
+def items_owed(
+    session: Session, orders: Iterable[RectificationOrder]
+) -> dict[uuid.UUID, set[uuid.UUID] | None]:
+    """Order → what it still waits to see put right: its own item; for an order covering a whole
+    visit, the items that visit left failed and no visit after its issue found fine (re-checks
+    may see them on different days, as departments come); None when it names neither an item
+    nor a visit that left one failed (the whole merchant is checked again). Two queries
+    whatever the number of orders."""
+    orders = list(orders)
+    whole = [o for o in orders if o.check_item_id is None and o.inspection_id is not None]
+    failed: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
+    seen: dict[uuid.UUID, list[tuple[uuid.UUID, date]]] = defaultdict(list)
+    if whole:
+        for inspection_id, item_id in session.exec(
+            select(Finding.inspection_id, Finding.check_item_id).where(
+                col(Finding.inspection_id).in_({o.inspection_id for o in whole}),
+                Finding.outcome == "fail",
+                ~col(Finding.corrected_on_site),
+            )
+        ):
+            failed[inspection_id].add(item_id)
+        for merchant_id, item_id, day in session.exec(
+            select(Inspection.merchant_id, Finding.check_item_id, Inspection.visit_date)
+            .join(Finding, col(Finding.inspection_id) == Inspection.id)
+            .where(col(Inspection.merchant_id).in_({o.merchant_id for o in whole}))
+            .where(Inspection.visit_date > min(o.issued_on for o in whole))
             .where(Finding.outcome != "fail")
-        )
-    )
-
-
-def items_owed(session: Session, order: RectificationOrder) -> set[uuid.UUID] | None:
-    """What an open order still waits to see put right: its own item; for an order covering a
-    whole visit, the items that visit left failed and no visit since its issue found fine (re-
-    checks may see them on different days, as departments come); None when it names neither
-    an item nor a visit that left one failed (the whole merchant is checked again)."""
-    if order.check_item_id is not None:
-        return {order.check_item_id}
-    failed = left_failed(session, order.inspection_id) if order.inspection_id else set()
-    if not failed:
-        return None
-    return failed - fine_since(session, order.merchant_id, order.issued_on)
+        ):
+            seen[merchant_id].append((item_id, day))
+    owed: dict[uuid.UUID, set[uuid.UUID] | None] = {}
+    for order in orders:
+        if order.check_item_id is not None:
+            owed[order.id] = {order.check_item_id}
+        elif left := failed.get(order.inspection_id):  # type: ignore[arg-type]
+            fine = {i for i, day in seen[order.merchant_id] if day > order.issued_on}
+            owed[order.id] = left - fine
+        else:
+            owed[order.id] = None
+    return owed
 
 
 def verify_orders(
@@ -139,16 +156,9 @@ def verify_orders(
         )
     ).all()
     verified = []
+    owed = items_owed(session, pending)
     for order in pending:
-        if order.check_item_id is not None:
-            done = order.check_item_id in fine
-        elif order.inspection_id is not None:
-            failed = left_failed(session, order.inspection_id)
-            seen = fine | fine_since(session, merchant_id, order.issued_on)
-            done = bool(failed) and failed <= seen
-        else:
-            done = False
-        if done:
+        if owed[order.id] is not None and owed[order.id] <= fine:  # type: ignore[operator]
             order.status, order.verified_on = "verified", day
             order.verified_by, order.verify_inspection_id = by, inspection_id
             session.add(order)
