@@ -12,7 +12,17 @@ from server.core.cells import cell_bool, cell_date
 from server.core.import_report import RowError
 from server.core.workbook import RowSource
 
-__all__ = ["BATCH", "Writer", "day_of", "diff", "split", "text_of", "yes_no"]
+__all__ = [
+    "BATCH",
+    "Writer",
+    "day_of",
+    "diff",
+    "plain",
+    "plain_changes",
+    "split",
+    "text_of",
+    "yes_no",
+]
 
 BATCH = 2000
 _SEPARATORS = str.maketrans({"；": ";", "，": ";", ",": ";", "、": ";", "\n": ";"})
@@ -20,8 +30,12 @@ _REQUIRED = ("code", "name", "text", "matter", "department", "domain")
 
 
 class Writer:
-    def __init__(self, session: Session, file: str, actor: Actor) -> None:
-        self.session, self.file, self.actor = session, file, actor
+    """An import's writes and their audit rows (`action`: the audit's name for a changed row)."""
+
+    def __init__(
+        self, session: Session, file: str, actor: Actor, action: str = "catalogue.import.update"
+    ) -> None:
+        self.session, self.file, self.actor, self.action = session, file, actor, action
         self.pending: dict[type, list[dict[str, Any]]] = {}
 
     def insert(self, model: type, row: dict[str, Any]) -> None:
@@ -43,26 +57,13 @@ class Writer:
         self.session.execute(
             model.__table__.update().where(model.__table__.c.id == row_id).values(**values)
         )
-        record(
-            self.session,
-            action="catalogue.import.update",
-            entity=entity,
-            entity_id=row_id,
-            actor=self.actor.name,
-            actor_id=self.actor.id,
-            ip=self.actor.ip,
-            detail={
-                "file": self.file,
-                "line": line,
-                "changes": {k: [plain(o), plain(n)] for k, (o, n) in changes.items()},
-            },
-        )
+        self.audit(entity, row_id, line, plain_changes(changes))
         return "updated"
 
     def audit(self, entity: str, row_id: uuid.UUID, line: int, changes: dict[str, Any]) -> None:
         record(
             self.session,
-            action="catalogue.import.update",
+            action=self.action,
             entity=entity,
             entity_id=row_id,
             actor=self.actor.name,
@@ -112,6 +113,11 @@ def diff(old: tuple, new: tuple) -> dict[str, list[Any]]:
         for name, o, n in zip(old._fields, old, new, strict=True)  # type: ignore[attr-defined]
         if name != "id" and o != n
     }
+
+
+def plain_changes(changes: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    """Changed fields as an audit row keeps them: [old, new], dates and ids as text."""
+    return {k: [plain(o), plain(n)] for k, (o, n) in changes.items()}
 
 
 def plain(value: Any) -> Any:

@@ -14,7 +14,7 @@ from typing import Any
 from sqlmodel import Session, col, delete, select
 
 from server.audit.service import Actor, record
-from server.catalog.import_writer import day_of, split, text_of, yes_no
+from server.catalog.import_writer import Writer, day_of, plain_changes, split, text_of, yes_no
 from server.catalog.models import CheckItem
 from server.core.import_report import ImportReport, RowError, read_sheets
 from server.core.workbook import RowSource, Table, header_key
@@ -25,10 +25,6 @@ __all__ = ["import_leniency"]
 
 _LIST_FIELDS = ("kind", "name", "document", "document_no", "effective_from", "effective_to")
 _ENTRY_FIELDS = ("conduct", "first_violation", "correction", "minor_harm", "basis", "note")
-
-
-def _plain(value: Any) -> Any:
-    return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 def _limited(source: RowSource, cells: list[str], column: str, limit: int) -> str:
@@ -43,6 +39,7 @@ def _limited(source: RowSource, cells: list[str], column: str, limit: int) -> st
 class _LeniencyImport:
     def __init__(self, session: Session, file: Path, actor: Actor) -> None:
         self.session, self.file, self.actor = session, file.name, actor
+        self.writer = Writer(session, file.name, actor, action="leniency.import.update")
         self.report = ImportReport(file.name)
         self.lists = {row.code: row for row in session.exec(select(LeniencyList))}
         self.items = dict(session.exec(select(CheckItem.code, CheckItem.id)).all())
@@ -59,22 +56,8 @@ class _LeniencyImport:
         for name, (_, value) in changes.items():
             setattr(row, name, value)
         self.session.add(row)
-        self._audit(
-            entity, row.id, line, {k: [_plain(o), _plain(n)] for k, (o, n) in changes.items()}
-        )
+        self.writer.audit(entity, row.id, line, plain_changes(changes))
         return "updated"
-
-    def _audit(self, entity: str, row_id: uuid.UUID, line: int, changes: dict[str, Any]) -> None:
-        record(
-            self.session,
-            action="leniency.import.update",
-            entity=entity,
-            entity_id=row_id,
-            actor=self.actor.name,
-            actor_id=self.actor.id,
-            ip=self.actor.ip,
-            detail={"file": self.file, "line": line, "changes": changes},
-        )
 
     def list_version(self, source: RowSource, cells: list[str], line: int) -> str:
         code = text_of(source, cells, "code", 32)
@@ -158,7 +141,7 @@ class _LeniencyImport:
         )
         self.session.add_all(LeniencyEntryItem(entry_id=old.id, check_item_id=i) for i in items)
         names = {v: k for k, v in self.items.items()}
-        self._audit(
+        self.writer.audit(
             "leniency_entry",
             old.id,
             line,
