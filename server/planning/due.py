@@ -73,6 +73,19 @@ def _end_of(day: date) -> datetime:
     return start_of_day(day + timedelta(days=1))
 
 
+def _departments_of(session: Session, items: set[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
+    """Check item → the department whose matter it belongs to, for the items named."""
+    if not items:
+        return {}
+    return dict(
+        session.exec(
+            select(CheckItem.id, Matter.department_id)
+            .join(Matter, col(Matter.id) == CheckItem.matter_id)
+            .where(col(CheckItem.id).in_(items))
+        ).all()
+    )
+
+
 def _late(day: date, deadline: date) -> int:
     """Days `day` is past `deadline` (0 on or before it)."""
     return max(0, (day - deadline).days)
@@ -128,13 +141,7 @@ def reinspections_owed(
     ).all()
     owed = items_owed(session, [o for o in orders if recheck_window(o.deadline, policy)[0] <= day])
     items = {i for v in owed.values() if v for i in v}
-    department_of = dict(
-        session.exec(
-            select(CheckItem.id, Matter.department_id)
-            .join(Matter, col(Matter.id) == CheckItem.matter_id)
-            .where(col(CheckItem.id).in_(items or [uuid.uuid4()]))
-        ).all()
-    )
+    department_of = _departments_of(session, items)
     checks = []
     for order in orders:
         if order.id not in owed or owed[order.id] == set():
@@ -182,13 +189,7 @@ def referral_visits(
     )
     left = outstanding(session, leads, until=day - timedelta(days=1))
     wanted = {i for items, _ in left.values() for i in items}
-    department = dict(
-        session.exec(
-            select(CheckItem.id, Matter.department_id)
-            .join(Matter, col(Matter.id) == CheckItem.matter_id)
-            .where(col(CheckItem.id).in_(wanted or {uuid.uuid4()}))
-        ).all()
-    )
+    department = _departments_of(session, wanted)
     checks = []
     for lead in leads:
         by_department: dict[uuid.UUID, list[uuid.UUID]] = {}
